@@ -1,0 +1,127 @@
+//! Diagnostics: an error or warning with its location, the offending line
+//! and a caret, rendered like rustc's.
+
+use std::ops::Range;
+use std::path::Path;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Stops the command.
+    Error,
+    /// Reported; the command goes on.
+    Warning,
+}
+
+/// One source line to quote, with the span to underline. The text never
+/// holds a sensitive value: whoever builds it masks it first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLine {
+    /// 1-based line number.
+    pub line: u32,
+    /// The line's text (masked where needed), without its line ending.
+    pub text: String,
+    /// Byte range in `text` to underline.
+    pub span: Range<usize>,
+}
+
+/// A message about a place in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// `path:line:column`, when the problem has a place.
+    pub location: Option<(String, u32, u32)>,
+    /// The line to quote and the label under the caret.
+    pub source: Option<(SourceLine, String)>,
+    /// Other places involved (e.g. the first definition of a duplicate key).
+    pub notes: Vec<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, message)
+    }
+
+    /// A new warning.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, message)
+    }
+
+    fn new(severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            message: message.into(),
+            location: None,
+            source: None,
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Sets the location.
+    pub fn with_location(mut self, path: Option<&Path>, line: u32, column: u32) -> Self {
+        let path = path.map_or_else(|| "<input>".to_string(), |p| p.display().to_string());
+        self.location = Some((path, line, column));
+        self
+    }
+
+    /// Sets the quoted line and the label under the caret.
+    pub fn with_source(mut self, line: SourceLine, label: impl Into<String>) -> Self {
+        self.source = Some((line, label.into()));
+        self
+    }
+
+    /// Adds a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Sets the suggestion.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Renders the diagnostic as text, with ANSI colours when `styled`.
+    pub fn render(&self, styled: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_title(level.primary_title(self.message.as_str()));
+        let origin;
+        if let Some((path, line, column)) = &self.location {
+            origin = format!("{path}:{line}:{column}");
+            match &self.source {
+                Some((src, label)) => {
+                    group = group.element(
+                        Snippet::source(src.text.as_str())
+                            .line_start(src.line as usize)
+                            .path(path.as_str())
+                            .annotation(AnnotationKind::Primary.span(src.span.clone()).label(label.as_str())),
+                    );
+                }
+                None => {
+                    group = group.element(Level::NOTE.message(format!("at {origin}")));
+                }
+            }
+        }
+        for note in &self.notes {
+            group = group.element(Level::NOTE.message(note.as_str()));
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        renderer.render(&[group])
+    }
+}

@@ -1,0 +1,172 @@
+//! Editing a [`Document`] in place: every byte outside the edited entry
+//! stays as it was.
+
+use super::{Document, ParseError};
+
+/// Why an edit was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The key does not match `[A-Za-z_][A-Za-z0-9_.-]*`.
+    #[error("`{0}` is not a valid key: keys match [A-Za-z_][A-Za-z0-9_.-]*")]
+    InvalidKey(String),
+    /// The value holds a NUL byte, which no `.env` file can carry.
+    #[error("the value for `{0}` contains a NUL byte, which .env files cannot hold")]
+    NulInValue(String),
+    /// Renaming onto a key that already exists.
+    #[error("`{0}` already exists")]
+    KeyExists(String),
+    /// The edited text did not parse back (a bug in envward).
+    #[error("internal error: the edited file does not parse back ({0}); please report this")]
+    Reparse(ParseError),
+}
+
+/// Whether `key` is a valid key.
+pub fn is_valid_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    !b.is_empty()
+        && super::is_key_start(b[0])
+        && b[1..].iter().all(|&c| super::is_key_byte(c))
+}
+
+fn is_plain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-./:@%+,=~*!?^".contains(c) || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+}
+
+/// Writes `value` so that it reads back exactly: bare when it is made of
+/// plain characters, single-quoted when it holds no `'` or `\r`,
+/// double-quoted with escapes otherwise.
+///
+/// ```
+/// use envward::dotenv::quote_value;
+/// assert_eq!(quote_value("abc"), "abc");
+/// assert_eq!(quote_value("a b #c $HOME"), "'a b #c $HOME'");
+/// assert_eq!(quote_value("it's"), r#""it's""#);
+/// ```
+pub fn quote_value(value: &str) -> String {
+    if value.chars().all(is_plain_char) {
+        return value.to_string();
+    }
+    if !value.contains(['\'', '\r']) {
+        return format!("'{value}'");
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Document {
+    fn replace_source(&mut self, source: String) -> Result<(), EditError> {
+        let doc = Document::parse(&source).map_err(EditError::Reparse)?;
+        *self = doc;
+        Ok(())
+    }
+
+    fn newline(&self) -> &'static str {
+        if self.uses_crlf() { "\r\n" } else { "\n" }
+    }
+
+    /// Sets `key` to `value`: replaces the value of its last definition, or
+    /// appends `KEY=value` at the end.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), EditError> {
+        if !is_valid_key(key) {
+            return Err(EditError::InvalidKey(key.to_string()));
+        }
+        if value.contains('\0') {
+            return Err(EditError::NulInValue(key.to_string()));
+        }
+        let quoted = quote_value(value);
+        let mut out = String::with_capacity(self.source.len() + quoted.len() + key.len() + 2);
+        if let Some(entry) = self.get(key) {
+            let span = entry.value_span.clone();
+            out.push_str(&self.source[..span.start]);
+            out.push_str(&quoted);
+            if entry.comment.as_ref().is_some_and(|c| c.start == span.end) {
+                out.push(' ');
+            }
+            out.push_str(&self.source[span.end..]);
+        } else {
+            let nl = self.newline();
+            out.push_str(&self.source);
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push_str(nl);
+            }
+            out.push_str(key);
+            out.push('=');
+            out.push_str(&quoted);
+            out.push_str(nl);
+        }
+        self.replace_source(out)
+    }
+
+    /// Removes every definition of `key` (whole lines). Returns whether
+    /// there was one.
+    pub fn unset(&mut self, key: &str) -> Result<bool, EditError> {
+        let spans: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|e| e.key == key)
+            .map(|e| e.span.clone())
+            .collect();
+        if spans.is_empty() {
+            return Ok(false);
+        }
+        let bytes = self.source.as_bytes();
+        let mut out = String::with_capacity(self.source.len());
+        let mut from = 0;
+        for span in spans {
+            out.push_str(&self.source[from..span.start]);
+            let mut end = span.end;
+            if bytes.get(end) == Some(&b'\r') && bytes.get(end + 1) == Some(&b'\n') {
+                end += 2;
+            } else if bytes.get(end) == Some(&b'\n') {
+                end += 1;
+            }
+            from = end;
+        }
+        out.push_str(&self.source[from..]);
+        self.replace_source(out)?;
+        Ok(true)
+    }
+
+    /// Renames every definition of `from` to `to`. Returns whether there was
+    /// one.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<bool, EditError> {
+        if !is_valid_key(to) {
+            return Err(EditError::InvalidKey(to.to_string()));
+        }
+        if from != to && self.get(to).is_some() {
+            return Err(EditError::KeyExists(to.to_string()));
+        }
+        let spans: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|e| e.key == from)
+            .map(|e| e.key_span.clone())
+            .collect();
+        if spans.is_empty() {
+            return Ok(false);
+        }
+        let mut out = String::with_capacity(self.source.len() + spans.len() * to.len());
+        let mut last = 0;
+        for span in spans {
+            out.push_str(&self.source[last..span.start]);
+            out.push_str(to);
+            last = span.end;
+        }
+        out.push_str(&self.source[last..]);
+        self.replace_source(out)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,228 @@
+//! Parse errors with exact positions and a quoted, secret-safe source line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, SourceLine};
+use crate::secret::is_sensitive_name;
+
+/// What went wrong while reading a `.env` file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// The bytes are not UTF-8.
+    InvalidUtf8,
+    /// A NUL byte.
+    NulByte,
+    /// A character that cannot start or continue a key.
+    InvalidKey,
+    /// A key with no `=` after it.
+    MissingEquals,
+    /// A quote that is never closed.
+    UnterminatedQuote,
+    /// Text after a closing quote.
+    TrailingCharacters,
+    /// `${` without `}`.
+    UnterminatedReference,
+    /// `${}` or another malformed reference.
+    InvalidReference,
+    /// References nested too deeply.
+    NestingTooDeep,
+}
+
+impl ParseErrorKind {
+    /// Stable kebab-case name, used in JSON output and the conformance corpus.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::InvalidUtf8 => "invalid-utf8",
+            Self::NulByte => "nul-byte",
+            Self::InvalidKey => "invalid-key",
+            Self::MissingEquals => "missing-equals",
+            Self::UnterminatedQuote => "unterminated-quote",
+            Self::TrailingCharacters => "trailing-characters",
+            Self::UnterminatedReference => "unterminated-reference",
+            Self::InvalidReference => "invalid-reference",
+            Self::NestingTooDeep => "nesting-too-deep",
+        }
+    }
+}
+
+/// A syntax error in a `.env` file.
+///
+/// The quoted line never contains the value of a sensitive key.
+#[derive(Clone, Debug)]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// The file, when known.
+    pub path: Option<PathBuf>,
+    /// Byte offset in the file.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// The key of the entry being read, when known.
+    pub key: Option<String>,
+    source_line: SourceLine,
+    quote: u8,
+}
+
+impl ParseError {
+    /// An error at byte `at` of `src`. `key` is the entry being read and the
+    /// offset where its value starts; a sensitive key's value is masked.
+    pub(crate) fn at(kind: ParseErrorKind, src: &str, at: usize, key: Option<(&str, usize)>) -> Self {
+        Self::build(kind, src.as_bytes(), at, key)
+    }
+
+    /// An error in bytes that may not be UTF-8.
+    pub(crate) fn at_bytes(kind: ParseErrorKind, bytes: &[u8], at: usize) -> Self {
+        Self::build(kind, bytes, at, None)
+    }
+
+    fn build(kind: ParseErrorKind, bytes: &[u8], at: usize, key: Option<(&str, usize)>) -> Self {
+        let at = at.min(bytes.len());
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u32 + 1;
+        let mut text_start = line_start;
+        if line_start == 0 && bytes.starts_with("\u{feff}".as_bytes()) {
+            text_start = 3.min(at);
+        }
+        let prefix = String::from_utf8_lossy(&bytes[text_start..at]).into_owned();
+        let column = prefix.chars().count() as u32 + 1;
+        let mut rest = String::from_utf8_lossy(&bytes[at..line_end]).into_owned();
+        if rest.ends_with('\r') {
+            rest.pop();
+        }
+        // Never quote a sensitive value: cut the line where the value starts.
+        let mut prefix_shown = prefix;
+        let mut masked = false;
+        if let Some((key, value_start)) = key
+            && is_sensitive_name(key)
+            && value_start <= line_end
+        {
+            let cut = value_start.clamp(text_start, at);
+            prefix_shown = String::from_utf8_lossy(&bytes[text_start..cut]).into_owned();
+            rest.clear();
+            masked = true;
+        }
+        let caret_at = prefix_shown.len();
+        let mut text = prefix_shown;
+        let quote = bytes.get(at).copied().unwrap_or(b'"');
+        if masked {
+            text.push_str("[redacted]");
+        } else {
+            text.push_str(&rest);
+        }
+        let caret_len = if masked {
+            "[redacted]".len()
+        } else {
+            text[caret_at..].chars().next().map_or(0, char::len_utf8)
+        };
+        ParseError {
+            kind,
+            path: None,
+            offset: at,
+            line,
+            column,
+            key: key.map(|(k, _)| k.to_string()),
+            source_line: SourceLine {
+                line,
+                text,
+                span: caret_at..caret_at + caret_len,
+            },
+            quote,
+        }
+    }
+
+    /// Attaches the file the error is in.
+    pub fn with_path(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_path_buf());
+        self
+    }
+
+    fn message(&self) -> String {
+        let key = self.key.as_deref().unwrap_or("");
+        match self.kind {
+            ParseErrorKind::InvalidUtf8 => format!("invalid UTF-8 at byte offset {}", self.offset),
+            ParseErrorKind::NulByte => format!("NUL byte at byte offset {}", self.offset),
+            ParseErrorKind::InvalidKey if self.key.is_some() => format!("invalid character in key `{key}`"),
+            ParseErrorKind::InvalidKey => "expected a key, a `#` comment or a blank line".into(),
+            ParseErrorKind::MissingEquals => format!("expected `=` after `{key}`"),
+            ParseErrorKind::UnterminatedQuote => {
+                let style = if self.quote == b'\'' { "single" } else { "double" };
+                format!("unterminated {style}-quoted value")
+            }
+            ParseErrorKind::TrailingCharacters => "unexpected text after the closing quote".into(),
+            ParseErrorKind::UnterminatedReference => "`${` without a closing `}`".into(),
+            ParseErrorKind::InvalidReference => "malformed reference".into(),
+            ParseErrorKind::NestingTooDeep => format!(
+                "references nested more than {} levels deep",
+                super::template::MAX_NESTING
+            ),
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self.kind {
+            ParseErrorKind::InvalidUtf8 => "not UTF-8",
+            ParseErrorKind::NulByte => "NUL byte",
+            ParseErrorKind::InvalidKey => "not allowed here",
+            ParseErrorKind::MissingEquals => "expected `=`",
+            ParseErrorKind::UnterminatedQuote => "this quote is never closed",
+            ParseErrorKind::TrailingCharacters => "unexpected",
+            ParseErrorKind::UnterminatedReference => "this reference is never closed",
+            ParseErrorKind::InvalidReference => "malformed reference",
+            ParseErrorKind::NestingTooDeep => "nested too deeply",
+        }
+    }
+
+    fn help(&self) -> String {
+        let key = self.key.as_deref().unwrap_or("KEY");
+        match self.kind {
+            ParseErrorKind::InvalidUtf8 => "save the file as UTF-8".into(),
+            ParseErrorKind::NulByte => "remove the NUL byte: .env files are text".into(),
+            ParseErrorKind::InvalidKey => {
+                "keys match [A-Za-z_][A-Za-z0-9_.-]*; comments start with `#`".into()
+            }
+            ParseErrorKind::MissingEquals => {
+                format!("write `{key}=value`, or `{key}=` for an empty value")
+            }
+            ParseErrorKind::UnterminatedQuote if self.quote == b'\'' => {
+                "close the value with `'`; single-quoted values cannot contain `'`, use double quotes".into()
+            }
+            ParseErrorKind::UnterminatedQuote => {
+                "close the value with `\"`; write `\\\"` for a quote inside it".into()
+            }
+            ParseErrorKind::TrailingCharacters => {
+                "put the whole value inside the quotes, or start a comment with ` #`".into()
+            }
+            ParseErrorKind::UnterminatedReference => {
+                "close the reference with `}`, or write `$$` for a literal `$`".into()
+            }
+            ParseErrorKind::InvalidReference => {
+                "references look like `${KEY}`, `${KEY:-default}`, `${KEY:?message}` or `${namespace:KEY}`; write `$$` for a literal `$`".into()
+            }
+            ParseErrorKind::NestingTooDeep => "flatten the nested defaults into separate keys".into(),
+        }
+    }
+
+    /// The error as a renderable diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::error(self.message())
+            .with_location(self.path.as_deref(), self.line, self.column)
+            .with_source(self.source_line.clone(), self.label())
+            .with_help(self.help())
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.path {
+            write!(f, "{}:", path.display())?;
+        }
+        write!(f, "{}:{}: {}", self.line, self.column, self.message())
+    }
+}
+
+impl std::error::Error for ParseError {}

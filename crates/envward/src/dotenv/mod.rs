@@ -1,0 +1,448 @@
+//! Lossless `.env` documents: parse, inspect, edit, write back.
+//!
+//! A [`Document`] keeps every byte of its source. Writing an unedited
+//! document gives back the exact input; editing one key changes only that
+//! entry's bytes. The syntax is described in `docs/dotenv-syntax.md`.
+//!
+//! ```
+//! use envward::dotenv::Document;
+//!
+//! let mut doc = Document::parse("# db\nexport HOST=db.internal # primary\n").unwrap();
+//! assert_eq!(doc.get("HOST").unwrap().template.as_literal(), Some("db.internal"));
+//! doc.set("PORT", "5432").unwrap();
+//! assert_eq!(doc.source(), "# db\nexport HOST=db.internal # primary\nPORT=5432\n");
+//! ```
+
+mod edit;
+pub use edit::{EditError, is_valid_key, quote_value};
+mod error;
+pub mod template;
+
+use std::ops::Range;
+
+pub use error::{ParseError, ParseErrorKind};
+pub use template::{Part, Ref, RefOp, Template};
+use template::{Mode, TemplateError};
+use zeroize::Zeroize;
+
+/// How a value was quoted in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quote {
+    /// No quotes (or an empty value).
+    None,
+    /// `'…'`: literal text.
+    Single,
+    /// `"…"`: escapes and interpolation.
+    Double,
+}
+
+/// One `KEY=value` entry of a [`Document`].
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The key.
+    pub key: String,
+    /// 1-based line of the key.
+    pub line: u32,
+    /// 1-based column (in characters) of the key.
+    pub column: u32,
+    /// Whether the line starts with `export `.
+    pub export: bool,
+    /// The quote style of the value.
+    pub quote: Quote,
+    /// The value, escapes decoded, references not yet resolved.
+    pub template: Template,
+    /// Bytes of the whole entry, from the start of its first line to the
+    /// end of its last line (line ending excluded).
+    pub span: Range<usize>,
+    /// Bytes of the key.
+    pub key_span: Range<usize>,
+    /// Bytes of the value as written, quotes included (empty for `KEY=`).
+    pub value_span: Range<usize>,
+    /// Bytes of a trailing `# comment`, `#` included.
+    pub comment: Option<Range<usize>>,
+}
+
+/// A comment line.
+#[derive(Clone, Debug)]
+pub struct Comment {
+    /// 1-based line.
+    pub line: u32,
+    /// Bytes of the comment, `#` included.
+    pub span: Range<usize>,
+}
+
+/// A parsed `.env` file that keeps every byte of its source.
+#[derive(Clone)]
+pub struct Document {
+    source: String,
+    entries: Vec<Entry>,
+    comments: Vec<Comment>,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values may be secrets: show only the keys.
+        f.debug_struct("Document")
+            .field("keys", &self.entries.iter().map(|e| &e.key).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        self.source.zeroize();
+    }
+}
+
+const BOM: &str = "\u{feff}";
+
+impl Document {
+    /// Parses UTF-8 bytes, reporting invalid UTF-8 and NUL bytes with their
+    /// position.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
+        if let Some(at) = memchr::memchr(0, bytes) {
+            return Err(ParseError::at_bytes(ParseErrorKind::NulByte, bytes, at));
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Self::parse(s),
+            Err(e) => Err(ParseError::at_bytes(
+                ParseErrorKind::InvalidUtf8,
+                bytes,
+                e.valid_up_to(),
+            )),
+        }
+    }
+
+    /// Parses a document from text.
+    pub fn parse(source: &str) -> Result<Self, ParseError> {
+        if let Some(at) = memchr::memchr(0, source.as_bytes()) {
+            return Err(ParseError::at(ParseErrorKind::NulByte, source, at, None));
+        }
+        let mut parser = Parser {
+            src: source,
+            bytes: source.as_bytes(),
+            pos: if source.starts_with(BOM) { BOM.len() } else { 0 },
+            line: 1,
+            entries: Vec::new(),
+            comments: Vec::new(),
+        };
+        parser.run()?;
+        Ok(Document {
+            source: source.to_string(),
+            entries: parser.entries,
+            comments: parser.comments,
+        })
+    }
+
+    /// An empty document.
+    pub fn new() -> Self {
+        Document {
+            source: String::new(),
+            entries: Vec::new(),
+            comments: Vec::new(),
+        }
+    }
+
+    /// The exact text of the document.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Entries in file order, duplicates included.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Comment lines in file order.
+    pub fn comments(&self) -> &[Comment] {
+        &self.comments
+    }
+
+    /// The effective (last) entry for `key`.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| e.key == key)
+    }
+
+    /// Whether the file uses CRLF line endings (judged by its first line).
+    pub fn uses_crlf(&self) -> bool {
+        match memchr::memchr(b'\n', self.source.as_bytes()) {
+            Some(i) => i > 0 && self.source.as_bytes()[i - 1] == b'\r',
+            None => false,
+        }
+    }
+
+    /// The text of `span` in the source.
+    pub fn text(&self, span: &Range<usize>) -> &str {
+        &self.source[span.clone()]
+    }
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    line: u32,
+    entries: Vec<Entry>,
+    comments: Vec<Comment>,
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+fn is_key_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_blanks(&mut self) {
+        while self.peek().is_some_and(is_blank) {
+            self.pos += 1;
+        }
+    }
+
+    /// End of the current physical line (before `\r\n` or `\n`).
+    fn line_end(&self, from: usize) -> usize {
+        let nl = memchr::memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |i| from + i);
+        if nl > from && self.bytes[nl - 1] == b'\r' && nl < self.bytes.len() {
+            nl - 1
+        } else {
+            nl
+        }
+    }
+
+    /// Moves past the line ending at `self.pos`, if any.
+    fn eat_newline(&mut self) {
+        match self.peek() {
+            Some(b'\n') => {
+                self.pos += 1;
+                self.line += 1;
+            }
+            Some(b'\r') if self.bytes.get(self.pos + 1) == Some(&b'\n') => {
+                self.pos += 2;
+                self.line += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn error(&self, kind: ParseErrorKind, at: usize, key: Option<(&str, usize)>) -> ParseError {
+        ParseError::at(kind, self.src, at, key)
+    }
+
+    fn run(&mut self) -> Result<(), ParseError> {
+        while self.pos < self.bytes.len() {
+            let line_start = self.pos;
+            self.skip_blanks();
+            match self.peek() {
+                None => break,
+                Some(b'\n') | Some(b'\r') if self.line_end(self.pos) == self.pos => {
+                    self.eat_newline();
+                }
+                Some(b'#') => {
+                    let end = self.line_end(self.pos);
+                    self.comments.push(Comment {
+                        line: self.line,
+                        span: self.pos..end,
+                    });
+                    self.pos = end;
+                    self.eat_newline();
+                }
+                Some(_) => self.entry(line_start)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, line_start: usize) -> Result<(), ParseError> {
+        let line = self.line;
+        let mut export = false;
+        if self.src[self.pos..].starts_with("export") {
+            let after = self.pos + "export".len();
+            if self.bytes.get(after).copied().is_some_and(is_blank) {
+                let mut p = after;
+                while self.bytes.get(p).copied().is_some_and(is_blank) {
+                    p += 1;
+                }
+                if self.bytes.get(p) != Some(&b'=') {
+                    export = true;
+                    self.pos = p;
+                }
+            }
+        }
+        let key_start = self.pos;
+        if !self.peek().is_some_and(is_key_start) {
+            return Err(self.error(ParseErrorKind::InvalidKey, self.pos, None));
+        }
+        while self.peek().is_some_and(is_key_byte) {
+            self.pos += 1;
+        }
+        let key_end = self.pos;
+        let key = &self.src[key_start..key_end];
+        let ctx = Some((key, key_end));
+        match self.peek() {
+            Some(b'=') | Some(b' ') | Some(b'\t') | Some(b'\n') | None => {}
+            Some(b'\r') if self.line_end(self.pos) == self.pos => {}
+            Some(_) => return Err(self.error(ParseErrorKind::InvalidKey, self.pos, ctx)),
+        }
+        self.skip_blanks();
+        if self.peek() != Some(b'=') {
+            return Err(self.error(ParseErrorKind::MissingEquals, key_end, ctx));
+        }
+        self.pos += 1;
+        let before_value = self.pos;
+        self.skip_blanks();
+        let skipped_blank = self.pos > before_value;
+        let value_start = self.pos;
+        let ctx = Some((key, value_start));
+        let (quote, template, value_end) = match self.peek() {
+            Some(b'\'') => {
+                let close = memchr::memchr(b'\'', &self.bytes[value_start + 1..])
+                    .map(|i| value_start + 1 + i)
+                    .ok_or_else(|| self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx))?;
+                let text = &self.src[value_start + 1..close];
+                let template = Template::literal(normalize_newlines(text));
+                (Quote::Single, template, close + 1)
+            }
+            Some(b'"') => {
+                let close = find_closing_double(self.bytes, value_start + 1)
+                    .ok_or_else(|| self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx))?;
+                let template = if memchr::memchr(b'\r', &self.bytes[value_start + 1..close]).is_some() {
+                    let text = normalize_newlines(&self.src[value_start + 1..close]);
+                    template::parse(&text, 0, text.len(), Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
+                } else {
+                    template::parse(self.src, value_start + 1, close, Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, None))?
+                };
+                (Quote::Double, template, close + 1)
+            }
+            _ => {
+                let end = self.line_end(value_start);
+                let mut value_end = end;
+                if skipped_blank && self.peek() == Some(b'#') {
+                    value_end = value_start;
+                } else if let Some(h) = find_comment_start(&self.bytes[value_start..end]) {
+                    value_end = value_start + h;
+                }
+                while value_end > value_start && is_blank(self.bytes[value_end - 1]) {
+                    value_end -= 1;
+                }
+                let template = template::parse(self.src, value_start, value_end, Mode::Unquoted)
+                    .map_err(|e| self.template_error(e, ctx, None))?;
+                (Quote::None, template, value_end)
+            }
+        };
+        // Count lines inside a multi-line quoted value.
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[value_start..value_end]).count() as u32;
+        self.pos = value_end;
+        self.skip_blanks();
+        let mut comment = None;
+        match self.peek() {
+            Some(b'#') => {
+                let end = self.line_end(self.pos);
+                comment = Some(self.pos..end);
+                self.pos = end;
+            }
+            None | Some(b'\n') => {}
+            Some(b'\r') if self.line_end(self.pos) == self.pos => {}
+            Some(_) => {
+                return Err(self.error(ParseErrorKind::TrailingCharacters, self.pos, ctx));
+            }
+        }
+        let span_end = self.pos;
+        self.eat_newline();
+        self.entries.push(Entry {
+            key: key.to_string(),
+            line,
+            column: column_of(self.src, line_start, key_start),
+            export,
+            quote,
+            template,
+            span: line_start..span_end,
+            key_span: key_start..key_end,
+            value_span: value_start..value_end,
+            comment,
+        });
+        Ok(())
+    }
+
+    fn template_error(&self, e: TemplateError, ctx: Option<(&str, usize)>, remap: Option<usize>) -> ParseError {
+        let (kind, at) = match e {
+            TemplateError::Unterminated(at) => (ParseErrorKind::UnterminatedReference, at),
+            TemplateError::Invalid(at) => (ParseErrorKind::InvalidReference, at),
+            TemplateError::TooDeep(at) => (ParseErrorKind::NestingTooDeep, at),
+        };
+        let at = match remap {
+            // Offsets into a CRLF-normalised copy: map back by counting the
+            // `\r` bytes removed before that point.
+            Some(base) => remap_offset(self.src, base, at),
+            None => at,
+        };
+        self.error(kind, at, ctx)
+    }
+}
+
+/// Offset in `src` (starting at `base`) of byte `at` of the text with
+/// every `\r\n` turned into `\n`.
+fn remap_offset(src: &str, base: usize, at: usize) -> usize {
+    let bytes = src.as_bytes();
+    let (mut i, mut j) = (base, 0);
+    while j < at && i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        j += 1;
+    }
+    i
+}
+
+fn column_of(src: &str, line_start: usize, at: usize) -> u32 {
+    src[line_start..at].chars().count() as u32 + 1
+}
+
+/// `\r\n` → `\n`.
+fn normalize_newlines(text: &str) -> String {
+    if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Index of the closing `"` at or after `from`, honouring backslashes.
+fn find_closing_double(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        let j = i + memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+        if bytes[j] == b'"' {
+            return Some(j);
+        }
+        i = j + 2;
+    }
+    None
+}
+
+/// Start of a ` #` comment in an unquoted value (index of the `#`).
+fn find_comment_start(value: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'#', value).find(|&i| i > 0 && is_blank(value[i - 1]))
+}
+
+#[cfg(test)]
+mod tests;

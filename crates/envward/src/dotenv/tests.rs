@@ -1,0 +1,163 @@
+use super::*;
+use proptest::prelude::*;
+
+fn value(doc: &Document, key: &str) -> String {
+    doc.get(key)
+        .unwrap_or_else(|| panic!("{key} missing"))
+        .template
+        .as_literal()
+        .expect("literal")
+        .to_string()
+}
+
+#[test]
+fn basic_forms() {
+    let src = "\u{feff}# c\n\nexport A=1\nB = two words  # note\nC='lit $X \\n'\nD=\"a\\nb\"\nE=\nF=x#y\n";
+    let doc = Document::parse(src).unwrap();
+    assert_eq!(doc.source(), src);
+    assert_eq!(value(&doc, "A"), "1");
+    assert!(doc.get("A").unwrap().export);
+    assert_eq!(value(&doc, "B"), "two words");
+    assert_eq!(doc.text(doc.get("B").unwrap().comment.as_ref().unwrap()), "# note");
+    assert_eq!(value(&doc, "C"), "lit $X \\n");
+    assert_eq!(value(&doc, "D"), "a\nb");
+    assert_eq!(value(&doc, "E"), "");
+    assert_eq!(value(&doc, "F"), "x#y");
+    assert_eq!(doc.get("F").unwrap().line, 8);
+    assert_eq!(doc.comments().len(), 1);
+}
+
+#[test]
+fn multiline_and_crlf() {
+    let src = "A=\"one\r\ntwo\"\r\nB='x\r\ny'\r\nC=3\r\n";
+    let doc = Document::parse(src).unwrap();
+    assert_eq!(value(&doc, "A"), "one\ntwo");
+    assert_eq!(value(&doc, "B"), "x\ny");
+    assert_eq!(value(&doc, "C"), "3");
+    assert_eq!(doc.get("C").unwrap().line, 5);
+    assert!(doc.uses_crlf());
+}
+
+#[test]
+fn error_positions() {
+    let cases = [
+        ("A=1\nFOO\n", ParseErrorKind::MissingEquals, 2, 4),
+        ("A=\"abc\n", ParseErrorKind::UnterminatedQuote, 1, 3),
+        ("A='abc\n", ParseErrorKind::UnterminatedQuote, 1, 3),
+        ("A=\"x\"y\n", ParseErrorKind::TrailingCharacters, 1, 6),
+        ("1A=x\n", ParseErrorKind::InvalidKey, 1, 1),
+        ("  K@Y=x\n", ParseErrorKind::InvalidKey, 1, 4),
+        ("A=${B\n", ParseErrorKind::UnterminatedReference, 1, 3),
+        ("A=é${}\n", ParseErrorKind::InvalidReference, 1, 4),
+    ];
+    for (src, kind, line, column) in cases {
+        let err = Document::parse(src).unwrap_err();
+        assert_eq!((err.kind, err.line, err.column), (kind, line, column), "{src:?}");
+    }
+}
+
+#[test]
+fn bad_bytes() {
+    let err = Document::parse_bytes(b"A=1\nB=\xff\n").unwrap_err();
+    assert_eq!((err.kind, err.line, err.column, err.offset), (ParseErrorKind::InvalidUtf8, 2, 3, 6));
+    let err = Document::parse_bytes(b"A=1\0\n").unwrap_err();
+    assert_eq!((err.kind, err.line, err.column), (ParseErrorKind::NulByte, 1, 4));
+}
+
+#[test]
+fn sensitive_values_are_not_quoted_in_errors() {
+    let err = Document::parse("DB_PASSWORD=\"hunter2-sentinel\nX=1\n").unwrap_err();
+    let text = err.diagnostic().render(false);
+    assert!(!text.contains("hunter2-sentinel"), "{text}");
+    assert!(text.contains("[redacted]"), "{text}");
+    let err = Document::parse("API_TOKEN=\"line1\nsentinel-two ${oops\n").unwrap_err();
+    let text = err.diagnostic().render(false);
+    assert!(!text.contains("sentinel-two"), "{text}");
+    // A key that is not sensitive is quoted, to help.
+    let err = Document::parse("HOST=\"x\"y\n").unwrap_err();
+    assert!(err.diagnostic().render(false).contains("HOST=\"x\"y"));
+}
+
+#[test]
+fn edit_preserves_other_bytes() {
+    let src = "# top\r\nexport A=1 # keep\r\nB='x'\r\n";
+    let mut doc = Document::parse(src).unwrap();
+    doc.set("A", "new value").unwrap();
+    assert_eq!(doc.source(), "# top\r\nexport A='new value' # keep\r\nB='x'\r\n");
+    doc.set("C", "it's").unwrap();
+    assert_eq!(doc.source(), "# top\r\nexport A='new value' # keep\r\nB='x'\r\nC=\"it's\"\r\n");
+    assert!(doc.unset("B").unwrap());
+    assert_eq!(doc.source(), "# top\r\nexport A='new value' # keep\r\nC=\"it's\"\r\n");
+    assert!(doc.rename("A", "Z").unwrap());
+    assert_eq!(doc.source(), "# top\r\nexport Z='new value' # keep\r\nC=\"it's\"\r\n");
+    assert!(matches!(doc.rename("Z", "C"), Err(EditError::KeyExists(_))));
+    assert!(!doc.unset("NOPE").unwrap());
+}
+
+#[test]
+fn set_before_comment_keeps_comment() {
+    let mut doc = Document::parse("A= # why\nB=1").unwrap();
+    doc.set("A", "v").unwrap();
+    assert_eq!(doc.source(), "A= v # why\nB=1");
+    doc.set("C", "2").unwrap();
+    assert_eq!(doc.source(), "A= v # why\nB=1\nC=2\n");
+}
+
+#[test]
+fn huge_line_and_many_lines() {
+    let big = format!("A={}\n", "x".repeat(10 << 20));
+    let doc = Document::parse(&big).unwrap();
+    assert_eq!(doc.get("A").unwrap().template.as_literal().unwrap().len(), 10 << 20);
+    let many: String = (0..200_000).map(|i| format!("K{i}=v{i}\n")).collect();
+    let doc = Document::parse(&many).unwrap();
+    assert_eq!(doc.entries().len(), 200_000);
+}
+
+fn line_strategy() -> impl Strategy<Value = String> {
+    let key = "[A-Za-z_][A-Za-z0-9_.-]{0,8}";
+    let unquoted = "[^\n\r'\"#$\\\\ \t\0]{0,12}";
+    prop_oneof![
+        Just(String::new()),
+        "[ \t]{0,3}#[^\n\0]{0,20}".prop_map(|s| s),
+        (key, unquoted, "( #[^\n\0]{0,10})?").prop_map(|(k, v, c)| format!("{k}={v}{c}")),
+        (key, "[^'\0]{0,20}").prop_map(|(k, v)| format!("export {k}='{v}'")),
+        (key, "([^\"\\\\$\0]|\\\\[nrt\"\\\\$a])*").prop_map(|(k, v)| format!("{k} = \"{v}\"")),
+        (key, "[A-Z]{1,4}").prop_map(|(k, r)| format!("{k}=${{{r}:-d}}x")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn round_trip_is_lossless(lines in prop::collection::vec(line_strategy(), 0..20), crlf: bool, bom: bool, final_nl: bool) {
+        let nl = if crlf { "\r\n" } else { "\n" };
+        let mut src = if bom { "\u{feff}".to_string() } else { String::new() };
+        src.push_str(&lines.join(nl));
+        if final_nl { src.push_str(nl); }
+        if let Ok(doc) = Document::parse(&src) {
+            prop_assert_eq!(doc.source(), src.as_str());
+        }
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = Document::parse_bytes(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "[=\"'$\\\\{}#:?+ \tA-Z\r\n-]{0,60}") {
+        if let Ok(doc) = Document::parse(&text) {
+            prop_assert_eq!(doc.source(), text.as_str());
+        }
+    }
+
+    #[test]
+    fn set_round_trips_any_value(value in "[^\0]{0,40}", start in "(# c\n)?(A=1\n)?") {
+        let mut doc = Document::parse(&start).unwrap();
+        doc.set("KEY", &value).unwrap();
+        let reparsed = Document::parse(doc.source()).unwrap();
+        prop_assert_eq!(reparsed.get("KEY").unwrap().template.as_literal(), Some(value.as_str()));
+        doc.set("KEY", "other").unwrap();
+        doc.set("KEY", &value).unwrap();
+        prop_assert_eq!(doc.get("KEY").unwrap().template.as_literal(), Some(value.as_str()));
+    }
+}
