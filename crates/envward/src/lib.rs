@@ -12,3 +12,17 @@ pub mod secret;
 
 pub use diagnostic::Diagnostic;
 pub use secret::Secret;
+
+pub mod config;
+mod de;
+pub mod error;
+pub mod layout;
+pub mod resolve;
+pub mod source;
+pub mod suggest;
+pub mod value;
+
+pub use error::{LoadError, ResolveError};
+pub use resolve::{Config, LoadOptions};
+pub use source::{Layer, Origin};
+pub use value::{Resolved, Value, ValueError, Var};

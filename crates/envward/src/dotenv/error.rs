@@ -81,44 +81,8 @@ impl ParseError {
 
     fn build(kind: ParseErrorKind, bytes: &[u8], at: usize, key: Option<(&str, usize)>) -> Self {
         let at = at.min(bytes.len());
-        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u32 + 1;
-        let mut text_start = line_start;
-        if line_start == 0 && bytes.starts_with("\u{feff}".as_bytes()) {
-            text_start = 3.min(at);
-        }
-        let prefix = String::from_utf8_lossy(&bytes[text_start..at]).into_owned();
-        let column = prefix.chars().count() as u32 + 1;
-        let mut rest = String::from_utf8_lossy(&bytes[at..line_end]).into_owned();
-        if rest.ends_with('\r') {
-            rest.pop();
-        }
-        // Never quote a sensitive value: cut the line where the value starts.
-        let mut prefix_shown = prefix;
-        let mut masked = false;
-        if let Some((key, value_start)) = key
-            && is_sensitive_name(key)
-            && value_start <= line_end
-        {
-            let cut = value_start.clamp(text_start, at);
-            prefix_shown = String::from_utf8_lossy(&bytes[text_start..cut]).into_owned();
-            rest.clear();
-            masked = true;
-        }
-        let caret_at = prefix_shown.len();
-        let mut text = prefix_shown;
-        let quote = bytes.get(at).copied().unwrap_or(b'"');
-        if masked {
-            text.push_str("[redacted]");
-        } else {
-            text.push_str(&rest);
-        }
-        let caret_len = if masked {
-            "[redacted]".len()
-        } else {
-            text[caret_at..].chars().next().map_or(0, char::len_utf8)
-        };
+        let mask_from = key.filter(|(k, _)| is_sensitive_name(k)).map(|(_, v)| v);
+        let (line, column, source_line) = locate(bytes, at, mask_from);
         ParseError {
             kind,
             path: None,
@@ -126,12 +90,8 @@ impl ParseError {
             line,
             column,
             key: key.map(|(k, _)| k.to_string()),
-            source_line: SourceLine {
-                line,
-                text,
-                span: caret_at..caret_at + caret_len,
-            },
-            quote,
+            source_line,
+            quote: bytes.get(at).copied().unwrap_or(b'"'),
         }
     }
 
@@ -226,3 +186,40 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// Line, column and the quoted line of byte `at` in `bytes`. When
+/// `mask_from` is given (where a sensitive value starts), nothing of the
+/// line from that offset on is shown: it becomes `[redacted]`.
+pub(crate) fn locate(bytes: &[u8], at: usize, mask_from: Option<usize>) -> (u32, u32, SourceLine) {
+    let at = at.min(bytes.len());
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u32 + 1;
+    let mut text_start = line_start;
+    if line_start == 0 && bytes.starts_with("\u{feff}".as_bytes()) {
+        text_start = 3.min(at);
+    }
+    let prefix = String::from_utf8_lossy(&bytes[text_start..at]).into_owned();
+    let column = prefix.chars().count() as u32 + 1;
+    let masked_at = mask_from
+        .filter(|&m| m <= line_end)
+        .map(|m| m.clamp(text_start, at));
+    let (text, span) = match masked_at {
+        Some(cut) => {
+            let mut text = String::from_utf8_lossy(&bytes[text_start..cut]).into_owned();
+            let caret = text.len();
+            text.push_str("[redacted]");
+            (text, caret..caret + "[redacted]".len())
+        }
+        None => {
+            let mut rest = String::from_utf8_lossy(&bytes[at..line_end]).into_owned();
+            if rest.ends_with('\r') {
+                rest.pop();
+            }
+            let caret = prefix.len();
+            let width = rest.chars().next().map_or(0, char::len_utf8);
+            (prefix + &rest, caret..caret + width)
+        }
+    };
+    (line, column, SourceLine { line, text, span })
+}

@@ -21,6 +21,7 @@ pub mod template;
 use std::ops::Range;
 
 pub use error::{ParseError, ParseErrorKind};
+pub(crate) use error::locate;
 pub use template::{Part, Ref, RefOp, Template};
 use template::{Mode, TemplateError};
 use zeroize::Zeroize;

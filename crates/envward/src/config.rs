@@ -1,0 +1,287 @@
+//! `envward.toml`: environments, layout, resolution settings and the
+//! variable declarations the loader needs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, SourceLine};
+use crate::source::Layer;
+
+/// The project file's name.
+pub const PROJECT_FILE: &str = "envward.toml";
+
+/// The parsed `envward.toml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    /// `[layout]`.
+    #[serde(default)]
+    pub layout: LayoutSettings,
+    /// `[environments.<name>]`.
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentSettings>,
+    /// `[resolve]`.
+    #[serde(default)]
+    pub resolve: ResolveSettings,
+    /// `[vars.<KEY>]`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, VarSettings>,
+}
+
+/// Which files make up an environment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LayoutKind {
+    /// `directory` when an `env/` directory exists, `flat` otherwise.
+    #[default]
+    Auto,
+    /// `env/<environment>/<namespace>.env`.
+    Directory,
+    /// `.env`, `.env.<environment>`, `.env.local`, `.env.<environment>.local`.
+    Flat,
+}
+
+/// `[layout]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutSettings {
+    /// `kind = "auto" | "directory" | "flat"`.
+    #[serde(default)]
+    pub kind: LayoutKind,
+    /// Root of the directory layout, relative to the project (default `env`).
+    #[serde(default = "default_env_dir")]
+    pub dir: PathBuf,
+}
+
+impl Default for LayoutSettings {
+    fn default() -> Self {
+        LayoutSettings {
+            kind: LayoutKind::Auto,
+            dir: default_env_dir(),
+        }
+    }
+}
+
+fn default_env_dir() -> PathBuf {
+    PathBuf::from("env")
+}
+
+/// `[environments.<name>]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSettings {
+    /// Other names for the environment (`prod` for `production`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Production-like: the strictest rules apply.
+    #[serde(default)]
+    pub strict: bool,
+    /// What the environment is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// What to do about a repeated thing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strictness {
+    /// Report a warning and go on.
+    #[default]
+    Warn,
+    /// Stop with an error.
+    Error,
+}
+
+/// What an undefined `${REF}` becomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Undefined {
+    /// An error naming the reference.
+    #[default]
+    Error,
+    /// The empty string.
+    Empty,
+}
+
+/// `[resolve]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveSettings {
+    /// Sources from highest to lowest precedence.
+    #[serde(default = "default_precedence")]
+    pub precedence: Vec<Layer>,
+    /// Directory whose files provide keys by name (Docker secrets).
+    #[serde(default = "default_secrets_dir")]
+    pub secrets_dir: PathBuf,
+    /// A key defined twice in one file.
+    #[serde(default)]
+    pub duplicate_keys: Strictness,
+    /// Undefined references.
+    #[serde(default)]
+    pub undefined: Undefined,
+}
+
+impl Default for ResolveSettings {
+    fn default() -> Self {
+        ResolveSettings {
+            precedence: default_precedence(),
+            secrets_dir: default_secrets_dir(),
+            duplicate_keys: Strictness::Warn,
+            undefined: Undefined::Error,
+        }
+    }
+}
+
+/// Process environment, secrets directory, local overrides, environment
+/// files, shared files, schema defaults.
+pub fn default_precedence() -> Vec<Layer> {
+    vec![
+        Layer::Process,
+        Layer::Secrets,
+        Layer::Local,
+        Layer::Environment,
+        Layer::Shared,
+        Layer::Default,
+    ]
+}
+
+fn default_secrets_dir() -> PathBuf {
+    PathBuf::from("/run/secrets")
+}
+
+/// Whether a key is required: always, or in some environments.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Required {
+    /// `required = true`.
+    Always(bool),
+    /// `required = ["production", "staging"]`.
+    In(Vec<String>),
+}
+
+impl Required {
+    /// Whether the key is required in `environment`.
+    pub fn applies_to(&self, environment: &str) -> bool {
+        match self {
+            Required::Always(b) => *b,
+            Required::In(envs) => envs.iter().any(|e| e == environment),
+        }
+    }
+}
+
+/// `[vars.<KEY>]`: what the loader needs to know about a key.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VarSettings {
+    /// Whether `run`, `get` and `export` refuse to go on without it.
+    #[serde(default)]
+    pub required: Option<Required>,
+    /// Value used when no source defines the key.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Whether the value is a secret (default: by name heuristics).
+    #[serde(default)]
+    pub sensitive: Option<bool>,
+    /// What the key is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `envward.toml` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or names unknown settings.
+    #[error("{path}:{line}:{column}: {message}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// What is wrong.
+        message: String,
+        /// The quoted line.
+        source_line: Option<SourceLine>,
+    },
+}
+
+impl ConfigError {
+    /// The error as a renderable diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            ConfigError::Io { .. } => Diagnostic::error(self.to_string()),
+            ConfigError::Toml {
+                path,
+                line,
+                column,
+                message,
+                source_line,
+            } => {
+                let mut d = Diagnostic::error(format!("invalid {PROJECT_FILE}: {message}"))
+                    .with_location(Some(path), *line, *column);
+                if let Some(src) = source_line {
+                    d = d.with_source(src.clone(), "here");
+                }
+                d.with_help("see docs/configuration-file.md for every setting")
+            }
+        }
+    }
+}
+
+impl ProjectFile {
+    /// Reads and parses `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses the text of an `envward.toml` found at `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start).min(text.len());
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = text[..at].matches('\n').count() as u32 + 1;
+            let column = text[line_start..at].chars().count() as u32 + 1;
+            let caret = at - line_start;
+            let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
+            let width = line_text[caret.min(line_text.len())..].chars().next().map_or(0, char::len_utf8);
+            ConfigError::Toml {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+                source_line: Some(SourceLine {
+                    line,
+                    span: caret.min(line_text.len())..caret.min(line_text.len()) + width,
+                    text: line_text,
+                }),
+            }
+        })
+    }
+
+    /// The canonical name of `name` (an environment or one of its aliases).
+    pub fn canonical_environment<'a>(&'a self, name: &'a str) -> &'a str {
+        if self.environments.contains_key(name) {
+            return name;
+        }
+        self.environments
+            .iter()
+            .find(|(_, s)| s.aliases.iter().any(|a| a == name))
+            .map_or(name, |(n, _)| n.as_str())
+    }
+}

@@ -1,0 +1,266 @@
+//! Errors of loading configuration. Each renders as a [`Diagnostic`] with
+//! the file, line and column, and never contains a sensitive value.
+
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+use crate::diagnostic::Diagnostic;
+use crate::dotenv::ParseError;
+use crate::resolve::QuotedLine;
+use crate::source::Origin;
+
+/// Loading configuration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// `envward.toml` is unreadable or malformed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A `.env` file is malformed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// A key is defined twice in one file and duplicates are errors.
+    #[error("{second}: `{key}` is defined twice (first at {first})")]
+    Duplicate {
+        /// The key.
+        key: String,
+        /// `path:line:column` of the first definition.
+        first: String,
+        /// `path:line:column` of the second.
+        second: String,
+    },
+    /// The environment is not known.
+    #[error("unknown environment `{name}`; known environments: {}", known.join(", "))]
+    UnknownEnvironment {
+        /// What was asked for.
+        name: String,
+        /// What exists.
+        known: Vec<String>,
+    },
+    /// The namespace has no files in this environment.
+    #[error("unknown namespace `{name}` in environment `{environment}`; known namespaces: {}", known.join(", "))]
+    UnknownNamespace {
+        /// What was asked for.
+        name: String,
+        /// The environment.
+        environment: String,
+        /// What exists.
+        known: Vec<String>,
+    },
+    /// A value could not be resolved.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+}
+
+impl LoadError {
+    /// The error as a renderable diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            LoadError::Config(e) => e.diagnostic(),
+            LoadError::Parse(e) => e.diagnostic(),
+            LoadError::Resolve(e) => e.diagnostic(),
+            LoadError::Read { .. } => Diagnostic::error(self.to_string()),
+            LoadError::Duplicate { .. } => Diagnostic::error(self.to_string())
+                .with_help("remove one definition, or set `duplicate_keys = \"warn\"` under [resolve]"),
+            LoadError::UnknownEnvironment { name, known } => {
+                let mut d = Diagnostic::error(format!("unknown environment `{name}`"))
+                    .with_note(format!("known environments: {}", known.join(", ")));
+                if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                } else {
+                    d = d.with_help("create its files, or declare it under [environments] in envward.toml");
+                }
+                d
+            }
+            LoadError::UnknownNamespace { name, known, .. } => {
+                let mut d = Diagnostic::error(self.to_string());
+                if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                d
+            }
+        }
+    }
+}
+
+/// What went wrong while resolving values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveErrorKind {
+    /// `${NAME}` where nothing defines NAME.
+    Undefined {
+        /// The key whose value holds the reference.
+        key: String,
+        /// The referenced key.
+        name: String,
+        /// The reference is to the key itself and nothing lower defines it.
+        self_reference: bool,
+    },
+    /// `${NAME:?message}` where NAME is unset.
+    Required {
+        /// The key whose value holds the reference.
+        key: String,
+        /// The referenced key.
+        name: String,
+        /// The message written in the reference.
+        message: Option<String>,
+    },
+    /// References that loop.
+    Cycle {
+        /// The keys of the loop, the first repeated at the end.
+        chain: Vec<String>,
+    },
+    /// References nested too deeply.
+    TooDeep {
+        /// Where the chain was when it stopped.
+        key: String,
+        /// The limit.
+        depth: usize,
+    },
+    /// Expansion grew past the size budget.
+    TooLarge {
+        /// The key being expanded.
+        key: String,
+    },
+    /// `KEY` and `KEY_FILE` set in the same source.
+    BothValueAndFile {
+        /// The key.
+        key: String,
+        /// The `_FILE` key.
+        file_key: String,
+    },
+    /// The file named by `KEY_FILE` (or in the secrets directory) cannot be read.
+    FileRef {
+        /// The key.
+        key: String,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `${ns:KEY}` naming a namespace that does not exist.
+    UnknownNamespace {
+        /// The key whose value holds the reference.
+        key: String,
+        /// The namespace.
+        namespace: String,
+        /// The namespaces that exist.
+        known: Vec<String>,
+    },
+}
+
+/// A value could not be resolved.
+#[derive(Debug, Clone)]
+pub struct ResolveError {
+    /// What went wrong.
+    pub kind: ResolveErrorKind,
+    /// Where: the reference, or the definition.
+    pub origin: Origin,
+    quoted: Option<QuotedLine>,
+}
+
+impl ResolveError {
+    pub(crate) fn new(kind: ResolveErrorKind, origin: Origin, quoted: Option<QuotedLine>) -> Self {
+        ResolveError { kind, origin, quoted }
+    }
+
+    /// A short machine-readable name of the kind.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            ResolveErrorKind::Undefined { .. } => "undefined-reference",
+            ResolveErrorKind::Required { .. } => "required",
+            ResolveErrorKind::Cycle { .. } => "cycle",
+            ResolveErrorKind::TooDeep { .. } => "too-deep",
+            ResolveErrorKind::TooLarge { .. } => "too-large",
+            ResolveErrorKind::BothValueAndFile { .. } => "both-value-and-file",
+            ResolveErrorKind::FileRef { .. } => "unreadable-file",
+            ResolveErrorKind::UnknownNamespace { .. } => "unknown-namespace",
+        }
+    }
+
+    fn message(&self) -> String {
+        match &self.kind {
+            ResolveErrorKind::Undefined {
+                key,
+                name,
+                self_reference: true,
+            } => format!("`{key}` refers to its own lower value `${{{name}}}`, but nothing lower defines `{name}`"),
+            ResolveErrorKind::Undefined { key, name, .. } => {
+                format!("`{key}` refers to `{name}`, which is not defined")
+            }
+            ResolveErrorKind::Required { key, name, message } => match message {
+                Some(m) => format!("`{key}` requires `{name}`: {m}"),
+                None => format!("`{key}` requires `{name}`, which is not set"),
+            },
+            ResolveErrorKind::Cycle { chain } => {
+                format!("references form a cycle: {}", chain.join(" → "))
+            }
+            ResolveErrorKind::TooDeep { key, depth } => {
+                format!("references from `{key}` are nested deeper than {depth} levels")
+            }
+            ResolveErrorKind::TooLarge { key } => {
+                format!("expanding `{key}` produces more text than the expansion budget allows")
+            }
+            ResolveErrorKind::BothValueAndFile { key, file_key } => {
+                format!("both `{key}` and `{file_key}` are set in the same place")
+            }
+            ResolveErrorKind::FileRef { key, path, reason } => {
+                format!("cannot read {} for `{key}`: {reason}", path.display())
+            }
+            ResolveErrorKind::UnknownNamespace { key, namespace, known } => format!(
+                "`{key}` refers to namespace `{namespace}`, which does not exist (known: {})",
+                known.join(", ")
+            ),
+        }
+    }
+
+    fn help(&self) -> String {
+        match &self.kind {
+            ResolveErrorKind::Undefined { name, self_reference: true, .. } => {
+                format!("set `{name}` in the process environment or a lower layer")
+            }
+            ResolveErrorKind::Undefined { name, .. } => format!(
+                "define `{name}`, use `${{{name}:-default}}`, write `$$` for a literal `$`, or pass --allow-undefined"
+            ),
+            ResolveErrorKind::Required { name, .. } => format!("set `{name}`"),
+            ResolveErrorKind::Cycle { .. } => "break the loop: one of these keys must not refer back".into(),
+            ResolveErrorKind::TooDeep { .. } => "shorten the chain of references".into(),
+            ResolveErrorKind::TooLarge { .. } => "references expand exponentially; define the value directly".into(),
+            ResolveErrorKind::BothValueAndFile { key, file_key } => {
+                format!("keep one of them: `{key}` holds the value, `{file_key}` the path of a file holding it")
+            }
+            ResolveErrorKind::FileRef { .. } => "check that the file exists and is readable by this user".into(),
+            ResolveErrorKind::UnknownNamespace { .. } => {
+                "namespaces are the `<namespace>.env` files of the environment".into()
+            }
+        }
+    }
+
+    /// The error as a renderable diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let mut d = Diagnostic::error(self.message());
+        match &self.quoted {
+            Some((path, line, column, src)) => {
+                d = d
+                    .with_location(Some(path), *line, *column)
+                    .with_source(src.clone(), "here");
+            }
+            None => d = d.with_note(format!("at {}", self.origin)),
+        }
+        d.with_help(self.help())
+    }
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.origin, self.message())
+    }
+}
+
+impl std::error::Error for ResolveError {}

@@ -1,0 +1,321 @@
+//! [`Resolved`]: the configuration of one environment, every value with
+//! its origin; typed access and serde deserialization.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::diagnostic::Diagnostic;
+use crate::layout::EnvFile;
+use crate::secret::Secret;
+use crate::source::Origin;
+
+/// A resolved value: plain text, or a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Not sensitive.
+    Plain(String),
+    /// Sensitive: zeroized on drop, redacted in `Debug` and `Display`.
+    Secret(Secret),
+}
+
+impl Value {
+    /// The text of the value.
+    pub fn expose(&self) -> &str {
+        match self {
+            Value::Plain(s) => s,
+            Value::Secret(s) => s.expose(),
+        }
+    }
+
+    /// The text, or `[redacted]` for a secret.
+    pub fn masked(&self) -> &str {
+        match self {
+            Value::Plain(s) => s,
+            Value::Secret(_) => "[redacted]",
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Plain(s) => fmt::Debug::fmt(s, f),
+            Value::Secret(_) => f.write_str("[redacted]"),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.masked())
+    }
+}
+
+/// A definition that lost to a higher-precedence one.
+#[derive(Clone, Debug)]
+pub struct Overridden {
+    /// Where it was.
+    pub origin: Origin,
+    /// What was written there (before interpolation).
+    pub written: Value,
+}
+
+/// One resolved key.
+#[derive(Clone, Debug)]
+pub struct Var {
+    /// The key.
+    pub key: String,
+    /// The value after interpolation.
+    pub value: Value,
+    /// Where the winning definition is.
+    pub origin: Origin,
+    /// The definitions it overrode, highest precedence first.
+    pub overridden: Vec<Overridden>,
+    /// Whether the value is a secret (schema, name, or built from a secret).
+    pub sensitive: bool,
+}
+
+/// The configuration of one environment.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The canonical environment name.
+    pub environment: String,
+    /// The namespace selected, if any.
+    pub namespace: Option<String>,
+    /// Whether the environment is marked strict (production-like).
+    pub strict: bool,
+    /// The project root.
+    pub root: PathBuf,
+    /// `"directory"` or `"flat"`.
+    pub layout: &'static str,
+    /// The files read.
+    pub files: Vec<EnvFile>,
+    pub(crate) vars: BTreeMap<String, Var>,
+    /// Warnings met while loading (duplicate keys, namespace conflicts).
+    pub warnings: Vec<Diagnostic>,
+    pub(crate) missing_required: Vec<String>,
+}
+
+/// A value could not be read as the type asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The key has no value.
+    #[error("`{key}` is not set")]
+    Missing {
+        /// The key.
+        key: String,
+    },
+    /// The value does not parse. Sensitive values are never quoted.
+    #[error("`{key}` (from {origin}){shown}: expected {expected}")]
+    Invalid {
+        /// The key.
+        key: String,
+        /// Where the value came from.
+        origin: String,
+        /// What was expected, with an example.
+        expected: String,
+        /// ` = "value"` for a non-sensitive value, empty for a secret.
+        shown: String,
+    },
+    /// Required keys without a value.
+    #[error("missing required {}: {}", if keys.len() == 1 { "key" } else { "keys" }, keys.join(", "))]
+    MissingRequired {
+        /// The keys.
+        keys: Vec<String>,
+    },
+    /// Deserializing into a struct failed.
+    #[error("{0}")]
+    Deserialize(String),
+}
+
+impl Resolved {
+    /// The resolved key, if any.
+    pub fn get(&self, key: &str) -> Option<&Var> {
+        self.vars.get(key)
+    }
+
+    /// The text of a key's value.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(|v| v.value.expose())
+    }
+
+    /// Every key, sorted.
+    pub fn iter(&self) -> impl Iterator<Item = &Var> {
+        self.vars.values()
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// Whether no key is configured.
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
+    }
+
+    /// Required keys (per `envward.toml`) that have no value.
+    pub fn missing_required(&self) -> &[String] {
+        &self.missing_required
+    }
+
+    /// Fails when a required key has no value: `run`, `get` and `export`
+    /// call this before doing anything.
+    pub fn ensure_complete(&self) -> Result<(), ValueError> {
+        if self.missing_required.is_empty() {
+            Ok(())
+        } else {
+            Err(ValueError::MissingRequired {
+                keys: self.missing_required.clone(),
+            })
+        }
+    }
+
+    /// The value of `key` parsed as `T`.
+    ///
+    /// ```
+    /// # use envward::{Config, LoadOptions};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::write(dir.path().join(".env"), "PORT=8080\nTIMEOUT=1m30s\nPASSWORD=x\n").unwrap();
+    /// # let cfg = Config::load(LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() }).unwrap();
+    /// use envward::value::Port;
+    /// use std::time::Duration;
+    /// assert_eq!(cfg.get_as::<Port>("PORT").unwrap().0, 8080);
+    /// assert_eq!(cfg.get_as::<Duration>("TIMEOUT").unwrap(), Duration::from_secs(90));
+    /// let err = cfg.get_as::<u32>("PASSWORD").unwrap_err().to_string();
+    /// assert!(!err.contains("= \"x\""));
+    /// ```
+    pub fn get_as<T: FromValue>(&self, key: &str) -> Result<T, ValueError> {
+        let var = self.vars.get(key).ok_or_else(|| ValueError::Missing { key: key.to_string() })?;
+        T::from_value(var.value.expose()).ok_or_else(|| invalid(var, T::EXPECTED))
+    }
+
+    /// The value of `key` as a boolean: `true/false/1/0/yes/no/on/off`,
+    /// any case. Anything else is an error, never a silent default.
+    pub fn get_bool(&self, key: &str) -> Result<bool, ValueError> {
+        self.get_as::<bool>(key)
+    }
+
+    /// Deserializes the whole configuration into `T`. Struct fields match
+    /// keys case-insensitively (`database_url` reads `DATABASE_URL`);
+    /// strings are parsed into the field's type.
+    ///
+    /// ```
+    /// # use envward::{Config, LoadOptions};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::write(dir.path().join(".env"), "DEBUG=off\nPORT=8080\nHOSTS=a,b\n").unwrap();
+    /// # let cfg = Config::load(LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() }).unwrap();
+    /// #[derive(serde::Deserialize)]
+    /// struct App { debug: bool, port: u16, hosts: Vec<String>, name: Option<String> }
+    /// let app: App = cfg.deserialize().unwrap();
+    /// assert!(!app.debug);
+    /// assert_eq!(app.port, 8080);
+    /// assert_eq!(app.hosts, ["a", "b"]);
+    /// assert_eq!(app.name, None);
+    /// ```
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ValueError> {
+        Ok(T::deserialize(crate::de::ConfigDeserializer::new(self))?)
+    }
+}
+
+pub(crate) fn invalid(var: &Var, expected: &str) -> ValueError {
+    ValueError::Invalid {
+        key: var.key.clone(),
+        origin: var.origin.to_string(),
+        expected: expected.to_string(),
+        shown: if var.sensitive {
+            String::new()
+        } else {
+            format!(" = {:?}", var.value.expose())
+        },
+    }
+}
+
+/// Types a value can be read as with [`Resolved::get_as`].
+pub trait FromValue: Sized {
+    /// What a valid value looks like, for error messages.
+    const EXPECTED: &'static str;
+    /// Parses the text; `None` when it is not valid.
+    fn from_value(text: &str) -> Option<Self>;
+}
+
+macro_rules! from_str_value {
+    ($($t:ty => $what:expr),* $(,)?) => {$(
+        impl FromValue for $t {
+            const EXPECTED: &'static str = $what;
+            fn from_value(text: &str) -> Option<Self> {
+                <$t>::from_str(text.trim()).ok()
+            }
+        }
+    )*};
+}
+
+from_str_value! {
+    i8 => "an integer from -128 to 127",
+    i16 => "an integer from -32768 to 32767",
+    i32 => "a 32-bit integer, e.g. 42",
+    i64 => "a 64-bit integer, e.g. 42",
+    u8 => "an integer from 0 to 255",
+    u16 => "an integer from 0 to 65535",
+    u32 => "a non-negative 32-bit integer, e.g. 42",
+    u64 => "a non-negative 64-bit integer, e.g. 42",
+    usize => "a non-negative integer, e.g. 42",
+    isize => "an integer, e.g. 42",
+    f32 => "a number, e.g. 0.5",
+    f64 => "a number, e.g. 0.5",
+}
+
+impl FromValue for String {
+    const EXPECTED: &'static str = "text";
+    fn from_value(text: &str) -> Option<Self> {
+        Some(text.to_string())
+    }
+}
+
+impl FromValue for bool {
+    const EXPECTED: &'static str = "a boolean: true/false, 1/0, yes/no or on/off";
+    fn from_value(text: &str) -> Option<Self> {
+        parse_bool(text)
+    }
+}
+
+/// `true/false/1/0/yes/no/on/off`, any case, surrounding spaces ignored.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A TCP/UDP port, 1 to 65535.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Port(pub u16);
+
+impl FromValue for Port {
+    const EXPECTED: &'static str = "a port from 1 to 65535, e.g. 8080";
+    fn from_value(text: &str) -> Option<Self> {
+        text.trim().parse::<u16>().ok().filter(|&p| p != 0).map(Port)
+    }
+}
+
+impl FromValue for Duration {
+    const EXPECTED: &'static str = "a duration such as 30s, 5m, 1h30m or 250ms (a bare number is seconds)";
+    fn from_value(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Ok(secs) = text.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        humantime::parse_duration(text).ok()
+    }
+}
+
+impl FromValue for url::Url {
+    const EXPECTED: &'static str = "an absolute URL, e.g. https://example.com/path";
+    fn from_value(text: &str) -> Option<Self> {
+        url::Url::parse(text.trim()).ok()
+    }
+}
