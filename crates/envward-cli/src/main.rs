@@ -1,1 +1,12 @@
-fn main(){}
+//! The `envward` command-line tool: a thin shell over the `envward` library.
+
+mod cli;
+mod cmd;
+mod exit;
+mod output;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    exit::report(cli::run())
+}

@@ -258,8 +258,13 @@ impl ProjectFile {
             let line = text[..at].matches('\n').count() as u32 + 1;
             let column = text[line_start..at].chars().count() as u32 + 1;
             let caret = at - line_start;
-            let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
-            let width = line_text[caret.min(line_text.len())..].chars().next().map_or(0, char::len_utf8);
+            let line_text = text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string();
+            let width = line_text[caret.min(line_text.len())..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
             ConfigError::Toml {
                 path: path.to_path_buf(),
                 line,

@@ -48,7 +48,10 @@ struct Fields<'a> {
 impl<'de, 'a> MapAccess<'de> for Fields<'a> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.items.next() {
             Some((name, var)) => {
                 self.current = Some(var);
@@ -59,7 +62,10 @@ impl<'de, 'a> MapAccess<'de> for Fields<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let var = self.current.take().ok_or_else(|| DeError("value without a key".into()))?;
+        let var = self
+            .current
+            .take()
+            .ok_or_else(|| DeError("value without a key".into()))?;
         seed.deserialize(ValueDeserializer {
             text: var.value.expose(),
             var,
@@ -70,7 +76,10 @@ impl<'de, 'a> MapAccess<'de> for Fields<'a> {
             } else {
                 format!(": {e}")
             };
-            DeError(format!("`{}` (from {}) has an invalid value{shown}", var.key, var.origin))
+            DeError(format!(
+                "`{}` (from {}) has an invalid value{shown}",
+                var.key, var.origin
+            ))
         })
     }
 }
@@ -169,7 +178,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
         visitor.visit_some(self)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -208,9 +221,17 @@ struct Items<'a> {
 impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.parts.next() {
-            Some(text) => seed.deserialize(ValueDeserializer { text, var: self.var }).map(Some),
+            Some(text) => seed
+                .deserialize(ValueDeserializer {
+                    text,
+                    var: self.var,
+                })
+                .map(Some),
             None => Ok(None),
         }
     }

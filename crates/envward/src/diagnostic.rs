@@ -107,7 +107,11 @@ impl Diagnostic {
                         Snippet::source(src.text.as_str())
                             .line_start(src.line as usize)
                             .path(path.as_str())
-                            .annotation(AnnotationKind::Primary.span(src.span.clone()).label(label.as_str())),
+                            .annotation(
+                                AnnotationKind::Primary
+                                    .span(src.span.clone())
+                                    .label(label.as_str()),
+                            ),
                     );
                 }
                 None => {
@@ -121,7 +125,11 @@ impl Diagnostic {
         if let Some(help) = &self.help {
             group = group.element(Level::HELP.message(help.as_str()));
         }
-        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
         renderer.render(&[group])
     }
 }

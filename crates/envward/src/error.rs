@@ -14,7 +14,7 @@ use crate::source::Origin;
 pub enum LoadError {
     /// `envward.toml` is unreadable or malformed.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     /// A file or directory could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -25,7 +25,7 @@ pub enum LoadError {
     },
     /// A `.env` file is malformed.
     #[error(transparent)]
-    Parse(#[from] ParseError),
+    Parse(Box<ParseError>),
     /// A key is defined twice in one file and duplicates are errors.
     #[error("{second}: `{key}` is defined twice (first at {first})")]
     Duplicate {
@@ -43,6 +43,8 @@ pub enum LoadError {
         name: String,
         /// What exists.
         known: Vec<String>,
+        /// Their aliases.
+        aliases: Vec<String>,
     },
     /// The namespace has no files in this environment.
     #[error("unknown namespace `{name}` in environment `{environment}`; known namespaces: {}", known.join(", "))]
@@ -56,7 +58,25 @@ pub enum LoadError {
     },
     /// A value could not be resolved.
     #[error(transparent)]
-    Resolve(#[from] ResolveError),
+    Resolve(ResolveError),
+}
+
+impl From<ConfigError> for LoadError {
+    fn from(e: ConfigError) -> Self {
+        LoadError::Config(Box::new(e))
+    }
+}
+
+impl From<ParseError> for LoadError {
+    fn from(e: ParseError) -> Self {
+        LoadError::Parse(Box::new(e))
+    }
+}
+
+impl From<ResolveError> for LoadError {
+    fn from(e: ResolveError) -> Self {
+        LoadError::Resolve(e)
+    }
 }
 
 impl LoadError {
@@ -67,15 +87,23 @@ impl LoadError {
             LoadError::Parse(e) => e.diagnostic(),
             LoadError::Resolve(e) => e.diagnostic(),
             LoadError::Read { .. } => Diagnostic::error(self.to_string()),
-            LoadError::Duplicate { .. } => Diagnostic::error(self.to_string())
-                .with_help("remove one definition, or set `duplicate_keys = \"warn\"` under [resolve]"),
-            LoadError::UnknownEnvironment { name, known } => {
+            LoadError::Duplicate { .. } => Diagnostic::error(self.to_string()).with_help(
+                "remove one definition, or set `duplicate_keys = \"warn\"` under [resolve]",
+            ),
+            LoadError::UnknownEnvironment {
+                name,
+                known,
+                aliases,
+            } => {
                 let mut d = Diagnostic::error(format!("unknown environment `{name}`"))
                     .with_note(format!("known environments: {}", known.join(", ")));
-                if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {
+                let candidates = known.iter().chain(aliases).map(String::as_str);
+                if let Some(s) = crate::suggest::closest(name, candidates) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 } else {
-                    d = d.with_help("create its files, or declare it under [environments] in envward.toml");
+                    d = d.with_help(
+                        "create its files, or declare it under [environments] in envward.toml",
+                    );
                 }
                 d
             }
@@ -157,22 +185,37 @@ pub enum ResolveErrorKind {
 
 /// A value could not be resolved.
 #[derive(Debug, Clone)]
-pub struct ResolveError {
-    /// What went wrong.
-    pub kind: ResolveErrorKind,
-    /// Where: the reference, or the definition.
-    pub origin: Origin,
+pub struct ResolveError(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
+    kind: ResolveErrorKind,
+    origin: Origin,
     quoted: Option<QuotedLine>,
 }
 
 impl ResolveError {
     pub(crate) fn new(kind: ResolveErrorKind, origin: Origin, quoted: Option<QuotedLine>) -> Self {
-        ResolveError { kind, origin, quoted }
+        ResolveError(Box::new(Inner {
+            kind,
+            origin,
+            quoted,
+        }))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ResolveErrorKind {
+        &self.0.kind
+    }
+
+    /// Where: the reference, or the definition.
+    pub fn origin(&self) -> &Origin {
+        &self.0.origin
     }
 
     /// A short machine-readable name of the kind.
     pub fn code(&self) -> &'static str {
-        match self.kind {
+        match self.0.kind {
             ResolveErrorKind::Undefined { .. } => "undefined-reference",
             ResolveErrorKind::Required { .. } => "required",
             ResolveErrorKind::Cycle { .. } => "cycle",
@@ -185,12 +228,14 @@ impl ResolveError {
     }
 
     fn message(&self) -> String {
-        match &self.kind {
+        match &self.0.kind {
             ResolveErrorKind::Undefined {
                 key,
                 name,
                 self_reference: true,
-            } => format!("`{key}` refers to its own lower value `${{{name}}}`, but nothing lower defines `{name}`"),
+            } => format!(
+                "`{key}` refers to its own lower value `${{{name}}}`, but nothing lower defines `{name}`"
+            ),
             ResolveErrorKind::Undefined { key, name, .. } => {
                 format!("`{key}` refers to `{name}`, which is not defined")
             }
@@ -213,7 +258,11 @@ impl ResolveError {
             ResolveErrorKind::FileRef { key, path, reason } => {
                 format!("cannot read {} for `{key}`: {reason}", path.display())
             }
-            ResolveErrorKind::UnknownNamespace { key, namespace, known } => format!(
+            ResolveErrorKind::UnknownNamespace {
+                key,
+                namespace,
+                known,
+            } => format!(
                 "`{key}` refers to namespace `{namespace}`, which does not exist (known: {})",
                 known.join(", ")
             ),
@@ -221,21 +270,33 @@ impl ResolveError {
     }
 
     fn help(&self) -> String {
-        match &self.kind {
-            ResolveErrorKind::Undefined { name, self_reference: true, .. } => {
+        match &self.0.kind {
+            ResolveErrorKind::Undefined {
+                name,
+                self_reference: true,
+                ..
+            } => {
                 format!("set `{name}` in the process environment or a lower layer")
             }
             ResolveErrorKind::Undefined { name, .. } => format!(
                 "define `{name}`, use `${{{name}:-default}}`, write `$$` for a literal `$`, or pass --allow-undefined"
             ),
             ResolveErrorKind::Required { name, .. } => format!("set `{name}`"),
-            ResolveErrorKind::Cycle { .. } => "break the loop: one of these keys must not refer back".into(),
-            ResolveErrorKind::TooDeep { .. } => "shorten the chain of references".into(),
-            ResolveErrorKind::TooLarge { .. } => "references expand exponentially; define the value directly".into(),
-            ResolveErrorKind::BothValueAndFile { key, file_key } => {
-                format!("keep one of them: `{key}` holds the value, `{file_key}` the path of a file holding it")
+            ResolveErrorKind::Cycle { .. } => {
+                "break the loop: one of these keys must not refer back".into()
             }
-            ResolveErrorKind::FileRef { .. } => "check that the file exists and is readable by this user".into(),
+            ResolveErrorKind::TooDeep { .. } => "shorten the chain of references".into(),
+            ResolveErrorKind::TooLarge { .. } => {
+                "references expand exponentially; define the value directly".into()
+            }
+            ResolveErrorKind::BothValueAndFile { key, file_key } => {
+                format!(
+                    "keep one of them: `{key}` holds the value, `{file_key}` the path of a file holding it"
+                )
+            }
+            ResolveErrorKind::FileRef { .. } => {
+                "check that the file exists and is readable by this user".into()
+            }
             ResolveErrorKind::UnknownNamespace { .. } => {
                 "namespaces are the `<namespace>.env` files of the environment".into()
             }
@@ -245,13 +306,13 @@ impl ResolveError {
     /// The error as a renderable diagnostic.
     pub fn diagnostic(&self) -> Diagnostic {
         let mut d = Diagnostic::error(self.message());
-        match &self.quoted {
+        match &self.0.quoted {
             Some((path, line, column, src)) => {
                 d = d
                     .with_location(Some(path), *line, *column)
                     .with_source(src.clone(), "here");
             }
-            None => d = d.with_note(format!("at {}", self.origin)),
+            None => d = d.with_note(format!("at {}", self.0.origin)),
         }
         d.with_help(self.help())
     }
@@ -259,7 +320,7 @@ impl ResolveError {
 
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.origin, self.message())
+        write!(f, "{}: {}", self.0.origin, self.message())
     }
 }
 

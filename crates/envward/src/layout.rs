@@ -12,7 +12,9 @@ use crate::source::Layer;
 pub const COMMON: &str = "common";
 
 /// Suffixes of flat-layout files that are not environments.
-const NOT_ENVIRONMENTS: &[&str] = &["local", "example", "sample", "template", "dist", "defaults", "keys", "vault"];
+const NOT_ENVIRONMENTS: &[&str] = &[
+    "local", "example", "sample", "template", "dist", "defaults", "keys", "vault",
+];
 
 /// A resolved layout rooted at the project directory.
 #[derive(Clone, Debug)]
@@ -94,7 +96,11 @@ impl Layout {
                         continue;
                     };
                     let env = rest.strip_suffix(".local").unwrap_or(rest);
-                    if !env.is_empty() && !NOT_ENVIRONMENTS.contains(&env) && !env.contains('.') && entry.is_file() {
+                    if !env.is_empty()
+                        && !NOT_ENVIRONMENTS.contains(&env)
+                        && !env.contains('.')
+                        && entry.is_file()
+                    {
                         out.push(env.to_string());
                     }
                 }
@@ -138,7 +144,13 @@ impl Layout {
     }
 
     /// `<ns>.env` files of `dir` in `layer`, `<ns>.local.env` as local overrides.
-    fn namespace_files(&self, dir: &Path, layer: Layer, rank: u8, out: &mut Vec<EnvFile>) -> io::Result<()> {
+    fn namespace_files(
+        &self,
+        dir: &Path,
+        layer: Layer,
+        rank: u8,
+        out: &mut Vec<EnvFile>,
+    ) -> io::Result<()> {
         if !dir.is_dir() {
             return Ok(());
         }
@@ -174,7 +186,9 @@ impl Layout {
 
 fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut v = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.map(|e| e.map(|e| e.path())).collect::<io::Result<Vec<_>>>()?,
+        Ok(rd) => rd
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<Vec<_>>>()?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };

@@ -86,12 +86,19 @@ impl Config {
             return Err(LoadError::UnknownEnvironment {
                 name: requested,
                 known: known.into_iter().collect(),
+                aliases: project
+                    .environments
+                    .values()
+                    .flat_map(|e| e.aliases.clone())
+                    .collect(),
             });
         }
-        let files = layout.files(&environment).map_err(|source| LoadError::Read {
-            path: root.clone(),
-            source,
-        })?;
+        let files = layout
+            .files(&environment)
+            .map_err(|source| LoadError::Read {
+                path: root.clone(),
+                source,
+            })?;
         let mut namespaces: BTreeSet<String> = files.iter().map(|f| f.namespace.clone()).collect();
         namespaces.insert(COMMON.to_string());
         if let Some(ns) = &options.namespace
@@ -110,7 +117,8 @@ impl Config {
                 path: file.display.clone(),
                 source,
             })?;
-            let doc = Document::parse_bytes(&bytes).map_err(|e| LoadError::Parse(e.with_path(&file.display)))?;
+            let doc = Document::parse_bytes(&bytes)
+                .map_err(|e| LoadError::from(e.with_path(&file.display)))?;
             drop(zeroize::Zeroizing::new(bytes));
             check_duplicates(&file, &doc, project.resolve.duplicate_keys, &mut warnings)?;
             sources.push(FileSource { file, doc });
@@ -119,7 +127,10 @@ impl Config {
             .secrets_dir
             .clone()
             .unwrap_or_else(|| project.resolve.secrets_dir.clone());
-        let strict = project.environments.get(&environment).is_some_and(|e| e.strict);
+        let strict = project
+            .environments
+            .get(&environment)
+            .is_some_and(|e| e.strict);
         let resolver = Resolver::new(
             &project,
             sources,
@@ -134,8 +145,15 @@ impl Config {
         let missing_required = project
             .vars
             .iter()
-            .filter(|(_, spec)| spec.required.as_ref().is_some_and(|r| r.applies_to(&environment)))
-            .filter(|(key, _)| vars.get(*key).is_none_or(|v: &Var| v.value.expose().is_empty()))
+            .filter(|(_, spec)| {
+                spec.required
+                    .as_ref()
+                    .is_some_and(|r| r.applies_to(&environment))
+            })
+            .filter(|(key, _)| {
+                vars.get(*key)
+                    .is_none_or(|v: &Var| v.value.expose().is_empty())
+            })
             .map(|(key, _)| key.clone())
             .collect();
         Ok(Resolved {
@@ -159,7 +177,7 @@ fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile), LoadError> {
     while let Some(d) = dir {
         let candidate = d.join(PROJECT_FILE);
         if candidate.is_file() {
-            let project = ProjectFile::load(&candidate).map_err(LoadError::Config)?;
+            let project = ProjectFile::load(&candidate)?;
             return Ok((d.to_path_buf(), project));
         }
         dir = d.parent();
@@ -168,7 +186,10 @@ fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile), LoadError> {
 }
 
 /// Configured, detected, and `development`.
-pub fn known_environments(project: &ProjectFile, layout: &Layout) -> Result<BTreeSet<String>, LoadError> {
+pub fn known_environments(
+    project: &ProjectFile,
+    layout: &Layout,
+) -> Result<BTreeSet<String>, LoadError> {
     let mut known: BTreeSet<String> = project.environments.keys().cloned().collect();
     known.extend(layout.environments().map_err(|source| LoadError::Read {
         path: layout.root().to_path_buf(),
@@ -195,9 +216,12 @@ fn check_duplicates(
                     second: format!("{}:{}:{}", file.display.display(), e.line, e.column),
                 });
             }
+            let mask = is_sensitive_name(&e.key).then_some(e.value_span.start);
+            let (_, _, quoted) = locate(doc.source().as_bytes(), e.key_span.start, mask);
             warnings.push(
                 Diagnostic::warning(format!("`{}` is defined twice; the last definition wins", e.key))
                     .with_location(Some(&file.display), e.line, e.column)
+                    .with_source(quoted, "defined again here")
                     .with_note(format!("first defined at {first}"))
                     .with_help("remove one of them, or set `duplicate_keys = \"error\"` under [resolve] to make this an error"),
             );
@@ -286,7 +310,11 @@ impl<'a> Resolver<'a> {
             for slot in &slots {
                 if let Slot::File(i) = slot {
                     for e in r.sources[*i].doc.entries() {
-                        let key = e.key.strip_suffix(FILE_SUFFIX).filter(|k| !k.is_empty()).unwrap_or(&e.key);
+                        let key = e
+                            .key
+                            .strip_suffix(FILE_SUFFIX)
+                            .filter(|k| !k.is_empty())
+                            .unwrap_or(&e.key);
                         keys.insert(key.to_string());
                     }
                 }
@@ -301,7 +329,11 @@ impl<'a> Resolver<'a> {
     fn view_of(&self, namespace: Option<&str>) -> ViewId {
         match namespace {
             None => 0,
-            Some(ns) => self.namespaces.iter().position(|n| n == ns).map_or(0, |i| i + 1),
+            Some(ns) => self
+                .namespaces
+                .iter()
+                .position(|n| n == ns)
+                .map_or(0, |i| i + 1),
         }
     }
 
@@ -309,8 +341,13 @@ impl<'a> Resolver<'a> {
     fn build_slots(&self, view: ViewId) -> Vec<Slot> {
         let precedence = &self.project.resolve.precedence;
         let layer_rank = |l: Layer| precedence.iter().position(|&p| p == l);
-        let selected = if view == 0 { None } else { Some(self.namespaces[view - 1].as_str()) };
-        let mut files: Vec<(usize, (usize, u8, &str, u8))> = self
+        let selected = if view == 0 {
+            None
+        } else {
+            Some(self.namespaces[view - 1].as_str())
+        };
+        type Rank<'s> = (usize, u8, &'s str, u8);
+        let mut files: Vec<(usize, Rank<'_>)> = self
             .sources
             .iter()
             .enumerate()
@@ -335,7 +372,12 @@ impl<'a> Resolver<'a> {
                 Layer::Default => slots.push(Slot::Default),
                 _ => {
                     let rank = layer_rank(*layer);
-                    slots.extend(files.iter().filter(|f| Some(f.1.0) == rank).map(|f| Slot::File(f.0)));
+                    slots.extend(
+                        files
+                            .iter()
+                            .filter(|f| Some(f.1.0) == rank)
+                            .map(|f| Slot::File(f.0)),
+                    );
                 }
             }
         }
@@ -343,7 +385,11 @@ impl<'a> Resolver<'a> {
     }
 
     fn entry_index(&self, src: usize, key: &str) -> Option<usize> {
-        self.sources[src].doc.entries().iter().rposition(|e| e.key == key)
+        self.sources[src]
+            .doc
+            .entries()
+            .iter()
+            .rposition(|e| e.key == key)
     }
 
     fn candidates(&self, view: ViewId, key: &str) -> Result<Vec<Cand>, ResolveError> {
@@ -352,7 +398,10 @@ impl<'a> Resolver<'a> {
         for slot in &self.slots[view] {
             match *slot {
                 Slot::Process => {
-                    match (self.process.contains_key(key), self.process.contains_key(&file_key)) {
+                    match (
+                        self.process.contains_key(key),
+                        self.process.contains_key(&file_key),
+                    ) {
                         (true, true) => {
                             return Err(self.both_error(key, &file_key, Origin::Process, None));
                         }
@@ -370,18 +419,25 @@ impl<'a> Resolver<'a> {
                         }
                     }
                 }
-                Slot::File(src) => match (self.entry_index(src, key), self.entry_index(src, &file_key)) {
-                    (Some(_), Some(f)) => {
-                        let origin = self.entry_origin(src, f);
-                        let at = self.sources[src].doc.entries()[f].key_span.start;
-                        return Err(self.both_error(key, &file_key, origin, Some((src, at))));
+                Slot::File(src) => {
+                    match (self.entry_index(src, key), self.entry_index(src, &file_key)) {
+                        (Some(_), Some(f)) => {
+                            let origin = self.entry_origin(src, f);
+                            let at = self.sources[src].doc.entries()[f].key_span.start;
+                            return Err(self.both_error(key, &file_key, origin, Some((src, at))));
+                        }
+                        (Some(entry), None) => out.push(Cand::Entry { src, entry }),
+                        (None, Some(entry)) => out.push(Cand::FileRefEntry { src, entry }),
+                        (None, None) => {}
                     }
-                    (Some(entry), None) => out.push(Cand::Entry { src, entry }),
-                    (None, Some(entry)) => out.push(Cand::FileRefEntry { src, entry }),
-                    (None, None) => {}
-                },
+                }
                 Slot::Default => {
-                    if self.project.vars.get(key).is_some_and(|v| v.default.is_some()) {
+                    if self
+                        .project
+                        .vars
+                        .get(key)
+                        .is_some_and(|v| v.default.is_some())
+                    {
                         out.push(Cand::Default);
                     }
                 }
@@ -390,7 +446,13 @@ impl<'a> Resolver<'a> {
         Ok(out)
     }
 
-    fn both_error(&self, key: &str, file_key: &str, origin: Origin, at: Option<(usize, usize)>) -> ResolveError {
+    fn both_error(
+        &self,
+        key: &str,
+        file_key: &str,
+        origin: Origin,
+        at: Option<(usize, usize)>,
+    ) -> ResolveError {
         self.error(
             ResolveErrorKind::BothValueAndFile {
                 key: key.to_string(),
@@ -425,7 +487,11 @@ impl<'a> Resolver<'a> {
             Cand::Process => Origin::Process,
             Cand::FileRefProcess => Origin::FileRef {
                 var: format!("{key}{FILE_SUFFIX}"),
-                path: self.process.get(&format!("{key}{FILE_SUFFIX}")).map(PathBuf::from).unwrap_or_default(),
+                path: self
+                    .process
+                    .get(&format!("{key}{FILE_SUFFIX}"))
+                    .map(PathBuf::from)
+                    .unwrap_or_default(),
                 declared: Box::new(Origin::Process),
             },
             Cand::Secret(path) => Origin::SecretsDir { path: path.clone() },
@@ -435,7 +501,13 @@ impl<'a> Resolver<'a> {
 
     /// Builds an error, quoting the line at byte `at` of source `src` (the
     /// value is masked when `key` is sensitive).
-    fn error(&self, kind: ResolveErrorKind, origin: Origin, at: Option<(usize, usize)>, key: Option<(&str, usize)>) -> ResolveError {
+    fn error(
+        &self,
+        kind: ResolveErrorKind,
+        origin: Origin,
+        at: Option<(usize, usize)>,
+        key: Option<(&str, usize)>,
+    ) -> ResolveError {
         let source_line = at.map(|(src, offset)| {
             let doc = &self.sources[src].doc;
             let mask = key.filter(|(k, _)| self.is_sensitive(k)).map(|(_, v)| v);
@@ -453,7 +525,10 @@ impl<'a> Resolver<'a> {
             .unwrap_or_else(|| is_sensitive_name(key))
     }
 
-    fn resolve_view(&self, view: ViewId) -> Result<(BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
+    fn resolve_view(
+        &self,
+        view: ViewId,
+    ) -> Result<(BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
         let mut eval = Eval {
             r: self,
             memo: HashMap::new(),
@@ -469,7 +544,8 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let value = eval.eval_cand(view, key, 0)?;
-            let sensitive = self.is_sensitive(key) || value.tainted || has_url_password(&value.text);
+            let sensitive =
+                self.is_sensitive(key) || value.tainted || has_url_password(&value.text);
             let mut overridden = Vec::new();
             for cand in cands.iter().skip(1) {
                 overridden.push(Overridden {
@@ -485,7 +561,11 @@ impl<'a> Resolver<'a> {
                 key.clone(),
                 Var {
                     key: key.clone(),
-                    value: if sensitive { Value::Secret(crate::Secret::new(text)) } else { Value::Plain(text) },
+                    value: if sensitive {
+                        Value::Secret(crate::Secret::new(text))
+                    } else {
+                        Value::Plain(text)
+                    },
                     origin: self.final_origin(key, &cands[0]),
                     overridden,
                     sensitive,
@@ -498,7 +578,9 @@ impl<'a> Resolver<'a> {
     /// The origin of a winning candidate, with the file path of a `_FILE`.
     fn final_origin(&self, key: &str, cand: &Cand) -> Origin {
         let mut origin = self.cand_origin(key, cand);
-        if let (Cand::FileRefEntry { src, entry }, Origin::FileRef { path, .. }) = (cand, &mut origin) {
+        if let (Cand::FileRefEntry { src, entry }, Origin::FileRef { path, .. }) =
+            (cand, &mut origin)
+        {
             let e = &self.sources[*src].doc.entries()[*entry];
             if let Some(lit) = e.template.as_literal() {
                 *path = PathBuf::from(lit);
@@ -517,12 +599,28 @@ impl<'a> Resolver<'a> {
                 doc.text(&doc.entries()[*entry].value_span).to_string()
             }
             Cand::Process => self.process.get(key).cloned().unwrap_or_default(),
-            Cand::FileRefProcess => self.process.get(&format!("{key}{FILE_SUFFIX}")).cloned().unwrap_or_default(),
+            Cand::FileRefProcess => self
+                .process
+                .get(&format!("{key}{FILE_SUFFIX}"))
+                .cloned()
+                .unwrap_or_default(),
             Cand::Secret(path) => path.display().to_string(),
-            Cand::Default => self.project.vars.get(key).and_then(|v| v.default.clone()).unwrap_or_default(),
+            Cand::Default => self
+                .project
+                .vars
+                .get(key)
+                .and_then(|v| v.default.clone())
+                .unwrap_or_default(),
         };
-        let is_path = matches!(cand, Cand::FileRefEntry { .. } | Cand::FileRefProcess | Cand::Secret(_));
-        if sensitive && !is_path { Value::Secret(crate::Secret::new(text)) } else { Value::Plain(text) }
+        let is_path = matches!(
+            cand,
+            Cand::FileRefEntry { .. } | Cand::FileRefProcess | Cand::Secret(_)
+        );
+        if sensitive && !is_path {
+            Value::Secret(crate::Secret::new(text))
+        } else {
+            Value::Plain(text)
+        }
     }
 
     fn namespace_conflict(&self, key: &str, cands: &[Cand], warnings: &mut Vec<Diagnostic>) {
@@ -530,11 +628,18 @@ impl<'a> Resolver<'a> {
             Cand::Entry { src, .. } | Cand::FileRefEntry { src, .. } => Some(*src),
             _ => None,
         };
-        let (Some(a), Some(b)) = (cands.first().and_then(file_of), cands.get(1).and_then(file_of)) else {
+        let (Some(a), Some(b)) = (
+            cands.first().and_then(file_of),
+            cands.get(1).and_then(file_of),
+        ) else {
             return;
         };
         let (fa, fb) = (&self.sources[a].file, &self.sources[b].file);
-        if fa.layer == fb.layer && fa.namespace != fb.namespace && fa.namespace != COMMON && fb.namespace != COMMON {
+        if fa.layer == fb.layer
+            && fa.namespace != fb.namespace
+            && fa.namespace != COMMON
+            && fb.namespace != COMMON
+        {
             let origin = self.cand_origin(key, &cands[0]);
             let (line, column) = match &origin {
                 Origin::File { line, column, .. } => (*line, *column),
@@ -546,7 +651,10 @@ impl<'a> Resolver<'a> {
                     fa.namespace, fb.namespace, fa.namespace
                 ))
                 .with_location(Some(&fa.display), line, column)
-                .with_note(format!("also defined at {}", self.cand_origin(key, &cands[1])))
+                .with_note(format!(
+                    "also defined at {}",
+                    self.cand_origin(key, &cands[1])
+                ))
                 .with_help("keep each key in one namespace, or select one with --namespace"),
             );
         }
@@ -573,7 +681,12 @@ impl Eval<'_, '_> {
 
     /// The value of `key` in `view`, starting at candidate `from`; `None`
     /// when nothing defines it.
-    fn value_of(&mut self, view: ViewId, key: &str, from: usize) -> Result<Option<Evaluated>, ResolveError> {
+    fn value_of(
+        &mut self,
+        view: ViewId,
+        key: &str,
+        from: usize,
+    ) -> Result<Option<Evaluated>, ResolveError> {
         let cands = self.cands(view, key)?;
         if from < cands.len() {
             return self.eval_cand(view, key, from).map(Some);
@@ -588,7 +701,12 @@ impl Eval<'_, '_> {
         Ok(None)
     }
 
-    fn eval_cand(&mut self, view: ViewId, key: &str, idx: usize) -> Result<Evaluated, ResolveError> {
+    fn eval_cand(
+        &mut self,
+        view: ViewId,
+        key: &str,
+        idx: usize,
+    ) -> Result<Evaluated, ResolveError> {
         let memo_key = (view, key.to_string(), idx);
         if let Some(v) = self.memo.get(&memo_key) {
             return Ok(v.clone());
@@ -596,7 +714,10 @@ impl Eval<'_, '_> {
         let cands = self.cands(view, key)?;
         let cand = &cands[idx];
         if let Some(pos) = self.stack.iter().position(|s| *s == memo_key) {
-            let mut chain: Vec<String> = self.stack[pos..].iter().map(|(_, k, _)| k.clone()).collect();
+            let mut chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, k, _)| k.clone())
+                .collect();
             chain.push(key.to_string());
             return Err(self.r.error(
                 ResolveErrorKind::Cycle { chain },
@@ -623,7 +744,9 @@ impl Eval<'_, '_> {
         self.produced = self.produced.saturating_add(value.text.len());
         if self.produced > self.r.budget {
             return Err(self.r.error(
-                ResolveErrorKind::TooLarge { key: key.to_string() },
+                ResolveErrorKind::TooLarge {
+                    key: key.to_string(),
+                },
                 self.r.cand_origin(key, cand),
                 None,
                 None,
@@ -633,7 +756,13 @@ impl Eval<'_, '_> {
         Ok(value)
     }
 
-    fn eval_cand_inner(&mut self, view: ViewId, key: &str, idx: usize, cand: &Cand) -> Result<Evaluated, ResolveError> {
+    fn eval_cand_inner(
+        &mut self,
+        view: ViewId,
+        key: &str,
+        idx: usize,
+        cand: &Cand,
+    ) -> Result<Evaluated, ResolveError> {
         let r = self.r;
         match cand {
             Cand::Entry { src, entry } => {
@@ -667,16 +796,28 @@ impl Eval<'_, '_> {
                 self.read_file_ref(key, &path, r.entry_origin(*src, *entry))
             }
             Cand::FileRefProcess => {
-                let path = PathBuf::from(r.process.get(&format!("{key}{FILE_SUFFIX}")).cloned().unwrap_or_default());
+                let path = PathBuf::from(
+                    r.process
+                        .get(&format!("{key}{FILE_SUFFIX}"))
+                        .cloned()
+                        .unwrap_or_default(),
+                );
                 self.read_file_ref(key, &path, Origin::Process)
             }
             Cand::Process => Ok(Evaluated {
                 text: Rc::from(r.process.get(key).map_or("", String::as_str)),
                 tainted: false,
             }),
-            Cand::Secret(path) => self.read_file_ref(key, path, Origin::SecretsDir { path: path.clone() }),
+            Cand::Secret(path) => {
+                self.read_file_ref(key, path, Origin::SecretsDir { path: path.clone() })
+            }
             Cand::Default => {
-                let text = r.project.vars.get(key).and_then(|v| v.default.as_deref()).unwrap_or("");
+                let text = r
+                    .project
+                    .vars
+                    .get(key)
+                    .and_then(|v| v.default.as_deref())
+                    .unwrap_or("");
                 Ok(Evaluated {
                     text: Rc::from(text),
                     tainted: false,
@@ -685,7 +826,12 @@ impl Eval<'_, '_> {
         }
     }
 
-    fn read_file_ref(&mut self, key: &str, path: &Path, origin: Origin) -> Result<Evaluated, ResolveError> {
+    fn read_file_ref(
+        &mut self,
+        key: &str,
+        path: &Path,
+        origin: Origin,
+    ) -> Result<Evaluated, ResolveError> {
         match std::fs::read(path) {
             Ok(bytes) => {
                 let bytes = zeroize::Zeroizing::new(bytes);
@@ -726,7 +872,12 @@ impl Eval<'_, '_> {
 
     /// Appends the expansion of `t` to `out`; returns whether a sensitive
     /// value went into it.
-    fn eval_template(&mut self, t: &Template, ctx: &Ctx<'_>, out: &mut String) -> Result<bool, ResolveError> {
+    fn eval_template(
+        &mut self,
+        t: &Template,
+        ctx: &Ctx<'_>,
+        out: &mut String,
+    ) -> Result<bool, ResolveError> {
         let mut tainted = false;
         for part in &t.parts {
             match part {
@@ -735,7 +886,9 @@ impl Eval<'_, '_> {
             }
             if out.len() > self.r.budget {
                 return Err(self.r.error(
-                    ResolveErrorKind::TooLarge { key: ctx.key.to_string() },
+                    ResolveErrorKind::TooLarge {
+                        key: ctx.key.to_string(),
+                    },
                     self.r.entry_origin_at(ctx.src, ctx.key),
                     None,
                     None,
@@ -770,7 +923,11 @@ impl Eval<'_, '_> {
         };
         let value = self.value_of(target_view, &r.name, from)?;
         let sensitive_ref = self.r.is_sensitive(&r.name);
-        let is_set = |colon: bool| value.as_ref().is_some_and(|v| !(colon && v.text.is_empty()));
+        let is_set = |colon: bool| {
+            value
+                .as_ref()
+                .is_some_and(|v| !(colon && v.text.is_empty()))
+        };
         match r.op {
             RefOp::Plain => match value {
                 Some(v) => {
@@ -837,7 +994,12 @@ impl Eval<'_, '_> {
             layer: s.file.layer,
             namespace: s.file.namespace.clone(),
         };
-        self.r.error(kind, origin, Some((ctx.src, r.offset)), Some((ctx.key, ctx.value_start)))
+        self.r.error(
+            kind,
+            origin,
+            Some((ctx.src, r.offset)),
+            Some((ctx.key, ctx.value_start)),
+        )
     }
 }
 

@@ -38,7 +38,8 @@ impl Layer {
 }
 
 /// Where a value came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     /// A line of a `.env` file.
     File {

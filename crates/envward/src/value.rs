@@ -189,7 +189,9 @@ impl Resolved {
     /// assert!(!err.contains("= \"x\""));
     /// ```
     pub fn get_as<T: FromValue>(&self, key: &str) -> Result<T, ValueError> {
-        let var = self.vars.get(key).ok_or_else(|| ValueError::Missing { key: key.to_string() })?;
+        let var = self.vars.get(key).ok_or_else(|| ValueError::Missing {
+            key: key.to_string(),
+        })?;
         T::from_value(var.value.expose()).ok_or_else(|| invalid(var, T::EXPECTED))
     }
 
@@ -298,12 +300,17 @@ pub struct Port(pub u16);
 impl FromValue for Port {
     const EXPECTED: &'static str = "a port from 1 to 65535, e.g. 8080";
     fn from_value(text: &str) -> Option<Self> {
-        text.trim().parse::<u16>().ok().filter(|&p| p != 0).map(Port)
+        text.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0)
+            .map(Port)
     }
 }
 
 impl FromValue for Duration {
-    const EXPECTED: &'static str = "a duration such as 30s, 5m, 1h30m or 250ms (a bare number is seconds)";
+    const EXPECTED: &'static str =
+        "a duration such as 30s, 5m, 1h30m or 250ms (a bare number is seconds)";
     fn from_value(text: &str) -> Option<Self> {
         let text = text.trim();
         if let Ok(secs) = text.parse::<u64>() {

@@ -23,13 +23,13 @@ pub enum EditError {
 /// Whether `key` is a valid key.
 pub fn is_valid_key(key: &str) -> bool {
     let b = key.as_bytes();
-    !b.is_empty()
-        && super::is_key_start(b[0])
-        && b[1..].iter().all(|&c| super::is_key_byte(c))
+    !b.is_empty() && super::is_key_start(b[0]) && b[1..].iter().all(|&c| super::is_key_byte(c))
 }
 
 fn is_plain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_-./:@%+,=~*!?^".contains(c) || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+    c.is_ascii_alphanumeric()
+        || "_-./:@%+,=~*!?^".contains(c)
+        || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
 }
 
 /// Writes `value` so that it reads back exactly: bare when it is made of

@@ -70,7 +70,12 @@ pub struct ParseError {
 impl ParseError {
     /// An error at byte `at` of `src`. `key` is the entry being read and the
     /// offset where its value starts; a sensitive key's value is masked.
-    pub(crate) fn at(kind: ParseErrorKind, src: &str, at: usize, key: Option<(&str, usize)>) -> Self {
+    pub(crate) fn at(
+        kind: ParseErrorKind,
+        src: &str,
+        at: usize,
+        key: Option<(&str, usize)>,
+    ) -> Self {
         Self::build(kind, src.as_bytes(), at, key)
     }
 
@@ -106,11 +111,17 @@ impl ParseError {
         match self.kind {
             ParseErrorKind::InvalidUtf8 => format!("invalid UTF-8 at byte offset {}", self.offset),
             ParseErrorKind::NulByte => format!("NUL byte at byte offset {}", self.offset),
-            ParseErrorKind::InvalidKey if self.key.is_some() => format!("invalid character in key `{key}`"),
+            ParseErrorKind::InvalidKey if self.key.is_some() => {
+                format!("invalid character in key `{key}`")
+            }
             ParseErrorKind::InvalidKey => "expected a key, a `#` comment or a blank line".into(),
             ParseErrorKind::MissingEquals => format!("expected `=` after `{key}`"),
             ParseErrorKind::UnterminatedQuote => {
-                let style = if self.quote == b'\'' { "single" } else { "double" };
+                let style = if self.quote == b'\'' {
+                    "single"
+                } else {
+                    "double"
+                };
                 format!("unterminated {style}-quoted value")
             }
             ParseErrorKind::TrailingCharacters => "unexpected text after the closing quote".into(),
@@ -201,23 +212,27 @@ pub(crate) fn locate(bytes: &[u8], at: usize, mask_from: Option<usize>) -> (u32,
     }
     let prefix = String::from_utf8_lossy(&bytes[text_start..at]).into_owned();
     let column = prefix.chars().count() as u32 + 1;
-    let masked_at = mask_from
+    let cut = mask_from
         .filter(|&m| m <= line_end)
-        .map(|m| m.clamp(text_start, at));
-    let (text, span) = match masked_at {
-        Some(cut) => {
+        .map(|m| m.max(text_start));
+    let (text, span) = match cut {
+        Some(cut) if cut <= at => {
             let mut text = String::from_utf8_lossy(&bytes[text_start..cut]).into_owned();
             let caret = text.len();
             text.push_str("[redacted]");
             (text, caret..caret + "[redacted]".len())
         }
-        None => {
-            let mut rest = String::from_utf8_lossy(&bytes[at..line_end]).into_owned();
+        _ => {
+            let end = cut.unwrap_or(line_end);
+            let mut rest = String::from_utf8_lossy(&bytes[at..end]).into_owned();
             if rest.ends_with('\r') {
                 rest.pop();
             }
             let caret = prefix.len();
             let width = rest.chars().next().map_or(0, char::len_utf8);
+            if cut.is_some() {
+                rest.push_str("[redacted]");
+            }
             (prefix + &rest, caret..caret + width)
         }
     };

@@ -20,10 +20,10 @@ pub mod template;
 
 use std::ops::Range;
 
-pub use error::{ParseError, ParseErrorKind};
 pub(crate) use error::locate;
-pub use template::{Part, Ref, RefOp, Template};
+pub use error::{ParseError, ParseErrorKind};
 use template::{Mode, TemplateError};
+pub use template::{Part, Ref, RefOp, Template};
 use zeroize::Zeroize;
 
 /// How a value was quoted in the file.
@@ -84,7 +84,10 @@ impl std::fmt::Debug for Document {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Values may be secrets: show only the keys.
         f.debug_struct("Document")
-            .field("keys", &self.entries.iter().map(|e| &e.key).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &self.entries.iter().map(|e| &e.key).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -122,7 +125,11 @@ impl Document {
         let mut parser = Parser {
             src: source,
             bytes: source.as_bytes(),
-            pos: if source.starts_with(BOM) { BOM.len() } else { 0 },
+            pos: if source.starts_with(BOM) {
+                BOM.len()
+            } else {
+                0
+            },
             line: 1,
             entries: Vec::new(),
             comments: Vec::new(),
@@ -314,22 +321,26 @@ impl<'a> Parser<'a> {
             Some(b'\'') => {
                 let close = memchr::memchr(b'\'', &self.bytes[value_start + 1..])
                     .map(|i| value_start + 1 + i)
-                    .ok_or_else(|| self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx))?;
+                    .ok_or_else(|| {
+                        self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
+                    })?;
                 let text = &self.src[value_start + 1..close];
                 let template = Template::literal(normalize_newlines(text));
                 (Quote::Single, template, close + 1)
             }
             Some(b'"') => {
-                let close = find_closing_double(self.bytes, value_start + 1)
-                    .ok_or_else(|| self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx))?;
-                let template = if memchr::memchr(b'\r', &self.bytes[value_start + 1..close]).is_some() {
-                    let text = normalize_newlines(&self.src[value_start + 1..close]);
-                    template::parse(&text, 0, text.len(), Mode::Double)
-                        .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
-                } else {
-                    template::parse(self.src, value_start + 1, close, Mode::Double)
-                        .map_err(|e| self.template_error(e, ctx, None))?
-                };
+                let close = find_closing_double(self.bytes, value_start + 1).ok_or_else(|| {
+                    self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
+                })?;
+                let template =
+                    if memchr::memchr(b'\r', &self.bytes[value_start + 1..close]).is_some() {
+                        let text = normalize_newlines(&self.src[value_start + 1..close]);
+                        template::parse(&text, 0, text.len(), Mode::Double)
+                            .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
+                    } else {
+                        template::parse(self.src, value_start + 1, close, Mode::Double)
+                            .map_err(|e| self.template_error(e, ctx, None))?
+                    };
                 (Quote::Double, template, close + 1)
             }
             _ => {
@@ -382,7 +393,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn template_error(&self, e: TemplateError, ctx: Option<(&str, usize)>, remap: Option<usize>) -> ParseError {
+    fn template_error(
+        &self,
+        e: TemplateError,
+        ctx: Option<(&str, usize)>,
+        remap: Option<usize>,
+    ) -> ParseError {
         let (kind, at) = match e {
             TemplateError::Unterminated(at) => (ParseErrorKind::UnterminatedReference, at),
             TemplateError::Invalid(at) => (ParseErrorKind::InvalidReference, at),

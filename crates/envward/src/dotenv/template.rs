@@ -140,7 +140,12 @@ pub(crate) enum TemplateError {
 }
 
 /// Reads `src[start..end]` as a template. `base` is added to offsets.
-pub(crate) fn parse(src: &str, start: usize, end: usize, mode: Mode) -> Result<Template, TemplateError> {
+pub(crate) fn parse(
+    src: &str,
+    start: usize,
+    end: usize,
+    mode: Mode,
+) -> Result<Template, TemplateError> {
     let mut pos = start;
     let t = parse_until(src, &mut pos, end, mode, 0, false)?;
     Ok(t)
@@ -351,12 +356,21 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(t("x${A", Mode::Unquoted), Err(TemplateError::Unterminated(1)));
+        assert_eq!(
+            t("x${A", Mode::Unquoted),
+            Err(TemplateError::Unterminated(1))
+        );
         assert_eq!(t("${}", Mode::Unquoted), Err(TemplateError::Invalid(0)));
         assert_eq!(t("${A B}", Mode::Unquoted), Err(TemplateError::Invalid(0)));
-        assert_eq!(t("${A:-x", Mode::Unquoted), Err(TemplateError::Unterminated(0)));
+        assert_eq!(
+            t("${A:-x", Mode::Unquoted),
+            Err(TemplateError::Unterminated(0))
+        );
         let deep = "${A:-".repeat(40) + &"}".repeat(40);
-        assert!(matches!(t(&deep, Mode::Unquoted), Err(TemplateError::TooDeep(_))));
+        assert!(matches!(
+            t(&deep, Mode::Unquoted),
+            Err(TemplateError::TooDeep(_))
+        ));
     }
 
     #[test]

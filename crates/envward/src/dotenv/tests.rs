@@ -18,7 +18,10 @@ fn basic_forms() {
     assert_eq!(value(&doc, "A"), "1");
     assert!(doc.get("A").unwrap().export);
     assert_eq!(value(&doc, "B"), "two words");
-    assert_eq!(doc.text(doc.get("B").unwrap().comment.as_ref().unwrap()), "# note");
+    assert_eq!(
+        doc.text(doc.get("B").unwrap().comment.as_ref().unwrap()),
+        "# note"
+    );
     assert_eq!(value(&doc, "C"), "lit $X \\n");
     assert_eq!(value(&doc, "D"), "a\nb");
     assert_eq!(value(&doc, "E"), "");
@@ -52,16 +55,26 @@ fn error_positions() {
     ];
     for (src, kind, line, column) in cases {
         let err = Document::parse(src).unwrap_err();
-        assert_eq!((err.kind, err.line, err.column), (kind, line, column), "{src:?}");
+        assert_eq!(
+            (err.kind, err.line, err.column),
+            (kind, line, column),
+            "{src:?}"
+        );
     }
 }
 
 #[test]
 fn bad_bytes() {
     let err = Document::parse_bytes(b"A=1\nB=\xff\n").unwrap_err();
-    assert_eq!((err.kind, err.line, err.column, err.offset), (ParseErrorKind::InvalidUtf8, 2, 3, 6));
+    assert_eq!(
+        (err.kind, err.line, err.column, err.offset),
+        (ParseErrorKind::InvalidUtf8, 2, 3, 6)
+    );
     let err = Document::parse_bytes(b"A=1\0\n").unwrap_err();
-    assert_eq!((err.kind, err.line, err.column), (ParseErrorKind::NulByte, 1, 4));
+    assert_eq!(
+        (err.kind, err.line, err.column),
+        (ParseErrorKind::NulByte, 1, 4)
+    );
 }
 
 #[test]
@@ -83,13 +96,25 @@ fn edit_preserves_other_bytes() {
     let src = "# top\r\nexport A=1 # keep\r\nB='x'\r\n";
     let mut doc = Document::parse(src).unwrap();
     doc.set("A", "new value").unwrap();
-    assert_eq!(doc.source(), "# top\r\nexport A='new value' # keep\r\nB='x'\r\n");
+    assert_eq!(
+        doc.source(),
+        "# top\r\nexport A='new value' # keep\r\nB='x'\r\n"
+    );
     doc.set("C", "it's").unwrap();
-    assert_eq!(doc.source(), "# top\r\nexport A='new value' # keep\r\nB='x'\r\nC=\"it's\"\r\n");
+    assert_eq!(
+        doc.source(),
+        "# top\r\nexport A='new value' # keep\r\nB='x'\r\nC=\"it's\"\r\n"
+    );
     assert!(doc.unset("B").unwrap());
-    assert_eq!(doc.source(), "# top\r\nexport A='new value' # keep\r\nC=\"it's\"\r\n");
+    assert_eq!(
+        doc.source(),
+        "# top\r\nexport A='new value' # keep\r\nC=\"it's\"\r\n"
+    );
     assert!(doc.rename("A", "Z").unwrap());
-    assert_eq!(doc.source(), "# top\r\nexport Z='new value' # keep\r\nC=\"it's\"\r\n");
+    assert_eq!(
+        doc.source(),
+        "# top\r\nexport Z='new value' # keep\r\nC=\"it's\"\r\n"
+    );
     assert!(matches!(doc.rename("Z", "C"), Err(EditError::KeyExists(_))));
     assert!(!doc.unset("NOPE").unwrap());
 }
@@ -107,7 +132,10 @@ fn set_before_comment_keeps_comment() {
 fn huge_line_and_many_lines() {
     let big = format!("A={}\n", "x".repeat(10 << 20));
     let doc = Document::parse(&big).unwrap();
-    assert_eq!(doc.get("A").unwrap().template.as_literal().unwrap().len(), 10 << 20);
+    assert_eq!(
+        doc.get("A").unwrap().template.as_literal().unwrap().len(),
+        10 << 20
+    );
     let many: String = (0..200_000).map(|i| format!("K{i}=v{i}\n")).collect();
     let doc = Document::parse(&many).unwrap();
     assert_eq!(doc.entries().len(), 200_000);

@@ -1,0 +1,154 @@
+//! Argument parsing and dispatch to one module per subcommand.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+
+const AFTER_HELP: &str = "\
+Examples:
+  envward list -e production               every key of production, secrets masked
+  envward explain DATABASE_URL -e staging  where a value comes from and what it overrides
+  envward run -e production -- ./server    start a program with its configuration
+  envward export -e staging --format json  the configuration as JSON
+
+Exit codes: 0 success, 1 a check failed, 2 usage error or bad input,
+and for `run` the program's own status.";
+
+/// Configuration for every environment: defined, layered, encrypted,
+/// validated and leak-free.
+#[derive(Debug, Parser)]
+#[command(name = "envward", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Project directory (searched upwards for envward.toml) [default: .]
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Environment or alias [default: $ENVWARD_ENV, then development]
+    #[arg(short = 'e', long = "env", global = true, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Namespace to read (falls back to `common`) [default: all merged]
+    #[arg(short = 'n', long = "namespace", global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Undefined ${REFERENCES} become empty instead of an error
+    #[arg(long, global = true)]
+    pub allow_undefined: bool,
+    /// Directory whose files provide keys by name [default: /run/secrets]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub secrets_dir: Option<PathBuf>,
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the value of one key
+    #[command(
+        after_help = "Examples:\n  envward get DATABASE_URL -e production\n  export TOKEN=\"$(envward get API_TOKEN)\""
+    )]
+    Get(cmd::get::Args),
+    /// List every key with its value (secrets masked) and origin
+    #[command(
+        after_help = "Examples:\n  envward list -e staging\n  envward list -e production -n security --format json\n  envward list --reveal"
+    )]
+    List(cmd::list::Args),
+    /// Show where a key's value comes from and what it overrides
+    #[command(
+        after_help = "Examples:\n  envward explain SECRET_KEY -e production\n  envward explain DEBUG --format json"
+    )]
+    Explain(cmd::explain::Args),
+    /// Print the configuration in a format other tools read
+    #[command(
+        after_help = "Examples:\n  eval \"$(envward export -e staging --format shell)\"\n  envward export -e production --format k8s-secret --name api > secret.yaml\n  envward export --format github >> \"$GITHUB_ENV\""
+    )]
+    Export(cmd::export::Args),
+    /// Run a program with the environment's configuration
+    #[command(
+        after_help = "Examples:\n  envward run -e production -- gunicorn app.wsgi\n  envward run --clean -- env\n\nThe program replaces envward (exec), so signals reach it directly and its\nexit status is envward's. 127: not found, 126: not executable."
+    )]
+    Run(cmd::run::Args),
+    /// Print shell completions
+    #[command(
+        after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
+    )]
+    Completions(cmd::completions::Args),
+    /// Write man pages
+    #[command(
+        after_help = "Examples:\n  envward man > envward.1\n  envward man --dir /usr/local/share/man/man1"
+    )]
+    Man(cmd::completions::ManArgs),
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.global.color {
+        ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+        ColorChoice::Auto => {}
+    }
+    let g = &cli.global;
+    match cli.command {
+        Command::Get(args) => cmd::get::run(g, args),
+        Command::List(args) => cmd::list::run(g, args),
+        Command::Explain(args) => cmd::explain::run(g, args),
+        Command::Export(args) => cmd::export::run(g, args),
+        Command::Run(args) => cmd::run::run(g, args),
+        Command::Completions(args) => cmd::completions::run(args),
+        Command::Man(args) => cmd::completions::man(args),
+    }
+}
+
+impl Global {
+    /// Loads the configuration the global options select.
+    pub fn load(&self) -> anyhow::Result<envward::Resolved> {
+        let cfg = envward::Config::load(envward::LoadOptions {
+            project_dir: self.project.clone(),
+            environment: self.env.clone(),
+            namespace: self.namespace.clone(),
+            process_env: None,
+            allow_undefined: self.allow_undefined,
+            secrets_dir: self.secrets_dir.clone(),
+        })
+        .map_err(crate::exit::Exit::from)?;
+        crate::output::warnings(&cfg);
+        Ok(cfg)
+    }
+
+    /// Loads, and refuses to go on when a required key has no value.
+    pub fn load_complete(&self) -> anyhow::Result<envward::Resolved> {
+        let cfg = self.load()?;
+        if let Err(e) = cfg.ensure_complete() {
+            return Err(crate::exit::Exit::input(
+                envward::Diagnostic::error(format!("{e} (environment `{}`)", cfg.environment))
+                    .with_help("set them in the environment's files or the process environment; nothing was started"),
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+/// `--format text|json` for human-or-machine commands.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}

@@ -1,0 +1,34 @@
+//! `envward get KEY`: the value of one key, to stdout.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::Global;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The key
+    pub key: String,
+    /// Do not print a newline after the value
+    #[arg(long)]
+    pub no_newline: bool,
+}
+
+pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = g.load_complete()?;
+    let value = match cfg.value(&args.key) {
+        Some(v) => v.to_string(),
+        // Not configured: the process environment is the last fallback.
+        None => match std::env::var(&args.key) {
+            Ok(v) => v,
+            Err(_) => return Err(super::unknown_key(&cfg, &args.key)),
+        },
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(value.as_bytes())?;
+    if !args.no_newline {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,85 @@
+//! `envward list`: every key, its value (secrets masked) and origin.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anstyle::Style;
+use serde_json::json;
+
+use crate::cli::{Global, TextOrJson};
+use crate::output::style;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Show the values of sensitive keys
+    #[arg(long)]
+    pub reveal: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Print only the keys
+    #[arg(long, conflicts_with = "reveal")]
+    pub keys_only: bool,
+}
+
+pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = g.load()?;
+    let mut out = anstream::stdout().lock();
+    let shown = |v: &envward::Var| {
+        if args.reveal {
+            v.value.expose().to_string()
+        } else {
+            v.value.masked().to_string()
+        }
+    };
+    match args.format {
+        TextOrJson::Json => {
+            let vars: Vec<_> = cfg
+                .iter()
+                .map(|v| {
+                    let mut o =
+                        json!({ "key": v.key, "sensitive": v.sensitive, "origin": v.origin });
+                    if !args.keys_only {
+                        o["value"] = json!(shown(v));
+                    }
+                    o
+                })
+                .collect();
+            let doc = json!({
+                "environment": cfg.environment,
+                "namespace": cfg.namespace,
+                "layout": cfg.layout,
+                "vars": vars,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        TextOrJson::Text => {
+            let width = cfg.iter().map(|v| v.key.len()).max().unwrap_or(0);
+            for v in cfg.iter() {
+                if args.keys_only {
+                    writeln!(out, "{}", v.key)?;
+                    continue;
+                }
+                let value = shown(v);
+                let vstyle = if v.sensitive && !args.reveal {
+                    style::SECRET
+                } else {
+                    Style::new()
+                };
+                writeln!(
+                    out,
+                    "{k}{key:<width$}{k:#}  {vs}{value}{vs:#}  {d}{origin}{d:#}",
+                    k = style::KEY,
+                    key = v.key,
+                    vs = vstyle,
+                    value = super::one_line(&value),
+                    d = style::DIM,
+                    origin = v.origin,
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,40 @@
+//! One module per subcommand, each with `Args` and `run`.
+
+pub mod completions;
+pub mod explain;
+pub mod export;
+pub mod get;
+pub mod list;
+pub mod run;
+
+use envward::Resolved;
+
+use crate::exit::Exit;
+
+/// The error for a key that is not configured, with a "did you mean".
+pub fn unknown_key(cfg: &Resolved, key: &str) -> anyhow::Error {
+    let mut d = envward::Diagnostic::error(format!(
+        "`{key}` is not set in environment `{}`{}",
+        cfg.environment,
+        cfg.namespace
+            .as_ref()
+            .map(|n| format!(", namespace `{n}`"))
+            .unwrap_or_default()
+    ));
+    if let Some(s) = envward::suggest::closest(key, cfg.iter().map(|v| v.key.as_str())) {
+        d = d.with_help(format!("did you mean `{s}`?"));
+    } else {
+        d = d.with_help("`envward list` shows every configured key");
+    }
+    Exit::input(d)
+}
+
+/// A value for a one-line display: control characters escaped.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        let escaped: String = text.escape_debug().collect();
+        std::borrow::Cow::Owned(escaped)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}

@@ -1,0 +1,71 @@
+//! Exit codes, in one place (see DESIGN.md): 0 success, 1 a check failed,
+//! 2 usage error or bad input, N the child's status for `run`.
+
+use std::process::ExitCode;
+
+use envward::Diagnostic;
+
+/// Stop with this code after printing `diagnostic` (if any) to stderr.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    pub diagnostic: Option<Diagnostic>,
+}
+
+impl Exit {
+    /// Bad input or usage: exit 2.
+    pub fn input(diagnostic: Diagnostic) -> anyhow::Error {
+        Exit {
+            code: 2,
+            diagnostic: Some(diagnostic),
+        }
+        .into()
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.diagnostic {
+            Some(d) => f.write_str(&d.message),
+            None => write!(f, "exit {}", self.code),
+        }
+    }
+}
+
+impl std::error::Error for Exit {}
+
+impl From<envward::LoadError> for Exit {
+    fn from(e: envward::LoadError) -> Self {
+        Exit {
+            code: 2,
+            diagnostic: Some(e.diagnostic()),
+        }
+    }
+}
+
+/// Turns the result of a command into the process exit code.
+pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
+    let err = match result {
+        Ok(code) => return code,
+        Err(err) => err,
+    };
+    // A closed pipe (`envward list | head`) is a quiet success.
+    if err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }) {
+        return ExitCode::SUCCESS;
+    }
+    if let Some(exit) = err.downcast_ref::<Exit>() {
+        if let Some(d) = &exit.diagnostic {
+            crate::output::diagnostic(d);
+        }
+        return ExitCode::from(exit.code);
+    }
+    if let Some(load) = err.downcast_ref::<envward::LoadError>() {
+        crate::output::diagnostic(&load.diagnostic());
+        return ExitCode::from(2);
+    }
+    crate::output::diagnostic(&Diagnostic::error(format!("{err:#}")));
+    ExitCode::from(2)
+}
