@@ -121,7 +121,7 @@ impl Config {
                 .map_err(|e| LoadError::from(e.with_path(&file.display)))?;
             drop(zeroize::Zeroizing::new(bytes));
             check_duplicates(&file, &doc, project.resolve.duplicate_keys, &mut warnings)?;
-            sources.push(FileSource { file, doc });
+            sources.push(FileSource::new(file, doc));
         }
         let secrets_dir = options
             .secrets_dir
@@ -234,6 +234,18 @@ fn check_duplicates(
 struct FileSource {
     file: EnvFile,
     doc: Document,
+    /// Key → index of its last (effective) entry.
+    index: HashMap<String, usize>,
+}
+
+impl FileSource {
+    fn new(file: EnvFile, doc: Document) -> Self {
+        let mut index = HashMap::with_capacity(doc.entries().len());
+        for (i, e) in doc.entries().iter().enumerate() {
+            index.insert(e.key.clone(), i);
+        }
+        FileSource { file, doc, index }
+    }
 }
 
 /// A place a key can get its value from, in precedence order.
@@ -385,11 +397,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn entry_index(&self, src: usize, key: &str) -> Option<usize> {
-        self.sources[src]
-            .doc
-            .entries()
-            .iter()
-            .rposition(|e| e.key == key)
+        self.sources[src].index.get(key).copied()
     }
 
     fn candidates(&self, view: ViewId, key: &str) -> Result<Vec<Cand>, ResolveError> {
@@ -973,7 +981,10 @@ impl Eval<'_, '_> {
                         ResolveErrorKind::Required {
                             key: ctx.key.to_string(),
                             name: r.name.clone(),
-                            message: (!tainted && !message.is_empty()).then_some(message),
+                            // The message is part of the value as written:
+                            // not shown when that value is a secret's.
+                            message: (!tainted && !message.is_empty() && !self.r.is_sensitive(ctx.key))
+                                .then_some(message),
                         },
                         r,
                         ctx,

@@ -1,0 +1,123 @@
+//! A temporary project and a way to run `envward` in it with a controlled
+//! process environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A temporary project directory.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    env: BTreeMap<String, String>,
+}
+
+impl Project {
+    pub fn new() -> Self {
+        let mut env = BTreeMap::new();
+        env.insert("PATH".to_string(), std::env::var("PATH").unwrap_or_default());
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+            env,
+        }
+    }
+
+    /// A project with the given files (path, contents).
+    pub fn with(files: &[(&str, &str)]) -> Self {
+        let p = Self::new();
+        for (path, contents) in files {
+            p.write(path, contents);
+        }
+        p
+    }
+
+    /// A copy of examples/webapp.
+    pub fn webapp() -> Self {
+        let p = Self::new();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/webapp");
+        copy_dir(&src, p.path());
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    /// Sets a variable in the process environment envward runs with.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// `envward ARGS` in the project, with only PATH (and what `env` set)
+    /// in its environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::cargo_bin("envward").expect("binary built");
+        c.current_dir(self.path()).env_clear().envs(&self.env).args(args);
+        c
+    }
+
+    /// Runs and returns the output, whatever the status.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run(self.cmd(args).output().expect("envward runs"))
+    }
+}
+
+/// The output of one run.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> Option<i32> {
+        self.0.status.code()
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    /// Asserts the exit code, showing both streams when it differs.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            Some(code),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        self.expect_code(0)
+    }
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), to).unwrap();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Integration tests: one binary, one module per area, each test a few
+//! lines through the real `envward` binary (see `harness`).
+
+mod harness;
+
+mod conformance;
+mod errors;
+mod export;
+mod get_list_explain;
+mod layouts;
+mod misc;
+mod run;
+mod sentinel;
+
+/// Every file in tests/cli/ must be a module above, or it silently never runs.
+#[test]
+fn every_test_file_is_wired_in() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("main.rs") {
+            let stem = path.file_stem().unwrap().to_str().unwrap();
+            assert!(main.contains(&format!("mod {stem};")), "tests/cli/{stem}.rs is not declared in tests/cli/main.rs");
+        }
+    }
+}
