@@ -983,8 +983,10 @@ impl Eval<'_, '_> {
                             name: r.name.clone(),
                             // The message is part of the value as written:
                             // not shown when that value is a secret's.
-                            message: (!tainted && !message.is_empty() && !self.r.is_sensitive(ctx.key))
-                                .then_some(message),
+                            message: (!tainted
+                                && !message.is_empty()
+                                && !self.r.is_sensitive(ctx.key))
+                            .then_some(message),
                         },
                         r,
                         ctx,

@@ -9,16 +9,26 @@ use envward::{Config, LoadError, LoadOptions};
 use serde_json::Value;
 
 fn run_case(env_file: &Path) -> Result<(), String> {
-    let spec: Value = serde_json::from_str(&std::fs::read_to_string(env_file.with_extension("json")).map_err(|e| e.to_string())?)
-        .map_err(|e| format!("bad json: {e}"))?;
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(env_file.with_extension("json")).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| format!("bad json: {e}"))?;
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(env_file, dir.path().join(".env")).unwrap();
     // The process environment is only a fallback for references here, so
     // that `PATH=$PATH:/x` reads it as the lower value.
-    std::fs::write(dir.path().join("envward.toml"), "[resolve]\nprecedence = [\"shared\", \"process\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("envward.toml"),
+        "[resolve]\nprecedence = [\"shared\", \"process\"]\n",
+    )
+    .unwrap();
     let process: BTreeMap<String, String> = spec["env"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     let result = Config::load(LoadOptions {
         project_dir: Some(dir.path().to_path_buf()),
@@ -28,10 +38,16 @@ fn run_case(env_file: &Path) -> Result<(), String> {
     });
     match (&spec["expect"], &spec["error"], result) {
         (Value::Object(expect), Value::Null, Ok(cfg)) => {
-            let got: serde_json::Map<String, Value> =
-                cfg.iter().map(|v| (v.key.clone(), Value::from(v.value.expose()))).collect();
+            let got: serde_json::Map<String, Value> = cfg
+                .iter()
+                .map(|v| (v.key.clone(), Value::from(v.value.expose())))
+                .collect();
             if &got != expect {
-                return Err(format!("expected {}\n     got {}", Value::Object(expect.clone()), Value::Object(got)));
+                return Err(format!(
+                    "expected {}\n     got {}",
+                    Value::Object(expect.clone()),
+                    Value::Object(got)
+                ));
             }
             Ok(())
         }
@@ -65,7 +81,9 @@ fn run_case(env_file: &Path) -> Result<(), String> {
         }
         (_, _, Ok(cfg)) => Err(format!(
             "expected an error, got {:?}",
-            cfg.iter().map(|v| (v.key.clone(), v.value.expose().to_string())).collect::<Vec<_>>()
+            cfg.iter()
+                .map(|v| (v.key.clone(), v.value.expose().to_string()))
+                .collect::<Vec<_>>()
         )),
         (_, _, Err(e)) => Err(format!("unexpected error: {e}")),
     }
@@ -80,10 +98,24 @@ fn corpus() {
         .filter(|p| p.extension().is_some_and(|e| e == "env"))
         .collect();
     cases.sort();
-    assert!(cases.len() >= 50, "the corpus has only {} cases", cases.len());
+    assert!(
+        cases.len() >= 50,
+        "the corpus has only {} cases",
+        cases.len()
+    );
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|c| run_case(c).err().map(|e| format!("{}: {e}", c.file_name().unwrap().to_string_lossy())))
+        .filter_map(|c| {
+            run_case(c)
+                .err()
+                .map(|e| format!("{}: {e}", c.file_name().unwrap().to_string_lossy()))
+        })
         .collect();
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

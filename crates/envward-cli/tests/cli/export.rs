@@ -25,7 +25,10 @@ fn hostile_project() -> Project {
 }
 
 fn expected() -> serde_json::Value {
-    HOSTILE.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect()
+    HOSTILE
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect()
 }
 
 #[test]
@@ -60,12 +63,23 @@ fn eval_in(shell: &str) {
         .current_dir(p.path())
         .output()
         .unwrap_or_else(|e| panic!("{shell} must be installed: {e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got: Vec<String> = out.stdout.split(|b| *b == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<String> = out
+        .stdout
+        .split(|b| *b == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
     for (i, (k, v)) in HOSTILE.iter().enumerate() {
         assert_eq!(got[i], *v, "{shell}: {k}");
     }
-    assert!(!p.join("pwned").exists() && !p.join("pwned2").exists(), "{shell} executed a value");
+    assert!(
+        !p.join("pwned").exists() && !p.join("pwned2").exists(),
+        "{shell} executed a value"
+    );
 }
 
 #[test]
@@ -95,7 +109,10 @@ fn yaml_is_json_compatible() {
     let mut map = serde_json::Map::new();
     for line in r.stdout().lines() {
         let (k, v) = line.split_once(": ").unwrap();
-        map.insert(serde_json::from_str(k).unwrap(), serde_json::from_str(v).unwrap());
+        map.insert(
+            serde_json::from_str(k).unwrap(),
+            serde_json::from_str(v).unwrap(),
+        );
     }
     assert_eq!(serde_json::Value::Object(map), expected());
 }
@@ -104,12 +121,21 @@ fn yaml_is_json_compatible() {
 fn k8s_secret_is_base64() {
     use base64::Engine;
     let p = hostile_project();
-    let r = p.run(&["export", "--format", "k8s-secret", "--name", "api"]).ok();
+    let r = p
+        .run(&["export", "--format", "k8s-secret", "--name", "api"])
+        .ok();
     let out = r.stdout();
-    assert!(out.starts_with("apiVersion: v1\nkind: Secret\nmetadata:\n  name: \"api\"\ntype: Opaque\ndata:\n"), "{out}");
+    assert!(
+        out.starts_with(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: \"api\"\ntype: Opaque\ndata:\n"
+        ),
+        "{out}"
+    );
     let line = out.lines().find(|l| l.contains("\"NEWLINES\"")).unwrap();
     let b64 = line.rsplit(' ').next().unwrap();
-    let decoded = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
     assert_eq!(decoded, b"line1\nline2\r\nline3");
 }
 
@@ -117,22 +143,33 @@ fn k8s_secret_is_base64() {
 fn github_env_uses_heredocs_for_multiline() {
     let p = Project::with(&[(".env", "A=1\nB=\"x\\nENVWARD_EOF_0\\ny\"\n")]);
     let r = p.run(&["export", "--format", "github"]).ok();
-    assert_eq!(r.stdout(), "A=1\nB<<ENVWARD_EOF_1\nx\nENVWARD_EOF_0\ny\nENVWARD_EOF_1\n");
+    assert_eq!(
+        r.stdout(),
+        "A=1\nB<<ENVWARD_EOF_1\nx\nENVWARD_EOF_0\ny\nENVWARD_EOF_1\n"
+    );
 }
 
 #[test]
 fn docker_refuses_multiline_values() {
     let p = Project::with(&[(".env", "A=1\nB=\"x\\ny\"\n")]);
     let r = p.run(&["export", "--format", "docker"]).expect_code(2);
-    assert!(r.stderr().contains("`B`") && r.stderr().contains("multi-line"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("`B`") && r.stderr().contains("multi-line"),
+        "{}",
+        r.stderr()
+    );
     let p = Project::with(&[(".env", "A=1\nB='x y'\n")]);
-    assert_eq!(p.run(&["export", "--format", "docker"]).ok().stdout(), "A=1\nB=x y\n");
+    assert_eq!(
+        p.run(&["export", "--format", "docker"]).ok().stdout(),
+        "A=1\nB=x y\n"
+    );
 }
 
 #[test]
 fn output_file_is_private() {
     let p = Project::with(&[(".env", "A=1\n")]);
-    p.run(&["export", "--format", "json", "--output", "out.json"]).ok();
+    p.run(&["export", "--format", "json", "--output", "out.json"])
+        .ok();
     let meta = std::fs::metadata(p.join("out.json")).unwrap();
     #[cfg(unix)]
     {

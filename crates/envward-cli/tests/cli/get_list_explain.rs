@@ -21,8 +21,14 @@ fn get_reveals_a_secret_when_asked_for_it() {
 #[test]
 fn get_unknown_key_suggests_and_exits_2() {
     let p = Project::webapp();
-    let r = p.run(&["get", "DATABASE_ULR", "-e", "production"]).expect_code(2);
-    assert!(r.stderr().contains("did you mean `DATABASE_URL`?"), "{}", r.stderr());
+    let r = p
+        .run(&["get", "DATABASE_ULR", "-e", "production"])
+        .expect_code(2);
+    assert!(
+        r.stderr().contains("did you mean `DATABASE_URL`?"),
+        "{}",
+        r.stderr()
+    );
     assert!(r.stdout().is_empty());
 }
 
@@ -52,13 +58,20 @@ fn list_reveal_and_keys_only() {
 #[test]
 fn list_json() {
     let p = Project::webapp();
-    let r = p.run(&["list", "-e", "staging", "-n", "database", "--format", "json"]).ok();
+    let r = p
+        .run(&[
+            "list", "-e", "staging", "-n", "database", "--format", "json",
+        ])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
     assert_eq!(v["environment"], "staging");
     assert_eq!(v["namespace"], "database");
     assert_eq!(v["layout"], "directory");
     let vars = v["vars"].as_array().unwrap();
-    let pw = vars.iter().find(|x| x["key"] == "POSTGRES_PASSWORD").unwrap();
+    let pw = vars
+        .iter()
+        .find(|x| x["key"] == "POSTGRES_PASSWORD")
+        .unwrap();
     assert_eq!(pw["value"], "[redacted]");
     assert_eq!(pw["sensitive"], true);
     assert_eq!(pw["origin"]["kind"], "file");
@@ -76,7 +89,16 @@ fn explain_shows_the_override_chain() {
     let r = p.run(&["explain", "LOG_LEVEL", "-e", "development"]).ok();
     insta::assert_snapshot!("explain_log_level", r.stdout());
     let p = Project::webapp().env("LOG_LEVEL", "ERROR");
-    let r = p.run(&["explain", "LOG_LEVEL", "-e", "production", "--format", "json"]).ok();
+    let r = p
+        .run(&[
+            "explain",
+            "LOG_LEVEL",
+            "-e",
+            "production",
+            "--format",
+            "json",
+        ])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
     assert_eq!(v["value"], "ERROR");
     assert_eq!(v["origin"]["kind"], "process");
@@ -88,10 +110,15 @@ fn explain_shows_the_override_chain() {
 
 #[test]
 fn explain_masks_a_sensitive_value_and_its_overrides() {
-    let p = Project::with(&[(".env", "API_TOKEN=shared-sentinel-1\n"), (".env.production", "API_TOKEN=prod-sentinel-2\n")]);
+    let p = Project::with(&[
+        (".env", "API_TOKEN=shared-sentinel-1\n"),
+        (".env.production", "API_TOKEN=prod-sentinel-2\n"),
+    ]);
     let r = p.run(&["explain", "API_TOKEN", "-e", "production"]).ok();
     insta::assert_snapshot!("explain_sensitive", r.stdout());
     assert!(!r.stdout().contains("sentinel"));
-    let r = p.run(&["explain", "API_TOKEN", "-e", "production", "--reveal"]).ok();
+    let r = p
+        .run(&["explain", "API_TOKEN", "-e", "production", "--reveal"])
+        .ok();
     assert!(r.stdout().contains("prod-sentinel-2") && r.stdout().contains("shared-sentinel-1"));
 }

@@ -16,7 +16,10 @@ pub struct Project {
 impl Project {
     pub fn new() -> Self {
         let mut env = BTreeMap::new();
-        env.insert("PATH".to_string(), std::env::var("PATH").unwrap_or_default());
+        env.insert(
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_default(),
+        );
         Project {
             dir: tempfile::tempdir().expect("temp dir"),
             env,
@@ -64,7 +67,10 @@ impl Project {
     /// in its environment.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("envward").expect("binary built");
-        c.current_dir(self.path()).env_clear().envs(&self.env).args(args);
+        c.current_dir(self.path())
+            .env_clear()
+            .envs(&self.env)
+            .args(args);
         c
     }
 

@@ -21,7 +21,10 @@ fn every_test_file_is_wired_in() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("main.rs") {
             let stem = path.file_stem().unwrap().to_str().unwrap();
-            assert!(main.contains(&format!("mod {stem};")), "tests/cli/{stem}.rs is not declared in tests/cli/main.rs");
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/cli/{stem}.rs is not declared in tests/cli/main.rs"
+            );
         }
     }
 }

@@ -2,12 +2,23 @@
 
 use crate::harness::Project;
 
-const SUBCOMMANDS: &[&str] = &["get", "list", "explain", "export", "run", "completions", "man"];
+const SUBCOMMANDS: &[&str] = &[
+    "get",
+    "list",
+    "explain",
+    "export",
+    "run",
+    "completions",
+    "man",
+];
 
 #[test]
 fn version() {
     let r = Project::new().run(&["--version"]).ok();
-    assert_eq!(r.stdout(), format!("envward {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        r.stdout(),
+        format!("envward {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -15,7 +26,11 @@ fn every_subcommand_has_help_with_examples() {
     let p = Project::new();
     for sub in SUBCOMMANDS {
         let r = p.run(&[sub, "--help"]).ok();
-        assert!(r.stdout().contains("Examples:"), "{sub} --help has no examples:\n{}", r.stdout());
+        assert!(
+            r.stdout().contains("Examples:"),
+            "{sub} --help has no examples:\n{}",
+            r.stdout()
+        );
     }
     let r = p.run(&["--help"]).ok();
     for sub in SUBCOMMANDS {
@@ -34,12 +49,19 @@ fn completions_for_each_shell() {
     let p = Project::new();
     for shell in ["bash", "zsh", "fish"] {
         let r = p.run(&["completions", shell]).ok();
-        assert!(r.stdout().contains("explain") && r.stdout().contains("namespace"), "{shell}");
+        assert!(
+            r.stdout().contains("explain") && r.stdout().contains("namespace"),
+            "{shell}"
+        );
     }
     // The bash script is valid bash.
     let r = p.run(&["completions", "bash"]).ok();
     p.write("c.bash", r.stdout());
-    let st = std::process::Command::new("bash").arg("-n").arg(p.join("c.bash")).status().unwrap();
+    let st = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(p.join("c.bash"))
+        .status()
+        .unwrap();
     assert!(st.success());
 }
 
@@ -47,7 +69,11 @@ fn completions_for_each_shell() {
 fn man_pages() {
     let p = Project::new();
     let r = p.run(&["man"]).ok();
-    assert!(r.stdout().starts_with(".ie") || r.stdout().contains(".TH envward"), "{}", &r.stdout()[..200]);
+    assert!(
+        r.stdout().starts_with(".ie") || r.stdout().contains(".TH envward"),
+        "{}",
+        &r.stdout()[..200]
+    );
     p.run(&["man", "--dir", "man"]).ok();
     for sub in SUBCOMMANDS {
         let page = std::fs::read_to_string(p.join(&format!("man/envward-{sub}.1"))).unwrap();
@@ -57,7 +83,9 @@ fn man_pages() {
 
 #[test]
 fn a_closed_pipe_is_a_quiet_success() {
-    let body: String = (0..50_000).map(|i| format!("KEY_{i}=value-{i}\n")).collect();
+    let body: String = (0..50_000)
+        .map(|i| format!("KEY_{i}=value-{i}\n"))
+        .collect();
     let p = Project::with(&[(".env", &body)]);
     let bin = assert_cmd::cargo::cargo_bin("envward");
     let mut child = std::process::Command::new(&bin)
@@ -70,8 +98,17 @@ fn a_closed_pipe_is_a_quiet_success() {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

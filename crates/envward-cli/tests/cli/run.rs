@@ -6,21 +6,27 @@ use crate::harness::Project;
 #[test]
 fn passes_configuration_and_exit_status() {
     let p = Project::with(&[(".env", "GREETING='hello world'\n")]);
-    let r = p.run(&["run", "--", "sh", "-c", "printf '%s' \"$GREETING\"; exit 7"]).expect_code(7);
+    let r = p
+        .run(&["run", "--", "sh", "-c", "printf '%s' \"$GREETING\"; exit 7"])
+        .expect_code(7);
     assert_eq!(r.stdout(), "hello world");
 }
 
 #[test]
 fn arguments_after_the_command_are_not_envwards() {
     let p = Project::with(&[(".env", "A=1\n")]);
-    let r = p.run(&["run", "--", "sh", "-c", "echo \"$@\"", "sh", "-e", "--help"]).ok();
+    let r = p
+        .run(&["run", "--", "sh", "-c", "echo \"$@\"", "sh", "-e", "--help"])
+        .ok();
     assert_eq!(r.stdout(), "-e --help\n");
 }
 
 #[test]
 fn not_found_is_127_and_not_executable_is_126() {
     let p = Project::with(&[(".env", "A=1\n"), ("script.sh", "#!/bin/sh\necho hi\n")]);
-    let r = p.run(&["run", "--", "definitely-not-a-command-xyz"]).expect_code(127);
+    let r = p
+        .run(&["run", "--", "definitely-not-a-command-xyz"])
+        .expect_code(127);
     assert!(r.stderr().contains("command not found"), "{}", r.stderr());
     let r = p.run(&["run", "--", "./script.sh"]).expect_code(126);
     assert!(r.stderr().contains("permission denied"), "{}", r.stderr());
@@ -49,12 +55,21 @@ fn clean_starts_from_an_empty_environment() {
 #[test]
 fn incomplete_configuration_starts_nothing() {
     let p = Project::with(&[
-        ("envward.toml", "[vars.SECRET_KEY]\nrequired = [\"production\"]\n"),
+        (
+            "envward.toml",
+            "[vars.SECRET_KEY]\nrequired = [\"production\"]\n",
+        ),
         (".env", "A=1\n"),
         (".env.production", "B=2\n"),
     ]);
-    let r = p.run(&["run", "-e", "production", "--", "touch", "started"]).expect_code(2);
-    assert!(r.stderr().contains("missing required key: SECRET_KEY"), "{}", r.stderr());
+    let r = p
+        .run(&["run", "-e", "production", "--", "touch", "started"])
+        .expect_code(2);
+    assert!(
+        r.stderr().contains("missing required key: SECRET_KEY"),
+        "{}",
+        r.stderr()
+    );
     assert!(!p.join("started").exists());
     // Not required in development.
     p.run(&["run", "--", "touch", "started"]).ok();
@@ -73,8 +88,19 @@ fn unresolvable_configuration_starts_nothing() {
 
 #[test]
 fn values_are_never_run_through_a_shell() {
-    let p = Project::with(&[(".env", "A=$(touch pwned)\nB=`touch pwned2`\nC=\"$(touch pwned3)\"\n")]);
-    let r = p.run(&["run", "--", "sh", "-c", "printf '%s|%s|%s' \"$A\" \"$B\" \"$C\""]).ok();
+    let p = Project::with(&[(
+        ".env",
+        "A=$(touch pwned)\nB=`touch pwned2`\nC=\"$(touch pwned3)\"\n",
+    )]);
+    let r = p
+        .run(&[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|%s|%s' \"$A\" \"$B\" \"$C\"",
+        ])
+        .ok();
     assert_eq!(r.stdout(), "$(touch pwned)|`touch pwned2`|$(touch pwned3)");
     for f in ["pwned", "pwned2", "pwned3"] {
         assert!(!p.join(f).exists());

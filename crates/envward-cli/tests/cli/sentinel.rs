@@ -20,7 +20,10 @@ fn project() -> Project {
             "envward.toml",
             "[environments.production]\nstrict = true\n[vars.STRIPE]\nsensitive = true\n",
         ),
-        ("env/common.env", "APP=webapp\nAPI_TOKEN=SENTINEL-dup-token-b7c3\nAPI_TOKEN=x-SENTINEL-dup-token-b7c3\n"),
+        (
+            "env/common.env",
+            "APP=webapp\nAPI_TOKEN=SENTINEL-dup-token-b7c3\nAPI_TOKEN=x-SENTINEL-dup-token-b7c3\n",
+        ),
         (
             "env/production/common.env",
             "SECRET_KEY=SENTINEL-secret-key-7f3a\nDB_PASSWORD='SENTINEL-db-password-91c2'\nDATABASE_URL=postgres://u:${DB_PASSWORD}@db/app\nCACHE_URL=redis://:SENTINEL-url-password-55d0@cache:6379\nSTRIPE=SENTINEL-schema-secret-0c4d\nSIGNING_KEY_FILE=signing.key\nDEBUG=False\n",
@@ -47,7 +50,9 @@ fn check(p: &Project, args: &[&str]) {
 fn no_command_prints_a_secret_unless_asked() {
     let p = project();
     let e = ["-e", "production"];
-    let with = |rest: &[&str]| -> Vec<String> { rest.iter().chain(e.iter()).map(|s| s.to_string()).collect() };
+    let with = |rest: &[&str]| -> Vec<String> {
+        rest.iter().chain(e.iter()).map(|s| s.to_string()).collect()
+    };
     let mut runs: Vec<Vec<String>> = vec![
         with(&["list"]),
         with(&["list", "--format", "json"]),
@@ -58,7 +63,15 @@ fn no_command_prints_a_secret_unless_asked() {
         with(&["run", "--", "no-such-program"]),
         vec!["list".into()],
     ];
-    for key in ["SECRET_KEY", "DB_PASSWORD", "DATABASE_URL", "CACHE_URL", "STRIPE", "SIGNING_KEY", "API_TOKEN"] {
+    for key in [
+        "SECRET_KEY",
+        "DB_PASSWORD",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "STRIPE",
+        "SIGNING_KEY",
+        "API_TOKEN",
+    ] {
         runs.push(with(&["explain", key]));
         runs.push(with(&["explain", key, "--format", "json"]));
     }
@@ -76,7 +89,9 @@ fn the_sentinel_test_can_fail() {
     for s in &SENTINELS[..5] {
         assert!(r.stdout().contains(s), "{s} missing from --reveal");
     }
-    let r = p.run(&["export", "-e", "production", "--format", "json"]).ok();
+    let r = p
+        .run(&["export", "-e", "production", "--format", "json"])
+        .ok();
     assert!(r.stdout().contains("SENTINEL-file-secret-e8b1"));
     let r = p.run(&["get", "-e", "production", "GITHUB_TOKEN"]).ok();
     assert!(r.stdout().contains("SENTINEL-process-token-3a9e"));
@@ -87,11 +102,23 @@ fn errors_never_quote_a_secret() {
     let cases: &[(&str, &str)] = &[
         (".env", "DB_PASSWORD=\"SENTINEL-secret-key-7f3a\n"),
         (".env", "API_TOKEN='SENTINEL-secret-key-7f3a' trailing\n"),
-        (".env", "API_TOKEN=\"SENTINEL-secret-key-7f3a\nSENTINEL-db-password-91c2 ${oops\"\n"),
+        (
+            ".env",
+            "API_TOKEN=\"SENTINEL-secret-key-7f3a\nSENTINEL-db-password-91c2 ${oops\"\n",
+        ),
         (".env", "SECRET_KEY=SENTINEL-secret-key-7f3a${MISSING}\n"),
-        (".env", "SECRET_KEY=SENTINEL-secret-key-7f3a${MISSING:?SENTINEL-db-password-91c2}\n"),
-        (".env", "PASSWORD=SENTINEL-db-password-91c2\nPASSWORD=SENTINEL-secret-key-7f3a\n"),
-        (".env", "MY_SECRET=SENTINEL-secret-key-7f3a\nMY_SECRET_FILE=/x\n"),
+        (
+            ".env",
+            "SECRET_KEY=SENTINEL-secret-key-7f3a${MISSING:?SENTINEL-db-password-91c2}\n",
+        ),
+        (
+            ".env",
+            "PASSWORD=SENTINEL-db-password-91c2\nPASSWORD=SENTINEL-secret-key-7f3a\n",
+        ),
+        (
+            ".env",
+            "MY_SECRET=SENTINEL-secret-key-7f3a\nMY_SECRET_FILE=/x\n",
+        ),
     ];
     for (path, body) in cases {
         let p = Project::with(&[(path, body)]);
@@ -104,7 +131,11 @@ fn errors_never_quote_a_secret() {
 #[test]
 fn typed_access_errors_never_quote_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=SENTINEL-db-password-91c2\nPORT=eighty\n").unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "DB_PASSWORD=SENTINEL-db-password-91c2\nPORT=eighty\n",
+    )
+    .unwrap();
     let cfg = envward::Config::load(envward::LoadOptions {
         project_dir: Some(dir.path().into()),
         process_env: Some(Default::default()),
@@ -115,7 +146,10 @@ fn typed_access_errors_never_quote_a_secret() {
     assert_clean("get_as error", &e);
     assert!(e.contains("DB_PASSWORD") && e.contains(".env:1:1"), "{e}");
     let e = cfg.get_as::<u16>("PORT").unwrap_err().to_string();
-    assert!(e.contains("\"eighty\""), "non-secret values are quoted: {e}");
+    assert!(
+        e.contains("\"eighty\""),
+        "non-secret values are quoted: {e}"
+    );
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
     struct S {

@@ -104,15 +104,19 @@ impl Document {
     /// Parses UTF-8 bytes, reporting invalid UTF-8 and NUL bytes with their
     /// position.
     pub fn parse_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
-        if let Some(at) = memchr::memchr(0, bytes) {
-            return Err(ParseError::at_bytes(ParseErrorKind::NulByte, bytes, at));
-        }
+        let nul = memchr::memchr(0, bytes);
         match std::str::from_utf8(bytes) {
             Ok(s) => Self::parse(s),
-            Err(e) => Err(ParseError::at_bytes(
+            // Report whichever problem comes first.
+            Err(e) if nul.is_none_or(|n| n > e.valid_up_to()) => Err(ParseError::at_bytes(
                 ParseErrorKind::InvalidUtf8,
                 bytes,
                 e.valid_up_to(),
+            )),
+            Err(_) => Err(ParseError::at_bytes(
+                ParseErrorKind::NulByte,
+                bytes,
+                nul.unwrap_or(0),
             )),
         }
     }
@@ -286,7 +290,9 @@ impl<'a> Parser<'a> {
                 while self.bytes.get(p).copied().is_some_and(is_blank) {
                     p += 1;
                 }
-                if self.bytes.get(p) != Some(&b'=') {
+                // `export KEY…` is the prefix; `export =…` and a bare
+                // `export` are the key `export`.
+                if self.bytes.get(p).copied().is_some_and(is_key_start) {
                     export = true;
                     self.pos = p;
                 }
