@@ -172,6 +172,14 @@ fn parse_until(
     let mut out = Template::default();
     let mut lit_start = *pos;
     while *pos < end {
+        // Jump to the next byte that can mean something.
+        match memchr::memchr3(b'\\', b'$', b'}', &bytes[*pos..end]) {
+            Some(i) => *pos += i,
+            None => {
+                *pos = end;
+                break;
+            }
+        }
         let b = bytes[*pos];
         match b {
             b'\\' if *pos + 1 < end => {

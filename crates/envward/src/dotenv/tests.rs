@@ -130,15 +130,20 @@ fn set_before_comment_keeps_comment() {
 
 #[test]
 fn huge_line_and_many_lines() {
-    let big = format!("A={}\n", "x".repeat(10 << 20));
+    // The sizes the issue names: a 100 MB single line and a million lines.
+    let big = format!("A={}\n", "x".repeat(100 << 20));
     let doc = Document::parse(&big).unwrap();
     assert_eq!(
         doc.get("A").unwrap().template.as_literal().unwrap().len(),
-        10 << 20
+        100 << 20
     );
-    let many: String = (0..200_000).map(|i| format!("K{i}=v{i}\n")).collect();
+    drop(doc);
+    let quoted = format!("A=\"{}\"\n", "y".repeat(100 << 20));
+    assert!(Document::parse(&quoted).is_ok());
+    let many: String = (0..1_000_000).map(|i| format!("K{i}=v{i}\n")).collect();
     let doc = Document::parse(&many).unwrap();
-    assert_eq!(doc.entries().len(), 200_000);
+    assert_eq!(doc.entries().len(), 1_000_000);
+    assert_eq!(doc.entries()[999_999].line, 1_000_000);
 }
 
 fn line_strategy() -> impl Strategy<Value = String> {

@@ -1,0 +1,394 @@
+//! Expanding `${…}` references, with memoisation, cycle and depth
+//! detection, an output budget, and taint tracking of secrets.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::resolver::{Cand, Evaluated, Resolver, ViewId};
+use super::{FILE_SUFFIX, MAX_DEPTH};
+use crate::dotenv::{Part, Ref, RefOp, Template, locate};
+use crate::error::{ResolveError, ResolveErrorKind};
+use crate::secret::is_sensitive_name;
+use crate::source::Origin;
+
+pub(super) struct Eval<'r, 'a> {
+    pub(super) r: &'r Resolver<'a>,
+    pub(super) memo: HashMap<(ViewId, String, usize), Evaluated>,
+    pub(super) cands: HashMap<(ViewId, String), Rc<Vec<Cand>>>,
+    pub(super) stack: Vec<(ViewId, String, usize)>,
+    pub(super) produced: usize,
+}
+
+impl Eval<'_, '_> {
+    pub(super) fn cands(&mut self, view: ViewId, key: &str) -> Result<Rc<Vec<Cand>>, ResolveError> {
+        if let Some(c) = self.cands.get(&(view, key.to_string())) {
+            return Ok(c.clone());
+        }
+        let c = Rc::new(self.r.candidates(view, key)?);
+        self.cands.insert((view, key.to_string()), c.clone());
+        Ok(c)
+    }
+
+    /// The value of `key` in `view`, starting at candidate `from`; `None`
+    /// when nothing defines it.
+    pub(super) fn value_of(
+        &mut self,
+        view: ViewId,
+        key: &str,
+        from: usize,
+    ) -> Result<Option<Evaluated>, ResolveError> {
+        let cands = self.cands(view, key)?;
+        if from < cands.len() {
+            return self.eval_cand(view, key, from).map(Some);
+        }
+        if from == 0 && !self.r.keys[view].contains(key) {
+            // Not configured at all: fall back to the process environment.
+            return Ok(self.r.process.get(key).map(|v| Evaluated {
+                text: Rc::from(v.as_str()),
+                tainted: is_sensitive_name(key),
+            }));
+        }
+        Ok(None)
+    }
+
+    pub(super) fn eval_cand(
+        &mut self,
+        view: ViewId,
+        key: &str,
+        idx: usize,
+    ) -> Result<Evaluated, ResolveError> {
+        let memo_key = (view, key.to_string(), idx);
+        if let Some(v) = self.memo.get(&memo_key) {
+            return Ok(v.clone());
+        }
+        let cands = self.cands(view, key)?;
+        let cand = &cands[idx];
+        if let Some(pos) = self.stack.iter().position(|s| *s == memo_key) {
+            let mut chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, k, _)| k.clone())
+                .collect();
+            chain.push(key.to_string());
+            return Err(self.r.error(
+                ResolveErrorKind::Cycle { chain },
+                self.r.cand_origin(key, cand),
+                None,
+                None,
+            ));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.r.error(
+                ResolveErrorKind::TooDeep {
+                    key: key.to_string(),
+                    depth: MAX_DEPTH,
+                },
+                self.r.cand_origin(key, cand),
+                None,
+                None,
+            ));
+        }
+        self.stack.push(memo_key.clone());
+        let result = self.eval_cand_inner(view, key, idx, cand);
+        self.stack.pop();
+        let value = result?;
+        self.produced = self.produced.saturating_add(value.text.len());
+        if self.produced > self.r.budget {
+            return Err(self.r.error(
+                ResolveErrorKind::TooLarge {
+                    key: key.to_string(),
+                },
+                self.r.cand_origin(key, cand),
+                None,
+                None,
+            ));
+        }
+        self.memo.insert(memo_key, value.clone());
+        Ok(value)
+    }
+
+    pub(super) fn eval_cand_inner(
+        &mut self,
+        view: ViewId,
+        key: &str,
+        idx: usize,
+        cand: &Cand,
+    ) -> Result<Evaluated, ResolveError> {
+        let r = self.r;
+        match cand {
+            Cand::Entry { src, entry } => {
+                let e = &r.sources[*src].doc.entries()[*entry];
+                let ctx = Ctx {
+                    view,
+                    key,
+                    idx,
+                    src: *src,
+                    value_start: e.value_span.start,
+                };
+                let mut out = String::new();
+                let tainted = self.eval_template(&e.template, &ctx, &mut out)?;
+                Ok(Evaluated {
+                    text: Rc::from(out),
+                    tainted,
+                })
+            }
+            Cand::FileRefEntry { src, entry } => {
+                let e = &r.sources[*src].doc.entries()[*entry];
+                let ctx = Ctx {
+                    view,
+                    key: &e.key,
+                    idx: usize::MAX,
+                    src: *src,
+                    value_start: e.value_span.start,
+                };
+                let mut path = String::new();
+                self.eval_template(&e.template, &ctx, &mut path)?;
+                let path = resolve_path(r.sources[*src].file.path.parent(), &path);
+                self.read_file_ref(key, &path, r.entry_origin(*src, *entry))
+            }
+            Cand::FileRefProcess => {
+                let path = PathBuf::from(
+                    r.process
+                        .get(&format!("{key}{FILE_SUFFIX}"))
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                self.read_file_ref(key, &path, Origin::Process)
+            }
+            Cand::Process => Ok(Evaluated {
+                text: Rc::from(r.process.get(key).map_or("", String::as_str)),
+                tainted: false,
+            }),
+            Cand::Secret(path) => {
+                self.read_file_ref(key, path, Origin::SecretsDir { path: path.clone() })
+            }
+            Cand::Default => {
+                let text = r
+                    .project
+                    .vars
+                    .get(key)
+                    .and_then(|v| v.default.as_deref())
+                    .unwrap_or("");
+                Ok(Evaluated {
+                    text: Rc::from(text),
+                    tainted: false,
+                })
+            }
+        }
+    }
+
+    pub(super) fn read_file_ref(
+        &mut self,
+        key: &str,
+        path: &Path,
+        origin: Origin,
+    ) -> Result<Evaluated, ResolveError> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let bytes = zeroize::Zeroizing::new(bytes);
+                let mut text = match std::str::from_utf8(&bytes) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        return Err(self.r.error(
+                            ResolveErrorKind::FileRef {
+                                key: key.to_string(),
+                                path: path.to_path_buf(),
+                                reason: "the file is not UTF-8".to_string(),
+                            },
+                            origin,
+                            None,
+                            None,
+                        ));
+                    }
+                };
+                text = text.strip_suffix('\n').unwrap_or(text);
+                text = text.strip_suffix('\r').unwrap_or(text);
+                Ok(Evaluated {
+                    text: Rc::from(text),
+                    tainted: true,
+                })
+            }
+            Err(e) => Err(self.r.error(
+                ResolveErrorKind::FileRef {
+                    key: key.to_string(),
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                },
+                origin,
+                None,
+                None,
+            )),
+        }
+    }
+
+    /// Appends the expansion of `t` to `out`; returns whether a sensitive
+    /// value went into it.
+    pub(super) fn eval_template(
+        &mut self,
+        t: &Template,
+        ctx: &Ctx<'_>,
+        out: &mut String,
+    ) -> Result<bool, ResolveError> {
+        let mut tainted = false;
+        for part in &t.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Ref(r) => tainted |= self.eval_ref(r, ctx, out)?,
+            }
+            if out.len() > self.r.budget {
+                return Err(self.r.error(
+                    ResolveErrorKind::TooLarge {
+                        key: ctx.key.to_string(),
+                    },
+                    self.r.entry_origin_at(ctx.src, ctx.key),
+                    None,
+                    None,
+                ));
+            }
+        }
+        Ok(tainted)
+    }
+
+    pub(super) fn eval_ref(
+        &mut self,
+        r: &Ref,
+        ctx: &Ctx<'_>,
+        out: &mut String,
+    ) -> Result<bool, ResolveError> {
+        let target_view = match &r.namespace {
+            None => ctx.view,
+            Some(ns) => match self.r.namespaces.iter().position(|n| n == ns) {
+                Some(i) => i + 1,
+                None => {
+                    return Err(self.ref_error(
+                        ResolveErrorKind::UnknownNamespace {
+                            key: ctx.key.to_string(),
+                            namespace: ns.clone(),
+                            known: self.r.namespaces.clone(),
+                        },
+                        r,
+                        ctx,
+                    ));
+                }
+            },
+        };
+        let from = if r.name == ctx.key && target_view == ctx.view && ctx.idx != usize::MAX {
+            ctx.idx + 1
+        } else {
+            0
+        };
+        let value = self.value_of(target_view, &r.name, from)?;
+        let sensitive_ref = self.r.is_sensitive(&r.name);
+        let is_set = |colon: bool| {
+            value
+                .as_ref()
+                .is_some_and(|v| !(colon && v.text.is_empty()))
+        };
+        match r.op {
+            RefOp::Plain => match value {
+                Some(v) => {
+                    out.push_str(&v.text);
+                    Ok(v.tainted || sensitive_ref)
+                }
+                None if self.r.allow_undefined => Ok(false),
+                None => Err(self.ref_error(
+                    ResolveErrorKind::Undefined {
+                        key: ctx.key.to_string(),
+                        name: r.name.clone(),
+                        self_reference: from > 0,
+                    },
+                    r,
+                    ctx,
+                )),
+            },
+            RefOp::Default { colon } => {
+                if is_set(colon) {
+                    let v = value.expect("is_set checked");
+                    out.push_str(&v.text);
+                    Ok(v.tainted || sensitive_ref)
+                } else {
+                    self.eval_template(&r.word, ctx, out)
+                }
+            }
+            RefOp::Alternative { colon } => {
+                if is_set(colon) {
+                    self.eval_template(&r.word, ctx, out)
+                } else {
+                    Ok(false)
+                }
+            }
+            RefOp::Required { colon } => {
+                if is_set(colon) {
+                    let v = value.expect("is_set checked");
+                    out.push_str(&v.text);
+                    Ok(v.tainted || sensitive_ref)
+                } else {
+                    let mut message = String::new();
+                    let tainted = self.eval_template(&r.word, ctx, &mut message)?;
+                    Err(self.ref_error(
+                        ResolveErrorKind::Required {
+                            key: ctx.key.to_string(),
+                            name: r.name.clone(),
+                            // The message is part of the value as written:
+                            // not shown when that value is a secret's.
+                            message: (!tainted
+                                && !message.is_empty()
+                                && !self.r.is_sensitive(ctx.key))
+                            .then_some(message),
+                        },
+                        r,
+                        ctx,
+                    ))
+                }
+            }
+        }
+    }
+
+    pub(super) fn ref_error(&self, kind: ResolveErrorKind, r: &Ref, ctx: &Ctx<'_>) -> ResolveError {
+        let doc = &self.r.sources[ctx.src].doc;
+        let (line, column, _) = locate(doc.source().as_bytes(), r.offset, None);
+        let s = &self.r.sources[ctx.src];
+        let origin = Origin::File {
+            path: s.file.display.clone(),
+            line,
+            column,
+            layer: s.file.layer,
+            namespace: s.file.namespace.clone(),
+        };
+        self.r.error(
+            kind,
+            origin,
+            Some((ctx.src, r.offset)),
+            Some((ctx.key, ctx.value_start)),
+        )
+    }
+}
+
+impl Resolver<'_> {
+    pub(super) fn entry_origin_at(&self, src: usize, key: &str) -> Origin {
+        match self.entry_index(src, key) {
+            Some(e) => self.entry_origin(src, e),
+            None => Origin::Default,
+        }
+    }
+}
+
+/// Where a reference is being expanded.
+pub(super) struct Ctx<'k> {
+    pub(super) view: ViewId,
+    pub(super) key: &'k str,
+    /// Candidate index of the definition being expanded (`usize::MAX` for a
+    /// `KEY_FILE` path, which has no lower definition to refer to).
+    pub(super) idx: usize,
+    pub(super) src: usize,
+    pub(super) value_start: usize,
+}
+
+/// A relative `KEY_FILE` path is relative to the file that sets it.
+fn resolve_path(base: Option<&Path>, path: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    match base {
+        Some(b) if p.is_relative() => b.join(p),
+        _ => p,
+    }
+}
