@@ -65,6 +65,7 @@ pub struct ParseError {
     pub key: Option<String>,
     source_line: SourceLine,
     quote: u8,
+    note: Option<String>,
 }
 
 impl ParseError {
@@ -97,7 +98,14 @@ impl ParseError {
             key: key.map(|(k, _)| k.to_string()),
             source_line,
             quote: bytes.get(at).copied().unwrap_or(b'"'),
+            note: None,
         }
+    }
+
+    /// Adds a note (another place involved).
+    pub(crate) fn with_note(mut self, note: String) -> Self {
+        self.note = Some(note);
+        self
     }
 
     /// Attaches the file the error is in.
@@ -180,10 +188,13 @@ impl ParseError {
 
     /// The error as a renderable diagnostic.
     pub fn diagnostic(&self) -> Diagnostic {
-        Diagnostic::error(self.message())
+        let mut d = Diagnostic::error(self.message())
             .with_location(self.path.as_deref(), self.line, self.column)
-            .with_source(self.source_line.clone(), self.label())
-            .with_help(self.help())
+            .with_source(self.source_line.clone(), self.label());
+        if let Some(note) = &self.note {
+            d = d.with_note(note.clone());
+        }
+        d.with_help(self.help())
     }
 }
 

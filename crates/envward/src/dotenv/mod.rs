@@ -379,7 +379,13 @@ impl<'a> Parser<'a> {
             None | Some(b'\n') => {}
             Some(b'\r') if self.line_end(self.pos) == self.pos => {}
             Some(_) => {
-                return Err(self.error(ParseErrorKind::TrailingCharacters, self.pos, ctx));
+                let mut err = self.error(ParseErrorKind::TrailingCharacters, self.pos, ctx);
+                if self.line > line {
+                    err = err.with_note(format!(
+                        "the quoted value of `{key}` opened at line {line}: a quote inside it may need a backslash"
+                    ));
+                }
+                return Err(err);
             }
         }
         let span_end = self.pos;
