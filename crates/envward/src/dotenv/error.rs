@@ -229,6 +229,10 @@ pub(crate) fn locate(bytes: &[u8], at: usize, mask_from: Option<usize>) -> (u32,
     let (text, span) = match cut {
         Some(cut) if cut <= at => {
             let mut text = String::from_utf8_lossy(&bytes[text_start..cut]).into_owned();
+            // Keep the caret in its true column (renderers derive the
+            // column from it) without showing what precedes it.
+            let hidden = String::from_utf8_lossy(&bytes[cut..at]).chars().count();
+            text.extend(std::iter::repeat_n(' ', hidden));
             let caret = text.len();
             text.push_str("[redacted]");
             (text, caret..caret + "[redacted]".len())
