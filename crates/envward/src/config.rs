@@ -250,6 +250,15 @@ impl ProjectFile {
     }
 
     /// Parses the text of an `envward.toml` found at `path`.
+    ///
+    /// ```
+    /// use envward::config::ProjectFile;
+    /// use std::path::Path;
+    /// let p = ProjectFile::parse("[environments.production]\naliases = [\"prod\"]\n", Path::new("envward.toml")).unwrap();
+    /// assert_eq!(p.canonical_environment("prod"), "production");
+    /// let err = ProjectFile::parse("[layout]\nknd = 1\n", Path::new("envward.toml")).unwrap_err();
+    /// assert!(err.to_string().starts_with("envward.toml:2:1: unknown field `knd`"));
+    /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start).min(text.len());

@@ -92,6 +92,15 @@ impl Diagnostic {
     }
 
     /// Renders the diagnostic as text, with ANSI colours when `styled`.
+    ///
+    /// ```
+    /// use envward::dotenv::Document;
+    /// let err = Document::parse("A=1\nFOO\n").unwrap_err();
+    /// let text = err.diagnostic().render(false);
+    /// assert!(text.contains("expected `=` after `FOO`"));
+    /// assert!(text.contains("<input>:2:4"));
+    /// assert!(text.contains("2 | FOO"));
+    /// ```
     pub fn render(&self, styled: bool) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,

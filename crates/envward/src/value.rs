@@ -285,6 +285,13 @@ impl FromValue for bool {
 }
 
 /// `true/false/1/0/yes/no/on/off`, any case, surrounding spaces ignored.
+///
+/// ```
+/// use envward::value::parse_bool;
+/// assert_eq!(parse_bool(" Yes"), Some(true));
+/// assert_eq!(parse_bool("OFF"), Some(false));
+/// assert_eq!(parse_bool("enabled"), None); // an error, never a silent default
+/// ```
 pub fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Some(true),

@@ -84,6 +84,15 @@ impl Template {
     }
 
     /// Every reference, including those nested in defaults, depth first.
+    ///
+    /// ```
+    /// use envward::dotenv::Document;
+    /// let doc = Document::parse("URL=${SCHEME:-https}://${HOST:?set HOST}/${db:NAME}\n").unwrap();
+    /// let refs = doc.get("URL").unwrap().template.refs();
+    /// let names: Vec<_> = refs.iter().map(|r| r.name.as_str()).collect();
+    /// assert_eq!(names, ["SCHEME", "HOST", "NAME"]);
+    /// assert_eq!(refs[2].namespace.as_deref(), Some("db"));
+    /// ```
     pub fn refs(&self) -> Vec<&Ref> {
         let mut out = Vec::new();
         collect_refs(self, &mut out);

@@ -66,9 +66,15 @@ fn error_positions() {
 #[test]
 fn trailing_text_after_a_multiline_value_points_back_to_its_start() {
     let err = Document::parse("A=1\nMSG=\"abc\nB=2\nX=\"x\"y\n").unwrap_err();
-    assert_eq!((err.kind, err.line, err.column), (ParseErrorKind::TrailingCharacters, 4, 4));
+    assert_eq!(
+        (err.kind, err.line, err.column),
+        (ParseErrorKind::TrailingCharacters, 4, 4)
+    );
     let text = err.diagnostic().render(false);
-    assert!(text.contains("the quoted value of `MSG` opened at line 2"), "{text}");
+    assert!(
+        text.contains("the quoted value of `MSG` opened at line 2"),
+        "{text}"
+    );
 }
 
 #[test]
