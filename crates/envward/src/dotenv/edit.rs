@@ -17,7 +17,7 @@ pub enum EditError {
     KeyExists(String),
     /// The edited text did not parse back (a bug in envward).
     #[error("internal error: the edited file does not parse back ({0}); please report this")]
-    Reparse(ParseError),
+    Reparse(Box<ParseError>),
 }
 
 /// Whether `key` is a valid key.
@@ -68,7 +68,7 @@ pub fn quote_value(value: &str) -> String {
 
 impl Document {
     fn replace_source(&mut self, source: String) -> Result<(), EditError> {
-        let doc = Document::parse(&source).map_err(EditError::Reparse)?;
+        let doc = Document::parse_owned(source).map_err(|e| EditError::Reparse(Box::new(e)))?;
         *self = doc;
         Ok(())
     }

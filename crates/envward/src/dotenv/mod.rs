@@ -104,10 +104,33 @@ impl Document {
     /// Parses UTF-8 bytes, reporting invalid UTF-8 and NUL bytes with their
     /// position.
     pub fn parse_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
+        Self::check_bytes(bytes)?;
+        // check_bytes proved the bytes are UTF-8.
+        Self::parse(std::str::from_utf8(bytes).map_err(|e| {
+            ParseError::at_bytes(ParseErrorKind::InvalidUtf8, bytes, e.valid_up_to())
+        })?)
+    }
+
+    /// Parses a file's contents, taking ownership of the buffer (no copy).
+    pub fn parse_vec(bytes: Vec<u8>) -> Result<Self, ParseError> {
+        Self::check_bytes(&bytes)?;
+        match String::from_utf8(bytes) {
+            Ok(s) => Self::parse_owned(s),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let mut bytes = e.into_bytes();
+                let err = ParseError::at_bytes(ParseErrorKind::InvalidUtf8, &bytes, at);
+                bytes.zeroize();
+                Err(err)
+            }
+        }
+    }
+
+    /// NUL bytes and invalid UTF-8, whichever comes first.
+    fn check_bytes(bytes: &[u8]) -> Result<(), ParseError> {
         let nul = memchr::memchr(0, bytes);
         match std::str::from_utf8(bytes) {
-            Ok(s) => Self::parse(s),
-            // Report whichever problem comes first.
+            Ok(_) => Ok(()),
             Err(e) if nul.is_none_or(|n| n > e.valid_up_to()) => Err(ParseError::at_bytes(
                 ParseErrorKind::InvalidUtf8,
                 bytes,
@@ -123,26 +146,44 @@ impl Document {
 
     /// Parses a document from text.
     pub fn parse(source: &str) -> Result<Self, ParseError> {
-        if let Some(at) = memchr::memchr(0, source.as_bytes()) {
-            return Err(ParseError::at(ParseErrorKind::NulByte, source, at, None));
-        }
-        let mut parser = Parser {
-            src: source,
-            bytes: source.as_bytes(),
-            pos: if source.starts_with(BOM) {
-                BOM.len()
-            } else {
-                0
-            },
-            line: 1,
-            entries: Vec::new(),
-            comments: Vec::new(),
+        Self::parse_owned(source.to_string())
+    }
+
+    /// Parses a document from text it takes ownership of.
+    pub fn parse_owned(source: String) -> Result<Self, ParseError> {
+        let (entries, comments) = {
+            if let Some(at) = memchr::memchr(0, source.as_bytes()) {
+                return Err(ParseError::at(ParseErrorKind::NulByte, &source, at, None));
+            }
+            // One entry per line at most: reserve once instead of doubling.
+            let lines = memchr::memchr_iter(b'\n', source.as_bytes()).count() + 1;
+            let mut parser = Parser {
+                src: &source,
+                bytes: source.as_bytes(),
+                pos: if source.starts_with(BOM) {
+                    BOM.len()
+                } else {
+                    0
+                },
+                line: 1,
+                entries: Vec::with_capacity(lines),
+                comments: Vec::new(),
+            };
+            let result = parser.run();
+            let Parser {
+                entries, comments, ..
+            } = parser;
+            if let Err(e) = result {
+                let mut source = source;
+                source.zeroize();
+                return Err(e);
+            }
+            (entries, comments)
         };
-        parser.run()?;
         Ok(Document {
-            source: source.to_string(),
-            entries: parser.entries,
-            comments: parser.comments,
+            source,
+            entries,
+            comments,
         })
     }
 

@@ -7,8 +7,16 @@
 /// A value as written: literal pieces and references, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Template {
-    /// The pieces, in order.
-    pub parts: Vec<Part>,
+    repr: Repr,
+}
+
+/// Most values are one literal: keep it without a `Vec`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Repr {
+    #[default]
+    Empty,
+    One(Part),
+    Many(Vec<Part>),
 }
 
 /// One piece of a [`Template`].
@@ -17,7 +25,7 @@ pub enum Part {
     /// Literal text, escapes already decoded.
     Literal(String),
     /// A reference to another key.
-    Ref(Ref),
+    Ref(Box<Ref>),
 }
 
 /// A reference such as `$KEY`, `${KEY:-default}` or `${ns:KEY}`.
@@ -65,13 +73,22 @@ impl Template {
             return Template::default();
         }
         Template {
-            parts: vec![Part::Literal(text)],
+            repr: Repr::One(Part::Literal(text)),
+        }
+    }
+
+    /// The pieces, in order.
+    pub fn parts(&self) -> &[Part] {
+        match &self.repr {
+            Repr::Empty => &[],
+            Repr::One(p) => std::slice::from_ref(p),
+            Repr::Many(v) => v,
         }
     }
 
     /// The text when the template holds no reference, `None` otherwise.
     pub fn as_literal(&self) -> Option<&str> {
-        match self.parts.as_slice() {
+        match self.parts() {
             [] => Some(""),
             [Part::Literal(s)] => Some(s),
             _ => None,
@@ -80,7 +97,7 @@ impl Template {
 
     /// Whether the template references any key.
     pub fn has_refs(&self) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::Ref(_)))
+        self.parts().iter().any(|p| matches!(p, Part::Ref(_)))
     }
 
     /// Every reference, including those nested in defaults, depth first.
@@ -99,11 +116,34 @@ impl Template {
         out
     }
 
+    fn push(&mut self, part: Part) {
+        self.repr = match std::mem::take(&mut self.repr) {
+            Repr::Empty => Repr::One(part),
+            Repr::One(first) => Repr::Many(vec![first, part]),
+            Repr::Many(mut v) => {
+                v.push(part);
+                Repr::Many(v)
+            }
+        };
+    }
+
+    fn last_literal(&mut self) -> Option<&mut String> {
+        let last = match &mut self.repr {
+            Repr::Empty => None,
+            Repr::One(p) => Some(p),
+            Repr::Many(v) => v.last_mut(),
+        };
+        match last {
+            Some(Part::Literal(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     pub(crate) fn push_char(&mut self, c: char) {
-        if let Some(Part::Literal(s)) = self.parts.last_mut() {
+        if let Some(s) = self.last_literal() {
             s.push(c);
         } else {
-            self.parts.push(Part::Literal(c.to_string()));
+            self.push(Part::Literal(c.to_string()));
         }
     }
 
@@ -111,16 +151,16 @@ impl Template {
         if text.is_empty() {
             return;
         }
-        if let Some(Part::Literal(s)) = self.parts.last_mut() {
+        if let Some(s) = self.last_literal() {
             s.push_str(text);
         } else {
-            self.parts.push(Part::Literal(text.to_string()));
+            self.push(Part::Literal(text.to_string()));
         }
     }
 }
 
 fn collect_refs<'a>(t: &'a Template, out: &mut Vec<&'a Ref>) {
-    for part in &t.parts {
+    for part in t.parts() {
         if let Part::Ref(r) = part {
             out.push(r);
             collect_refs(&r.word, out);
@@ -231,7 +271,7 @@ fn parse_until(
                         }
                         *pos += 2;
                         let r = parse_braced(src, pos, end, mode, depth + 1, dollar)?;
-                        out.parts.push(Part::Ref(r));
+                        out.push(Part::Ref(Box::new(r)));
                     }
                     Some(&c) if is_name_start(c) => {
                         let name_start = *pos + 1;
@@ -239,13 +279,13 @@ fn parse_until(
                         while p < end && is_name_byte(bytes[p], false) {
                             p += 1;
                         }
-                        out.parts.push(Part::Ref(Ref {
+                        out.push(Part::Ref(Box::new(Ref {
                             namespace: None,
                             name: src[name_start..p].to_string(),
                             op: RefOp::Plain,
                             word: Template::default(),
                             offset: dollar,
-                        }));
+                        })));
                         *pos = p;
                     }
                     _ => {
@@ -353,7 +393,7 @@ mod tests {
     #[test]
     fn literal_and_refs() {
         let tpl = t("a${B}c$D-e", Mode::Unquoted).unwrap();
-        assert_eq!(tpl.parts.len(), 5);
+        assert_eq!(tpl.parts().len(), 5);
         assert_eq!(tpl.refs().len(), 2);
     }
 

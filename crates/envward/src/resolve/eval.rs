@@ -14,19 +14,23 @@ use crate::source::Origin;
 
 pub(super) struct Eval<'r, 'a> {
     pub(super) r: &'r Resolver<'a>,
-    pub(super) memo: HashMap<(ViewId, String, usize), Evaluated>,
-    pub(super) cands: HashMap<(ViewId, String), Rc<Vec<Cand>>>,
-    pub(super) stack: Vec<(ViewId, String, usize)>,
+    pub(super) memo: HashMap<(ViewId, &'r str, usize), Evaluated>,
+    pub(super) cands: HashMap<(ViewId, &'r str), Rc<Vec<Cand>>>,
+    pub(super) stack: Vec<(ViewId, &'r str, usize)>,
     pub(super) produced: usize,
 }
 
-impl Eval<'_, '_> {
-    pub(super) fn cands(&mut self, view: ViewId, key: &str) -> Result<Rc<Vec<Cand>>, ResolveError> {
-        if let Some(c) = self.cands.get(&(view, key.to_string())) {
+impl<'r> Eval<'r, '_> {
+    pub(super) fn cands(
+        &mut self,
+        view: ViewId,
+        key: &'r str,
+    ) -> Result<Rc<Vec<Cand>>, ResolveError> {
+        if let Some(c) = self.cands.get(&(view, key)) {
             return Ok(c.clone());
         }
         let c = Rc::new(self.r.candidates(view, key)?);
-        self.cands.insert((view, key.to_string()), c.clone());
+        self.cands.insert((view, key), c.clone());
         Ok(c)
     }
 
@@ -35,7 +39,7 @@ impl Eval<'_, '_> {
     pub(super) fn value_of(
         &mut self,
         view: ViewId,
-        key: &str,
+        key: &'r str,
         from: usize,
     ) -> Result<Option<Evaluated>, ResolveError> {
         let cands = self.cands(view, key)?;
@@ -55,10 +59,10 @@ impl Eval<'_, '_> {
     pub(super) fn eval_cand(
         &mut self,
         view: ViewId,
-        key: &str,
+        key: &'r str,
         idx: usize,
     ) -> Result<Evaluated, ResolveError> {
-        let memo_key = (view, key.to_string(), idx);
+        let memo_key = (view, key, idx);
         if let Some(v) = self.memo.get(&memo_key) {
             return Ok(v.clone());
         }
@@ -67,7 +71,7 @@ impl Eval<'_, '_> {
         if let Some(pos) = self.stack.iter().position(|s| *s == memo_key) {
             let mut chain: Vec<String> = self.stack[pos..]
                 .iter()
-                .map(|(_, k, _)| k.clone())
+                .map(|(_, k, _)| k.to_string())
                 .collect();
             chain.push(key.to_string());
             return Err(self.r.error(
@@ -88,7 +92,7 @@ impl Eval<'_, '_> {
                 None,
             ));
         }
-        self.stack.push(memo_key.clone());
+        self.stack.push(memo_key);
         let result = self.eval_cand_inner(view, key, idx, cand);
         self.stack.pop();
         let value = result?;
@@ -110,7 +114,7 @@ impl Eval<'_, '_> {
     pub(super) fn eval_cand_inner(
         &mut self,
         view: ViewId,
-        key: &str,
+        key: &'r str,
         idx: usize,
         cand: &Cand,
     ) -> Result<Evaluated, ResolveError> {
@@ -225,12 +229,12 @@ impl Eval<'_, '_> {
     /// value went into it.
     pub(super) fn eval_template(
         &mut self,
-        t: &Template,
-        ctx: &Ctx<'_>,
+        t: &'r Template,
+        ctx: &Ctx<'r>,
         out: &mut String,
     ) -> Result<bool, ResolveError> {
         let mut tainted = false;
-        for part in &t.parts {
+        for part in t.parts() {
             match part {
                 Part::Literal(s) => out.push_str(s),
                 Part::Ref(r) => tainted |= self.eval_ref(r, ctx, out)?,
@@ -251,8 +255,8 @@ impl Eval<'_, '_> {
 
     pub(super) fn eval_ref(
         &mut self,
-        r: &Ref,
-        ctx: &Ctx<'_>,
+        r: &'r Ref,
+        ctx: &Ctx<'r>,
         out: &mut String,
     ) -> Result<bool, ResolveError> {
         let target_view = match &r.namespace {

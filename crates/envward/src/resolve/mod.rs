@@ -122,9 +122,8 @@ impl Config {
                 path: file.display.clone(),
                 source,
             })?;
-            let doc = Document::parse_bytes(&bytes)
+            let doc = Document::parse_vec(bytes)
                 .map_err(|e| LoadError::from(e.with_path(&file.display)))?;
-            drop(zeroize::Zeroizing::new(bytes));
             check_duplicates(&file, &doc, project.resolve.duplicate_keys, &mut warnings)?;
             sources.push(FileSource::new(file, doc));
         }

@@ -52,6 +52,8 @@ pub(super) struct Resolver<'a> {
     pub(super) slots: Vec<Vec<Slot>>,
     pub(super) keys: Vec<BTreeSet<String>>,
     pub(super) secrets_dir: PathBuf,
+    /// Names of the files in the secrets directory, listed once.
+    pub(super) secret_names: BTreeSet<String>,
     pub(super) allow_undefined: bool,
     pub(super) budget: usize,
 }
@@ -79,6 +81,7 @@ impl<'a> Resolver<'a> {
             namespaces,
             slots: Vec::new(),
             keys: Vec::new(),
+            secret_names: list_secret_names(&secrets_dir),
             secrets_dir,
             allow_undefined,
             budget: input.saturating_mul(4).saturating_add(64 << 20),
@@ -187,12 +190,12 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 Slot::Secrets => {
-                    for name in [key.to_string(), key.to_ascii_lowercase()] {
-                        let path = self.secrets_dir.join(&name);
-                        if path.is_file() {
-                            out.push(Cand::Secret(path));
-                            break;
-                        }
+                    let lower = key.to_ascii_lowercase();
+                    if let Some(name) = [key, lower.as_str()]
+                        .into_iter()
+                        .find(|n| self.secret_names.contains(*n))
+                    {
+                        out.push(Cand::Secret(self.secrets_dir.join(name)));
                     }
                 }
                 Slot::File(src) => {
@@ -440,4 +443,17 @@ impl<'a> Resolver<'a> {
             );
         }
     }
+}
+
+/// The regular files of the secrets directory; none when it does not exist
+/// or cannot be listed (a key is then simply not provided by it).
+fn list_secret_names(dir: &std::path::Path) -> BTreeSet<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeSet::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect()
 }
