@@ -85,6 +85,11 @@ pub enum Command {
         after_help = "Examples:\n  envward run -e production -- gunicorn app.wsgi\n  envward run --clean -- env\n\nThe program replaces envward (exec), so signals reach it directly and its\nexit status is envward's. 127: not found, 126: not executable."
     )]
     Run(cmd::run::Args),
+    /// Validate configuration against the schema in envward.toml
+    #[command(
+        after_help = "Examples:\n  envward check -e production\n  envward check --all-envs --format json > report.json\n  envward check -e staging --fail-on warning\n\nExit codes: 0 no finding at or above --fail-on, 1 some, 2 bad input."
+    )]
+    Check(cmd::check::Args),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
@@ -112,23 +117,28 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => cmd::explain::run(g, args),
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
+        Command::Check(args) => cmd::check::run(g, args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::completions::man(args),
     }
 }
 
 impl Global {
-    /// Loads the configuration the global options select.
-    pub fn load(&self) -> anyhow::Result<envward::Resolved> {
-        let cfg = envward::Config::load(envward::LoadOptions {
+    /// The library's load options for the global options.
+    pub fn load_options(&self) -> envward::LoadOptions {
+        envward::LoadOptions {
             project_dir: self.project.clone(),
             environment: self.env.clone(),
             namespace: self.namespace.clone(),
             process_env: None,
             allow_undefined: self.allow_undefined,
             secrets_dir: self.secrets_dir.clone(),
-        })
-        .map_err(crate::exit::Exit::from)?;
+        }
+    }
+
+    /// Loads the configuration the global options select.
+    pub fn load(&self) -> anyhow::Result<envward::Resolved> {
+        let cfg = envward::Config::load(self.load_options()).map_err(crate::exit::Exit::from)?;
         crate::output::warnings(&cfg);
         Ok(cfg)
     }

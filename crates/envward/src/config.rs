@@ -171,23 +171,8 @@ impl Required {
     }
 }
 
-/// `[vars.<KEY>]`: what the loader needs to know about a key.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VarSettings {
-    /// Whether `run`, `get` and `export` refuse to go on without it.
-    #[serde(default)]
-    pub required: Option<Required>,
-    /// Value used when no source defines the key.
-    #[serde(default)]
-    pub default: Option<String>,
-    /// Whether the value is a secret (default: by name heuristics).
-    #[serde(default)]
-    pub sensitive: Option<bool>,
-    /// What the key is for.
-    #[serde(default)]
-    pub description: Option<String>,
-}
+/// `[vars.<KEY>]`: see [`crate::schema::VarSpec`].
+pub type VarSettings = crate::schema::VarSpec;
 
 /// `envward.toml` could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -13,11 +13,14 @@ pub mod secret;
 pub use diagnostic::Diagnostic;
 pub use secret::Secret;
 
+pub mod check;
 pub mod config;
 mod de;
 pub mod error;
 pub mod layout;
+pub mod report;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod value;

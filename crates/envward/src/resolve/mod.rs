@@ -149,11 +149,7 @@ impl Config {
         let missing_required = project
             .vars
             .iter()
-            .filter(|(_, spec)| {
-                spec.required
-                    .as_ref()
-                    .is_some_and(|r| r.applies_to(&environment))
-            })
+            .filter(|(_, spec)| spec.is_required_in(&environment))
             .filter(|(key, _)| {
                 vars.get(*key)
                     .is_none_or(|v: &Var| v.value.expose().is_empty())
@@ -176,7 +172,7 @@ impl Config {
 
 /// Finds `envward.toml` in `start` or above; the project root is where it
 /// is, or `start` when there is none.
-fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile), LoadError> {
+pub(crate) fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile), LoadError> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(PROJECT_FILE);

@@ -300,7 +300,7 @@ impl<'a> Resolver<'a> {
         self.project
             .vars
             .get(key)
-            .and_then(|v| v.sensitive)
+            .and_then(|v| v.declared_sensitive())
             .unwrap_or_else(|| is_sensitive_name(key))
     }
 

@@ -1,0 +1,235 @@
+//! `check`: findings about configuration, one model for every kind of
+//! problem (schema validation now, security rules later), rendered by one
+//! writer per format.
+
+mod schema_rules;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::{PROJECT_FILE, ProjectFile};
+use crate::error::LoadError;
+use crate::layout::Layout;
+use crate::resolve::{Config, LoadOptions, find_project, known_environments};
+use crate::source::Origin;
+use crate::value::Resolved;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed: fails `check` by default.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One problem found by `check`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// Stable id of the rule, e.g. `schema.required`.
+    pub rule: &'static str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// The environment, when the finding is about one.
+    pub environment: Option<String>,
+    /// The key, when the finding is about one.
+    pub key: Option<String>,
+    /// Where the offending value (or declaration) is.
+    pub origin: Option<Origin>,
+    /// What is wrong. Never contains a sensitive value.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+/// The result of a check over one or more environments.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The environments checked, in order.
+    pub environments: Vec<String>,
+    /// Every finding, sorted by environment, severity (worst first), key.
+    pub findings: Vec<Finding>,
+    /// How many individual checks ran (passed + failed).
+    pub checks: usize,
+}
+
+impl Report {
+    /// Number of findings of `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Whether any finding is at or above `threshold`.
+    pub fn fails(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= threshold)
+    }
+}
+
+/// What to check.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// How to load each environment (its `environment` is ignored when
+    /// `all_environments` is set).
+    pub load: LoadOptions,
+    /// Check every known environment.
+    pub all_environments: bool,
+}
+
+/// Checks configuration against the schema of `envward.toml`.
+///
+/// ```
+/// use envward::check::{check, CheckOptions, Severity};
+/// use envward::LoadOptions;
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("envward.toml"), "[vars.PORT]\ntype = \"port\"\nrequired = true\n").unwrap();
+/// std::fs::write(dir.path().join(".env"), "PORT=80800\n").unwrap();
+/// let report = check(&CheckOptions {
+///     load: LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() },
+///     all_environments: false,
+/// }).unwrap();
+/// assert_eq!(report.findings[0].rule, "schema.type");
+/// assert!(report.fails(Severity::Error));
+/// ```
+pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
+    let start = match &options.load.project_dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|source| LoadError::Read {
+            path: PathBuf::from("."),
+            source,
+        })?,
+    };
+    let (root, project) = find_project(&start)?;
+    let layout = Layout::detect(&root, &project.layout);
+    let known: Vec<String> = known_environments(&project, &layout)?.into_iter().collect();
+    let mut findings = Vec::new();
+    let mut checks = 0;
+
+    let text = std::fs::read_to_string(root.join(PROJECT_FILE)).unwrap_or_default();
+    for p in crate::schema::validate_schema(&project.vars, &text, &known) {
+        checks += 1;
+        findings.push(Finding {
+            rule: "schema.invalid",
+            severity: Severity::Error,
+            environment: None,
+            key: Some(p.key),
+            origin: p.line.map(|line| Origin::File {
+                path: PathBuf::from(PROJECT_FILE),
+                line,
+                column: 1,
+                layer: crate::source::Layer::Default,
+                namespace: String::new(),
+            }),
+            message: p.message,
+            help: Some(p.help),
+        });
+    }
+
+    let loaded: Vec<Resolved> = if options.all_environments {
+        known
+            .iter()
+            .map(|env| {
+                let mut load = options.load.clone();
+                load.environment = Some(env.clone());
+                Config::load(load)
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![Config::load(options.load.clone())?]
+    };
+    let environments: Vec<String> = loaded.iter().map(|c| c.environment.clone()).collect();
+    for cfg in &loaded {
+        checks += schema_rules::check_environment(&project, cfg, &mut findings);
+    }
+    if loaded.len() > 1 {
+        checks += consistency(&project, &loaded, &mut findings);
+    }
+    sort(&mut findings, &environments);
+    Ok(Report {
+        environments,
+        findings,
+        checks,
+    })
+}
+
+/// Keys set in the files of some environments but not in others.
+fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Finding>) -> usize {
+    let mut present: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for cfg in loaded {
+        for var in cfg.iter() {
+            if !matches!(var.origin, Origin::Default) {
+                present
+                    .entry(var.key.as_str())
+                    .or_default()
+                    .insert(cfg.environment.as_str());
+            }
+        }
+    }
+    let mut checks = 0;
+    for (key, envs) in &present {
+        checks += 1;
+        if envs.len() == loaded.len() {
+            continue;
+        }
+        let declared_default = project.vars.get(*key).is_some_and(|v| v.default.is_some());
+        for cfg in loaded {
+            if envs.contains(cfg.environment.as_str()) || declared_default {
+                continue;
+            }
+            findings.push(Finding {
+                rule: "consistency.missing-in-environment",
+                severity: Severity::Warning,
+                environment: Some(cfg.environment.clone()),
+                key: Some(key.to_string()),
+                origin: None,
+                message: format!(
+                    "`{key}` is set in {} but not in {}",
+                    envs.iter().copied().collect::<Vec<_>>().join(", "),
+                    cfg.environment
+                ),
+                help: Some(format!(
+                    "set it in {}'s files, or declare a default under [vars.{key}]",
+                    cfg.environment
+                )),
+            });
+        }
+    }
+    checks
+}
+
+fn sort(findings: &mut [Finding], environments: &[String]) {
+    let env_rank = |e: &Option<String>| match e {
+        None => 0,
+        Some(e) => {
+            1 + environments
+                .iter()
+                .position(|x| x == e)
+                .unwrap_or(usize::MAX - 1)
+        }
+    };
+    findings.sort_by(|a, b| {
+        env_rank(&a.environment)
+            .cmp(&env_rank(&b.environment))
+            .then(b.severity.cmp(&a.severity))
+            .then(a.key.cmp(&b.key))
+            .then(a.rule.cmp(b.rule))
+    });
+}

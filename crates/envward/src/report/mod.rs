@@ -1,0 +1,131 @@
+//! Writers for check reports: the same findings as text or JSON.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use serde_json::json;
+
+use crate::check::{Report, Severity};
+
+/// Version of the JSON report format; bumped on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const INFO: Style = AnsiColor::Blue.on_default();
+const OK: Style = AnsiColor::Green.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+fn marker(s: Severity) -> (&'static str, Style) {
+    match s {
+        Severity::Error => ("✖", ERROR),
+        Severity::Warning => ("⚠", WARNING),
+        Severity::Info => ("ℹ", INFO),
+    }
+}
+
+/// The report as text: grouped by environment then severity, with ✖ ⚠ ✔
+/// markers and a summary line. ANSI styles only when `styled`.
+pub fn text(report: &Report, styled: bool) -> String {
+    let st = |s: Style| if styled { s } else { Style::new() };
+    let mut out = String::new();
+    let mut groups: Vec<Option<&str>> = vec![None];
+    groups.extend(report.environments.iter().map(|e| Some(e.as_str())));
+    for group in groups {
+        let items: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.environment.as_deref() == group)
+            .collect();
+        let title = group.unwrap_or("envward.toml");
+        if items.is_empty() {
+            if group.is_some() {
+                let _ = writeln!(
+                    out,
+                    "{}✔{:#} {}{title}{:#}: no problems",
+                    st(OK),
+                    st(OK),
+                    st(BOLD),
+                    st(BOLD)
+                );
+            }
+            continue;
+        }
+        let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
+        for f in items {
+            let (m, style) = marker(f.severity);
+            let style = st(style);
+            let _ = write!(
+                out,
+                "  {style}{m} {:<7}{style:#} {}",
+                f.severity.name(),
+                f.message
+            );
+            if let Some(origin) = &f.origin {
+                let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
+            }
+            let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+            if let Some(help) = &f.help {
+                let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
+            }
+        }
+    }
+    let (e, w, i) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Info),
+    );
+    let (m, style) = if e > 0 {
+        ("✖", ERROR)
+    } else if w > 0 {
+        ("⚠", WARNING)
+    } else {
+        ("✔", OK)
+    };
+    let n = report.environments.len();
+    let _ = writeln!(
+        out,
+        "{}{m}{:#} {e} {}, {w} {}, {i} info in {n} {} ({} checks, {} passed)",
+        st(style),
+        st(style),
+        plural(e, "error", "errors"),
+        plural(w, "warning", "warnings"),
+        plural(n, "environment", "environments"),
+        report.checks,
+        report.checks.saturating_sub(e + w + i),
+    );
+    out
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// The report as JSON (format version [`JSON_VERSION`]):
+///
+/// ```json
+/// {"version": 1, "environments": ["production"],
+///  "summary": {"errors": 1, "warnings": 0, "infos": 0, "checks": 12, "passed": 11},
+///  "findings": [{"rule": "schema.required", "severity": "error", "environment": "production",
+///                "key": "SECRET_KEY", "origin": null, "message": "...", "help": "..."}]}
+/// ```
+pub fn json(report: &Report) -> serde_json::Value {
+    let (e, w, i) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Info),
+    );
+    json!({
+        "version": JSON_VERSION,
+        "environments": report.environments,
+        "summary": {
+            "errors": e,
+            "warnings": w,
+            "infos": i,
+            "checks": report.checks,
+            "passed": report.checks.saturating_sub(e + w + i),
+        },
+        "findings": report.findings,
+    })
+}
