@@ -63,6 +63,12 @@ pub struct ParseError {
     pub column: u32,
     /// The key of the entry being read, when known.
     pub key: Option<String>,
+    detail: Box<Detail>,
+}
+
+/// What only rendering needs, boxed to keep `Result<_, ParseError>` small.
+#[derive(Clone, Debug)]
+struct Detail {
     source_line: SourceLine,
     quote: u8,
     note: Option<String>,
@@ -96,15 +102,17 @@ impl ParseError {
             line,
             column,
             key: key.map(|(k, _)| k.to_string()),
-            source_line,
-            quote: bytes.get(at).copied().unwrap_or(b'"'),
-            note: None,
+            detail: Box::new(Detail {
+                source_line,
+                quote: bytes.get(at).copied().unwrap_or(b'"'),
+                note: None,
+            }),
         }
     }
 
     /// Adds a note (another place involved).
     pub(crate) fn with_note(mut self, note: String) -> Self {
-        self.note = Some(note);
+        self.detail.note = Some(note);
         self
     }
 
@@ -125,7 +133,7 @@ impl ParseError {
             ParseErrorKind::InvalidKey => "expected a key, a `#` comment or a blank line".into(),
             ParseErrorKind::MissingEquals => format!("expected `=` after `{key}`"),
             ParseErrorKind::UnterminatedQuote => {
-                let style = if self.quote == b'\'' {
+                let style = if self.detail.quote == b'\'' {
                     "single"
                 } else {
                     "double"
@@ -167,7 +175,7 @@ impl ParseError {
             ParseErrorKind::MissingEquals => {
                 format!("write `{key}=value`, or `{key}=` for an empty value")
             }
-            ParseErrorKind::UnterminatedQuote if self.quote == b'\'' => {
+            ParseErrorKind::UnterminatedQuote if self.detail.quote == b'\'' => {
                 "close the value with `'`; single-quoted values cannot contain `'`, use double quotes".into()
             }
             ParseErrorKind::UnterminatedQuote => {
@@ -190,8 +198,8 @@ impl ParseError {
     pub fn diagnostic(&self) -> Diagnostic {
         let mut d = Diagnostic::error(self.message())
             .with_location(self.path.as_deref(), self.line, self.column)
-            .with_source(self.source_line.clone(), self.label());
-        if let Some(note) = &self.note {
+            .with_source(self.detail.source_line.clone(), self.label());
+        if let Some(note) = &self.detail.note {
             d = d.with_note(note.clone());
         }
         d.with_help(self.help())
