@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod check;
 mod conformance;
 mod errors;
 mod export;

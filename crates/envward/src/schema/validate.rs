@@ -30,8 +30,9 @@ pub struct SchemaProblem {
 /// let p = ProjectFile::parse(text, "envward.toml".as_ref()).unwrap();
 /// let problems = validate_schema(&p.vars, text, &[]);
 /// assert_eq!(problems.len(), 2);
-/// assert!(problems[1].help.contains("did you mean `int`?"));
+/// // Sorted by key: N (line 3), then PORT (line 1).
 /// assert_eq!(problems[0].line, Some(3));
+/// assert!(problems[1].help.contains("did you mean `int`?"));
 /// ```
 pub fn validate_schema(
     vars: &std::collections::BTreeMap<String, VarSpec>,
@@ -169,7 +170,12 @@ fn first_line(s: &str) -> &str {
 
 /// The line of `[vars.KEY]` (or `vars.KEY` / `KEY` inside `[vars]`).
 fn declaration_line(text: &str, key: &str) -> Option<u32> {
-    let candidates = [format!("[vars.{key}]"), format!("[vars.\"{key}\"]")];
+    let candidates = [
+        format!("[vars.{key}]"),
+        format!("[vars.\"{key}\"]"),
+        format!("[vars.{key}."),
+        format!("[vars.\"{key}\"."),
+    ];
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
         if candidates.iter().any(|c| l.starts_with(c.as_str())) {
