@@ -90,6 +90,16 @@ pub enum Command {
         after_help = "Examples:\n  envward check -e production\n  envward check --all-envs --format json > report.json\n  envward check -e staging --fail-on warning\n\nExit codes: 0 no finding at or above --fail-on, 1 some, 2 bad input."
     )]
     Check(cmd::check::Args),
+    /// Write .env.example from the schema (never a secret value)
+    #[command(
+        after_help = "Examples:\n  envward example\n  envward example --check        # in CI: exit 1 with a diff when stale\n  envward example --stdout"
+    )]
+    Example(cmd::generate::Args),
+    /// Write the Markdown configuration reference from the schema
+    #[command(
+        after_help = "Examples:\n  envward docs                   # writes docs/configuration.md\n  envward docs --check\n  envward docs -o CONFIGURATION.md"
+    )]
+    Docs(cmd::generate::Args),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
@@ -118,6 +128,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
+        Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
+        Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::completions::man(args),
     }

@@ -25,9 +25,9 @@ pub struct ProjectFile {
     /// `[resolve]`.
     #[serde(default)]
     pub resolve: ResolveSettings,
-    /// `[vars.<KEY>]`.
+    /// `[vars.<KEY>]`, in declaration order.
     #[serde(default)]
-    pub vars: BTreeMap<String, VarSettings>,
+    pub vars: indexmap::IndexMap<String, VarSettings>,
 }
 
 /// Which files make up an environment.

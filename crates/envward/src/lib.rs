@@ -17,6 +17,7 @@ pub mod check;
 pub mod config;
 mod de;
 pub mod error;
+pub mod fs;
 pub mod layout;
 pub mod report;
 pub mod resolve;
@@ -26,6 +27,6 @@ pub mod suggest;
 pub mod value;
 
 pub use error::{LoadError, ResolveError};
-pub use resolve::{Config, LoadOptions};
+pub use resolve::{Config, LoadOptions, Project};
 pub use source::{Layer, Origin};
 pub use value::{Resolved, Value, ValueError, Var};

@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod explain;
 pub mod export;
+pub mod generate;
 pub mod get;
 pub mod list;
 pub mod run;

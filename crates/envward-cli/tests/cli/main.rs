@@ -7,6 +7,7 @@ mod check;
 mod conformance;
 mod errors;
 mod export;
+mod generate;
 mod get_list_explain;
 mod layouts;
 mod misc;

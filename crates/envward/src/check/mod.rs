@@ -11,8 +11,7 @@ use serde::Serialize;
 
 use crate::config::{PROJECT_FILE, ProjectFile};
 use crate::error::LoadError;
-use crate::layout::Layout;
-use crate::resolve::{Config, LoadOptions, find_project, known_environments};
+use crate::resolve::{Config, LoadOptions, Project};
 use crate::source::Origin;
 use crate::value::Resolved;
 
@@ -110,20 +109,14 @@ pub struct CheckOptions {
 /// assert!(report.fails(Severity::Error));
 /// ```
 pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
-    let start = match &options.load.project_dir {
-        Some(d) => d.clone(),
-        None => std::env::current_dir().map_err(|source| LoadError::Read {
-            path: PathBuf::from("."),
-            source,
-        })?,
-    };
-    let (root, project) = find_project(&start)?;
-    let layout = Layout::detect(&root, &project.layout);
-    let known: Vec<String> = known_environments(&project, &layout)?.into_iter().collect();
+    let Project {
+        file: project,
+        text,
+        environments: known,
+        ..
+    } = Project::open(options.load.project_dir.as_deref())?;
     let mut findings = Vec::new();
     let mut checks = 0;
-
-    let text = std::fs::read_to_string(root.join(PROJECT_FILE)).unwrap_or_default();
     for p in crate::schema::validate_schema(&project.vars, &text, &known) {
         checks += 1;
         findings.push(Finding {

@@ -170,6 +170,42 @@ impl Config {
     }
 }
 
+/// A project found on disk: its root, `envward.toml` and environments.
+#[derive(Debug)]
+pub struct Project {
+    /// The directory holding `envward.toml` (or where the search started).
+    pub root: PathBuf,
+    /// The parsed `envward.toml` (defaults when there is none).
+    pub file: ProjectFile,
+    /// The text of `envward.toml` (empty when there is none).
+    pub text: String,
+    /// Known environments: declared, with files, and `development`; sorted.
+    pub environments: Vec<String>,
+}
+
+impl Project {
+    /// Finds the project at `start` (default: the current directory) or above.
+    pub fn open(start: Option<&Path>) -> Result<Project, LoadError> {
+        let start = match start {
+            Some(d) => d.to_path_buf(),
+            None => std::env::current_dir().map_err(|source| LoadError::Read {
+                path: PathBuf::from("."),
+                source,
+            })?,
+        };
+        let (root, file) = find_project(&start)?;
+        let layout = Layout::detect(&root, &file.layout);
+        let environments = known_environments(&file, &layout)?.into_iter().collect();
+        let text = std::fs::read_to_string(root.join(PROJECT_FILE)).unwrap_or_default();
+        Ok(Project {
+            root,
+            file,
+            text,
+            environments,
+        })
+    }
+}
+
 /// Finds `envward.toml` in `start` or above; the project root is where it
 /// is, or `start` when there is none.
 pub(crate) fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile), LoadError> {

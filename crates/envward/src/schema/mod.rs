@@ -2,6 +2,7 @@
 //! requirements, constraints, per-environment rules; checking the schema
 //! itself for contradictions, and checking values against it.
 
+mod generate;
 mod types;
 mod validate;
 
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use generate::{example, reference};
 pub use types::{VarType, check_type};
 pub use validate::{SchemaProblem, validate_schema};
 

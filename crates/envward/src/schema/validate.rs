@@ -30,12 +30,12 @@ pub struct SchemaProblem {
 /// let p = ProjectFile::parse(text, "envward.toml".as_ref()).unwrap();
 /// let problems = validate_schema(&p.vars, text, &[]);
 /// assert_eq!(problems.len(), 2);
-/// // Sorted by key: N (line 3), then PORT (line 1).
-/// assert_eq!(problems[0].line, Some(3));
-/// assert!(problems[1].help.contains("did you mean `int`?"));
+/// // In declaration order: PORT (line 1), then N (line 3).
+/// assert!(problems[0].help.contains("did you mean `int`?"));
+/// assert_eq!(problems[1].line, Some(3));
 /// ```
 pub fn validate_schema(
-    vars: &std::collections::BTreeMap<String, VarSpec>,
+    vars: &indexmap::IndexMap<String, VarSpec>,
     text: &str,
     environments: &[String],
 ) -> Vec<SchemaProblem> {

@@ -1,0 +1,82 @@
+//! Writing files safely: a temporary file in the same directory, fsync,
+//! rename over the target, fsync the directory. A reader sees the old file
+//! or the new one, never half of one, and the target keeps its permissions
+//! (a new file gets the mode asked for).
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `contents` to `path` atomically. An existing file keeps its
+/// permissions; a new one is created with `new_mode` (Unix).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join(".env.example");
+/// envward::fs::write_atomic(&path, b"A=1\n", 0o644).unwrap();
+/// envward::fs::write_atomic(&path, b"A=2\n", 0o644).unwrap();
+/// assert_eq!(std::fs::read(&path).unwrap(), b"A=2\n");
+/// ```
+pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let existing_mode = existing_mode(path);
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(
+            ".{name}.envward-{}-{attempt}.tmp",
+            std::process::id()
+        ));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(existing_mode.unwrap_or(new_mode));
+        }
+        match opts.open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let result = (|| {
+        file.write_all(contents)?;
+        #[cfg(unix)]
+        if let Some(mode) = existing_mode {
+            // The umask may have narrowed the mode at creation.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(unix)]
+fn existing_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn existing_mode(_path: &Path) -> Option<u32> {
+    None
+}
