@@ -35,8 +35,8 @@ pub struct Global {
     #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
     /// Environment or alias [default: $ENVWARD_ENV, then development]
-    #[arg(short = 'e', long = "env", global = true, value_name = "ENV")]
-    pub env: Option<String>,
+    #[arg(short = 'e', long = "env", global = true, value_name = "ENV", action = clap::ArgAction::Append)]
+    pub env: Vec<String>,
     /// Namespace to read (falls back to `common`) [default: all merged]
     #[arg(short = 'n', long = "namespace", global = true, value_name = "NS")]
     pub namespace: Option<String>,
@@ -100,6 +100,11 @@ pub enum Command {
         after_help = "Examples:\n  envward docs                   # writes docs/configuration.md\n  envward docs --check\n  envward docs -o CONFIGURATION.md"
     )]
     Docs(cmd::generate::Args),
+    /// Show how two environments or two files differ (secrets never shown)
+    #[command(
+        after_help = "Examples:\n  envward diff -e staging -e production\n  envward diff .env.old .env --format json\n  envward diff -e production --example     # keys missing from or undocumented in .env.example\n  envward diff -e staging -e production --exit-code\n\nSensitive values show as `changed` with a keyed fingerprint (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key), so two\ndiffs can be compared without revealing anything."
+    )]
+    Diff(cmd::diff::Args),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
@@ -121,6 +126,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
         ColorChoice::Auto => {}
     }
     let g = &cli.global;
+    if g.env.len() > 1 && !matches!(cli.command, Command::Diff(_)) {
+        return Err(crate::exit::Exit::input(
+            envward::Diagnostic::error("`--env` given more than once")
+                .with_help("only `envward diff -e A -e B` compares two environments"),
+        ));
+    }
     match cli.command {
         Command::Get(args) => cmd::get::run(g, args),
         Command::List(args) => cmd::list::run(g, args),
@@ -128,6 +139,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
+        Command::Diff(args) => cmd::diff::run(g, args),
         Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
         Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),
         Command::Completions(args) => cmd::completions::run(args),
@@ -140,7 +152,7 @@ impl Global {
     pub fn load_options(&self) -> envward::LoadOptions {
         envward::LoadOptions {
             project_dir: self.project.clone(),
-            environment: self.env.clone(),
+            environment: self.env.last().cloned(),
             namespace: self.namespace.clone(),
             process_env: None,
             allow_undefined: self.allow_undefined,

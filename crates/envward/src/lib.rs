@@ -16,6 +16,7 @@ pub use secret::Secret;
 pub mod check;
 pub mod config;
 mod de;
+pub mod diff;
 pub mod error;
 pub mod fs;
 pub mod layout;

@@ -5,6 +5,7 @@ mod harness;
 
 mod check;
 mod conformance;
+mod diff;
 mod errors;
 mod export;
 mod generate;
