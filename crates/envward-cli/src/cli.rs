@@ -105,6 +105,9 @@ pub enum Command {
         after_help = "Examples:\n  envward diff -e staging -e production\n  envward diff .env.old .env --format json\n  envward diff -e production --example     # keys missing from or undocumented in .env.example\n  envward diff -e staging -e production --exit-code\n\nSensitive values show as `changed` with a keyed fingerprint (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key), so two\ndiffs can be compared without revealing anything."
     )]
     Diff(cmd::diff::Args),
+    /// Work on the schema: infer it from existing env files
+    #[command(subcommand, after_help = "Examples:\n  envward schema infer")]
+    Schema(cmd::schema::Command),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
@@ -139,6 +142,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
+        Command::Schema(c) => cmd::schema::run(g, c),
         Command::Diff(args) => cmd::diff::run(g, args),
         Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
         Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),

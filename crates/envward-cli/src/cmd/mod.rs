@@ -9,6 +9,7 @@ pub mod generate;
 pub mod get;
 pub mod list;
 pub mod run;
+pub mod schema;
 
 use envward::Resolved;
 

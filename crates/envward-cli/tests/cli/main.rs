@@ -13,6 +13,7 @@ mod get_list_explain;
 mod layouts;
 mod misc;
 mod run;
+mod schema;
 mod sentinel;
 
 /// Every file in tests/cli/ must be a module above, or it silently never runs.

@@ -3,6 +3,7 @@
 //! itself for contradictions, and checking values against it.
 
 mod generate;
+mod infer;
 mod types;
 mod validate;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 pub use generate::{example, reference};
+pub use infer::{Inferred, append_to, infer};
 pub use types::{VarType, check_type};
 pub use validate::{SchemaProblem, validate_schema};
 
