@@ -30,4 +30,4 @@ pub mod value;
 pub use error::{LoadError, ResolveError};
 pub use resolve::{Config, LoadOptions, Project};
 pub use source::{Layer, Origin};
-pub use value::{Resolved, Value, ValueError, Var};
+pub use value::{Resolved, Typed, Value, ValueError, Var};

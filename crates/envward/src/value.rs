@@ -97,6 +97,31 @@ pub struct Resolved {
     /// Warnings met while loading (duplicate keys, namespace conflicts).
     pub warnings: Vec<Diagnostic>,
     pub(crate) missing_required: Vec<String>,
+    /// Types declared in the schema.
+    pub(crate) declared: BTreeMap<String, crate::schema::VarType>,
+}
+
+/// A value read as the type the schema declares for its key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Typed {
+    /// `string`, `secret`, `email`, `host`, `path`, `enum` (and undeclared keys).
+    Text(String),
+    /// `int`.
+    Int(i64),
+    /// `float`.
+    Float(f64),
+    /// `bool`.
+    Bool(bool),
+    /// `port`.
+    Port(u16),
+    /// `url`.
+    Url(url::Url),
+    /// `duration`.
+    Duration(Duration),
+    /// `list`: the trimmed, non-empty items.
+    List(Vec<String>),
+    /// `json`.
+    Json(serde_json::Value),
 }
 
 /// A value could not be read as the type asked for.

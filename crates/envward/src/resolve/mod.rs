@@ -166,6 +166,12 @@ impl Config {
             vars,
             warnings,
             missing_required,
+            declared: project
+                .vars
+                .iter()
+                .filter(|(_, spec)| spec.kind.is_some())
+                .map(|(k, spec)| (k.clone(), spec.var_type()))
+                .collect(),
         })
     }
 }
