@@ -13,7 +13,7 @@ use crate::source::Layer;
 pub const PROJECT_FILE: &str = "envward.toml";
 
 /// The parsed `envward.toml`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
     /// `[layout]`.
@@ -31,7 +31,7 @@ pub struct ProjectFile {
 }
 
 /// Which files make up an environment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LayoutKind {
     /// `directory` when an `env/` directory exists, `flat` otherwise.
@@ -44,7 +44,7 @@ pub enum LayoutKind {
 }
 
 /// `[layout]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutSettings {
     /// `kind = "auto" | "directory" | "flat"`.
@@ -69,7 +69,7 @@ fn default_env_dir() -> PathBuf {
 }
 
 /// `[environments.<name>]`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentSettings {
     /// Other names for the environment (`prod` for `production`).
@@ -84,7 +84,7 @@ pub struct EnvironmentSettings {
 }
 
 /// What to do about a repeated thing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Strictness {
     /// Report a warning and go on.
@@ -95,7 +95,7 @@ pub enum Strictness {
 }
 
 /// What an undefined `${REF}` becomes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Undefined {
     /// An error naming the reference.
@@ -106,7 +106,7 @@ pub enum Undefined {
 }
 
 /// `[resolve]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveSettings {
     /// Sources from highest to lowest precedence.
@@ -152,7 +152,7 @@ fn default_secrets_dir() -> PathBuf {
 }
 
 /// Whether a key is required: always, or in some environments.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Required {
     /// `required = true`.

@@ -214,10 +214,66 @@ impl Resolved {
     /// assert!(!err.contains("= \"x\""));
     /// ```
     pub fn get_as<T: FromValue>(&self, key: &str) -> Result<T, ValueError> {
-        let var = self.vars.get(key).ok_or_else(|| ValueError::Missing {
-            key: key.to_string(),
-        })?;
+        let var = self.var(key)?;
+        // The declared type comes first: a `port` read as u16 must still be 1–65535.
+        if let Some(t) = self.declared.get(key)
+            && let Err(expected) = crate::schema::check_type(*t, var.value.expose())
+        {
+            return Err(invalid(var, expected));
+        }
         T::from_value(var.value.expose()).ok_or_else(|| invalid(var, T::EXPECTED))
+    }
+
+    fn var(&self, key: &str) -> Result<&Var, ValueError> {
+        self.vars.get(key).ok_or_else(|| ValueError::Missing {
+            key: key.to_string(),
+        })
+    }
+
+    /// The value of `key` as the type `envward.toml` declares for it
+    /// (`Typed::Text` when it declares none).
+    ///
+    /// ```
+    /// # use envward::{Config, LoadOptions};
+    /// use envward::value::Typed;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::write(dir.path().join("envward.toml"), "[vars.PORT]\ntype = \"port\"\n[vars.HOSTS]\ntype = \"list\"\n[vars.DEBUG]\ntype = \"bool\"\n").unwrap();
+    /// # std::fs::write(dir.path().join(".env"), "PORT=0\nHOSTS=a, b,\nDEBUG=Off\n").unwrap();
+    /// # let cfg = Config::load(LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() }).unwrap();
+    /// assert_eq!(cfg.typed("HOSTS").unwrap(), Typed::List(vec!["a".into(), "b".into()]));
+    /// assert_eq!(cfg.typed("DEBUG").unwrap(), Typed::Bool(false));
+    /// assert!(cfg.typed("PORT").is_err()); // 0 is not a port
+    /// assert!(cfg.get_as::<u16>("PORT").is_err()); // nor when read as u16
+    /// ```
+    pub fn typed(&self, key: &str) -> Result<Typed, ValueError> {
+        use crate::schema::VarType;
+        let var = self.var(key)?;
+        let text = var.value.expose();
+        let Some(t) = self.declared.get(key).copied() else {
+            return Ok(Typed::Text(text.to_string()));
+        };
+        if let Err(expected) = crate::schema::check_type(t, text) {
+            return Err(invalid(var, expected));
+        }
+        let bad = || invalid(var, t.expected());
+        let trimmed = text.trim();
+        Ok(match t {
+            VarType::Int => Typed::Int(trimmed.parse().map_err(|_| bad())?),
+            VarType::Float => Typed::Float(trimmed.parse().map_err(|_| bad())?),
+            VarType::Bool => Typed::Bool(parse_bool(text).ok_or_else(bad)?),
+            VarType::Port => Typed::Port(trimmed.parse().map_err(|_| bad())?),
+            VarType::Url => Typed::Url(url::Url::parse(trimmed).map_err(|_| bad())?),
+            VarType::Duration => Typed::Duration(Duration::from_value(text).ok_or_else(bad)?),
+            VarType::List => Typed::List(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+            ),
+            VarType::Json => Typed::Json(serde_json::from_str(text).map_err(|_| bad())?),
+            _ => Typed::Text(text.to_string()),
+        })
     }
 
     /// The value of `key` as a boolean: `true/false/1/0/yes/no/on/off`,

@@ -29,6 +29,7 @@ pub struct Args {
 pub enum Kind {
     Example,
     Docs,
+    JsonSchema,
 }
 
 pub fn run(g: &Global, args: Args, kind: Kind) -> anyhow::Result<ExitCode> {
@@ -43,6 +44,11 @@ pub fn run(g: &Global, args: Args, kind: Kind) -> anyhow::Result<ExitCode> {
             envward::schema::reference(&project.file, &project.environments),
             "docs/configuration.md",
             "envward docs",
+        ),
+        Kind::JsonSchema => (
+            serde_json::to_string_pretty(&envward::schema::json_schema())? + "\n",
+            "envward.schema.json",
+            "envward schema json",
         ),
     };
     if args.stdout {

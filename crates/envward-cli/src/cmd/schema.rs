@@ -17,6 +17,11 @@ pub enum Command {
         after_help = "Examples:\n  envward schema infer            # appends [vars.*] to envward.toml (creates it if needed)\n  envward schema infer --stdout\n\nTypes are guessed (bool, port, int, float, url, email, secret, string), secrets\nfrom their names and values, `required` where every environment sets the key.\nExisting declarations and comments are left as they are."
     )]
     Infer(InferArgs),
+    /// Write the JSON Schema of envward.toml, for editors
+    #[command(
+        after_help = "Examples:\n  envward schema json            # writes envward.schema.json\n  envward schema json --stdout\n\nPoint Taplo / Even Better TOML at it with `#:schema ./envward.schema.json`\non the first line of envward.toml."
+    )]
+    Json(super::generate::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -29,6 +34,7 @@ pub struct InferArgs {
 pub fn run(g: &Global, cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Infer(args) => infer(g, args),
+        Command::Json(args) => super::generate::run(g, args, super::generate::Kind::JsonSchema),
     }
 }
 

@@ -51,3 +51,29 @@ fn infer_keeps_existing_declarations_and_comments() {
     let r = p.run(&["schema", "infer", "--stdout"]).ok();
     assert_eq!(r.stdout(), toml);
 }
+
+#[test]
+fn json_schema_is_shipped_and_up_to_date() {
+    let p = Project::new();
+    let r = p.run(&["schema", "json", "--stdout"]).ok();
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../envward.schema.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        r.stdout(),
+        shipped,
+        "run `envward schema json --stdout > envward.schema.json`"
+    );
+    let v: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    for section in ["layout", "environments", "resolve", "vars"] {
+        assert!(v["properties"][section].is_object(), "{section}");
+    }
+    assert_eq!(v["additionalProperties"], false);
+    let types = serde_json::to_string(&v["$defs"]["TypeName"]).unwrap();
+    assert!(
+        types.contains("\"port\"") && types.contains("\"secret\""),
+        "{types}"
+    );
+}

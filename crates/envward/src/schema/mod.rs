@@ -19,7 +19,9 @@ pub use validate::{SchemaProblem, validate_schema};
 use crate::config::Required;
 
 /// How much a key matters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Importance {
     /// The application cannot run without it.
@@ -32,11 +34,12 @@ pub enum Importance {
 }
 
 /// `[vars.<KEY>]`: what a key must look like.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VarSpec {
     /// The value's type (default `string`).
     #[serde(default, rename = "type")]
+    #[schemars(with = "Option<TypeName>")]
     pub kind: Option<String>,
     /// Whether `run`, `get` and `export` refuse to go on without it.
     #[serde(default)]
@@ -89,14 +92,16 @@ pub struct VarSpec {
 }
 
 /// `[vars.<KEY>.env.<environment>]`: extra rules in one environment.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvRule {
     /// The value must be exactly this (`equals = false` for DEBUG).
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
     /// The value must not be this.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub not_equals: Option<toml::Value>,
     /// Required in this environment (overrides `required`).
     #[serde(default)]
@@ -107,6 +112,28 @@ pub struct EnvRule {
     /// Fewest characters here.
     #[serde(default)]
     pub min_length: Option<usize>,
+}
+
+/// The type names, for the JSON Schema of `envward.toml` (the field itself
+/// is read as text so that a typo gets a "did you mean" from `check`).
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum TypeName {
+    String,
+    Int,
+    Float,
+    Bool,
+    Port,
+    Url,
+    Email,
+    Host,
+    Path,
+    Duration,
+    Enum,
+    List,
+    Json,
+    Secret,
 }
 
 impl VarSpec {
@@ -135,6 +162,14 @@ impl VarSpec {
         self.sensitive
             .or((self.var_type() == VarType::Secret).then_some(true))
     }
+}
+
+/// The JSON Schema of `envward.toml`, for editors (Taplo, Even Better TOML).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(crate::config::ProjectFile))
+        .expect("a JSON Schema serializes");
+    schema["title"] = "envward.toml".into();
+    schema
 }
 
 /// The text form of a TOML value in `equals`/`not_equals`, for comparing
