@@ -108,6 +108,17 @@ pub enum Command {
     /// Work on the schema: infer it from existing env files
     #[command(subcommand, after_help = "Examples:\n  envward schema infer")]
     Schema(cmd::schema::Command),
+    /// Start a project: envward.toml, env files, .env.example, .gitignore
+    #[command(
+        after_help = "Examples:\n  envward init --preset django\n  envward init --preset node --layout flat --envs development,production\n\nNever overwrites an existing file without --force; appends only missing\n.gitignore entries. Running it twice changes nothing."
+    )]
+    Init(cmd::init::Args),
+    /// Presets of declarations: list, show, add to envward.toml
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  envward template list\n  envward template show database:mysql\n  envward template add django database:postgres cache email"
+    )]
+    Template(cmd::template::Command),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
@@ -143,6 +154,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
         Command::Schema(c) => cmd::schema::run(g, c),
+        Command::Template(c) => cmd::template::run(g, c),
+        Command::Init(args) => cmd::init::run(g, args),
         Command::Diff(args) => cmd::diff::run(g, args),
         Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
         Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),

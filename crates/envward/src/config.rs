@@ -25,9 +25,21 @@ pub struct ProjectFile {
     /// `[resolve]`.
     #[serde(default)]
     pub resolve: ResolveSettings,
+    /// `[templates]`.
+    #[serde(default)]
+    pub templates: TemplateSettings,
     /// `[vars.<KEY>]`, in declaration order.
     #[serde(default)]
     pub vars: indexmap::IndexMap<String, VarSettings>,
+}
+
+/// `[templates]`: where third-party presets live.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSettings {
+    /// Directory of `*.toml` presets, relative to the project.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
 }
 
 /// Which files make up an environment.

@@ -7,9 +7,11 @@ pub mod explain;
 pub mod export;
 pub mod generate;
 pub mod get;
+pub mod init;
 pub mod list;
 pub mod run;
 pub mod schema;
+pub mod template;
 
 use envward::Resolved;
 

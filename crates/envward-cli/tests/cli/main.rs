@@ -15,6 +15,7 @@ mod misc;
 mod run;
 mod schema;
 mod sentinel;
+mod template_init;
 
 /// Every file in tests/cli/ must be a module above, or it silently never runs.
 #[test]

@@ -4,6 +4,7 @@
 
 mod generate;
 mod infer;
+pub mod preset;
 mod types;
 mod validate;
 
