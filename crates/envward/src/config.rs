@@ -230,10 +230,26 @@ impl ConfigError {
                 if let Some(src) = source_line {
                     d = d.with_source(src.clone(), "here");
                 }
-                d.with_help("see docs/configuration-file.md for every setting")
+                d.with_help(
+                    suggestion(message).unwrap_or_else(|| {
+                        "see docs/configuration-file.md for every setting".into()
+                    }),
+                )
             }
         }
     }
+}
+
+/// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``
+/// and `unknown variant …` messages.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (got, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let s = crate::suggest::closest(got, expected.iter().copied())?;
+    Some(format!("did you mean `{s}`?"))
 }
 
 impl ProjectFile {

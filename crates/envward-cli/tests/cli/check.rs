@@ -279,6 +279,14 @@ fn example_project_report() {
         .run(&["--color", "never", "check", "-e", "prod"])
         .expect_code(1);
     insta::assert_snapshot!("webapp_debug_in_production", r.stdout());
+    let r = p
+        .run(&["check", "-e", "prod", "--format", "json"])
+        .expect_code(1);
+    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    insta::assert_snapshot!(
+        "webapp_debug_in_production_json",
+        serde_json::to_string_pretty(&v).unwrap()
+    );
 }
 
 #[test]

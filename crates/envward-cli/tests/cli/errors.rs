@@ -125,6 +125,10 @@ fn malformed_project_file() {
     assert!(e.contains("nope"), "{e}");
     let e = error_of(&[("envward.toml", "[layout]\nkind = \"flat\"\ncolour = 1\n")]);
     assert!(e.contains("unknown field `colour`"), "{e}");
+    let e = error_of(&[("envward.toml", "[vars.A]\ntyp = \"int\"\n")]);
+    assert!(e.contains("did you mean `type`?"), "{e}");
+    let e = error_of(&[("envward.toml", "[layout]\nkind = \"flt\"\n")]);
+    assert!(e.contains("did you mean `flat`?"), "{e}");
     let e = error_of(&[("envward.toml", "[layout\n")]);
     assert!(e.contains("envward.toml:1:"), "{e}");
 }
