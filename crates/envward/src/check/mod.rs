@@ -109,15 +109,11 @@ pub struct CheckOptions {
 /// assert!(report.fails(Severity::Error));
 /// ```
 pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
-    let Project {
-        file: project,
-        text,
-        environments: known,
-        ..
-    } = Project::open(options.load.project_dir.as_deref())?;
+    let opened = Project::open(options.load.project_dir.as_deref())?;
+    let (project, text, known) = (&opened.file, &opened.text, &opened.environments);
     let mut findings = Vec::new();
     let mut checks = 0;
-    for p in crate::schema::validate_schema(&project.vars, &text, &known) {
+    for p in crate::schema::validate_schema(&project.vars, text, known) {
         checks += 1;
         findings.push(Finding {
             rule: "schema.invalid",
@@ -142,18 +138,19 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             .map(|env| {
                 let mut load = options.load.clone();
                 load.environment = Some(env.clone());
-                Config::load(load)
+                Config::load_in(&opened, load)
             })
             .collect::<Result<_, _>>()?
     } else {
-        vec![Config::load(options.load.clone())?]
+        vec![Config::load_in(&opened, options.load.clone())?]
     };
     let environments: Vec<String> = loaded.iter().map(|c| c.environment.clone()).collect();
+    let mut patterns = schema_rules::Patterns::default();
     for cfg in &loaded {
-        checks += schema_rules::check_environment(&project, cfg, &mut findings);
+        checks += schema_rules::check_environment(project, cfg, &mut patterns, &mut findings);
     }
     if loaded.len() > 1 {
-        checks += consistency(&project, &loaded, &mut findings);
+        checks += consistency(project, &loaded, &mut findings);
     }
     sort(&mut findings, &environments);
     Ok(Report {

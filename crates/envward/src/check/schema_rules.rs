@@ -8,10 +8,26 @@ use crate::schema::{VarSpec, VarType, check_type, toml_text};
 use crate::suggest::closest;
 use crate::value::{Resolved, Var, parse_bool};
 
+/// Compiled `pattern`s, each compiled once per check run.
+#[derive(Default)]
+pub(super) struct Patterns(std::collections::HashMap<String, Option<regex::Regex>>);
+
+impl Patterns {
+    /// The whole-value regex for `pattern`; `None` when it does not
+    /// compile (reported as a schema problem).
+    fn get(&mut self, pattern: &str) -> Option<&regex::Regex> {
+        self.0
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+            .as_ref()
+    }
+}
+
 /// Checks one loaded environment; returns how many checks ran.
 pub(super) fn check_environment(
     project: &ProjectFile,
     cfg: &Resolved,
+    patterns: &mut Patterns,
     findings: &mut Vec<Finding>,
 ) -> usize {
     let env = cfg.environment.as_str();
@@ -33,7 +49,7 @@ pub(super) fn check_environment(
             }
             continue;
         };
-        checks += check_value(env, key, spec, var, findings);
+        checks += check_value(env, key, spec, var, patterns, findings);
         if let Some(replacement) = &spec.deprecated {
             checks += 1;
             findings.push(finding(
@@ -111,6 +127,7 @@ fn check_value(
     key: &str,
     spec: &VarSpec,
     var: &Var,
+    compiled: &mut Patterns,
     findings: &mut Vec<Finding>,
 ) -> usize {
     let text = var.value.expose();
@@ -164,7 +181,7 @@ fn check_value(
     for (pattern, what) in patterns {
         checks += 1;
         // Invalid patterns are reported as schema problems.
-        if let Ok(re) = regex::Regex::new(&format!("^(?:{pattern})$"))
+        if let Some(re) = compiled.get(pattern)
             && !re.is_match(text)
         {
             fail(

@@ -65,14 +65,16 @@ impl Config {
     /// assert_eq!(cfg.get("HOST").unwrap().origin.to_string(), ".env.production:1:1");
     /// ```
     pub fn load(options: LoadOptions) -> Result<Resolved, LoadError> {
-        let start = match &options.project_dir {
-            Some(d) => d.clone(),
-            None => std::env::current_dir().map_err(|source| LoadError::Read {
-                path: PathBuf::from("."),
-                source,
-            })?,
-        };
-        let (root, project) = find_project(&start)?;
+        let project = Project::open(options.project_dir.as_deref())?;
+        Self::load_in(&project, options)
+    }
+
+    /// Loads one environment of a project already opened (the
+    /// `project_dir` of `options` is not used): for loading several
+    /// environments without reading `envward.toml` each time.
+    pub fn load_in(opened: &Project, options: LoadOptions) -> Result<Resolved, LoadError> {
+        let root = opened.root.clone();
+        let project = &opened.file;
         let process: BTreeMap<String, String> = match options.process_env.clone() {
             Some(p) => p,
             None => std::env::vars_os()
@@ -86,11 +88,11 @@ impl Config {
             .or_else(|| process.get("ENVWARD_ENV").cloned())
             .unwrap_or_else(|| "development".to_string());
         let environment = project.canonical_environment(&requested).to_string();
-        let known = known_environments(&project, &layout)?;
+        let known = &opened.environments;
         if !known.contains(&environment) {
             return Err(LoadError::UnknownEnvironment {
                 name: requested,
-                known: known.into_iter().collect(),
+                known: known.clone(),
                 aliases: project
                     .environments
                     .values()
@@ -136,7 +138,7 @@ impl Config {
             .get(&environment)
             .is_some_and(|e| e.strict);
         let resolver = Resolver::new(
-            &project,
+            project,
             sources,
             &process,
             namespaces.into_iter().collect(),

@@ -40,6 +40,9 @@ pub fn validate_schema(
     environments: &[String],
 ) -> Vec<SchemaProblem> {
     let mut out = Vec::new();
+    // Many keys share a pattern: compile each once.
+    let mut compiled: std::collections::HashMap<&str, Result<regex::Regex, String>> =
+        std::collections::HashMap::new();
     for (key, spec) in vars {
         let line = declaration_line(text, key);
         let mut problem = |message: String, help: String| {
@@ -100,8 +103,11 @@ pub fn validate_schema(
             .iter()
             .chain(spec.env.values().filter_map(|r| r.pattern.as_ref()))
         {
-            match regex::Regex::new(&format!("^(?:{p})$")) {
-                Ok(re) => patterns.push(re),
+            let result = compiled.entry(p.as_str()).or_insert_with(|| {
+                regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(re) => patterns.push(re.clone()),
                 Err(e) => problem(
                     format!(
                         "`{key}` has an invalid pattern: {}",

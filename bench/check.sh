@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Whole-process time of `envward check --all-envs`:
+#   1. the bundled example project (examples/webapp: 3 environments,
+#      36 keys, 40 declarations);
+#   2. a generated project: 3 environments x 300 keys, each declared with a
+#      type and constraints (so every schema rule runs).
+# Target (deploy-gate issue): <= 10 ms at the median.
+# Needs: cargo, hyperfine. Environment knobs: RUNS (default 200), OUT.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS="${RUNS:-200}"
+OUT="${OUT:-$ROOT/bench/results}"
+mkdir -p "$OUT"
+(cd "$ROOT" && cargo build --release -q -p envward-cli)
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/envward"
+
+PROJ="$(mktemp -d)"
+trap 'rm -rf "$PROJ"' EXIT
+python3 - "$PROJ" <<'PY'
+import os, sys, random
+root = sys.argv[1]
+random.seed(7)
+kinds = ["int", "bool", "port", "url", "string", "enum", "secret", "duration", "list"]
+schema = ["[environments.production]\nstrict = true\n"]
+values = {}
+for i in range(300):
+    k = kinds[i % len(kinds)]
+    key = f"KEY_{i:03d}" if k != "secret" else f"SECRET_TOKEN_{i:03d}"
+    decl = f"\n[vars.{key}]\ntype = \"{k}\"\nrequired = true\n"
+    if k == "int": decl += "min = 0\nmax = 100000\n"; v = str(i * 7)
+    elif k == "bool": decl += f"[vars.{key}.env.production]\nequals = false\n"; v = "False"
+    elif k == "port": v = str(1024 + i)
+    elif k == "url": decl += "pattern = \"https://.*\"\n"; v = f"https://svc{i}.example.com/api"
+    elif k == "enum": decl += "choices = [\"a\", \"b\", \"c\"]\n"; v = "b"
+    elif k == "secret": decl += "min_length = 32\n"; v = "".join(random.choice("abcdef0123456789") for _ in range(48))
+    elif k == "duration": decl += "max = 86400\n"; v = "15m"
+    elif k == "list": v = "a.example.com,b.example.com"
+    else: decl += "min_length = 3\nmax_length = 64\n"; v = f"value-{i}"
+    schema.append(decl)
+    values[key] = v
+open(os.path.join(root, "envward.toml"), "w").write("".join(schema))
+for env in ["development", "staging", "production"]:
+    d = os.path.join(root, "env", env)
+    os.makedirs(d)
+    keys = list(values)
+    for ns, part in [("common", keys[:150]), ("security", keys[150:225]), ("database", keys[225:])]:
+        with open(os.path.join(d, f"{ns}.env"), "w") as f:
+            for k in part:
+                f.write(f"{k}={values[k]}\n")
+PY
+"$BIN" -C "$PROJ" check --all-envs >/dev/null  # must pass: exit 0
+
+hyperfine -N --warmup 20 --runs "$RUNS" \
+  --export-json "$OUT/check.json" \
+  -n "example: check --all-envs" "$BIN -C $ROOT/examples/webapp check --all-envs" \
+  -n "3 envs x 300 keys: check --all-envs" "$BIN -C $PROJ check --all-envs" \
+  -n "baseline: envward --version" "$BIN --version"
+
+python3 - "$OUT/check.json" <<'PY'
+import json, sys, statistics
+res = json.load(open(sys.argv[1]))["results"]
+print()
+print(f"{'command':40} {'median ms':>10} {'mean ms':>9} {'min ms':>8}")
+for r in res:
+    t = r["times"]
+    print(f"{r['command']:40} {statistics.median(t)*1000:10.3f} {statistics.mean(t)*1000:9.3f} {min(t)*1000:8.3f}")
+print("target: <= 10 ms at the median for both check runs")
+PY
