@@ -119,6 +119,9 @@ pub enum Command {
         after_help = "Examples:\n  envward template list\n  envward template show database:mysql\n  envward template add django database:postgres cache email"
     )]
     Template(cmd::template::Command),
+    /// List the built-in security rules, or explain one
+    #[command(after_help = "Examples:\n  envward rules\n  envward rules explain secret.min-length")]
+    Rules(cmd::rules::Args),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  envward completions bash > /etc/bash_completion.d/envward\n  envward completions zsh > \"${fpath[1]}/_envward\"\n  envward completions fish > ~/.config/fish/completions/envward.fish"
@@ -153,6 +156,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
+        Command::Rules(args) => cmd::rules::run(args),
         Command::Schema(c) => cmd::schema::run(g, c),
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),

@@ -28,6 +28,9 @@ pub struct ProjectFile {
     /// `[templates]`.
     #[serde(default)]
     pub templates: TemplateSettings,
+    /// `[rules."<ID>"]`: severity, parameters, exceptions of built-in rules.
+    #[serde(default)]
+    pub rules: indexmap::IndexMap<String, crate::check::rules::RuleSettings>,
     /// `[vars.<KEY>]`, in declaration order.
     #[serde(default)]
     pub vars: indexmap::IndexMap<String, VarSettings>,

@@ -76,6 +76,9 @@ pub struct Var {
     pub overridden: Vec<Overridden>,
     /// Whether the value is a secret (schema, name, or built from a secret).
     pub sensitive: bool,
+    /// Rules allowed by an inline `# envward:allow RULE reason` comment on
+    /// the winning definition (a reason is required).
+    pub allows: Vec<String>,
 }
 
 /// The configuration of one environment.

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod get;
 pub mod init;
 pub mod list;
+pub mod rules;
 pub mod run;
 pub mod schema;
 pub mod template;

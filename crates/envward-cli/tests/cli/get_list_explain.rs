@@ -15,7 +15,7 @@ fn get_prints_the_value() {
 fn get_reveals_a_secret_when_asked_for_it() {
     let p = Project::webapp();
     let r = p.run(&["get", "POSTGRES_PASSWORD", "-e", "prod"]).ok();
-    assert_eq!(r.stdout(), "Prd-4Tz8-Qw1n-Xc6v-Lb3m-Hy9k\n");
+    assert_eq!(r.stdout(), "Prd-4Tz8-Qw1n-Xc6v-Lb3m-Hy9k-Rq7s-Vm2d\n");
 }
 
 #[test]
@@ -49,7 +49,10 @@ fn list_masks_secrets_and_shows_origins() {
 fn list_reveal_and_keys_only() {
     let p = Project::webapp();
     let r = p.run(&["list", "-e", "production", "--reveal"]).ok();
-    assert!(r.stdout().contains("Prd-4Tz8-Qw1n-Xc6v-Lb3m-Hy9k"));
+    assert!(
+        r.stdout()
+            .contains("Prd-4Tz8-Qw1n-Xc6v-Lb3m-Hy9k-Rq7s-Vm2d")
+    );
     let r = p.run(&["list", "-e", "production", "--keys-only"]).ok();
     assert!(r.stdout().lines().any(|l| l == "SECRET_KEY"));
     assert!(!r.stdout().contains("redacted"));

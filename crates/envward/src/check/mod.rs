@@ -2,6 +2,7 @@
 //! problem (schema validation now, security rules later), rendered by one
 //! writer per format.
 
+pub mod rules;
 mod schema_rules;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,6 +152,21 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     }
     if loaded.len() > 1 {
         checks += consistency(project, &loaded, &mut findings);
+    }
+    for problem in rules::validate_settings(&project.rules) {
+        checks += 1;
+        findings.push(Finding {
+            rule: "schema.invalid",
+            severity: Severity::Error,
+            environment: None,
+            key: None,
+            origin: None,
+            message: problem.0,
+            help: Some(problem.1),
+        });
+    }
+    for cfg in &loaded {
+        checks += rules::run(cfg, &loaded, &project.rules, &mut findings);
     }
     sort(&mut findings, &environments);
     Ok(Report {

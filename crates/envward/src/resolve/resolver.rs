@@ -348,10 +348,23 @@ impl<'a> Resolver<'a> {
                     origin: self.final_origin(key, &cands[0]),
                     overridden,
                     sensitive,
+                    allows: self.allows(&cands[0]),
                 },
             );
         }
         Ok((vars, warnings))
+    }
+
+    /// Rules allowed by `# envward:allow RULE reason` after the winning entry.
+    pub(super) fn allows(&self, cand: &Cand) -> Vec<String> {
+        let (Cand::Entry { src, entry } | Cand::FileRefEntry { src, entry }) = cand else {
+            return Vec::new();
+        };
+        let doc = &self.sources[*src].doc;
+        let Some(span) = &doc.entries()[*entry].comment else {
+            return Vec::new();
+        };
+        parse_allow(doc.text(span))
     }
 
     /// The origin of a winning candidate, with the file path of a `_FILE`.
@@ -455,5 +468,26 @@ fn list_secret_names(dir: &std::path::Path) -> BTreeSet<String> {
         .filter_map(Result::ok)
         .filter(|e| e.path().is_file())
         .filter_map(|e| e.file_name().into_string().ok())
+        .collect()
+}
+
+/// `# envward:allow RULE[,RULE] reason…` → the rules, when a reason is given.
+pub(crate) fn parse_allow(comment: &str) -> Vec<String> {
+    let text = comment.trim_start_matches('#').trim();
+    let Some(rest) = text.strip_prefix("envward:allow") else {
+        return Vec::new();
+    };
+    let mut words = rest.split_whitespace();
+    let Some(rules) = words.next() else {
+        return Vec::new();
+    };
+    if words.next().is_none() {
+        // No reason, no exception.
+        return Vec::new();
+    }
+    rules
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(String::from)
         .collect()
 }

@@ -1,0 +1,334 @@
+//! Security rules: every rule fires on a bad production value and stays
+//! quiet on a good one; exceptions need a reason; `rules` documents them.
+
+use serde_json::Value;
+
+use crate::harness::Project;
+
+const SCHEMA: &str = "[environments.production]\nstrict = true\n";
+
+fn rules_in(env_file: &str, extra_schema: &str) -> Vec<(String, String)> {
+    let p = Project::with(&[
+        ("envward.toml", &format!("{SCHEMA}{extra_schema}")),
+        (".env.production", env_file),
+    ]);
+    let r = p
+        .run(&[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok();
+    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["key"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+const STRONG: &str = "Xk2#pQ9!vL4@mN7+wR1%tY6^zB3&cD8*eF5(gH0)jK";
+
+#[test]
+fn every_rule_fires_and_stays_quiet() {
+    let strong_django = format!("{STRONG}-aZ9qW3eR7tY1u");
+    let cases: Vec<(&str, String, String)> = vec![
+        ("debug.enabled", "DEBUG=True".into(), "DEBUG=False".into()),
+        (
+            "debug.enabled",
+            "DJANGO_DEBUG=on".into(),
+            "DJANGO_DEBUG=off".into(),
+        ),
+        (
+            "debug.development-mode",
+            "NODE_ENV=development".into(),
+            "NODE_ENV=production".into(),
+        ),
+        (
+            "debug.log-level",
+            "LOG_LEVEL=DEBUG".into(),
+            "LOG_LEVEL=INFO".into(),
+        ),
+        (
+            "secret.min-length",
+            "API_TOKEN=short-token-123".into(),
+            format!("API_TOKEN={STRONG}"),
+        ),
+        (
+            "secret.min-length",
+            format!("SECRET_KEY={STRONG}"),
+            format!("SECRET_KEY={strong_django}"),
+        ),
+        (
+            "secret.weak",
+            "API_TOKEN=changeme".into(),
+            format!("API_TOKEN={STRONG}"),
+        ),
+        (
+            "secret.weak",
+            format!("SECRET_KEY=django-insecure-{STRONG}"),
+            format!("SECRET_KEY={strong_django}"),
+        ),
+        (
+            "secret.weak",
+            format!("API_TOKEN={}", "ab".repeat(20)),
+            format!("API_TOKEN={STRONG}"),
+        ),
+        (
+            "secret.reused-across-keys",
+            format!("SECRET_KEY={strong_django}\nJWT_SECRET_KEY={strong_django}"),
+            format!("SECRET_KEY={strong_django}\nJWT_SECRET_KEY={STRONG}"),
+        ),
+        (
+            "https.redirect",
+            "FORCE_HTTPS=False".into(),
+            "FORCE_HTTPS=True".into(),
+        ),
+        (
+            "https.redirect",
+            "SECURE_SSL_REDIRECT=0".into(),
+            "SECURE_SSL_REDIRECT=1".into(),
+        ),
+        (
+            "https.hsts",
+            "SECURE_HSTS_SECONDS=3600".into(),
+            "SECURE_HSTS_SECONDS=31536000".into(),
+        ),
+        (
+            "cookies.secure",
+            "SESSION_COOKIE_SECURE=False".into(),
+            "SESSION_COOKIE_SECURE=True".into(),
+        ),
+        (
+            "session.timeout",
+            "SESSION_TIMEOUT=86400".into(),
+            "SESSION_TIMEOUT=1800".into(),
+        ),
+        (
+            "hosts.allowed",
+            "ALLOWED_HOSTS=*".into(),
+            "ALLOWED_HOSTS=app.example.com".into(),
+        ),
+        (
+            "hosts.allowed",
+            "ALLOWED_HOSTS=app.example.com,localhost".into(),
+            "ALLOWED_HOSTS=app.example.com,www.example.com".into(),
+        ),
+        (
+            "cors.origins",
+            "CORS_ALLOWED_ORIGINS=https://a.example,http://b.example".into(),
+            "CORS_ALLOWED_ORIGINS=https://a.example".into(),
+        ),
+        (
+            "cors.origins",
+            "CORS_ALLOW_ALL_ORIGINS=True".into(),
+            "CORS_ALLOW_ALL_ORIGINS=False".into(),
+        ),
+        (
+            "urls.https",
+            "BASE_URL=http://app.example.com".into(),
+            "BASE_URL=https://app.example.com".into(),
+        ),
+        (
+            "urls.https",
+            "CSRF_TRUSTED_ORIGINS=http://app.example.com".into(),
+            "CSRF_TRUSTED_ORIGINS=https://app.example.com".into(),
+        ),
+        (
+            "database.production-ready",
+            "DATABASE_URL=sqlite:///db.sqlite3".into(),
+            "DATABASE_URL=postgres://app@db.internal/app?sslmode=require".into(),
+        ),
+        (
+            "database.production-ready",
+            "DATABASE_URL=postgres://app@db.internal/app".into(),
+            "DATABASE_URL=postgres://app@db.internal/app?sslmode=verify-full".into(),
+        ),
+        (
+            "database.production-ready",
+            "DATABASE_URL=postgres://app@localhost/app?sslmode=require".into(),
+            "DATABASE_URL=postgres://app@db.internal/app?sslmode=require".into(),
+        ),
+        (
+            "database.credentials",
+            "POSTGRES_USER=postgres".into(),
+            "POSTGRES_USER=app".into(),
+        ),
+        (
+            "database.credentials",
+            "POSTGRES_USER=app\nPOSTGRES_PASSWORD=password".into(),
+            format!("POSTGRES_USER=app\nPOSTGRES_PASSWORD={STRONG}"),
+        ),
+        (
+            "cache.tls",
+            "REDIS_URL=redis://cache.internal:6379/0".into(),
+            "REDIS_URL=rediss://cache.internal:6380/0".into(),
+        ),
+        (
+            "email.tls",
+            "EMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=False".into(),
+            "EMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=True".into(),
+        ),
+        (
+            "email.tls",
+            "EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend".into(),
+            "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend".into(),
+        ),
+        (
+            "value.shell-substitution",
+            "GREETING='$(whoami)'".into(),
+            "GREETING=hello".into(),
+        ),
+    ];
+    for (rule, bad, good) in &cases {
+        let fired = rules_in(&format!("{bad}\n"), "");
+        assert!(
+            fired.iter().any(|(r, _)| r == rule),
+            "{rule} should fire on {bad:?}, got {fired:?}"
+        );
+        let quiet = rules_in(&format!("{good}\n"), "");
+        assert!(
+            !quiet.iter().any(|(r, _)| r == rule),
+            "{rule} should stay quiet on {good:?}, got {quiet:?}"
+        );
+    }
+    // Every built-in rule is covered above.
+    let listed = Project::new().run(&["rules"]).ok().stdout();
+    for line in listed.lines() {
+        let id = line.split_whitespace().next().unwrap();
+        if id != "secret.reused-across-environments" {
+            assert!(
+                cases.iter().any(|(r, _, _)| *r == id),
+                "no fire/quiet case for {id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn secrets_reused_across_environments() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\nstrict = true\n[environments.staging]\nstrict = true\n",
+        ),
+        (".env.staging", &format!("API_TOKEN={STRONG}\n")),
+        (".env.production", &format!("API_TOKEN={STRONG}\n")),
+    ]);
+    let r = p
+        .run(&["check", "--all-envs", "--format", "json"])
+        .expect_code(1);
+    assert!(
+        r.stdout().contains("secret.reused-across-environments"),
+        "{}",
+        r.stdout()
+    );
+    assert!(!r.stdout().contains(STRONG));
+    p.write(".env.staging", &format!("API_TOKEN={STRONG}-staging\n"));
+    p.run(&["check", "--all-envs"]).ok();
+}
+
+#[test]
+fn rules_only_warn_or_stay_silent_outside_strict_environments() {
+    let p = Project::with(&[(".env", "DEBUG=True\nAPI_TOKEN=x\nGREETING=`id`\n")]);
+    let r = p.run(&["check", "--format", "json"]).ok();
+    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["value.shell-substitution"], "{v:#}");
+    assert_eq!(v["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn configuration_exceptions_and_inline_allows() {
+    assert!(
+        rules_in(
+            "DEBUG=True\n",
+            "[rules.\"debug.enabled\"]\nenabled = false\n"
+        )
+        .is_empty()
+    );
+    let f = rules_in(
+        "API_TOKEN=short-but-ok-token\n",
+        "[rules.\"secret.min-length\"]\nmin_length = 10\n",
+    );
+    assert!(f.is_empty(), "{f:?}");
+    let f = rules_in(
+        "SESSION_TIMEOUT=7200\n",
+        "[rules.\"session.timeout\"]\nseverity = \"error\"\n",
+    );
+    assert_eq!(
+        f,
+        [("session.timeout".to_string(), "SESSION_TIMEOUT".to_string())]
+    );
+    let allow = "[[rules.\"cache.tls\".allow]]\nkey = \"REDIS_URL\"\nreason = \"private network, TLS terminated by the sidecar\"\n";
+    assert!(rules_in("REDIS_URL=redis://c:6379\n", allow).is_empty());
+    // An exception without a reason is refused.
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[[rules.\"cache.tls\".allow]]\nkey = \"REDIS_URL\"\n",
+        ),
+        (".env", "A=1\n"),
+    ]);
+    let r = p.run(&["check"]).expect_code(2);
+    assert!(
+        r.stderr().contains("missing field `reason`"),
+        "{}",
+        r.stderr()
+    );
+    // Inline, with a reason: allowed; without one: not.
+    assert!(
+        rules_in(
+            "REDIS_URL=redis://c:6379 # envward:allow cache.tls sidecar terminates TLS\n",
+            ""
+        )
+        .is_empty()
+    );
+    assert!(!rules_in("REDIS_URL=redis://c:6379 # envward:allow cache.tls\n", "").is_empty());
+    // Unknown rules and parameters are schema errors with a suggestion.
+    let f = rules_in(
+        "A=1\n",
+        "[rules.\"secret.min-lenght\"]\nseverity = \"warning\"\n[rules.\"https.hsts\"]\nmin_secs = 1\n",
+    );
+    assert_eq!(
+        f.iter().filter(|(r, _)| r == "schema.invalid").count(),
+        2,
+        "{f:?}"
+    );
+}
+
+#[test]
+fn rules_list_and_explain() {
+    let p = Project::new();
+    let r = p
+        .run(&["rules", "explain", "database.production-ready"])
+        .ok();
+    assert!(
+        r.stdout().contains("why:") && r.stdout().contains("sslmode=require"),
+        "{}",
+        r.stdout()
+    );
+    let r = p
+        .run(&["rules", "explain", "secret.min-lenght"])
+        .expect_code(2);
+    assert!(
+        r.stderr().contains("did you mean `secret.min-length`?"),
+        "{}",
+        r.stderr()
+    );
+}

@@ -1,0 +1,679 @@
+//! The built-in rules. Facts from the Django deployment checklist and the
+//! usual production guides: names, thresholds and placeholder values.
+
+use super::{Applies, Ctx, Emit, Rule};
+use crate::check::Severity;
+use crate::value::parse_bool;
+
+fn is_true(v: &str) -> bool {
+    parse_bool(v) == Some(true)
+}
+
+fn is_false(v: &str) -> bool {
+    parse_bool(v) == Some(false)
+}
+
+/// Every built-in rule, in `envward rules` order.
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "debug.enabled",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "DEBUG, DJANGO_DEBUG, FLASK_DEBUG or APP_DEBUG is on",
+        why: "Debug modes show stack traces, settings and sometimes secrets to anyone who triggers an error, and slow the application down.",
+        fix: "set it to False in this environment",
+        params: &[],
+        run: debug_enabled,
+    },
+    Rule {
+        id: "debug.development-mode",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "NODE_ENV, APP_ENV, FLASK_ENV or RAILS_ENV says development",
+        why: "Frameworks switch off caching, hardening and error masking in development mode.",
+        fix: "set it to production",
+        params: &[],
+        run: development_mode,
+    },
+    Rule {
+        id: "debug.log-level",
+        severity: Severity::Warning,
+        applies: Applies::Strict,
+        summary: "LOG_LEVEL is DEBUG or TRACE",
+        why: "Debug logs record request bodies, headers and values that should not be kept, and flood log storage.",
+        fix: "use INFO or WARNING",
+        params: &[],
+        run: log_level,
+    },
+    Rule {
+        id: "secret.min-length",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "a secret is shorter than 32 characters (50 for Django's SECRET_KEY)",
+        why: "Short secrets can be brute-forced; Django's own deploy check asks for 50 characters.",
+        fix: "generate a long random value, e.g. `openssl rand -base64 48`",
+        params: &[("min_length", "32"), ("django_min_length", "50")],
+        run: secret_min_length,
+    },
+    Rule {
+        id: "secret.weak",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "a secret has fewer than 5 distinct characters, or is a placeholder (changeme, secret, xxx…, django-insecure-…)",
+        why: "Placeholder and low-variety secrets are the first ones attackers try.",
+        fix: "generate a random value for this environment",
+        params: &[],
+        run: secret_weak,
+    },
+    Rule {
+        id: "secret.reused-across-keys",
+        severity: Severity::Error,
+        applies: Applies::All,
+        summary: "two keys hold the same secret (JWT_SECRET_KEY equal to SECRET_KEY)",
+        why: "One leak then breaks two mechanisms, and rotating one silently keeps the other.",
+        fix: "give each key its own random value",
+        params: &[],
+        run: reused_across_keys,
+    },
+    Rule {
+        id: "secret.reused-across-environments",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "a secret has the same value as in another environment (with --all-envs)",
+        why: "A secret shared with development or staging is only as safe as the least protected environment.",
+        fix: "generate a separate value for each environment",
+        params: &[],
+        run: reused_across_environments,
+    },
+    Rule {
+        id: "https.redirect",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "FORCE_HTTPS or SECURE_SSL_REDIRECT is off",
+        why: "Without a redirect, plain-HTTP requests carry cookies and credentials in clear text.",
+        fix: "set it to True (and terminate TLS in front of the application)",
+        params: &[],
+        run: https_redirect,
+    },
+    Rule {
+        id: "https.hsts",
+        severity: Severity::Warning,
+        applies: Applies::Strict,
+        summary: "SECURE_HSTS_SECONDS is below one year (31536000)",
+        why: "HSTS makes browsers refuse plain HTTP; a short max-age leaves the first request of each visit exposed.",
+        fix: "set SECURE_HSTS_SECONDS=31536000 with include-subdomains and preload",
+        params: &[("min_seconds", "31536000")],
+        run: hsts,
+    },
+    Rule {
+        id: "cookies.secure",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "SESSION_COOKIE_SECURE or CSRF_COOKIE_SECURE is off",
+        why: "Cookies without the Secure flag are sent over plain HTTP, where they can be read and replayed.",
+        fix: "set it to True",
+        params: &[],
+        run: cookies_secure,
+    },
+    Rule {
+        id: "session.timeout",
+        severity: Severity::Warning,
+        applies: Applies::Strict,
+        summary: "SESSION_TIMEOUT is above 3600 seconds",
+        why: "Long sessions widen the window in which a stolen session cookie works.",
+        fix: "use 3600 seconds or less",
+        params: &[("max_seconds", "3600")],
+        run: session_timeout,
+    },
+    Rule {
+        id: "hosts.allowed",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "ALLOWED_HOSTS is empty, contains *, or names localhost",
+        why: "A wildcard host enables host-header attacks (poisoned password-reset links, cache poisoning).",
+        fix: "list the public host names only",
+        params: &[],
+        run: allowed_hosts,
+    },
+    Rule {
+        id: "cors.origins",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "CORS allows every origin, a wildcard, or plain-HTTP origins",
+        why: "Any website could then call the API with the visitor's credentials.",
+        fix: "list the https:// origins of your own front ends; CORS_ALLOW_ALL_ORIGINS=False",
+        params: &[],
+        run: cors,
+    },
+    Rule {
+        id: "urls.https",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) or CSRF_TRUSTED_ORIGINS entry is not https",
+        why: "Links and redirects built from it would send users to plain HTTP.",
+        fix: "use https:// (and no trailing slash)",
+        params: &[],
+        run: urls_https,
+    },
+    Rule {
+        id: "database.production-ready",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "the database is SQLite, on localhost, or reached without TLS",
+        why: "Production data needs a real server, and credentials and rows crossing the network need TLS.",
+        fix: "point DATABASE_URL at the production server with sslmode=require (or verify-full)",
+        params: &[],
+        run: database,
+    },
+    Rule {
+        id: "database.credentials",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "the database user is a default superuser (postgres, root, admin, sa) or the password is weak",
+        why: "Default accounts are the first ones tried and have every privilege.",
+        fix: "create a dedicated application user with a long random password",
+        params: &[],
+        run: database_credentials,
+    },
+    Rule {
+        id: "cache.tls",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "REDIS_URL uses redis:// instead of rediss://",
+        why: "Sessions and cached data cross the network in clear text.",
+        fix: "use rediss:// (TLS)",
+        params: &[],
+        run: redis_tls,
+    },
+    Rule {
+        id: "email.tls",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL, or to a console/dummy backend",
+        why: "Mail credentials and password-reset links would travel in clear text, or mail would silently not be sent.",
+        fix: "set EMAIL_USE_TLS=True and a real SMTP backend",
+        params: &[],
+        run: email_tls,
+    },
+    Rule {
+        id: "value.shell-substitution",
+        severity: Severity::Warning,
+        applies: Applies::All,
+        summary: "a value contains $( or a backtick",
+        why: "envward never runs it, but scripts that `source` the file would execute it.",
+        fix: "quote the value in single quotes, or remove the substitution",
+        params: &[],
+        run: shell_substitution,
+    },
+];
+
+fn debug_enabled(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in ["DEBUG", "DJANGO_DEBUG", "FLASK_DEBUG", "APP_DEBUG"] {
+        if let Some(v) = ctx.cfg.get(key).filter(|v| is_true(v.value.expose())) {
+            out.var(v, format!("`{key}` is on in {}", ctx.cfg.environment));
+        }
+    }
+}
+
+fn development_mode(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in [
+        "NODE_ENV",
+        "APP_ENV",
+        "FLASK_ENV",
+        "RAILS_ENV",
+        "ENVIRONMENT",
+    ] {
+        if let Some(v) = ctx.cfg.get(key)
+            && matches!(
+                v.value.expose().trim().to_ascii_lowercase().as_str(),
+                "development" | "dev"
+            )
+        {
+            out.var(
+                v,
+                format!(
+                    "`{key}` = {:?} in {}",
+                    v.value.expose(),
+                    ctx.cfg.environment
+                ),
+            );
+        }
+    }
+}
+
+fn log_level(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in ["LOG_LEVEL", "DJANGO_LOG_LEVEL", "RUST_LOG"] {
+        if let Some(v) = ctx.cfg.get(key) {
+            let l = v.value.expose().to_ascii_lowercase();
+            if l == "debug"
+                || l == "trace"
+                || l.split(',')
+                    .any(|p| p.ends_with("=debug") || p.ends_with("=trace"))
+            {
+                out.var(
+                    v,
+                    format!(
+                        "`{key}` = {:?} logs too much for {}",
+                        v.value.expose(),
+                        ctx.cfg.environment
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Sensitive keys that hold secrets (not URLs, which carry other rules).
+fn secrets<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a crate::value::Var> {
+    ctx.cfg.iter().filter(|v| {
+        v.sensitive && !v.value.expose().is_empty() && !v.value.expose().contains("://")
+    })
+}
+
+fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let general = ctx.param_usize("min_length", 32);
+    let django = ctx.param_usize("django_min_length", 50);
+    for v in secrets(ctx) {
+        let min = if matches!(v.key.as_str(), "SECRET_KEY" | "DJANGO_SECRET_KEY") {
+            django.max(general)
+        } else {
+            general
+        };
+        let len = v.value.expose().chars().count();
+        if len < min {
+            out.var(v, format!("`{}` is shorter than {min} characters", v.key));
+        }
+    }
+}
+
+const PLACEHOLDERS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "password",
+    "your-secret-key-here",
+    "your_secret_key",
+    "replace-me",
+    "todo",
+    "example",
+    "test",
+    "dummy",
+    "default",
+    "mysecret",
+    "secretkey",
+    "123456",
+];
+
+fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in secrets(ctx) {
+        let text = v.value.expose();
+        let lower = text.to_ascii_lowercase();
+        let distinct = {
+            let mut c: Vec<char> = text.chars().collect();
+            c.sort_unstable();
+            c.dedup();
+            c.len()
+        };
+        let what = if lower.starts_with("django-insecure-") {
+            Some("a `django-insecure-` key generated for development")
+        } else if PLACEHOLDERS.contains(&lower.as_str()) || lower.chars().all(|c| c == 'x') {
+            Some("a placeholder")
+        } else if distinct < 5 {
+            Some("made of fewer than 5 distinct characters")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            out.var(v, format!("`{}` is {what}", v.key));
+        }
+    }
+}
+
+fn reused_across_keys(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let list: Vec<_> = secrets(ctx).collect();
+    for (i, a) in list.iter().enumerate() {
+        if let Some(b) = list[..i]
+            .iter()
+            .find(|b| b.value.expose() == a.value.expose())
+        {
+            out.var(a, format!("`{}` has the same value as `{}`", a.key, b.key));
+        }
+    }
+}
+
+fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in secrets(ctx) {
+        for other in ctx
+            .all
+            .iter()
+            .filter(|o| o.environment != ctx.cfg.environment)
+        {
+            if other
+                .get(&v.key)
+                .is_some_and(|o| o.value.expose() == v.value.expose())
+            {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` has the same value in {} and {}",
+                        v.key, ctx.cfg.environment, other.environment
+                    ),
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn https_redirect(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in ["FORCE_HTTPS", "SECURE_SSL_REDIRECT"] {
+        if let Some(v) = ctx.cfg.get(key).filter(|v| is_false(v.value.expose())) {
+            out.var(v, format!("`{key}` is off in {}", ctx.cfg.environment));
+        }
+    }
+}
+
+fn hsts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let min = ctx.param_usize("min_seconds", 31_536_000);
+    if let Some(v) = ctx.cfg.get("SECURE_HSTS_SECONDS")
+        && v.value
+            .expose()
+            .trim()
+            .parse::<u64>()
+            .is_ok_and(|s| (s as usize) < min)
+    {
+        out.var(
+            v,
+            format!(
+                "`SECURE_HSTS_SECONDS` = {} is below {min}",
+                v.value.expose().trim()
+            ),
+        );
+    }
+    for key in ["SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD"] {
+        if let Some(v) = ctx.cfg.get(key).filter(|v| is_false(v.value.expose())) {
+            out.var(v, format!("`{key}` is off"));
+        }
+    }
+}
+
+fn cookies_secure(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in [
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+    ] {
+        if let Some(v) = ctx.cfg.get(key).filter(|v| is_false(v.value.expose())) {
+            out.var(v, format!("`{key}` is off in {}", ctx.cfg.environment));
+        }
+    }
+}
+
+fn session_timeout(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let max = ctx.param_usize("max_seconds", 3600);
+    for key in ["SESSION_TIMEOUT", "SESSION_COOKIE_AGE"] {
+        if let Some(v) = ctx.cfg.get(key)
+            && v.value
+                .expose()
+                .trim()
+                .parse::<u64>()
+                .is_ok_and(|s| s as usize > max)
+        {
+            out.var(
+                v,
+                format!(
+                    "`{key}` = {} seconds is above {max}",
+                    v.value.expose().trim()
+                ),
+            );
+        }
+    }
+}
+
+fn items(text: &str) -> impl Iterator<Item = &str> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn is_local_host(h: &str) -> bool {
+    let h = h.trim_start_matches('.').to_ascii_lowercase();
+    h == "localhost" || h.starts_with("127.") || h == "::1" || h == "[::1]" || h == "0.0.0.0"
+}
+
+fn allowed_hosts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let Some(v) = ctx
+        .cfg
+        .get("ALLOWED_HOSTS")
+        .or_else(|| ctx.cfg.get("DJANGO_ALLOWED_HOSTS"))
+    else {
+        return;
+    };
+    let text = v.value.expose();
+    if items(text).next().is_none() {
+        out.var(v, format!("`{}` is empty", v.key));
+    } else if items(text).any(|h| h == "*") {
+        out.var(v, format!("`{}` contains the wildcard `*`", v.key));
+    } else if let Some(h) = items(text).find(|h| is_local_host(h)) {
+        out.var(v, format!("`{}` names the local host `{h}`", v.key));
+    }
+}
+
+fn cors(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    if let Some(v) = ctx
+        .cfg
+        .get("CORS_ALLOW_ALL_ORIGINS")
+        .or_else(|| ctx.cfg.get("CORS_ORIGIN_ALLOW_ALL"))
+        && is_true(v.value.expose())
+    {
+        out.var(v, format!("`{}` allows every origin", v.key));
+    }
+    for key in [
+        "CORS_ALLOWED_ORIGINS",
+        "CORS_ORIGINS",
+        "CORS_ORIGIN_WHITELIST",
+    ] {
+        if let Some(v) = ctx.cfg.get(key) {
+            let text = v.value.expose();
+            if items(text).any(|o| o == "*" || o.contains("://*")) {
+                out.var(v, format!("`{key}` contains a wildcard"));
+            } else if let Some(o) = items(text).find(|o| o.starts_with("http://")) {
+                out.var(v, format!("`{key}` allows the plain-HTTP origin `{o}`"));
+            }
+        }
+    }
+}
+
+fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in [
+        "BASE_URL",
+        "SITE_URL",
+        "FRONTEND_URL",
+        "PUBLIC_URL",
+        "APP_URL",
+        "API_URL",
+    ] {
+        if let Some(v) = ctx.cfg.get(key) {
+            let text = v.value.expose().trim();
+            if text.starts_with("http://") {
+                out.var(v, format!("`{key}` = {text:?} is not https"));
+            } else if text.starts_with("https://")
+                && text.ends_with('/')
+                && text.matches('/').count() == 3
+            {
+                out.var(v, format!("`{key}` = {text:?} ends with a slash"));
+            }
+        }
+    }
+    if let Some(v) = ctx.cfg.get("CSRF_TRUSTED_ORIGINS")
+        && let Some(o) = items(v.value.expose()).find(|o| !o.starts_with("https://"))
+    {
+        out.var(
+            v,
+            format!("`CSRF_TRUSTED_ORIGINS` contains `{o}`, which is not https"),
+        );
+    }
+}
+
+fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    if let Some(v) = ctx.first(&["DATABASE_URL", "DB_URL"]) {
+        let Ok(url) = url::Url::parse(v.value.expose().trim()) else {
+            return;
+        };
+        let scheme = url.scheme();
+        if scheme.starts_with("sqlite") {
+            out.var(v, format!("`{}` points at SQLite", v.key));
+            return;
+        }
+        if url.host_str().is_some_and(is_local_host) {
+            out.var(v, format!("`{}` points at the local host", v.key));
+        }
+        let tls = url.query_pairs().any(|(k, val)| {
+            (k == "sslmode" && matches!(val.as_ref(), "require" | "verify-ca" | "verify-full"))
+                || (matches!(k.as_ref(), "ssl" | "tls" | "useSSL") && is_true(&val))
+                || (k == "ssl-mode"
+                    && matches!(
+                        val.to_ascii_uppercase().as_str(),
+                        "REQUIRED" | "VERIFY_CA" | "VERIFY_IDENTITY"
+                    ))
+        });
+        let global_tls = ctx
+            .cfg
+            .get("PGSSLMODE")
+            .is_some_and(|m| matches!(m.value.expose(), "require" | "verify-ca" | "verify-full"));
+        if scheme.starts_with("postgres") || scheme.starts_with("mysql") {
+            if !tls && !global_tls {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` does not require TLS (sslmode=require or verify-full)",
+                        v.key
+                    ),
+                );
+            }
+        }
+    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "MYSQL_HOST"])
+        && is_local_host(v.value.expose().trim())
+    {
+        out.var(v, format!("`{}` is the local host", v.key));
+    }
+}
+
+fn database_credentials(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let url_user = ctx.first(&["DATABASE_URL", "DB_URL"]).and_then(|v| {
+        url::Url::parse(v.value.expose().trim())
+            .ok()
+            .map(|u| (v, u))
+    });
+    let users = ["POSTGRES_USER", "DB_USER", "MYSQL_USER", "DATABASE_USER"];
+    let user = ctx
+        .first(&users)
+        .map(|v| v.value.expose().trim().to_string());
+    if let Some(v) = ctx.first(&users)
+        && matches!(
+            v.value.expose().trim().to_ascii_lowercase().as_str(),
+            "postgres" | "root" | "admin" | "sa"
+        )
+    {
+        out.var(
+            v,
+            format!(
+                "`{}` is the default superuser `{}`",
+                v.key,
+                v.value.expose().trim()
+            ),
+        );
+    }
+    if let Some((v, u)) = &url_user
+        && matches!(
+            u.username().to_ascii_lowercase().as_str(),
+            "postgres" | "root" | "admin" | "sa"
+        )
+    {
+        out.var(
+            v,
+            format!(
+                "`{}` connects as the default superuser `{}`",
+                v.key,
+                u.username()
+            ),
+        );
+    }
+    const WEAK: &[&str] = &[
+        "postgres", "password", "admin", "123456", "root", "mysql", "changeme", "secret",
+    ];
+    for key in [
+        "POSTGRES_PASSWORD",
+        "DB_PASSWORD",
+        "MYSQL_PASSWORD",
+        "DATABASE_PASSWORD",
+    ] {
+        if let Some(v) = ctx.cfg.get(key) {
+            let p = v.value.expose();
+            if WEAK.contains(&p.to_ascii_lowercase().as_str())
+                || user.as_deref() == Some(p)
+                || p.chars().count() < 12
+            {
+                out.var(v, format!("`{key}` is a weak or default password"));
+            }
+        }
+    }
+}
+
+fn redis_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in ["REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL"] {
+        if let Some(v) = ctx.cfg.get(key)
+            && v.value.expose().trim().starts_with("redis://")
+        {
+            out.var(v, format!("`{key}` uses redis:// (no TLS)"));
+        }
+    }
+}
+
+fn email_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    if let Some(v) = ctx.cfg.get("EMAIL_BACKEND") {
+        let b = v.value.expose().to_ascii_lowercase();
+        if b.contains("console")
+            || b.contains("dummy")
+            || b.contains("locmem")
+            || b.contains("filebased")
+        {
+            out.var(
+                v,
+                format!(
+                    "`EMAIL_BACKEND` = {:?} does not send mail",
+                    v.value.expose()
+                ),
+            );
+            return;
+        }
+    }
+    let Some(host) = ctx
+        .cfg
+        .get("EMAIL_HOST")
+        .filter(|h| !h.value.expose().trim().is_empty())
+    else {
+        return;
+    };
+    let on = |k: &str| ctx.cfg.get(k).is_some_and(|v| is_true(v.value.expose()));
+    if !on("EMAIL_USE_TLS") && !on("EMAIL_USE_SSL") {
+        let target = ctx.cfg.get("EMAIL_USE_TLS").unwrap_or(host);
+        out.var(
+            target,
+            "mail is sent without TLS (EMAIL_USE_TLS / EMAIL_USE_SSL are off)".to_string(),
+        );
+    }
+}
+
+fn shell_substitution(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in ctx.cfg.iter() {
+        let t = v.value.expose();
+        if t.contains("$(") || t.contains('`') {
+            out.var(
+                v,
+                format!("`{}` contains a shell command substitution", v.key),
+            );
+        }
+    }
+}

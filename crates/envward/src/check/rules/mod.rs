@@ -1,0 +1,252 @@
+//! Built-in security rules: what a production deploy needs (no DEBUG,
+//! strong unique secrets, HTTPS, secure cookies, strict hosts and CORS, TLS
+//! to databases, caches and mail servers). Each rule has a stable id, a
+//! default severity, the environments it applies to, and documentation
+//! (`envward rules explain ID`).
+
+mod catalogue;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{Finding, Severity};
+use crate::value::{Resolved, Var};
+
+pub use catalogue::RULES;
+
+/// Where a rule applies by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applies {
+    /// Only strict (production-like) environments.
+    Strict,
+    /// Every environment: the rule's severity in strict ones, a warning
+    /// elsewhere.
+    All,
+}
+
+/// A built-in rule.
+pub struct Rule {
+    /// Stable id, e.g. `secret.min-length`.
+    pub id: &'static str,
+    /// Severity in strict environments.
+    pub severity: Severity,
+    /// Where it applies.
+    pub applies: Applies,
+    /// One line: what it checks.
+    pub summary: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+    /// Parameters it takes in `[rules."ID"]`, with their defaults.
+    pub params: &'static [(&'static str, &'static str)],
+    pub(crate) run: fn(&Ctx<'_>, &mut Emit<'_>),
+}
+
+/// `[rules."ID"]` in envward.toml.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct RuleSettings {
+    /// Turn the rule off (`enabled = false`).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Override the severity (`error`, `warning`, `info`).
+    #[serde(default)]
+    pub severity: Option<SeverityName>,
+    /// Exceptions, each with a mandatory reason.
+    #[serde(default)]
+    pub allow: Vec<Exception>,
+    /// Rule parameters (e.g. `min_length = 40`).
+    #[serde(flatten)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub params: BTreeMap<String, toml::Value>,
+}
+
+/// A severity as written in envward.toml.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityName {
+    /// Error.
+    Error,
+    /// Warning.
+    Warning,
+    /// Info.
+    Info,
+}
+
+impl From<SeverityName> for Severity {
+    fn from(s: SeverityName) -> Self {
+        match s {
+            SeverityName::Error => Severity::Error,
+            SeverityName::Warning => Severity::Warning,
+            SeverityName::Info => Severity::Info,
+        }
+    }
+}
+
+/// An exception to a rule: for a key, an environment, or both.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// The key it applies to (all keys when absent).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The environment it applies to (all when absent).
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// Why the exception is acceptable. Required.
+    pub reason: String,
+}
+
+/// What a rule sees.
+pub struct Ctx<'a> {
+    /// The environment checked.
+    pub cfg: &'a Resolved,
+    /// Every environment loaded in this run (for cross-environment rules).
+    pub all: &'a [Resolved],
+    /// The rule's settings.
+    pub settings: Option<&'a RuleSettings>,
+}
+
+impl Ctx<'_> {
+    /// A numeric parameter, or its default.
+    pub fn param_usize(&self, name: &str, default: usize) -> usize {
+        self.settings
+            .and_then(|s| s.params.get(name))
+            .and_then(toml::Value::as_integer)
+            .and_then(|i| usize::try_from(i).ok())
+            .unwrap_or(default)
+    }
+
+    /// The first of `keys` that is set (non-empty).
+    pub fn first<'k>(&self, keys: &[&'k str]) -> Option<&Var> {
+        keys.iter().find_map(|k| {
+            self.cfg
+                .get(k)
+                .filter(|v| !v.value.expose().trim().is_empty())
+        })
+    }
+}
+
+/// Collects a rule's findings.
+pub struct Emit<'a> {
+    rule: &'static Rule,
+    severity: Severity,
+    env: &'a str,
+    findings: Vec<Finding>,
+}
+
+impl Emit<'_> {
+    /// Reports `var` with `message` (never quote a sensitive value in it).
+    pub fn var(&mut self, var: &Var, message: String) {
+        self.findings.push(Finding {
+            rule: self.rule.id,
+            severity: self.severity,
+            environment: Some(self.env.to_string()),
+            key: Some(var.key.clone()),
+            origin: Some(var.origin.clone()),
+            message,
+            help: Some(self.rule.fix.to_string()),
+        });
+    }
+}
+
+/// Runs every enabled rule on `cfg`; returns how many rules ran.
+pub(crate) fn run(
+    cfg: &Resolved,
+    all: &[Resolved],
+    settings: &indexmap::IndexMap<String, RuleSettings>,
+    findings: &mut Vec<Finding>,
+) -> usize {
+    let mut ran = 0;
+    for rule in RULES {
+        let s = settings.get(rule.id);
+        if s.and_then(|s| s.enabled) == Some(false) {
+            continue;
+        }
+        if rule.applies == Applies::Strict && !cfg.strict {
+            continue;
+        }
+        let mut severity = s
+            .and_then(|s| s.severity)
+            .map_or(rule.severity, Severity::from);
+        if !cfg.strict && severity == Severity::Error {
+            severity = Severity::Warning;
+        }
+        let mut emit = Emit {
+            rule,
+            severity,
+            env: &cfg.environment,
+            findings: Vec::new(),
+        };
+        (rule.run)(
+            &Ctx {
+                cfg,
+                all,
+                settings: s,
+            },
+            &mut emit,
+        );
+        ran += 1;
+        for f in emit.findings {
+            if !excepted(&f, s, cfg) {
+                findings.push(f);
+            }
+        }
+    }
+    ran
+}
+
+/// Whether an exception in envward.toml, or an inline
+/// `# envward:allow RULE reason` on the value's line, covers `f`.
+fn excepted(f: &Finding, s: Option<&RuleSettings>, cfg: &Resolved) -> bool {
+    let key = f.key.as_deref();
+    if let Some(s) = s
+        && s.allow.iter().any(|e| {
+            e.key.as_deref().is_none_or(|k| Some(k) == key)
+                && e.environment
+                    .as_deref()
+                    .is_none_or(|env| env == cfg.environment)
+        })
+    {
+        return true;
+    }
+    key.and_then(|k| cfg.get(k))
+        .is_some_and(|v| v.allows.iter().any(|a| a == f.rule))
+}
+
+/// The rule with `id`.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// Problems in `[rules]`: unknown rule ids and parameters.
+pub(crate) fn validate_settings(
+    settings: &indexmap::IndexMap<String, RuleSettings>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (id, s) in settings {
+        let Some(rule) = find(id) else {
+            let help = match crate::suggest::closest(id, RULES.iter().map(|r| r.id)) {
+                Some(c) => format!("did you mean `{c}`? `envward rules` lists them"),
+                None => "`envward rules` lists the rule ids".to_string(),
+            };
+            out.push((format!("[rules.\"{id}\"] names an unknown rule"), help));
+            continue;
+        };
+        for name in s.params.keys() {
+            if !rule.params.iter().any(|(p, _)| p == name) {
+                let known: Vec<&str> = rule.params.iter().map(|(p, _)| *p).collect();
+                out.push((
+                    format!("rule `{id}` has no parameter `{name}`"),
+                    if known.is_empty() {
+                        "it takes none (only enabled, severity, allow)".to_string()
+                    } else {
+                        format!("its parameters: {}", known.join(", "))
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
