@@ -234,7 +234,7 @@ fn secrets_reused_across_environments() {
         r.stdout()
     );
     assert!(!r.stdout().contains(STRONG));
-    p.write(".env.staging", &format!("API_TOKEN={STRONG}-staging\n"));
+    p.write(".env.staging", format!("API_TOKEN={STRONG}-staging\n"));
     p.run(&["check", "--all-envs"]).ok();
 }
 

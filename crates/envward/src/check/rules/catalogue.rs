@@ -542,16 +542,14 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             .cfg
             .get("PGSSLMODE")
             .is_some_and(|m| matches!(m.value.expose(), "require" | "verify-ca" | "verify-full"));
-        if scheme.starts_with("postgres") || scheme.starts_with("mysql") {
-            if !tls && !global_tls {
-                out.var(
-                    v,
-                    format!(
-                        "`{}` does not require TLS (sslmode=require or verify-full)",
-                        v.key
-                    ),
-                );
-            }
+        if (scheme.starts_with("postgres") || scheme.starts_with("mysql")) && !tls && !global_tls {
+            out.var(
+                v,
+                format!(
+                    "`{}` does not require TLS (sslmode=require or verify-full)",
+                    v.key
+                ),
+            );
         }
     } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "MYSQL_HOST"])
         && is_local_host(v.value.expose().trim())

@@ -119,7 +119,7 @@ impl Ctx<'_> {
     }
 
     /// The first of `keys` that is set (non-empty).
-    pub fn first<'k>(&self, keys: &[&'k str]) -> Option<&Var> {
+    pub fn first(&self, keys: &[&str]) -> Option<&Var> {
         keys.iter().find_map(|k| {
             self.cfg
                 .get(k)
