@@ -160,3 +160,33 @@ fn typed_access_errors_never_quote_a_secret() {
     assert!(e.contains("DB_PASSWORD"), "{e}");
     assert_clean("debug of Resolved", &format!("{cfg:?}"));
 }
+
+#[test]
+fn check_reports_never_quote_a_secret() {
+    let env = "BASE_URL=http://u:SENTINEL-url-password-55d0@app.example.com/\n\
+               DATABASE_URL=postgres://postgres:SENTINEL-db-password-91c2@localhost/app\n\
+               REDIS_URL=redis://:SENTINEL-secret-key-7f3a@cache:6379\n\
+               API_TOKEN=SENTINEL-process-token-3a9e\n\
+               JWT_SECRET_KEY=SENTINEL-process-token-3a9e\n\
+               CORS_SECRET_ORIGINS=http://SENTINEL-dup-token-b7c3\n\
+               POSTGRES_PASSWORD=SENTINEL-schema-secret-0c4d\n";
+    let schema = "[environments.production]\nstrict = true\n[vars.API_TOKEN]\ntype = \"int\"\n[vars.API_TOKEN.env.production]\nnot_equals = \"SENTINEL-process-token-3a9e\"\n";
+    let p = Project::with(&[("envward.toml", schema), (".env.production", env)]);
+    for format in ["text", "json"] {
+        let r = p
+            .run(&["check", "-e", "production", "--format", format])
+            .expect_code(1);
+        assert_clean("check report", &r.stdout());
+        assert_clean("check stderr", &r.stderr());
+        // The rules did fire: the greps are not vacuous.
+        for rule in [
+            "urls.https",
+            "database.production-ready",
+            "cache.tls",
+            "secret.reused-across-keys",
+            "schema.type",
+        ] {
+            assert!(r.stdout().contains(rule), "{rule} missing:\n{}", r.stdout());
+        }
+    }
+}

@@ -5,6 +5,24 @@ use super::{Applies, Ctx, Emit, Rule};
 use crate::check::Severity;
 use crate::value::parse_bool;
 
+/// ` = "value"`, or nothing for a sensitive value.
+fn shown(v: &crate::value::Var) -> String {
+    if v.sensitive {
+        String::new()
+    } else {
+        format!(" = {:?}", v.value.expose().trim())
+    }
+}
+
+/// `` `item` `` for messages, or `an entry` when the value is sensitive.
+fn item(v: &crate::value::Var, item: &str) -> String {
+    if v.sensitive {
+        "an entry".into()
+    } else {
+        format!("`{item}`")
+    }
+}
+
 fn is_true(v: &str) -> bool {
     parse_bool(v) == Some(true)
 }
@@ -456,7 +474,10 @@ fn allowed_hosts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     } else if items(text).any(|h| h == "*") {
         out.var(v, format!("`{}` contains the wildcard `*`", v.key));
     } else if let Some(h) = items(text).find(|h| is_local_host(h)) {
-        out.var(v, format!("`{}` names the local host `{h}`", v.key));
+        out.var(
+            v,
+            format!("`{}` names the local host {}", v.key, item(v, h)),
+        );
     }
 }
 
@@ -479,7 +500,10 @@ fn cors(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             if items(text).any(|o| o == "*" || o.contains("://*")) {
                 out.var(v, format!("`{key}` contains a wildcard"));
             } else if let Some(o) = items(text).find(|o| o.starts_with("http://")) {
-                out.var(v, format!("`{key}` allows the plain-HTTP origin `{o}`"));
+                out.var(
+                    v,
+                    format!("`{key}` allows the plain-HTTP origin {}", item(v, o)),
+                );
             }
         }
     }
@@ -497,12 +521,12 @@ fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         if let Some(v) = ctx.cfg.get(key) {
             let text = v.value.expose().trim();
             if text.starts_with("http://") {
-                out.var(v, format!("`{key}` = {text:?} is not https"));
+                out.var(v, format!("`{key}`{} is not https", shown(v)));
             } else if text.starts_with("https://")
                 && text.ends_with('/')
                 && text.matches('/').count() == 3
             {
-                out.var(v, format!("`{key}` = {text:?} ends with a slash"));
+                out.var(v, format!("`{key}`{} ends with a slash", shown(v)));
             }
         }
     }
