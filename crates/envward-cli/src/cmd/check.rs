@@ -1,14 +1,18 @@
 //! `envward check`: validate configuration against the schema of
-//! `envward.toml`; exit 1 when findings reach `--fail-on`.
+//! `envward.toml` and the security rules; exit 1 when findings reach
+//! `--fail-on`. Several `--format`/`--output` pairs write several reports
+//! from one run.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use envward::check::{CheckOptions, Severity};
+use envward::Diagnostic;
+use envward::check::{CheckOptions, Report, Severity};
 
-use crate::cli::{Global, TextOrJson};
+use crate::cli::Global;
+use crate::exit::Exit;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum FailOn {
@@ -18,43 +22,99 @@ pub enum FailOn {
     Never,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Grouped by environment, ✖ ⚠ ✔ markers
+    Text,
+    /// Stable JSON (version 1)
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML, for CI test viewers
+    Junit,
+    /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
+    Markdown,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Check every known environment (and that they define the same keys)
     #[arg(long, short = 'a')]
     pub all_envs: bool,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    pub format: TextOrJson,
+    /// Report format; repeat with --output for several reports
+    #[arg(long, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
+    /// Write the report to FILE; the Nth --output takes the Nth --format
+    #[arg(long, short = 'o', value_name = "FILE", action = clap::ArgAction::Append)]
+    pub output: Vec<PathBuf>,
     /// Exit 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Write the report to FILE instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Also write audit_log_<timestamp>.json (the JSON report) into DIR
+    #[arg(long, value_name = "DIR")]
+    pub audit_log: Option<PathBuf>,
+}
+
+fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Text => envward::report::text(report, styled),
+        Format::Json => serde_json::to_string_pretty(&envward::report::json(report))? + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&envward::report::sarif(report))? + "\n",
+        Format::Junit => envward::report::junit(report),
+        Format::Markdown => envward::report::markdown(report),
+    })
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let mut formats = args.format.clone();
+    if formats.is_empty() {
+        formats.push(Format::Text);
+    }
+    if args.output.len() > formats.len() {
+        return Err(Exit::input(
+            Diagnostic::error("more --output than --format")
+                .with_help("pair them: --format sarif --output report.sarif"),
+        ));
+    }
+    if formats.len() - args.output.len() > 1 {
+        return Err(Exit::input(
+            Diagnostic::error("only one report can go to stdout")
+                .with_help("give each --format but one an --output FILE"),
+        ));
+    }
     let report = envward::check::check(&CheckOptions {
         load: g.load_options(),
         all_environments: args.all_envs,
     })
-    .map_err(crate::exit::Exit::from)?;
-    let text = match args.format {
-        TextOrJson::Text => {
-            let styled = args.output.is_none()
-                && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            envward::report::text(&report, styled)
+    .map_err(Exit::from)?;
+    for (i, format) in formats.iter().enumerate() {
+        match args.output.get(i) {
+            Some(path) => {
+                let text = render(&report, *format, false)?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                envward::fs::write_atomic(path, text.as_bytes(), 0o644)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            }
+            None => {
+                let styled = anstream::AutoStream::choice(&std::io::stdout())
+                    != anstream::ColorChoice::Never;
+                let text = render(&report, *format, styled)?;
+                let mut out = anstream::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
         }
-        TextOrJson::Json => {
-            let mut s = serde_json::to_string_pretty(&envward::report::json(&report))?;
-            s.push('\n');
-            s
-        }
-    };
-    let mut out = crate::output::sink(args.output.as_deref())?;
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    }
+    if let Some(dir) = &args.audit_log {
+        std::fs::create_dir_all(dir)?;
+        let stamp = report.timestamp.replace(':', "-");
+        let path = dir.join(format!("audit_log_{stamp}.json"));
+        let text = render(&report, Format::Json, false)?;
+        envward::fs::write_atomic(&path, text.as_bytes(), 0o600)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),

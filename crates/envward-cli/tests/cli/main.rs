@@ -12,6 +12,7 @@ mod generate;
 mod get_list_explain;
 mod layouts;
 mod misc;
+mod reports;
 mod rules;
 mod run;
 mod schema;

@@ -16,6 +16,81 @@ use crate::resolve::{Config, LoadOptions, Project};
 use crate::source::Origin;
 use crate::value::Resolved;
 
+/// The rules of the schema checks (`schema.*`, `consistency.*`), for
+/// reports that list every rule: id, severity, summary.
+pub const SCHEMA_RULES: &[(&str, Severity, &str)] = &[
+    (
+        "schema.invalid",
+        Severity::Error,
+        "the schema in envward.toml contradicts itself",
+    ),
+    (
+        "schema.required",
+        Severity::Error,
+        "a required key is missing or empty",
+    ),
+    (
+        "schema.type",
+        Severity::Error,
+        "a value is not of its declared type",
+    ),
+    (
+        "schema.choices",
+        Severity::Error,
+        "a value is not one of its choices",
+    ),
+    (
+        "schema.pattern",
+        Severity::Error,
+        "a value does not match its pattern",
+    ),
+    (
+        "schema.range",
+        Severity::Error,
+        "a number is outside min/max",
+    ),
+    (
+        "schema.length",
+        Severity::Error,
+        "a value is too short or too long",
+    ),
+    (
+        "schema.equals",
+        Severity::Error,
+        "a value differs from what the environment requires",
+    ),
+    (
+        "schema.not-equals",
+        Severity::Error,
+        "a value is one the environment forbids",
+    ),
+    (
+        "schema.deprecated",
+        Severity::Warning,
+        "a deprecated key is set",
+    ),
+    (
+        "schema.unknown-key",
+        Severity::Warning,
+        "a key is set that the schema does not declare",
+    ),
+    (
+        "consistency.missing-in-environment",
+        Severity::Warning,
+        "a key is set in some environments but not in this one",
+    ),
+];
+
+/// Every rule id with its summary and default severity: the schema rules,
+/// then the security rules.
+pub fn all_rules() -> Vec<(&'static str, Severity, &'static str)> {
+    SCHEMA_RULES
+        .iter()
+        .copied()
+        .chain(rules::RULES.iter().map(|r| (r.id, r.severity, r.summary)))
+        .collect()
+}
+
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +142,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// How many individual checks ran (passed + failed).
     pub checks: usize,
+    /// When the check ran (RFC 3339, UTC).
+    pub timestamp: String,
 }
 
 impl Report {
@@ -173,6 +250,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         environments,
         findings,
         checks,
+        timestamp: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .to_string(),
     })
 }
 

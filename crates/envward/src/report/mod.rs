@@ -1,4 +1,13 @@
-//! Writers for check reports: the same findings as text or JSON.
+//! Writers for check reports: the same findings as text, JSON, SARIF,
+//! JUnit XML or Markdown.
+
+mod junit;
+mod markdown;
+mod sarif;
+
+pub use junit::junit;
+pub use markdown::markdown;
+pub use sarif::sarif;
 
 use std::fmt::Write as _;
 
@@ -118,6 +127,7 @@ pub fn json(report: &Report) -> serde_json::Value {
     );
     json!({
         "version": JSON_VERSION,
+        "timestamp": report.timestamp,
         "environments": report.environments,
         "summary": {
             "errors": e,
