@@ -189,6 +189,53 @@ fn every_rule_fires_and_stays_quiet() {
             "GREETING='$(whoami)'".into(),
             "GREETING=hello".into(),
         ),
+        (
+            "headers.security",
+            "X_FRAME_OPTIONS=SAMEORIGIN".into(),
+            "X_FRAME_OPTIONS=DENY".into(),
+        ),
+        (
+            "headers.security",
+            "SECURE_CONTENT_TYPE_NOSNIFF=False".into(),
+            "SECURE_CONTENT_TYPE_NOSNIFF=True".into(),
+        ),
+        (
+            "headers.security",
+            "SECURE_REFERRER_POLICY=unsafe-url".into(),
+            "SECURE_REFERRER_POLICY=strict-origin-when-cross-origin".into(),
+        ),
+        (
+            "headers.security",
+            "SECURE_REFERRER_POLICY=bogus".into(),
+            "SECURE_REFERRER_POLICY=same-origin".into(),
+        ),
+        (
+            "headers.security",
+            "SECURE_CROSS_ORIGIN_OPENER_POLICY=unsafe-none".into(),
+            "SECURE_CROSS_ORIGIN_OPENER_POLICY=same-origin".into(),
+        ),
+        (
+            "headers.security",
+            "SESSION_COOKIE_SAMESITE=None".into(),
+            "SESSION_COOKIE_SAMESITE=Lax".into(),
+        ),
+        (
+            "https.proxy-header",
+            "USE_X_FORWARDED_HOST=True".into(),
+            "USE_X_FORWARDED_HOST=True\nSECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https"
+                .into(),
+        ),
+        (
+            "hosts.api-local",
+            "API_HOST=127.0.0.1".into(),
+            "API_HOST=api.example.com".into(),
+        ),
+        ("ports.valid", "API_PORT=80".into(), "API_PORT=8080".into()),
+        (
+            "ports.valid",
+            "API_PORT=99999".into(),
+            "API_PORT=8443".into(),
+        ),
     ];
     for (rule, bad, good) in &cases {
         let fired = rules_in(&format!("{bad}\n"), "");
@@ -206,13 +253,37 @@ fn every_rule_fires_and_stays_quiet() {
     let listed = Project::new().run(&["rules"]).ok().stdout();
     for line in listed.lines() {
         let id = line.split_whitespace().next().unwrap();
-        if id != "secret.reused-across-environments" {
+        if !matches!(
+            id,
+            "secret.reused-across-environments" | "secret.in-plain-url"
+        ) {
             assert!(
                 cases.iter().any(|(r, _, _)| *r == id),
                 "no fire/quiet case for {id}"
             );
         }
     }
+}
+
+#[test]
+fn secret_in_a_url_declared_not_sensitive() {
+    let schema = "[vars.CACHE_URL]\nsensitive = false\n";
+    let fired = rules_in("CACHE_URL=rediss://:SENTINEL-pw@cache:6380\n", schema);
+    assert!(
+        fired.iter().any(|(r, _)| r == "secret.in-plain-url"),
+        "{fired:?}"
+    );
+    let quiet = rules_in("CACHE_URL=rediss://cache:6380\n", schema);
+    assert!(
+        !quiet.iter().any(|(r, _)| r == "secret.in-plain-url"),
+        "{quiet:?}"
+    );
+    // Without the declaration, the URL is sensitive and nothing fires.
+    assert!(
+        rules_in("CACHE_URL=rediss://:SENTINEL-pw@cache:6380\n", "")
+            .iter()
+            .all(|(r, _)| r != "secret.in-plain-url")
+    );
 }
 
 #[test]

@@ -323,8 +323,17 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let value = eval.eval_cand(view, key, 0)?;
-            let sensitive =
-                self.is_sensitive(key) || value.tainted || has_url_password(&value.text);
+            // An explicit `sensitive = …` in the schema wins over every
+            // guess (the `secret.in-plain-url` rule flags a URL password
+            // declared not sensitive).
+            let declared = self
+                .project
+                .vars
+                .get(key)
+                .and_then(|v| v.declared_sensitive());
+            let sensitive = declared.unwrap_or_else(|| {
+                self.is_sensitive(key) || value.tainted || has_url_password(&value.text)
+            });
             let mut overridden = Vec::new();
             for cand in cands.iter().skip(1) {
                 overridden.push(Overridden {

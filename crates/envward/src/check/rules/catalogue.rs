@@ -214,6 +214,56 @@ pub static RULES: &[Rule] = &[
         run: email_tls,
     },
     Rule {
+        id: "headers.security",
+        severity: Severity::Warning,
+        applies: Applies::Strict,
+        summary: "X_FRAME_OPTIONS, SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY, SECURE_CROSS_ORIGIN_OPENER_POLICY or a cookie SameSite setting is missing its safe value",
+        why: "These headers stop clickjacking, MIME sniffing, referrer leaks and cross-origin window attacks.",
+        fix: "X_FRAME_OPTIONS=DENY, SECURE_CONTENT_TYPE_NOSNIFF=True, a strict referrer policy, COOP same-origin, SameSite Lax or Strict",
+        params: &[],
+        run: headers,
+    },
+    Rule {
+        id: "https.proxy-header",
+        severity: Severity::Warning,
+        applies: Applies::Strict,
+        summary: "SECURE_PROXY_SSL_HEADER is not the expected X-Forwarded-Proto header while behind a proxy (USE_X_FORWARDED_HOST or BEHIND_PROXY on)",
+        why: "Behind a TLS-terminating proxy the application cannot tell HTTPS requests apart without it, and loops on redirects or marks cookies insecure.",
+        fix: "SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https",
+        params: &[],
+        run: proxy_header,
+    },
+    Rule {
+        id: "hosts.api-local",
+        severity: Severity::Error,
+        applies: Applies::Strict,
+        summary: "API_HOST (or HOST) is localhost or 127.0.0.1",
+        why: "A production service announced on the loopback address is unreachable, or exposes a debug listener.",
+        fix: "use the public host name (or 0.0.0.0 for a bind address inside a container)",
+        params: &[],
+        run: api_local,
+    },
+    Rule {
+        id: "ports.valid",
+        severity: Severity::Warning,
+        applies: Applies::All,
+        summary: "a *_PORT is not a number from 1 to 65535, or is privileged (< 1024)",
+        why: "An invalid port fails at start-up; a privileged one needs root or extra capabilities.",
+        fix: "use a port from 1024 to 65535 (and map 80/443 in the proxy or container runtime)",
+        params: &[],
+        run: ports,
+    },
+    Rule {
+        id: "secret.in-plain-url",
+        severity: Severity::Error,
+        applies: Applies::All,
+        summary: "a URL carries a password but its key is declared `sensitive = false`",
+        why: "The password would then be printed by list, explain, diff and reports.",
+        fix: "remove `sensitive = false`, or take the password out of the URL",
+        params: &[],
+        run: secret_in_plain_url,
+    },
+    Rule {
         id: "value.shell-substitution",
         severity: Severity::Warning,
         applies: Applies::All,
@@ -695,6 +745,160 @@ fn shell_substitution(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             out.var(
                 v,
                 format!("`{}` contains a shell command substitution", v.key),
+            );
+        }
+    }
+}
+
+fn headers(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let get = |k: &str| ctx.cfg.get(k);
+    if let Some(v) = get("X_FRAME_OPTIONS")
+        && !v.value.expose().trim().eq_ignore_ascii_case("DENY")
+    {
+        out.var(v, format!("`X_FRAME_OPTIONS`{} is not DENY", shown(v)));
+    }
+    if let Some(v) = get("SECURE_CONTENT_TYPE_NOSNIFF").filter(|v| is_false(v.value.expose())) {
+        out.var(v, "`SECURE_CONTENT_TYPE_NOSNIFF` is off".to_string());
+    }
+    const REFERRER: &[&str] = &[
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+        "origin",
+        "origin-when-cross-origin",
+        "no-referrer-when-downgrade",
+        "unsafe-url",
+    ];
+    if let Some(v) = get("SECURE_REFERRER_POLICY") {
+        let policies: Vec<String> = items(v.value.expose())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if policies.iter().any(|p| !REFERRER.contains(&p.as_str())) {
+            out.var(
+                v,
+                format!(
+                    "`SECURE_REFERRER_POLICY`{} is not a valid referrer policy",
+                    shown(v)
+                ),
+            );
+        } else if policies
+            .iter()
+            .any(|p| p == "unsafe-url" || p == "no-referrer-when-downgrade")
+        {
+            out.var(
+                v,
+                format!(
+                    "`SECURE_REFERRER_POLICY`{} leaks full URLs to other sites",
+                    shown(v)
+                ),
+            );
+        }
+    }
+    if let Some(v) = get("SECURE_CROSS_ORIGIN_OPENER_POLICY") {
+        let p = v.value.expose().trim().to_ascii_lowercase();
+        if !matches!(p.as_str(), "same-origin" | "same-origin-allow-popups") {
+            out.var(
+                v,
+                format!(
+                    "`SECURE_CROSS_ORIGIN_OPENER_POLICY`{} is not same-origin",
+                    shown(v)
+                ),
+            );
+        }
+    }
+    for key in ["SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE"] {
+        if let Some(v) = get(key) {
+            let p = v.value.expose().trim().to_ascii_lowercase();
+            if !matches!(p.as_str(), "lax" | "strict") {
+                out.var(v, format!("`{key}`{} is not Lax or Strict", shown(v)));
+            }
+        }
+    }
+}
+
+fn proxy_header(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let behind = ["USE_X_FORWARDED_HOST", "BEHIND_PROXY", "TRUST_PROXY"]
+        .iter()
+        .find_map(|k| ctx.cfg.get(k).filter(|v| is_true(v.value.expose())));
+    let Some(behind) = behind else { return };
+    match ctx.cfg.get("SECURE_PROXY_SSL_HEADER") {
+        Some(v) => {
+            let norm: String = v
+                .value
+                .expose()
+                .chars()
+                .filter(|c| !c.is_whitespace() && !"()'\"".contains(*c))
+                .collect();
+            if !norm.eq_ignore_ascii_case("HTTP_X_FORWARDED_PROTO,https") {
+                out.var(
+                    v,
+                    format!(
+                        "`SECURE_PROXY_SSL_HEADER`{} is not HTTP_X_FORWARDED_PROTO,https",
+                        shown(v)
+                    ),
+                );
+            }
+        }
+        None => out.var(
+            behind,
+            format!(
+                "`{}` is on but SECURE_PROXY_SSL_HEADER is not set",
+                behind.key
+            ),
+        ),
+    }
+}
+
+fn api_local(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for key in ["API_HOST", "HOST", "SERVER_NAME", "PUBLIC_HOST"] {
+        if let Some(v) = ctx.cfg.get(key)
+            && is_local_host(v.value.expose().trim())
+            && v.value.expose().trim() != "0.0.0.0"
+        {
+            out.var(v, format!("`{key}`{} is the local host", shown(v)));
+        }
+    }
+}
+
+fn ports(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in ctx
+        .cfg
+        .iter()
+        .filter(|v| v.key == "PORT" || v.key.ends_with("_PORT"))
+    {
+        let text = v.value.expose().trim();
+        if text.is_empty() {
+            continue;
+        }
+        match text.parse::<u32>() {
+            Ok(p)
+                if (1..1024).contains(&p)
+                    && !v.key.starts_with("EMAIL")
+                    && !v.key.starts_with("SMTP") =>
+            {
+                out.var(v, format!("`{}` = {p} is a privileged port", v.key));
+            }
+            Ok(p) if (1..=65535).contains(&p) => {}
+            _ => out.var(
+                v,
+                format!("`{}`{} is not a port (1–65535)", v.key, shown(v)),
+            ),
+        }
+    }
+}
+
+fn secret_in_plain_url(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    // A value with a URL password is sensitive unless the schema says
+    // otherwise: those are the ones to report.
+    for v in ctx.cfg.iter().filter(|v| !v.sensitive) {
+        if crate::secret::has_url_password(v.value.expose()) {
+            out.var(
+                v,
+                format!(
+                    "`{}` carries a password in its URL but is declared not sensitive",
+                    v.key
+                ),
             );
         }
     }
