@@ -7,11 +7,24 @@ use crate::harness::Project;
 
 const SCHEMA: &str = "[environments.production]\nstrict = true\n";
 
+/// Env files with secrets are private here, so that only the rule under
+/// test fires (`files.permissions` has its own tests).
+fn private(p: &Project, files: &[&str]) {
+    #[cfg(unix)]
+    for f in files {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p.join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (p, files);
+}
+
 fn rules_in(env_file: &str, extra_schema: &str) -> Vec<(String, String)> {
     let p = Project::with(&[
         ("envward.toml", &format!("{SCHEMA}{extra_schema}")),
         (".env.production", env_file),
     ]);
+    private(&p, &[".env.production"]);
     let r = p
         .run(&[
             "check",
@@ -253,10 +266,15 @@ fn every_rule_fires_and_stays_quiet() {
     let listed = Project::new().run(&["rules"]).ok().stdout();
     for line in listed.lines() {
         let id = line.split_whitespace().next().unwrap();
-        if !matches!(
-            id,
-            "secret.reused-across-environments" | "secret.in-plain-url"
-        ) {
+        // These have tests of their own below.
+        let own_tests = [
+            "secret.reused-across-environments",
+            "secret.in-plain-url",
+            "files.permissions",
+            "files.git",
+            "example.secret",
+        ];
+        if !own_tests.contains(&id) {
             assert!(
                 cases.iter().any(|(r, _, _)| *r == id),
                 "no fire/quiet case for {id}"
@@ -296,6 +314,7 @@ fn secrets_reused_across_environments() {
         (".env.staging", &format!("API_TOKEN={STRONG}\n")),
         (".env.production", &format!("API_TOKEN={STRONG}\n")),
     ]);
+    private(&p, &[".env.staging", ".env.production"]);
     let r = p
         .run(&["check", "--all-envs", "--format", "json"])
         .expect_code(1);
@@ -312,6 +331,7 @@ fn secrets_reused_across_environments() {
 #[test]
 fn rules_only_warn_or_stay_silent_outside_strict_environments() {
     let p = Project::with(&[(".env", "DEBUG=True\nAPI_TOKEN=x\nGREETING=`id`\n")]);
+    private(&p, &[".env"]);
     let r = p.run(&["check", "--format", "json"]).ok();
     let v: Value = serde_json::from_str(&r.stdout()).unwrap();
     let rules: Vec<&str> = v["findings"]
@@ -402,4 +422,131 @@ fn rules_list_and_explain() {
         "{}",
         r.stderr()
     );
+}
+
+fn git(p: &Project, args: &[&str]) {
+    let st = std::process::Command::new("git")
+        .args(args)
+        .current_dir(p.path())
+        .output()
+        .unwrap_or_else(|e| panic!("git must be installed: {e}"));
+    assert!(
+        st.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+fn file_rules(p: &Project) -> Vec<(String, String)> {
+    let r = p
+        .run(&[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok();
+    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["rule"].as_str().unwrap().starts_with("files.") || f["rule"] == "example.secret"
+        })
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["origin"]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn files_holding_secrets_must_be_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (".env.production", &format!("API_TOKEN={STRONG}\n")),
+        (".env", "PLAIN=1\n"),
+    ]);
+    let set = |mode| {
+        std::fs::set_permissions(
+            p.join(".env.production"),
+            std::fs::Permissions::from_mode(mode),
+        )
+        .unwrap()
+    };
+    set(0o644);
+    std::fs::set_permissions(p.join(".env"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(
+        file_rules(&p),
+        [(
+            "files.permissions".to_string(),
+            ".env.production".to_string()
+        )],
+        "only the file with secrets"
+    );
+    set(0o600);
+    assert!(file_rules(&p).is_empty());
+    set(0o640);
+    assert!(file_rules(&p).is_empty());
+}
+
+#[test]
+fn files_holding_secrets_must_be_ignored_and_untracked() {
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (".env.production", &format!("API_TOKEN={STRONG}\n")),
+    ]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            p.join(".env.production"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    // Not a git work tree: nothing to ask.
+    assert!(file_rules(&p).is_empty());
+    git(&p, &["init", "-q"]);
+    assert_eq!(
+        file_rules(&p),
+        [("files.git".to_string(), ".env.production".to_string())],
+        "not ignored"
+    );
+    p.write(".gitignore", ".env.*\n");
+    assert!(file_rules(&p).is_empty(), "ignored and untracked");
+    git(&p, &["add", "-f", ".env.production"]);
+    assert_eq!(
+        file_rules(&p),
+        [("files.git".to_string(), ".env.production".to_string())],
+        "tracked"
+    );
+}
+
+#[test]
+fn env_example_must_not_hold_secrets() {
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (".env.production", "A=1\n"),
+        (
+            ".env.example",
+            &format!(
+                "A=1\nAPI_TOKEN={STRONG}\nDB_PASSWORD=\nJWT_SECRET=changeme\nSIGNING_KEY=<your key>\n"
+            ),
+        ),
+    ]);
+    assert_eq!(
+        file_rules(&p),
+        [("example.secret".to_string(), ".env.example".to_string())]
+    );
+    p.write(".env.example", "A=1\nAPI_TOKEN=\n");
+    assert!(file_rules(&p).is_empty());
 }

@@ -264,6 +264,36 @@ pub static RULES: &[Rule] = &[
         run: secret_in_plain_url,
     },
     Rule {
+        id: "files.permissions",
+        severity: Severity::Error,
+        applies: Applies::All,
+        summary: "an env file holding plaintext secrets is readable by other users (mode not 0600/0640)",
+        why: "Any local user or compromised service account could read the secrets.",
+        fix: "chmod 600 the file (640 when a group must read it)",
+        params: &[],
+        run: file_permissions,
+    },
+    Rule {
+        id: "files.git",
+        severity: Severity::Error,
+        applies: Applies::All,
+        summary: "an env file holding plaintext secrets is tracked by git, or not git-ignored",
+        why: "Secrets pushed to a repository spread to every clone, fork and CI log, and stay in history.",
+        fix: "add the file to .gitignore and `git rm --cached` it, then rotate the secrets it held",
+        params: &[],
+        run: file_git,
+    },
+    Rule {
+        id: "example.secret",
+        severity: Severity::Error,
+        applies: Applies::All,
+        summary: "the committed .env.example holds a value for a sensitive key",
+        why: ".env.example is committed and shared: a real value there is a leaked secret.",
+        fix: "leave sensitive values empty in .env.example (`envward example` does)",
+        params: &[],
+        run: example_secret,
+    },
+    Rule {
         id: "value.shell-substitution",
         severity: Severity::Warning,
         applies: Applies::All,
@@ -898,6 +928,132 @@ fn secret_in_plain_url(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 format!(
                     "`{}` carries a password in its URL but is declared not sensitive",
                     v.key
+                ),
+            );
+        }
+    }
+}
+
+/// Env files (relative path) that define a sensitive value, with the key
+/// and line of the first such definition.
+fn files_with_secrets<'a>(ctx: &'a Ctx<'_>) -> Vec<(std::path::PathBuf, &'a crate::value::Var)> {
+    let mut out: Vec<(std::path::PathBuf, &crate::value::Var)> = Vec::new();
+    for v in ctx.cfg.iter().filter(|v| v.sensitive) {
+        let origins = std::iter::once(&v.origin).chain(v.overridden.iter().map(|o| &o.origin));
+        for o in origins {
+            if let crate::source::Origin::File { path, .. } = o
+                && !out.iter().any(|(p, _)| p == path)
+            {
+                out.push((path.clone(), v));
+            }
+        }
+    }
+    out
+}
+
+fn file_permissions(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    #[cfg(unix)]
+    for (path, v) in files_with_secrets(ctx) {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(ctx.cfg.root.join(&path)) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o037 != 0 {
+            out.file(
+                &path,
+                v,
+                format!(
+                    "{} holds secrets (`{}`) and has mode {mode:04o}",
+                    path.display(),
+                    v.key
+                ),
+            );
+        }
+    }
+}
+
+fn file_git(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let files = files_with_secrets(ctx);
+    if files.is_empty() {
+        return;
+    }
+    let root = &ctx.cfg.root;
+    let git = |args: &[&str]| -> Option<String> {
+        let output = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()?;
+        Some(String::from_utf8_lossy(&output.stdout).into_owned())
+            .filter(|_| output.status.code().is_some())
+    };
+    // Not a git work tree (or no git): nothing to ask.
+    if git(&["rev-parse", "--is-inside-work-tree"]).is_none_or(|s| s.trim() != "true") {
+        return;
+    }
+    let paths: Vec<String> = files
+        .iter()
+        .map(|(p, _)| p.to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["ls-files", "--"];
+    args.extend(paths.iter().map(String::as_str));
+    let tracked = git(&args).unwrap_or_default();
+    let mut args = vec!["check-ignore", "--"];
+    args.extend(paths.iter().map(String::as_str));
+    let ignored = git(&args).unwrap_or_default();
+    for ((path, v), shown) in files.iter().zip(&paths) {
+        if tracked.lines().any(|l| l == shown) {
+            out.file(
+                path,
+                v,
+                format!("{shown} holds secrets (`{}`) and is tracked by git", v.key),
+            );
+        } else if !ignored.lines().any(|l| l == shown) {
+            out.file(
+                path,
+                v,
+                format!("{shown} holds secrets (`{}`) and is not git-ignored", v.key),
+            );
+        }
+    }
+}
+
+fn example_secret(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    // One file for every environment: report it once per run.
+    if ctx
+        .all
+        .first()
+        .is_some_and(|first| first.environment != ctx.cfg.environment)
+    {
+        return;
+    }
+    let path = ctx.cfg.root.join(".env.example");
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
+    let Ok(doc) = crate::dotenv::Document::parse_vec(bytes) else {
+        return;
+    };
+    for e in doc.entries() {
+        let sensitive = ctx
+            .cfg
+            .get(&e.key)
+            .map_or_else(|| crate::secret::is_sensitive_name(&e.key), |v| v.sensitive);
+        let value = e.template.as_literal().unwrap_or("x");
+        let placeholder = value.is_empty()
+            || PLACEHOLDERS.contains(&value.to_ascii_lowercase().as_str())
+            || value.starts_with('<')
+            || value.chars().all(|c| c == 'x' || c == 'X' || c == '*');
+        if sensitive && !placeholder {
+            out.at(
+                std::path::Path::new(".env.example"),
+                e.line,
+                &e.key,
+                format!(
+                    ".env.example holds a value for the sensitive key `{}`",
+                    e.key
                 ),
             );
         }

@@ -151,6 +151,36 @@ impl Emit<'_> {
     }
 }
 
+impl Emit<'_> {
+    /// Reports a file (about the secret `var` it holds).
+    pub fn file(&mut self, path: &std::path::Path, var: &Var, message: String) {
+        let line = match &var.origin {
+            crate::source::Origin::File { path: p, line, .. } if p == path => *line,
+            _ => 1,
+        };
+        self.at(path, line, &var.key, message);
+    }
+
+    /// Reports line `line` of `path` (relative to the project).
+    pub fn at(&mut self, path: &std::path::Path, line: u32, key: &str, message: String) {
+        self.findings.push(Finding {
+            rule: self.rule.id,
+            severity: self.severity,
+            environment: Some(self.env.to_string()),
+            key: Some(key.to_string()),
+            origin: Some(crate::source::Origin::File {
+                path: path.to_path_buf(),
+                line,
+                column: 1,
+                layer: crate::source::Layer::Environment,
+                namespace: String::new(),
+            }),
+            message,
+            help: Some(self.rule.fix.to_string()),
+        });
+    }
+}
+
 /// Runs every enabled rule on `cfg`; returns how many rules ran.
 pub(crate) fn run(
     cfg: &Resolved,
