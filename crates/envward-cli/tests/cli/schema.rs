@@ -71,7 +71,7 @@ fn json_schema_is_shipped_and_up_to_date() {
         assert!(v["properties"][section].is_object(), "{section}");
     }
     assert_eq!(v["additionalProperties"], false);
-    let types = serde_json::to_string(&v["$defs"]["TypeName"]).unwrap();
+    let types = serde_json::to_string(&v["$defs"]["VarType"]).unwrap();
     assert!(
         types.contains("\"port\"") && types.contains("\"secret\""),
         "{types}"

@@ -40,7 +40,7 @@ pub enum Importance {
 pub struct VarSpec {
     /// The value's type (default `string`).
     #[serde(default, rename = "type")]
-    #[schemars(with = "Option<TypeName>")]
+    #[schemars(with = "Option<VarType>")]
     pub kind: Option<String>,
     /// Whether `run`, `get` and `export` refuse to go on without it.
     #[serde(default)]
@@ -113,28 +113,6 @@ pub struct EnvRule {
     /// Fewest characters here.
     #[serde(default)]
     pub min_length: Option<usize>,
-}
-
-/// The type names, for the JSON Schema of `envward.toml` (the field itself
-/// is read as text so that a typo gets a "did you mean" from `check`).
-#[derive(schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum TypeName {
-    String,
-    Int,
-    Float,
-    Bool,
-    Port,
-    Url,
-    Email,
-    Host,
-    Path,
-    Duration,
-    Enum,
-    List,
-    Json,
-    Secret,
 }
 
 impl VarSpec {

@@ -4,8 +4,11 @@ use std::fmt;
 
 use crate::value::{FromValue, parse_bool};
 
-/// A declared value type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A declared value type. (Read from `envward.toml` as text, through
+/// [`VarType::parse`], so that a typo gets a "did you mean"; the serde and
+/// schemars derives give the JSON Schema its list of names.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum VarType {
     /// Any text.
     String,
