@@ -41,6 +41,16 @@ fn envward_file(path: &Path) -> anyhow::Result<std::fs::File> {
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
+/// Writes a file atomically (creating its directory), naming it in errors.
+pub fn write_file(path: &Path, text: &str, new_mode: u32) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    envward::fs::write_atomic(path, text.as_bytes(), new_mode)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
 /// Styles used on the terminal.
 pub mod style {
     use anstyle::{AnsiColor, Style};

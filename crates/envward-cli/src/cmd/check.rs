@@ -90,12 +90,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     for (i, format) in formats.iter().enumerate() {
         match args.output.get(i) {
             Some(path) => {
-                let text = render(&report, *format, false)?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)?;
-                }
-                envward::fs::write_atomic(path, text.as_bytes(), 0o644)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                crate::output::write_file(path, &render(&report, *format, false)?, 0o644)?;
             }
             None => {
                 let styled = anstream::AutoStream::choice(&std::io::stdout())
@@ -108,12 +103,9 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(dir) = &args.audit_log {
-        std::fs::create_dir_all(dir)?;
         let stamp = report.timestamp.replace(':', "-");
         let path = dir.join(format!("audit_log_{stamp}.json"));
-        let text = render(&report, Format::Json, false)?;
-        envward::fs::write_atomic(&path, text.as_bytes(), 0o600)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        crate::output::write_file(&path, &render(&report, Format::Json, false)?, 0o600)?;
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),

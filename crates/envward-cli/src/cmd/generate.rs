@@ -89,11 +89,7 @@ pub fn run(g: &Global, args: Args, kind: Kind) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    envward::fs::write_atomic(&path, text.as_bytes(), 0o644)
-        .map_err(|e| anyhow::anyhow!("cannot write {shown}: {e}"))?;
+    crate::output::write_file(&path, &text, 0o644)?;
     anstream::eprintln!("wrote {shown}");
     Ok(ExitCode::SUCCESS)
 }

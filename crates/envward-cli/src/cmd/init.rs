@@ -120,9 +120,7 @@ fn env_file(env: &str, project: &ProjectFile) -> anyhow::Result<String> {
         out.push_str("# Required values are empty: `envward check` fails until they are set.\n# Keep secrets out of git: use the process environment, KEY_FILE or encryption.\n");
     }
     for (key, spec) in vars {
-        let sensitive = spec
-            .declared_sensitive()
-            .unwrap_or_else(|| envward::secret::is_sensitive_name(key));
+        let sensitive = spec.is_sensitive(key);
         let rule = spec
             .env
             .get(env)
@@ -166,11 +164,7 @@ impl Writer<'_> {
             self.kept.push(rel.to_string());
             return Ok(());
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        envward::fs::write_atomic(&path, text.as_bytes(), mode)
-            .map_err(|e| anyhow::anyhow!("cannot write {rel}: {e}"))?;
+        crate::output::write_file(&path, text, mode)?;
         self.written.push(rel.to_string());
         Ok(())
     }
@@ -273,6 +267,6 @@ fn gitignore(root: &Path, layout: LayoutName) -> anyhow::Result<Vec<String>> {
         text.push_str(m);
         text.push('\n');
     }
-    envward::fs::write_atomic(&path, text.as_bytes(), 0o644)?;
+    crate::output::write_file(&path, &text, 0o644)?;
     Ok(missing)
 }

@@ -85,8 +85,7 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    envward::fs::write_atomic(&path, text.as_bytes(), 0o644)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    crate::output::write_file(&path, &text, 0o644)?;
     anstream::eprintln!(
         "added {added} keys to {PROJECT_FILE} from {} environments; review the guessed types, then run `envward check --all-envs`",
         loaded.len()

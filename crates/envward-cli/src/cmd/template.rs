@@ -111,8 +111,7 @@ pub fn run(g: &Global, cmd: Command) -> anyhow::Result<ExitCode> {
             if stdout {
                 write!(out, "{}", merged.text)?;
             } else {
-                envward::fs::write_atomic(&path, merged.text.as_bytes(), 0o644)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                crate::output::write_file(&path, &merged.text, 0o644)?;
                 anstream::eprintln!("added {} keys to {PROJECT_FILE}", merged.added.len());
             }
         }

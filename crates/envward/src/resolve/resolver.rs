@@ -297,11 +297,10 @@ impl<'a> Resolver<'a> {
     }
 
     pub(super) fn is_sensitive(&self, key: &str) -> bool {
-        self.project
-            .vars
-            .get(key)
-            .and_then(|v| v.declared_sensitive())
-            .unwrap_or_else(|| is_sensitive_name(key))
+        match self.project.vars.get(key) {
+            Some(spec) => spec.is_sensitive(key),
+            None => is_sensitive_name(key),
+        }
     }
 
     pub(super) fn resolve_view(

@@ -5,11 +5,8 @@ use std::fmt::Write as _;
 
 use super::{Importance, VarSpec};
 use crate::config::ProjectFile;
-use crate::secret::is_sensitive_name;
-
 fn is_sensitive(key: &str, spec: &VarSpec) -> bool {
-    spec.declared_sensitive()
-        .unwrap_or_else(|| is_sensitive_name(key))
+    spec.is_sensitive(key)
 }
 
 /// The environments a key is required in, as text: `all`, a list, or none.

@@ -136,6 +136,13 @@ impl VarSpec {
             .is_some_and(|r| r.applies_to(environment))
     }
 
+    /// Whether `key`, declared by this spec, holds a secret: what the schema
+    /// says, else the name heuristics.
+    pub fn is_sensitive(&self, key: &str) -> bool {
+        self.declared_sensitive()
+            .unwrap_or_else(|| crate::secret::is_sensitive_name(key))
+    }
+
     /// Whether the schema says the value is a secret; `None` when it is silent.
     pub fn declared_sensitive(&self) -> Option<bool> {
         self.sensitive
