@@ -31,6 +31,9 @@ pub struct ProjectFile {
     /// `[rules."<ID>"]`: severity, parameters, exceptions of built-in rules.
     #[serde(default)]
     pub rules: indexmap::IndexMap<String, crate::check::rules::RuleSettings>,
+    /// `[[custom_rules]]`: rules without code.
+    #[serde(default)]
+    pub custom_rules: Vec<crate::check::custom::CustomRule>,
     /// `[vars.<KEY>]`, in declaration order.
     #[serde(default)]
     pub vars: indexmap::IndexMap<String, VarSettings>,

@@ -550,3 +550,81 @@ fn env_example_must_not_hold_secrets() {
     p.write(".env.example", "A=1\nAPI_TOKEN=\n");
     assert!(file_rules(&p).is_empty());
 }
+
+#[test]
+fn custom_rules() {
+    let schema = r#"
+[[custom_rules]]
+id = "custom.timeouts"
+keys = "API_.*_TIMEOUT"
+min = 1
+max = 60
+severity = "warning"
+message = "API timeouts must be 1 to 60 seconds"
+
+[[custom_rules]]
+id = "custom.internal-https"
+keys = ".*_SERVICE_URL"
+url_scheme = ["https"]
+environments = ["production", "development"]
+message = "internal services are reached over https"
+
+[[custom_rules]]
+id = "custom.region"
+keys = "REGION"
+one_of = ["eu-west-1", "eu-central-1"]
+not_matches = "us-"
+message = "data stays in the EU"
+"#;
+    let fired = rules_in(
+        "API_READ_TIMEOUT=120\nAPI_WRITE_TIMEOUT=30\nBILLING_SERVICE_URL=http://billing.internal\nREGION=us-east-1\n",
+        schema,
+    );
+    let mut custom: Vec<_> = fired
+        .iter()
+        .filter(|(r, _)| r.starts_with("custom."))
+        .cloned()
+        .collect();
+    custom.sort();
+    let expected = vec![
+        (
+            "custom.internal-https".to_string(),
+            "BILLING_SERVICE_URL".to_string(),
+        ),
+        ("custom.region".to_string(), "REGION".to_string()),
+        (
+            "custom.timeouts".to_string(),
+            "API_READ_TIMEOUT".to_string(),
+        ),
+    ];
+    assert_eq!(custom, expected, "{fired:?}");
+    let quiet = rules_in(
+        "API_READ_TIMEOUT=10\nBILLING_SERVICE_URL=https://billing.internal\nREGION=eu-west-1\n",
+        schema,
+    );
+    assert!(
+        quiet.iter().all(|(r, _)| !r.starts_with("custom.")),
+        "{quiet:?}"
+    );
+    // Reports carry custom rules too.
+    let p = Project::with(&[
+        ("envward.toml", &format!("{SCHEMA}{schema}")),
+        (".env.production", "REGION=us-east-1\n"),
+    ]);
+    let r = p
+        .run(&["check", "-e", "production", "--format", "sarif"])
+        .expect_code(1);
+    let log: serde_sarif::sarif::Sarif = serde_json::from_str(&r.stdout()).expect("valid SARIF");
+    let v = serde_json::to_value(&log).unwrap();
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let i = v["runs"][0]["results"][0]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[i]["id"], "custom.region");
+    // Mistakes in custom rules are schema errors.
+    let bad = "[[custom_rules]]\nid = \"timeouts\"\nkeys = \"(\"\nmessage = \"m\"\n";
+    let f = rules_in("A=1\n", bad);
+    assert_eq!(
+        f.iter().filter(|(r, _)| r == "schema.invalid").count(),
+        3,
+        "{f:?}"
+    );
+}

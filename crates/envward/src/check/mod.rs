@@ -2,9 +2,11 @@
 //! problem (schema validation now, security rules later), rendered by one
 //! writer per format.
 
+pub mod custom;
 pub mod rules;
 mod schema_rules;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -117,8 +119,9 @@ impl Severity {
 /// One problem found by `check`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    /// Stable id of the rule, e.g. `schema.required`.
-    pub rule: &'static str,
+    /// Stable id of the rule, e.g. `schema.required` (custom rules:
+    /// `custom.*`).
+    pub rule: std::borrow::Cow<'static, str>,
     /// How serious it is.
     pub severity: Severity,
     /// The environment, when the finding is about one.
@@ -144,6 +147,10 @@ pub struct Report {
     pub checks: usize,
     /// When the check ran (RFC 3339, UTC).
     pub timestamp: String,
+    /// Every rule that can report (schema, built-in, custom): id,
+    /// severity, summary.
+    #[serde(skip)]
+    pub rules: Vec<(Cow<'static, str>, Severity, Cow<'static, str>)>,
 }
 
 impl Report {
@@ -194,7 +201,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     for p in crate::schema::validate_schema(&project.vars, text, known) {
         checks += 1;
         findings.push(Finding {
-            rule: "schema.invalid",
+            rule: "schema.invalid".into(),
             severity: Severity::Error,
             environment: None,
             key: Some(p.key),
@@ -230,10 +237,13 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     if loaded.len() > 1 {
         checks += consistency(project, &loaded, &mut findings);
     }
-    for problem in rules::validate_settings(&project.rules) {
+    for problem in rules::validate_settings(&project.rules)
+        .into_iter()
+        .chain(custom::validate(&project.custom_rules))
+    {
         checks += 1;
         findings.push(Finding {
-            rule: "schema.invalid",
+            rule: "schema.invalid".into(),
             severity: Severity::Error,
             environment: None,
             key: None,
@@ -244,12 +254,24 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     }
     for cfg in &loaded {
         checks += rules::run(cfg, &loaded, &project.rules, &mut findings);
+        checks += custom::run(&project.custom_rules, cfg, &mut findings);
     }
     sort(&mut findings, &environments);
     Ok(Report {
         environments,
         findings,
         checks,
+        rules: all_rules()
+            .into_iter()
+            .map(|(id, s, summary)| (Cow::Borrowed(id), s, Cow::Borrowed(summary)))
+            .chain(project.custom_rules.iter().map(|r| {
+                (
+                    Cow::Owned(r.id.clone()),
+                    r.severity.map_or(Severity::Error, Severity::from),
+                    Cow::Owned(r.message.clone()),
+                )
+            }))
+            .collect(),
         timestamp: jiff::Timestamp::now()
             .round(jiff::Unit::Second)
             .unwrap_or_else(|_| jiff::Timestamp::now())
@@ -282,7 +304,7 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
                 continue;
             }
             findings.push(Finding {
-                rule: "consistency.missing-in-environment",
+                rule: "consistency.missing-in-environment".into(),
                 severity: Severity::Warning,
                 environment: Some(cfg.environment.clone()),
                 key: Some(key.to_string()),
@@ -317,6 +339,6 @@ fn sort(findings: &mut [Finding], environments: &[String]) {
             .cmp(&env_rank(&b.environment))
             .then(b.severity.cmp(&a.severity))
             .then(a.key.cmp(&b.key))
-            .then(a.rule.cmp(b.rule))
+            .then(a.rule.cmp(&b.rule))
     });
 }

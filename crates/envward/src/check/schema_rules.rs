@@ -103,7 +103,7 @@ fn finding(
     help: String,
 ) -> Finding {
     Finding {
-        rule,
+        rule: rule.into(),
         severity,
         environment: Some(env.to_string()),
         key: Some(key.to_string()),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::check::{Report, Severity, all_rules};
+use crate::check::{Report, Severity};
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -24,7 +24,7 @@ fn esc(s: &str) -> String {
 /// The report as JUnit XML. Warnings and infos are test cases that pass
 /// with a `<system-out>` note; errors are `<failure>`s.
 pub fn junit(report: &Report) -> String {
-    let rules = all_rules();
+    let rules = &report.rules;
     let mut groups: Vec<Option<&str>> = vec![None];
     groups.extend(report.environments.iter().map(|e| Some(e.as_str())));
     let mut suites = String::new();

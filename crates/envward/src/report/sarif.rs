@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::check::{Report, Severity, all_rules};
+use crate::check::{Report, Severity};
 use crate::source::Origin;
 
 fn level(s: Severity) -> &'static str {
@@ -35,16 +35,17 @@ fn location(origin: &Origin) -> Option<Value> {
 ///
 /// ```
 /// # use envward::check::{Report, Finding, Severity};
-/// let report = Report { environments: vec!["production".into()], findings: vec![], checks: 3, timestamp: "2026-01-01T00:00:00Z".into() };
+/// let report = Report { environments: vec!["production".into()], findings: vec![], checks: 3, timestamp: "2026-01-01T00:00:00Z".into(), rules: vec![] };
 /// let log = envward::report::sarif(&report);
 /// assert_eq!(log["version"], "2.1.0");
 /// assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "envward");
 /// ```
 pub fn sarif(report: &Report) -> Value {
-    let rules_list = all_rules();
+    let rules_list = &report.rules;
     let rules: Vec<Value> = rules_list
         .iter()
         .map(|(id, severity, summary)| {
+            let id: &str = id;
             let mut rule = json!({
                 "id": id,
                 "name": id.replace(['.', '-'], "_"),

@@ -140,7 +140,7 @@ impl Emit<'_> {
     /// Reports `var` with `message` (never quote a sensitive value in it).
     pub fn var(&mut self, var: &Var, message: String) {
         self.findings.push(Finding {
-            rule: self.rule.id,
+            rule: self.rule.id.into(),
             severity: self.severity,
             environment: Some(self.env.to_string()),
             key: Some(var.key.clone()),
@@ -164,7 +164,7 @@ impl Emit<'_> {
     /// Reports line `line` of `path` (relative to the project).
     pub fn at(&mut self, path: &std::path::Path, line: u32, key: &str, message: String) {
         self.findings.push(Finding {
-            rule: self.rule.id,
+            rule: self.rule.id.into(),
             severity: self.severity,
             environment: Some(self.env.to_string()),
             key: Some(key.to_string()),
@@ -242,7 +242,7 @@ fn excepted(f: &Finding, s: Option<&RuleSettings>, cfg: &Resolved) -> bool {
         return true;
     }
     key.and_then(|k| cfg.get(k))
-        .is_some_and(|v| v.allows.iter().any(|a| a == f.rule))
+        .is_some_and(|v| v.allows.iter().any(|a| *a == f.rule))
 }
 
 /// The rule with `id`.
