@@ -252,8 +252,9 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             help: Some(problem.1),
         });
     }
+    let shared = rules::Shared::default();
     for cfg in &loaded {
-        checks += rules::run(cfg, &loaded, &project.rules, &mut findings);
+        checks += rules::run(cfg, &loaded, &project.rules, &shared, &mut findings);
         checks += custom::run(&project.custom_rules, cfg, &mut findings);
     }
     sort(&mut findings, &environments);

@@ -40,11 +40,12 @@ pub fn validate_schema(
     environments: &[String],
 ) -> Vec<SchemaProblem> {
     let mut out = Vec::new();
+    let lines = declaration_lines(text);
     // Many keys share a pattern: compile each once.
     let mut compiled: std::collections::HashMap<&str, Result<regex::Regex, String>> =
         std::collections::HashMap::new();
     for (key, spec) in vars {
-        let line = declaration_line(text, key);
+        let line = lines.get(key.as_str()).copied();
         let mut problem = |message: String, help: String| {
             out.push(SchemaProblem {
                 key: key.clone(),
@@ -174,19 +175,18 @@ fn first_line(s: &str) -> &str {
     s.lines().last().unwrap_or(s).trim()
 }
 
-/// The line of `[vars.KEY]` (or `vars.KEY` / `KEY` inside `[vars]`).
-fn declaration_line(text: &str, key: &str) -> Option<u32> {
-    let candidates = [
-        format!("[vars.{key}]"),
-        format!("[vars.\"{key}\"]"),
-        format!("[vars.{key}."),
-        format!("[vars.\"{key}\"."),
-    ];
+/// The line of each key's first `[vars.KEY…]` header, found in one pass.
+fn declaration_lines(text: &str) -> std::collections::HashMap<String, u32> {
+    let mut out = std::collections::HashMap::new();
     for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if candidates.iter().any(|c| l.starts_with(c.as_str())) {
-            return Some(i as u32 + 1);
-        }
+        let Some(rest) = line.trim_start().strip_prefix("[vars.") else {
+            continue;
+        };
+        let key = match rest.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next().unwrap_or(""),
+            None => rest.split(['.', ']']).next().unwrap_or(""),
+        };
+        out.entry(key.trim().to_string()).or_insert(i as u32 + 1);
     }
-    None
+    out
 }

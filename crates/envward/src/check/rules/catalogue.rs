@@ -978,39 +978,18 @@ fn file_git(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     if files.is_empty() {
         return;
     }
-    let root = &ctx.cfg.root;
-    let git = |args: &[&str]| -> Option<String> {
-        let output = std::process::Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .ok()?;
-        Some(String::from_utf8_lossy(&output.stdout).into_owned())
-            .filter(|_| output.status.code().is_some())
-    };
-    // Not a git work tree (or no git): nothing to ask.
-    if git(&["rev-parse", "--is-inside-work-tree"]).is_none_or(|s| s.trim() != "true") {
+    let Some(git) = ctx.shared.git(ctx.all) else {
         return;
-    }
-    let paths: Vec<String> = files
-        .iter()
-        .map(|(p, _)| p.to_string_lossy().into_owned())
-        .collect();
-    let mut args = vec!["ls-files", "--"];
-    args.extend(paths.iter().map(String::as_str));
-    let tracked = git(&args).unwrap_or_default();
-    let mut args = vec!["check-ignore", "--"];
-    args.extend(paths.iter().map(String::as_str));
-    let ignored = git(&args).unwrap_or_default();
-    for ((path, v), shown) in files.iter().zip(&paths) {
-        if tracked.lines().any(|l| l == shown) {
+    };
+    for (path, v) in &files {
+        let shown = path.to_string_lossy();
+        if git.tracked.contains(shown.as_ref()) {
             out.file(
                 path,
                 v,
                 format!("{shown} holds secrets (`{}`) and is tracked by git", v.key),
             );
-        } else if !ignored.lines().any(|l| l == shown) {
+        } else if !git.ignored.contains(shown.as_ref()) {
             out.file(
                 path,
                 v,

@@ -106,6 +106,79 @@ pub struct Ctx<'a> {
     pub all: &'a [Resolved],
     /// The rule's settings.
     pub settings: Option<&'a RuleSettings>,
+    /// Facts gathered once per check run (git's view of the files).
+    pub shared: &'a Shared,
+}
+
+/// Facts that cost a subprocess, gathered at most once per check run.
+#[derive(Default)]
+pub struct Shared {
+    git: std::cell::OnceCell<Option<GitFacts>>,
+}
+
+/// What git says about the env files of every loaded environment.
+pub struct GitFacts {
+    /// Paths (relative to the project) that git tracks.
+    pub tracked: std::collections::HashSet<String>,
+    /// Paths that git ignores.
+    pub ignored: std::collections::HashSet<String>,
+}
+
+impl Shared {
+    /// Git's view of every env file of `all`; `None` outside a work tree
+    /// or without git. Asked once per run: three git commands in all.
+    pub fn git(&self, all: &[Resolved]) -> Option<&GitFacts> {
+        self.git
+            .get_or_init(|| {
+                let root = &all.first()?.root;
+                // No `.git` above the project: not a work tree, and no need
+                // to start git to learn it.
+                if std::env::var_os("GIT_DIR").is_none()
+                    && !root.ancestors().any(|d| d.join(".git").exists())
+                {
+                    return None;
+                }
+                let git = |args: &[&str]| -> Option<String> {
+                    let output = std::process::Command::new("git")
+                        .arg("-C")
+                        .arg(root)
+                        .args(args)
+                        .output()
+                        .ok()?;
+                    output
+                        .status
+                        .code()
+                        .map(|_| String::from_utf8_lossy(&output.stdout).into_owned())
+                };
+                if git(&["rev-parse", "--is-inside-work-tree"]).is_none_or(|s| s.trim() != "true") {
+                    return None;
+                }
+                let mut paths: Vec<String> = all
+                    .iter()
+                    .flat_map(|c| {
+                        c.files
+                            .iter()
+                            .map(|f| f.display.to_string_lossy().into_owned())
+                    })
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                let ask = |cmd: &str| -> std::collections::HashSet<String> {
+                    let mut args = vec![cmd, "--"];
+                    args.extend(paths.iter().map(String::as_str));
+                    git(&args)
+                        .unwrap_or_default()
+                        .lines()
+                        .map(String::from)
+                        .collect()
+                };
+                Some(GitFacts {
+                    tracked: ask("ls-files"),
+                    ignored: ask("check-ignore"),
+                })
+            })
+            .as_ref()
+    }
 }
 
 impl Ctx<'_> {
@@ -186,12 +259,21 @@ pub(crate) fn run(
     cfg: &Resolved,
     all: &[Resolved],
     settings: &indexmap::IndexMap<String, RuleSettings>,
+    shared: &Shared,
     findings: &mut Vec<Finding>,
 ) -> usize {
     let mut ran = 0;
     for rule in RULES {
         let s = settings.get(rule.id);
         if s.and_then(|s| s.enabled) == Some(false) {
+            continue;
+        }
+        // An exception for every key in every environment: nothing to run.
+        if s.is_some_and(|s| {
+            s.allow
+                .iter()
+                .any(|e| e.key.is_none() && e.environment.is_none())
+        }) {
             continue;
         }
         if rule.applies == Applies::Strict && !cfg.strict {
@@ -214,6 +296,7 @@ pub(crate) fn run(
                 cfg,
                 all,
                 settings: s,
+                shared,
             },
             &mut emit,
         );
