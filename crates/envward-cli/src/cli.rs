@@ -119,6 +119,11 @@ pub enum Command {
         after_help = "Examples:\n  envward template list\n  envward template show database:mysql\n  envward template add django database:postgres cache email"
     )]
     Template(cmd::template::Command),
+    /// A health summary safe to expose: counts only, never a value
+    #[command(
+        after_help = "Examples:\n  envward status\n  envward status --format json   # for a health endpoint or dashboard"
+    )]
+    Status(cmd::status::Args),
     /// List the built-in security rules, or explain one
     #[command(after_help = "Examples:\n  envward rules\n  envward rules explain secret.min-length")]
     Rules(cmd::rules::Args),
@@ -157,6 +162,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Status(args) => cmd::status::run(g, args),
         Command::Schema(c) => cmd::schema::run(g, c),
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),

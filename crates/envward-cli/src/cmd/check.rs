@@ -107,6 +107,25 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         let path = dir.join(format!("audit_log_{stamp}.json"));
         crate::output::write_file(&path, &render(&report, Format::Json, false)?, 0o600)?;
     }
+    // Record the result (counts only) for `envward status`, when the
+    // project keeps a .envward/ directory.
+    let project_root = envward::Project::open(g.project.as_deref())
+        .map(|p| p.root)
+        .ok();
+    if let Some(root) = project_root.filter(|r| r.join(".envward").is_dir()) {
+        let last = serde_json::json!({
+            "timestamp": report.timestamp,
+            "environments": report.environments,
+            "errors": report.count(Severity::Error),
+            "warnings": report.count(Severity::Warning),
+            "infos": report.count(Severity::Info),
+        });
+        crate::output::write_file(
+            &root.join(super::status::LAST_CHECK),
+            &(serde_json::to_string_pretty(&last)? + "\n"),
+            0o644,
+        )?;
+    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),

@@ -12,6 +12,7 @@ pub mod list;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod status;
 pub mod template;
 
 use envward::Resolved;

@@ -17,6 +17,7 @@ mod rules;
 mod run;
 mod schema;
 mod sentinel;
+mod status;
 mod template_init;
 
 /// Every file in tests/cli/ must be a module above, or it silently never runs.

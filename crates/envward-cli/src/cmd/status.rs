@@ -1,0 +1,120 @@
+//! `envward status`: a health summary that is safe to expose (health
+//! endpoints, dashboards): counts only, never a value, never a length.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use envward::{Config, Project};
+use serde_json::{Value, json};
+
+use crate::cli::{Global, TextOrJson};
+use crate::exit::Exit;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+/// Where `check` records its last result (counts only), when the project
+/// has a `.envward/` directory.
+pub const LAST_CHECK: &str = ".envward/last-check.json";
+
+pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let project = Project::open(g.project.as_deref()).map_err(Exit::from)?;
+    let mut envs = Vec::new();
+    for env in &project.environments {
+        let mut opts = g.load_options();
+        opts.environment = Some(env.clone());
+        let entry = match Config::load_in(&project, opts) {
+            Ok(cfg) => {
+                let encrypted_files = cfg
+                    .files
+                    .iter()
+                    .filter(|f| {
+                        cfg.iter().any(|v| {
+                            matches!(&v.origin, envward::Origin::File { path, .. } if *path == f.display)
+                                && v.value.expose().starts_with("envward:v1:")
+                        })
+                    })
+                    .count();
+                json!({
+                    "environment": env,
+                    "loads": true,
+                    "strict": cfg.strict,
+                    "files": cfg.files.len(),
+                    "encrypted_files": encrypted_files,
+                    "keys": cfg.len(),
+                    "sensitive_keys": cfg.iter().filter(|v| v.sensitive).count(),
+                    "required_missing": cfg.missing_required().len(),
+                })
+            }
+            // The error text may quote a line: only say that it fails.
+            Err(_) => json!({ "environment": env, "loads": false }),
+        };
+        envs.push(entry);
+    }
+    let last_check: Value = std::fs::read_to_string(project.root.join(LAST_CHECK))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let doc = json!({
+        "version": 1,
+        "layout": envward::layout::Layout::detect(&project.root, &project.file.layout).kind_name(),
+        "environments": envs,
+        "last_check": last_check,
+    });
+    let mut out = anstream::stdout().lock();
+    match args.format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        TextOrJson::Text => {
+            for e in doc["environments"].as_array().into_iter().flatten() {
+                let name = e["environment"].as_str().unwrap_or("");
+                if e["loads"] == false {
+                    writeln!(
+                        out,
+                        "{name:<14} does not load (run `envward check -e {name}`)"
+                    )?;
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "{name:<14} {} keys ({} sensitive), {} files ({} encrypted), {} required missing{}",
+                    e["keys"],
+                    e["sensitive_keys"],
+                    e["files"],
+                    e["encrypted_files"],
+                    e["required_missing"],
+                    if e["strict"] == true { ", strict" } else { "" }
+                )?;
+            }
+            match doc["last_check"].as_object() {
+                Some(c) => writeln!(
+                    out,
+                    "last check     {} — {} errors, {} warnings ({})",
+                    c.get("timestamp").and_then(Value::as_str).unwrap_or("?"),
+                    c.get("errors").unwrap_or(&Value::Null),
+                    c.get("warnings").unwrap_or(&Value::Null),
+                    c.get("environments")
+                        .and_then(Value::as_array)
+                        .map(|a| a
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                        .unwrap_or_default()
+                )?,
+                None => writeln!(
+                    out,
+                    "last check     none recorded (create .envward/ to record them)"
+                )?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
