@@ -19,12 +19,9 @@ fn private(p: &Project, files: &[&str]) {
     let _ = (p, files);
 }
 
-fn rules_in(env_file: &str, extra_schema: &str) -> Vec<(String, String)> {
-    let p = Project::with(&[
-        ("envward.toml", &format!("{SCHEMA}{extra_schema}")),
-        (".env.production", env_file),
-    ]);
-    private(&p, &[".env.production"]);
+/// `check -e production` as JSON: the findings as (rule, second field),
+/// the second field picked by `field` (`key` or the origin's path).
+fn production_findings(p: &Project, field: fn(&Value) -> String) -> Vec<(String, String)> {
     let r = p
         .run(&[
             "check",
@@ -41,13 +38,17 @@ fn rules_in(env_file: &str, extra_schema: &str) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["key"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), field(f)))
         .collect()
+}
+
+fn rules_in(env_file: &str, extra_schema: &str) -> Vec<(String, String)> {
+    let p = Project::with(&[
+        ("envward.toml", &format!("{SCHEMA}{extra_schema}")),
+        (".env.production", env_file),
+    ]);
+    private(&p, &[".env.production"]);
+    production_findings(&p, |f| f["key"].as_str().unwrap_or("").to_string())
 }
 
 const STRONG: &str = "Xk2#pQ9!vL4@mN7+wR1%tY6^zB3&cD8*eF5(gH0)jK";
@@ -438,32 +439,12 @@ fn git(p: &Project, args: &[&str]) {
 }
 
 fn file_rules(p: &Project) -> Vec<(String, String)> {
-    let r = p
-        .run(&[
-            "check",
-            "-e",
-            "production",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| {
-            f["rule"].as_str().unwrap().starts_with("files.") || f["rule"] == "example.secret"
-        })
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["origin"]["path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    production_findings(p, |f| {
+        f["origin"]["path"].as_str().unwrap_or("").to_string()
+    })
+    .into_iter()
+    .filter(|(rule, _)| rule.starts_with("files.") || rule == "example.secret")
+    .collect()
 }
 
 #[cfg(unix)]
