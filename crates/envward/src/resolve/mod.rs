@@ -201,10 +201,9 @@ impl Project {
                 source,
             })?,
         };
-        let (root, file) = find_project(&start)?;
+        let (root, file, text) = find_project(&start)?;
         let layout = Layout::detect(&root, &file.layout);
         let environments = known_environments(&file, &layout)?.into_iter().collect();
-        let text = std::fs::read_to_string(root.join(PROJECT_FILE)).unwrap_or_default();
         Ok(Project {
             root,
             file,
@@ -216,17 +215,24 @@ impl Project {
 
 /// Finds `envward.toml` in `start` or above; the project root is where it
 /// is, or `start` when there is none.
-pub(crate) fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile), LoadError> {
+/// Returns the root, the parsed file and its text (read once).
+fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile, String), LoadError> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(PROJECT_FILE);
         if candidate.is_file() {
-            let project = ProjectFile::load(&candidate)?;
-            return Ok((d.to_path_buf(), project));
+            let text = std::fs::read_to_string(&candidate).map_err(|source| {
+                crate::config::ConfigError::Io {
+                    path: candidate.clone(),
+                    source,
+                }
+            })?;
+            let project = ProjectFile::parse(&text, &candidate)?;
+            return Ok((d.to_path_buf(), project, text));
         }
         dir = d.parent();
     }
-    Ok((start.to_path_buf(), ProjectFile::default()))
+    Ok((start.to_path_buf(), ProjectFile::default(), String::new()))
 }
 
 /// Configured, detected, and `development`.
