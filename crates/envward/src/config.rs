@@ -259,15 +259,6 @@ fn suggestion(message: &str) -> Option<String> {
 }
 
 impl ProjectFile {
-    /// Reads and parses `path`.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(&text, path)
-    }
-
     /// Parses the text of an `envward.toml` found at `path`.
     ///
     /// ```

@@ -109,10 +109,8 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     // Record the result (counts only) for `envward status`, when the
     // project keeps a .envward/ directory.
-    let project_root = envward::Project::open(g.project.as_deref())
-        .map(|p| p.root)
-        .ok();
-    if let Some(root) = project_root.filter(|r| r.join(".envward").is_dir()) {
+    if report.root.join(".envward").is_dir() {
+        let root = &report.root;
         let last = serde_json::json!({
             "timestamp": report.timestamp,
             "environments": report.environments,

@@ -12,7 +12,7 @@ fn rules_for(schema: &str, env: &str, key: &str) -> (Vec<String>, Value) {
     let r = p
         .run(&["check", "--format", "json", "--fail-on", "never"])
         .ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     let rules = v["findings"]
         .as_array()
         .unwrap()
@@ -219,7 +219,7 @@ fn missing_in_one_environment() {
         (".env.production", "X=1\n"),
     ]);
     let r = p.run(&["check", "--all-envs", "--format", "json"]).ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     assert_eq!(
         v["environments"],
         serde_json::json!(["development", "production", "staging"])
@@ -241,7 +241,7 @@ fn missing_in_one_environment() {
         "[vars.A]\n[vars.B]\ndefault = \"0\"\n[vars.X]\ndefault = \"0\"\n",
     );
     let r = p.run(&["check", "--all-envs", "--format", "json"]).ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     assert_eq!(v["summary"]["warnings"], 0, "{v:#}");
 }
 
@@ -282,7 +282,7 @@ fn example_project_report() {
     let r = p
         .run(&["check", "-e", "prod", "--format", "json"])
         .expect_code(1);
-    let mut v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let mut v: Value = r.json();
     assert!(v["timestamp"].as_str().unwrap().ends_with('Z'), "{v}");
     v["timestamp"] = "[timestamp]".into();
     insta::assert_snapshot!(

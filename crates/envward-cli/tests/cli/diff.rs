@@ -51,7 +51,7 @@ fn json_and_fingerprints() {
         ])
         .ok();
     assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     assert_eq!(v["added"][0]["key"], "NEW");
     assert_eq!(v["added"][0]["value"], "z");
     assert_eq!(v["removed"][0]["key"], "GONE");
@@ -72,8 +72,8 @@ fn json_and_fingerprints() {
     assert_ne!(l, r1);
     assert_eq!(l.len(), 16);
     // The same key gives the same fingerprints; another key, others.
-    let again: Value = serde_json::from_str(
-        &p.run(&[
+    let again: Value = p
+        .run(&[
             "diff",
             "-e",
             "staging",
@@ -83,13 +83,11 @@ fn json_and_fingerprints() {
             "json",
         ])
         .ok()
-        .stdout(),
-    )
-    .unwrap();
+        .json();
     assert_eq!(again["changed"], v["changed"]);
     let p2 = project().env("ENVWARD_FINGERPRINT_KEY", "k2");
-    let other: Value = serde_json::from_str(
-        &p2.run(&[
+    let other: Value = p2
+        .run(&[
             "diff",
             "-e",
             "staging",
@@ -99,9 +97,7 @@ fn json_and_fingerprints() {
             "json",
         ])
         .ok()
-        .stdout(),
-    )
-    .unwrap();
+        .json();
     let tok2 = other["changed"]
         .as_array()
         .unwrap()
@@ -120,7 +116,7 @@ fn a_fingerprint_key_is_created_per_user() {
     let r = p
         .run(&["diff", "-e", "a", "-e", "b", "--format", "json"])
         .ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     assert!(v["changed"][0]["fingerprints"].is_array(), "{v}");
     let key = home.join(".config/envward/fingerprint.key");
     #[cfg(unix)]

@@ -35,7 +35,7 @@ fn expected() -> serde_json::Value {
 fn json_round_trips() {
     let p = hostile_project();
     let r = p.run(&["export", "--format", "json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(v, expected());
 }
 
@@ -45,7 +45,7 @@ fn dotenv_round_trips_through_the_parser() {
     let r = p.run(&["export", "--format", "dotenv"]).ok();
     let q = Project::with(&[(".env", &r.stdout())]);
     let r = q.run(&["export", "--format", "json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(v, expected());
 }
 

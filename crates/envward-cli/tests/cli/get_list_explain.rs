@@ -66,7 +66,7 @@ fn list_json() {
             "list", "-e", "staging", "-n", "database", "--format", "json",
         ])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(v["environment"], "staging");
     assert_eq!(v["namespace"], "database");
     assert_eq!(v["layout"], "directory");
@@ -102,7 +102,7 @@ fn explain_shows_the_override_chain() {
             "json",
         ])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(v["value"], "ERROR");
     assert_eq!(v["origin"]["kind"], "process");
     let chain = v["overridden"].as_array().unwrap();

@@ -109,6 +109,13 @@ impl Run {
         self
     }
 
+    /// stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
+    }
+
     #[track_caller]
     pub fn ok(self) -> Self {
         self.expect_code(0)

@@ -19,7 +19,7 @@ fn flat_layout_later_files_win_and_process_wins_over_all() {
     let r = p
         .run(&["export", "-e", "production", "--format", "json"])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(
         v,
         serde_json::json!({"A":"shared","B":"env","C":"local","D":"env-local","E":"process"})
@@ -82,7 +82,7 @@ fn namespaces_fall_back_to_common_then_process() {
     let r = p
         .run(&["export", "-e", "production", "-n", "db", "--format", "json"])
         .ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(
         v,
         serde_json::json!({"HOST":"common-host","PORT":"5432","URL":"common-host:5432","SHARED_DB":"yes"})
@@ -163,7 +163,7 @@ fn precedence_is_configurable() {
     .env("A", "process")
     .env("B", "from-process");
     let r = p.run(&["export", "--format", "json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(v, serde_json::json!({"A":"file","B":"from-process"}));
 }
 
@@ -177,7 +177,7 @@ fn schema_defaults_are_the_lowest_layer() {
         (".env", "HOST=y\n"),
     ]);
     let r = p.run(&["export", "--format", "json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(v, serde_json::json!({"HOST":"y","PORT":"8000"}));
 }
 
@@ -191,7 +191,7 @@ fn file_suffix_reads_the_value_from_a_file() {
         ("secrets/db", "s3cret\n"),
     ]);
     let r = p.run(&["export", "--format", "json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: serde_json::Value = r.json();
     assert_eq!(
         v,
         serde_json::json!({"DB_PASSWORD":"s3cret","URL":"postgres://u:s3cret@h"})

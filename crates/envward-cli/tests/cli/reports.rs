@@ -128,7 +128,7 @@ fn several_reports_from_one_run_and_an_audit_log() {
             "audit",
         ])
         .expect_code(1);
-    let json: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let json: Value = r.json();
     assert!(json["summary"]["errors"].as_u64().unwrap() >= 3, "{json:#}");
     let sarif: Value =
         serde_json::from_str(&std::fs::read_to_string(p.join("out/r.sarif")).unwrap()).unwrap();

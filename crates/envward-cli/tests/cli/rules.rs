@@ -33,7 +33,7 @@ fn production_findings(p: &Project, field: fn(&Value) -> String) -> Vec<(String,
             "never",
         ])
         .ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     v["findings"]
         .as_array()
         .unwrap()
@@ -334,7 +334,7 @@ fn rules_only_warn_or_stay_silent_outside_strict_environments() {
     let p = Project::with(&[(".env", "DEBUG=True\nAPI_TOKEN=x\nGREETING=`id`\n")]);
     private(&p, &[".env"]);
     let r = p.run(&["check", "--format", "json"]).ok();
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     let rules: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()

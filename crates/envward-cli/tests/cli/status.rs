@@ -25,7 +25,7 @@ fn counts_only_never_values() {
         r.stdout(),
         r.stderr()
     );
-    let v: Value = serde_json::from_str(&r.stdout()).unwrap();
+    let v: Value = r.json();
     let env = |name: &str| {
         v["environments"]
             .as_array()
@@ -68,8 +68,7 @@ fn the_last_check_is_recorded_when_the_project_keeps_dot_envward() {
     );
     std::fs::create_dir(p.join(".envward")).unwrap();
     p.run(&["check"]).ok();
-    let v: Value =
-        serde_json::from_str(&p.run(&["status", "--format", "json"]).ok().stdout()).unwrap();
+    let v: Value = p.run(&["status", "--format", "json"]).ok().json();
     assert_eq!(v["last_check"]["errors"], 0);
     assert_eq!(v["last_check"]["environments"][0], "development");
     assert!(

@@ -149,7 +149,7 @@ fn init_every_preset_gives_a_working_development_and_a_blocked_production() {
             let r = p
                 .run(&["check", "-e", "production", "--format", "json"])
                 .expect_code(1);
-            let v: serde_json::Value = serde_json::from_str(&r.stdout()).unwrap();
+            let v: serde_json::Value = r.json();
             let rules: Vec<&str> = v["findings"]
                 .as_array()
                 .unwrap()

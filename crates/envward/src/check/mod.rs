@@ -147,6 +147,9 @@ pub struct Report {
     pub checks: usize,
     /// When the check ran (RFC 3339, UTC).
     pub timestamp: String,
+    /// The project root the check ran in.
+    #[serde(skip)]
+    pub root: PathBuf,
     /// Every rule that can report (schema, built-in, custom): id,
     /// severity, summary.
     #[serde(skip)]
@@ -262,6 +265,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         environments,
         findings,
         checks,
+        root: opened.root.clone(),
         rules: all_rules()
             .into_iter()
             .map(|(id, s, summary)| (Cow::Borrowed(id), s, Cow::Borrowed(summary)))
