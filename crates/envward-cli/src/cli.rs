@@ -46,6 +46,10 @@ pub struct Global {
     /// Directory whose files provide keys by name [default: /run/secrets]
     #[arg(long, global = true, value_name = "DIR")]
     pub secrets_dir: Option<PathBuf>,
+    /// Identity file to decrypt with (age keys or an SSH private key); repeatable
+    /// [default: $ENVWARD_IDENTITY, $ENVWARD_IDENTITY_FILE, then ~/.config/envward/identity.txt]
+    #[arg(short = 'i', long = "identity", global = true, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub identity: Vec<PathBuf>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -85,6 +89,38 @@ pub enum Command {
         after_help = "Examples:\n  envward run -e production -- gunicorn app.wsgi\n  envward run --clean -- env\n\nThe program replaces envward (exec), so signals reach it directly and its\nexit status is envward's. 127: not found, 126: not executable."
     )]
     Run(cmd::run::Args),
+    /// Create an age identity (0600) and print its recipient
+    #[command(
+        after_help = "Examples:\n  envward keygen\n  envward keygen --output deploy-key.txt   # then store it as ENVWARD_IDENTITY in CI"
+    )]
+    Keygen(cmd::crypt::KeygenArgs),
+    /// Encrypt an environment's files (sensitive values, or --all) in place
+    #[command(
+        after_help = "Examples:\n  envward encrypt -e production\n  envward encrypt -e production env/production/security.env --all\n\nKeys, comments and order stay in clear; unchanged values keep their\nciphertext, so git diffs show only what changed."
+    )]
+    Encrypt(cmd::crypt::EncryptArgs),
+    /// Print (or write) the plaintext of an encrypted file
+    #[command(
+        after_help = "Examples:\n  envward decrypt -e production -n security\n  envward decrypt .env.production --output /tmp/plain.env\n\nRefuses to write plaintext over a file tracked by git without --force."
+    )]
+    Decrypt(cmd::crypt::DecryptArgs),
+    /// Set a key in the environment's file, keeping it encrypted
+    #[command(
+        after_help = "Examples:\n  envward set DEBUG False -e production\n  printf %s \"$TOKEN\" | envward set API_TOKEN -e production -n security\n\nWithout VALUE the value is read from stdin, so it stays out of shell history."
+    )]
+    Set(cmd::crypt::SetArgs),
+    /// Remove a key from the environment's file
+    #[command(after_help = "Examples:\n  envward unset OLD_TOKEN -e production -n security")]
+    Unset(cmd::crypt::UnsetArgs),
+    /// Who can decrypt an environment: list, add, remove recipients
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  envward recipients list -e production\n  envward recipients add -e production age1…\n  envward recipients remove -e production ssh-ed25519 AAAA…"
+    )]
+    Recipients(cmd::crypt::RecipientsCommand),
+    /// Rotate the data keys of encrypted files (every value re-encrypted)
+    #[command(after_help = "Examples:\n  envward rekey -e production")]
+    Rekey(cmd::crypt::RekeyArgs),
     /// Validate configuration against the schema in envward.toml
     #[command(
         after_help = "Examples:\n  envward check -e production\n  envward check --all-envs --format json > report.json\n  envward check -e staging --fail-on warning\n\nExit codes: 0 no finding at or above --fail-on, 1 some, 2 bad input."
@@ -161,6 +197,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
+        Command::Keygen(args) => cmd::crypt::keygen(args),
+        Command::Encrypt(args) => cmd::crypt::encrypt(g, args),
+        Command::Decrypt(args) => cmd::crypt::decrypt(g, args),
+        Command::Set(args) => cmd::crypt::set(g, args),
+        Command::Unset(args) => cmd::crypt::unset(g, args),
+        Command::Recipients(c) => cmd::crypt::recipients(g, c),
+        Command::Rekey(args) => cmd::crypt::rekey(g, args),
         Command::Rules(args) => cmd::rules::run(args),
         Command::Status(args) => cmd::status::run(g, args),
         Command::Schema(c) => cmd::schema::run(g, c),
@@ -184,6 +227,7 @@ impl Global {
             process_env: None,
             allow_undefined: self.allow_undefined,
             secrets_dir: self.secrets_dir.clone(),
+            identities: self.identity.clone(),
         }
     }
 
@@ -197,6 +241,9 @@ impl Global {
     /// Loads, and refuses to go on when a required key has no value.
     pub fn load_complete(&self) -> anyhow::Result<envward::Resolved> {
         let cfg = self.load()?;
+        if let Some(file) = cfg.sealed.first() {
+            return Err(crate::exit::Exit::input(sealed_diagnostic(file)));
+        }
         if let Err(e) = cfg.ensure_complete() {
             return Err(crate::exit::Exit::input(
                 envward::Diagnostic::error(format!("{e} (environment `{}`)", cfg.environment))
@@ -205,6 +252,23 @@ impl Global {
         }
         Ok(cfg)
     }
+}
+
+/// Why an encrypted file could not be read, and how to fix it.
+pub fn sealed_diagnostic(file: &envward::SealedFile) -> envward::Diagnostic {
+    let tried = if file.tried.is_empty() {
+        "no identity was found".to_string()
+    } else {
+        format!("identities tried: {}", file.tried.join(", "))
+    };
+    envward::Diagnostic::error(format!(
+        "cannot decrypt {} ({}): no identity matches its recipients; nothing was started",
+        file.path.display(),
+        file.scope
+    ))
+    .with_note(format!("encrypted to: {}", file.recipients.join(", ")))
+    .with_note(tried)
+    .with_help(envward::crypto::IDENTITY_HELP)
 }
 
 /// `--format text|json` for human-or-machine commands.

@@ -99,6 +99,10 @@ pub struct EnvironmentSettings {
     /// What the environment is for.
     #[serde(default)]
     pub description: Option<String>,
+    /// Who can decrypt this environment's encrypted files: age X25519
+    /// recipients (`age1…`) and SSH public keys (`ssh-ed25519 …`).
+    #[serde(default)]
+    pub recipients: Vec<String>,
 }
 
 /// What to do about a repeated thing.
@@ -296,6 +300,41 @@ impl ProjectFile {
                 }),
             }
         })
+    }
+
+    /// Whether `envward encrypt` encrypts the value `raw` (as written) of
+    /// `key`: `encrypt = true|false` in the schema wins, then `all`, then
+    /// sensitivity (schema, name, a password in a URL).
+    pub fn encrypts(&self, key: &str, raw: &str, all: bool) -> bool {
+        let spec = self.vars.get(key);
+        if let Some(explicit) = spec.and_then(|s| s.encrypt) {
+            return explicit;
+        }
+        all || spec.map_or_else(
+            || crate::secret::is_sensitive_name(key),
+            |s| s.is_sensitive(key),
+        ) || crate::secret::has_url_password(raw)
+    }
+
+    /// The recipients of a scope: the environment's, or for a file every
+    /// environment reads, every environment's.
+    pub fn recipients(&self, scope: &crate::crypto::Scope) -> Vec<String> {
+        if scope.environment == crate::crypto::SHARED_SCOPE {
+            let mut all: Vec<String> = Vec::new();
+            for env in self.environments.values() {
+                for r in &env.recipients {
+                    if !all.contains(r) {
+                        all.push(r.clone());
+                    }
+                }
+            }
+            all
+        } else {
+            self.environments
+                .get(&scope.environment)
+                .map(|e| e.recipients.clone())
+                .unwrap_or_default()
+        }
     }
 
     /// The canonical name of `name` (an environment or one of its aliases).

@@ -59,6 +59,17 @@ pub enum LoadError {
     /// A value could not be resolved.
     #[error(transparent)]
     Resolve(ResolveError),
+    /// An encrypted file is malformed or was tampered with.
+    #[error("{}: {source}", path.display())]
+    Crypto {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: Box<crate::crypto::CryptoError>,
+    },
+    /// An identity could not be loaded.
+    #[error(transparent)]
+    Identity(Box<crate::crypto::CryptoError>),
 }
 
 impl From<ConfigError> for LoadError {
@@ -107,6 +118,15 @@ impl LoadError {
                 }
                 d
             }
+            LoadError::Crypto { path, source } => {
+                let mut d = Diagnostic::error(source.to_string());
+                d = match source.line() {
+                    Some(line) => d.with_location(Some(path), line, 1),
+                    None => d.with_note(format!("in {}", path.display())),
+                };
+                d.with_help(source.help())
+            }
+            LoadError::Identity(e) => Diagnostic::error(e.to_string()).with_help(e.help()),
             LoadError::UnknownNamespace { name, known, .. } => {
                 let mut d = Diagnostic::error(self.to_string());
                 if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {

@@ -80,3 +80,21 @@ fn existing_mode(path: &Path) -> Option<u32> {
 fn existing_mode(_path: &Path) -> Option<u32> {
     None
 }
+
+/// An exclusive lock that serialises the writers of the files of one
+/// directory (released when dropped). envward takes it around every
+/// read-modify-write of an env file, so concurrent `envward set` runs lose
+/// no update.
+#[derive(Debug)]
+pub struct DirLock(#[allow(dead_code)] std::fs::File);
+
+/// Waits for and takes the lock of the directory holding `path`.
+pub fn lock_dir_of(path: &Path) -> std::io::Result<DirLock> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let file = std::fs::File::open(dir)?;
+    file.lock()?;
+    Ok(DirLock(file))
+}

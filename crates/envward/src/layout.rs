@@ -42,6 +42,24 @@ pub struct EnvFile {
     pub namespace: String,
     /// Order inside the layer and namespace: lower wins.
     pub rank: u8,
+    /// Whether the file is read by every environment (`.env`,
+    /// `.env.local`, `env/<namespace>.env`).
+    pub shared: bool,
+}
+
+impl EnvFile {
+    /// The scope encrypted values of this file are bound to, when read for
+    /// `environment`.
+    pub fn scope(&self, environment: &str) -> crate::crypto::Scope {
+        crate::crypto::Scope {
+            environment: if self.shared {
+                crate::crypto::SHARED_SCOPE.to_string()
+            } else {
+                environment.to_string()
+            },
+            namespace: self.namespace.clone(),
+        }
+    }
 }
 
 impl Layout {
@@ -130,6 +148,7 @@ impl Layout {
                     let path = self.root.join(&name);
                     if path.is_file() {
                         out.push(EnvFile {
+                            shared: !name.starts_with(&format!(".env.{environment}")),
                             display: PathBuf::from(&name),
                             path,
                             layer,
@@ -141,6 +160,35 @@ impl Layout {
             }
         }
         Ok(out)
+    }
+
+    /// The file of `environment`'s own layer for `namespace`, whether it
+    /// exists or not: where `envward set` writes.
+    pub fn target_file(&self, environment: &str, namespace: &str) -> Result<EnvFile, String> {
+        let (path, display) = match &self.kind {
+            Resolved::Directory(dir) => {
+                let path = dir.join(environment).join(format!("{namespace}.env"));
+                let display = path.strip_prefix(&self.root).unwrap_or(&path).to_path_buf();
+                (path, display)
+            }
+            Resolved::Flat if namespace == COMMON => {
+                let name = format!(".env.{environment}");
+                (self.root.join(&name), PathBuf::from(name))
+            }
+            Resolved::Flat => {
+                return Err(format!(
+                    "the flat layout has no namespaces (`{namespace}` given): use the directory layout (env/<environment>/<namespace>.env)"
+                ));
+            }
+        };
+        Ok(EnvFile {
+            path,
+            display,
+            layer: Layer::Environment,
+            namespace: namespace.to_string(),
+            rank: 0,
+            shared: false,
+        })
     }
 
     /// `<ns>.env` files of `dir` in `layer`, `<ns>.local.env` as local overrides.
@@ -178,6 +226,7 @@ impl Layout {
                 layer,
                 namespace,
                 rank,
+                shared: rank == 1,
             });
         }
         Ok(())

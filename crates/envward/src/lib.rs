@@ -15,6 +15,7 @@ pub use secret::Secret;
 
 pub mod check;
 pub mod config;
+pub mod crypto;
 mod de;
 pub mod diff;
 pub mod error;
@@ -30,4 +31,4 @@ pub mod value;
 pub use error::{LoadError, ResolveError};
 pub use resolve::{Config, LoadOptions, Project};
 pub use source::{Layer, Origin};
-pub use value::{Resolved, Typed, Value, ValueError, Var};
+pub use value::{Resolved, SealedFile, Typed, Value, ValueError, Var};

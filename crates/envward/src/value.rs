@@ -79,6 +79,24 @@ pub struct Var {
     /// Rules allowed by an inline `# envward:allow RULE reason` comment on
     /// the winning definition (a reason is required).
     pub allows: Vec<String>,
+    /// Whether the winning definition is an encrypted value no identity
+    /// could decrypt: the value is empty and must not be used.
+    pub sealed: bool,
+}
+
+/// An encrypted file that no available identity could open.
+#[derive(Clone, Debug)]
+pub struct SealedFile {
+    /// The file, relative to the project root.
+    pub path: PathBuf,
+    /// The scope it is encrypted for (`production/security`).
+    pub scope: String,
+    /// The recipients its data key is wrapped to.
+    pub recipients: Vec<String>,
+    /// The keys whose values are encrypted.
+    pub keys: Vec<String>,
+    /// The identities tried.
+    pub tried: Vec<String>,
 }
 
 /// The configuration of one environment.
@@ -100,6 +118,11 @@ pub struct Resolved {
     /// Warnings met while loading (duplicate keys, namespace conflicts).
     pub warnings: Vec<Diagnostic>,
     pub(crate) missing_required: Vec<String>,
+    /// Encrypted files no identity could open: their encrypted values are
+    /// unavailable (`run`, `get` and `export` refuse to go on).
+    pub sealed: Vec<SealedFile>,
+    /// Keys whose sealed value was taken out (see `withhold_sealed`).
+    pub(crate) withheld: std::collections::BTreeSet<String>,
     /// Types declared in the schema.
     pub(crate) declared: BTreeMap<String, crate::schema::VarType>,
 }
@@ -130,6 +153,12 @@ pub enum Typed {
 /// A value could not be read as the type asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
+    /// Encrypted files could not be decrypted with the identities available.
+    #[error("cannot decrypt {}", files.join(", "))]
+    Sealed {
+        /// The files, relative to the project root.
+        files: Vec<String>,
+    },
     /// The key has no value.
     #[error("`{key}` is not set")]
     Missing {
@@ -160,6 +189,21 @@ pub enum ValueError {
 }
 
 impl Resolved {
+    /// Takes out every key whose value is sealed (encrypted, no identity),
+    /// so that rules never read an empty stand-in for it.
+    pub(crate) fn withhold_sealed(&mut self) {
+        let keys: Vec<String> = self
+            .vars
+            .values()
+            .filter(|v| v.sealed)
+            .map(|v| v.key.clone())
+            .collect();
+        for key in keys {
+            self.vars.remove(&key);
+            self.withheld.insert(key);
+        }
+    }
+
     /// The resolved key, if any.
     pub fn get(&self, key: &str) -> Option<&Var> {
         self.vars.get(key)
@@ -193,6 +237,15 @@ impl Resolved {
     /// Fails when a required key has no value: `run`, `get` and `export`
     /// call this before doing anything.
     pub fn ensure_complete(&self) -> Result<(), ValueError> {
+        if !self.sealed.is_empty() {
+            return Err(ValueError::Sealed {
+                files: self
+                    .sealed
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect(),
+            });
+        }
         if self.missing_required.is_empty() {
             Ok(())
         } else {

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod crypt;
 pub mod diff;
 pub mod explain;
 pub mod export;

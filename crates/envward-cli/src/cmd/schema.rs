@@ -50,6 +50,7 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
             process_env: Some(Default::default()),
             allow_undefined: true,
             secrets_dir: g.secrets_dir.clone(),
+            identities: g.identity.clone(),
         })
         .map_err(Exit::from)?;
         // An environment without files (often the implicit `development`)

@@ -147,6 +147,8 @@ pub struct Report {
     pub checks: usize,
     /// When the check ran (RFC 3339, UTC).
     pub timestamp: String,
+    /// Values no rule could read: encrypted, and no identity available.
+    pub skipped: Vec<Skipped>,
     /// The project root the check ran in.
     #[serde(skip)]
     pub root: PathBuf,
@@ -154,6 +156,17 @@ pub struct Report {
     /// severity, summary.
     #[serde(skip)]
     pub rules: Vec<(Cow<'static, str>, Severity, Cow<'static, str>)>,
+}
+
+/// A value the rules could not read.
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    /// The environment.
+    pub environment: String,
+    /// The key.
+    pub key: String,
+    /// Why (`encrypted`).
+    pub reason: &'static str,
 }
 
 impl Report {
@@ -220,7 +233,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         });
     }
 
-    let loaded: Vec<Resolved> = if options.all_environments {
+    let mut loaded: Vec<Resolved> = if options.all_environments {
         known
             .iter()
             .map(|env| {
@@ -233,6 +246,17 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         vec![Config::load_in(&opened, options.load.clone())?]
     };
     let environments: Vec<String> = loaded.iter().map(|c| c.environment.clone()).collect();
+    // Encrypted values no identity opens: rules that need them are skipped
+    // (reported as such), rules that need no value still run.
+    let mut skipped = Vec::new();
+    for cfg in &mut loaded {
+        cfg.withhold_sealed();
+        skipped.extend(cfg.withheld.iter().map(|key| Skipped {
+            environment: cfg.environment.clone(),
+            key: key.clone(),
+            reason: "encrypted",
+        }));
+    }
     let mut patterns = schema_rules::Patterns::default();
     for cfg in &loaded {
         checks += schema_rules::check_environment(project, cfg, &mut patterns, &mut findings);
@@ -265,6 +289,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         environments,
         findings,
         checks,
+        skipped,
         root: opened.root.clone(),
         rules: all_rules()
             .into_iter()
@@ -295,6 +320,12 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
                     .or_default()
                     .insert(cfg.environment.as_str());
             }
+        }
+        for key in &cfg.withheld {
+            present
+                .entry(key.as_str())
+                .or_default()
+                .insert(cfg.environment.as_str());
         }
     }
     let mut checks = 0;

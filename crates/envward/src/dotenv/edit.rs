@@ -33,7 +33,7 @@ fn is_plain_char(c: char) -> bool {
 }
 
 /// Writes `value` so that it reads back exactly: bare when it is made of
-/// plain characters, single-quoted when it holds no `'` or `\r`,
+/// plain characters, single-quoted when it holds no `'` or line break,
 /// double-quoted with escapes otherwise.
 ///
 /// ```
@@ -46,7 +46,7 @@ pub fn quote_value(value: &str) -> String {
     if value.chars().all(is_plain_char) {
         return value.to_string();
     }
-    if !value.contains(['\'', '\r']) {
+    if !value.contains(['\'', '\r', '\n']) {
         return format!("'{value}'");
     }
     let mut out = String::with_capacity(value.len() + 2);

@@ -80,6 +80,24 @@ pub fn text(report: &Report, styled: bool) -> String {
             }
         }
     }
+    for env in &report.environments {
+        let keys: Vec<&str> = report
+            .skipped
+            .iter()
+            .filter(|s| &s.environment == env)
+            .map(|s| s.key.as_str())
+            .collect();
+        if !keys.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}⏭ {env}: checks of {} skipped: encrypted and no identity available ({}){:#}",
+                st(DIM),
+                plural(keys.len(), "1 value", "these values"),
+                keys.join(", "),
+                st(DIM)
+            );
+        }
+    }
     let (e, w, i) = (
         report.count(Severity::Error),
         report.count(Severity::Warning),
@@ -137,5 +155,6 @@ pub fn json(report: &Report) -> serde_json::Value {
             "passed": report.checks.saturating_sub(e + w + i),
         },
         "findings": report.findings,
+        "skipped": report.skipped,
     })
 }

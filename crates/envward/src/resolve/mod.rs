@@ -7,16 +7,17 @@
 mod eval;
 mod resolver;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::{PROJECT_FILE, ProjectFile, Strictness, Undefined};
+use crate::crypto;
 use crate::diagnostic::{Diagnostic, SourceLine};
 use crate::dotenv::{Document, locate};
 use crate::error::LoadError;
 use crate::layout::{COMMON, EnvFile, Layout};
 use crate::secret::is_sensitive_name;
-use crate::value::{Resolved, Var};
+use crate::value::{Resolved, SealedFile, Var};
 use resolver::Resolver;
 
 /// Deepest chain of references followed before giving up.
@@ -42,6 +43,10 @@ pub struct LoadOptions {
     pub allow_undefined: bool,
     /// Overrides `[resolve] secrets_dir`.
     pub secrets_dir: Option<PathBuf>,
+    /// Identity files given on the command line (`--identity`), tried
+    /// before `ENVWARD_IDENTITY`, `ENVWARD_IDENTITY_FILE` and the default
+    /// identity file.
+    pub identities: Vec<PathBuf>,
 }
 
 /// Loads configuration. See [`Config::load`].
@@ -119,15 +124,59 @@ impl Config {
         }
         let mut warnings = Vec::new();
         let mut sources = Vec::with_capacity(files.len());
+        let mut identities: Option<crypto::Identities> = None;
+        let mut sealed = Vec::new();
         for file in files {
             let bytes = std::fs::read(&file.path).map_err(|source| LoadError::Read {
                 path: file.display.clone(),
                 source,
             })?;
-            let doc = Document::parse_vec(bytes)
+            let mut doc = Document::parse_vec(bytes)
                 .map_err(|e| LoadError::from(e.with_path(&file.display)))?;
+            let crypto_err = |source| LoadError::Crypto {
+                path: file.display.clone(),
+                source: Box::new(source),
+            };
+            let mut encrypted = HashSet::new();
+            let mut is_sealed = false;
+            if let Some(header) = crypto::header(&doc).map_err(crypto_err)? {
+                let ids = match &identities {
+                    Some(ids) => ids,
+                    None => identities.insert(
+                        crypto::Identities::load(&options.identities, &process)
+                            .map_err(|e| LoadError::Identity(Box::new(e)))?,
+                    ),
+                };
+                encrypted = doc
+                    .entries()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| doc.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
+                    .map(|(i, _)| i)
+                    .collect();
+                let scope = file.scope(&environment);
+                match crypto::open(&doc, header.clone(), &scope, ids) {
+                    Ok(opened) => doc = opened.document(&doc, true).map_err(crypto_err)?,
+                    Err(crypto::CryptoError::NoIdentity) => {
+                        let (blank, keys) = crypto::blank(&doc, &header).map_err(crypto_err)?;
+                        sealed.push(SealedFile {
+                            path: file.display.clone(),
+                            scope: scope.to_string(),
+                            recipients: header.recipients.clone(),
+                            keys,
+                            tried: ids.sources.iter().map(ToString::to_string).collect(),
+                        });
+                        is_sealed = true;
+                        doc = blank;
+                    }
+                    Err(e) => return Err(crypto_err(e)),
+                }
+            }
             check_duplicates(&file, &doc, project.resolve.duplicate_keys, &mut warnings)?;
-            sources.push(FileSource::new(file, doc));
+            let mut source = FileSource::new(file, doc);
+            source.encrypted = encrypted;
+            source.sealed = is_sealed;
+            sources.push(source);
         }
         let secrets_dir = options
             .secrets_dir
@@ -154,7 +203,7 @@ impl Config {
             .filter(|(_, spec)| spec.is_required_in(&environment))
             .filter(|(key, _)| {
                 vars.get(*key)
-                    .is_none_or(|v: &Var| v.value.expose().is_empty())
+                    .is_none_or(|v: &Var| !v.sealed && v.value.expose().is_empty())
             })
             .map(|(key, _)| key.clone())
             .collect();
@@ -168,6 +217,8 @@ impl Config {
             vars,
             warnings,
             missing_required,
+            sealed,
+            withheld: BTreeSet::new(),
             declared: project
                 .vars
                 .iter()
@@ -284,6 +335,10 @@ fn check_duplicates(
 struct FileSource {
     file: EnvFile,
     doc: Document,
+    /// Entries whose value was encrypted in the file.
+    encrypted: HashSet<usize>,
+    /// Whether no identity could open the file (encrypted values blanked).
+    sealed: bool,
     /// Key → index of its last (effective) entry.
     index: HashMap<String, usize>,
 }
@@ -294,7 +349,13 @@ impl FileSource {
         for (i, e) in doc.entries().iter().enumerate() {
             index.insert(e.key.clone(), i);
         }
-        FileSource { file, doc, index }
+        FileSource {
+            file,
+            doc,
+            index,
+            encrypted: HashSet::new(),
+            sealed: false,
+        }
     }
 }
 

@@ -330,8 +330,12 @@ impl<'a> Resolver<'a> {
                 .vars
                 .get(key)
                 .and_then(|v| v.declared_sensitive());
+            let (was_encrypted, sealed) = self.encrypted(&cands[0]);
             let sensitive = declared.unwrap_or_else(|| {
-                self.is_sensitive(key) || value.tainted || has_url_password(&value.text)
+                was_encrypted
+                    || self.is_sensitive(key)
+                    || value.tainted
+                    || has_url_password(&value.text)
             });
             let mut overridden = Vec::new();
             for cand in cands.iter().skip(1) {
@@ -357,6 +361,7 @@ impl<'a> Resolver<'a> {
                     overridden,
                     sensitive,
                     allows: self.allows(&cands[0]),
+                    sealed,
                 },
             );
         }
@@ -364,6 +369,17 @@ impl<'a> Resolver<'a> {
     }
 
     /// Rules allowed by `# envward:allow RULE reason` after the winning entry.
+    /// Whether a candidate's value was encrypted in its file, and whether
+    /// it could not be decrypted.
+    pub(super) fn encrypted(&self, cand: &Cand) -> (bool, bool) {
+        let Cand::Entry { src, entry } = cand else {
+            return (false, false);
+        };
+        let source = &self.sources[*src];
+        let encrypted = source.encrypted.contains(entry);
+        (encrypted, encrypted && source.sealed)
+    }
+
     pub(super) fn allows(&self, cand: &Cand) -> Vec<String> {
         let (Cand::Entry { src, entry } | Cand::FileRefEntry { src, entry }) = cand else {
             return Vec::new();

@@ -51,6 +51,10 @@ pub struct VarSpec {
     /// Whether the value is a secret (default: `type = "secret"` or the name).
     #[serde(default)]
     pub sensitive: Option<bool>,
+    /// Whether `envward encrypt` encrypts the value (default: when the key
+    /// is sensitive, or always with `--all`).
+    #[serde(default)]
+    pub encrypt: Option<bool>,
     /// What the key is for.
     #[serde(default)]
     pub description: Option<String>,

@@ -1,0 +1,184 @@
+//! Identities (who can decrypt) and recipients (who a file is for).
+//!
+//! Identities come from, in order: `--identity FILE` (repeatable),
+//! `ENVWARD_IDENTITY` (the key text itself, for CI), `ENVWARD_IDENTITY_FILE`,
+//! and the default identity file (`$XDG_CONFIG_HOME/envward/identity.txt`,
+//! else `~/.config/envward/identity.txt`) when it exists. An identity file
+//! holds age X25519 keys (`AGE-SECRET-KEY-1…`, one per line, `#` comments),
+//! or is an unencrypted OpenSSH private key (ed25519 or RSA).
+
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use age::secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+use super::CryptoError;
+
+type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
+
+/// Where an identity was read from, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// `--identity FILE`, `ENVWARD_IDENTITY_FILE` or the default file.
+    File(PathBuf),
+    /// The `ENVWARD_IDENTITY` variable.
+    Variable,
+}
+
+impl std::fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdentitySource::File(p) => write!(f, "{}", p.display()),
+            IdentitySource::Variable => f.write_str("ENVWARD_IDENTITY"),
+        }
+    }
+}
+
+/// The identities available to this process.
+#[derive(Default)]
+pub struct Identities {
+    list: Vec<BoxedIdentity>,
+    /// Where they came from.
+    pub sources: Vec<IdentitySource>,
+}
+
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identities")
+            .field("sources", &self.sources)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default identity file: `$XDG_CONFIG_HOME/envward/identity.txt`, else
+/// `$HOME/.config/envward/identity.txt`.
+pub fn default_identity_path(env: &BTreeMap<String, String>) -> Option<PathBuf> {
+    let base = match env.get("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(env.get("HOME").filter(|v| !v.is_empty())?).join(".config"),
+    };
+    Some(base.join("envward").join("identity.txt"))
+}
+
+impl Identities {
+    /// Loads the identities named by `explicit` files and the environment
+    /// `env` (see the module documentation).
+    pub fn load(explicit: &[PathBuf], env: &BTreeMap<String, String>) -> Result<Self, CryptoError> {
+        let mut ids = Identities::default();
+        for path in explicit {
+            ids.add_file(path)?;
+        }
+        if let Some(text) = env.get("ENVWARD_IDENTITY").filter(|v| !v.trim().is_empty()) {
+            ids.add_text(text, IdentitySource::Variable)?;
+        }
+        if let Some(path) = env.get("ENVWARD_IDENTITY_FILE").filter(|v| !v.is_empty()) {
+            ids.add_file(Path::new(path))?;
+        }
+        if ids.list.is_empty()
+            && let Some(path) = default_identity_path(env)
+            && path.is_file()
+        {
+            ids.add_file(&path)?;
+        }
+        Ok(ids)
+    }
+
+    /// Whether there is no identity at all.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The identities, for age.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &dyn age::Identity> {
+        self.list.iter().map(|i| i.as_ref() as &dyn age::Identity)
+    }
+
+    fn add_file(&mut self, path: &Path) -> Result<(), CryptoError> {
+        let source = IdentitySource::File(path.to_path_buf());
+        let text = std::fs::read_to_string(path)
+            .map(Zeroizing::new)
+            .map_err(|e| CryptoError::Identity {
+                source_name: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        self.add_text(&text, source)
+    }
+
+    /// Adds the identities in `text` (age keys or an OpenSSH private key).
+    pub fn add_text(&mut self, text: &str, source: IdentitySource) -> Result<(), CryptoError> {
+        let err = |message: String| CryptoError::Identity {
+            source_name: source.to_string(),
+            message,
+        };
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
+            || trimmed.starts_with("-----BEGIN RSA PRIVATE KEY-----")
+        {
+            let name = match &source {
+                IdentitySource::File(p) => Some(p.display().to_string()),
+                IdentitySource::Variable => None,
+            };
+            let id = age::ssh::Identity::from_buffer(BufReader::new(trimmed.as_bytes()), name)
+                .map_err(|e| err(e.to_string()))?;
+            match id {
+                age::ssh::Identity::Unencrypted(_) => {}
+                age::ssh::Identity::Encrypted(_) => {
+                    return Err(err(
+                        "passphrase-protected SSH keys are not supported; use an age identity (`envward keygen`) or an unencrypted deploy key".into(),
+                    ));
+                }
+                age::ssh::Identity::Unsupported(k) => {
+                    return Err(err(format!("unsupported SSH key: {k:?}")));
+                }
+            }
+            self.list.push(Box::new(id));
+        } else if trimmed.starts_with("age-encryption.org/")
+            || trimmed.starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
+        {
+            return Err(err(
+                "passphrase-protected identity files are not supported yet; decrypt it with `age -d` into ENVWARD_IDENTITY".into(),
+            ));
+        } else {
+            let file = age::IdentityFile::from_buffer(BufReader::new(text.as_bytes()))
+                .map_err(|e| err(e.to_string()))?;
+            let ids = file.into_identities().map_err(|e| err(e.to_string()))?;
+            if ids.is_empty() {
+                return Err(err("holds no identity".into()));
+            }
+            self.list.extend(ids);
+        }
+        self.sources.push(source);
+        Ok(())
+    }
+}
+
+/// Parses a recipient: an age X25519 recipient (`age1…`) or an SSH public
+/// key (`ssh-ed25519 …`, `ssh-rsa …`).
+pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>, CryptoError> {
+    let text = text.trim();
+    if text.starts_with("age1") {
+        text.parse::<age::x25519::Recipient>()
+            .map(|r| Box::new(r) as _)
+            .map_err(|_| CryptoError::Recipient(text.to_string()))
+    } else if text.starts_with("ssh-") {
+        text.parse::<age::ssh::Recipient>()
+            .map(|r| Box::new(r) as _)
+            .map_err(|_| CryptoError::Recipient(text.to_string()))
+    } else {
+        Err(CryptoError::Recipient(text.to_string()))
+    }
+}
+
+/// A new age X25519 identity: (the identity file text, the recipient).
+pub fn generate_identity() -> (Zeroizing<String>, String) {
+    let id = age::x25519::Identity::generate();
+    let recipient = id.to_public().to_string();
+    let now = jiff::Timestamp::now();
+    let text = Zeroizing::new(format!(
+        "# created: {now}\n# public key: {recipient}\n{}\n",
+        id.to_string().expose_secret()
+    ));
+    (text, recipient)
+}

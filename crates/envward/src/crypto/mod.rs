@@ -1,0 +1,505 @@
+//! Per-value envelope encryption of `.env` files.
+//!
+//! An encrypted file is still a `.env` file: keys, comments and order stay
+//! in clear, each encrypted value is `envward:v1:<base64url>`, and a header
+//! of `# envward:` comment lines at the top holds the file's scope
+//! (environment and namespace), its recipients, the per-file data key
+//! wrapped to every recipient as a standard armored age file, and the file
+//! MAC. `docs/encryption.md` is the normative description, with test
+//! vectors.
+//!
+//! - Values: XChaCha20-Poly1305 under a key derived from the data key
+//!   (HKDF-SHA256), with associated data binding the ciphertext to its
+//!   environment, namespace and key.
+//! - MAC: HMAC-SHA256 under another derived key, over the scope, the
+//!   recipients and the ordered list of every entry (key and value as
+//!   stored, plaintext entries included).
+//! - The data key: 32 random bytes, wrapped with the `age` crate to X25519
+//!   and SSH recipients.
+
+mod file;
+mod identity;
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::dotenv::Document;
+
+pub use file::{Header, Opened, Seal, blank, header, one_line, open};
+pub use identity::{
+    Identities, IdentitySource, default_identity_path, generate_identity, parse_recipient,
+};
+
+/// The prefix of an encrypted value.
+pub const VALUE_PREFIX: &str = "envward:v1:";
+/// The prefix of every header line.
+pub const HEADER_PREFIX: &str = "# envward:";
+const VERSION_LINE: &str = "# envward:v1 ";
+const RECIPIENT_LINE: &str = "# envward:recipient ";
+const KEY_LINE: &str = "# envward:key ";
+const MAC_LINE: &str = "# envward:mac ";
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+
+/// The environment name of the scope of a file shared by every
+/// environment (`.env`, `env/common.env`).
+pub const SHARED_SCOPE: &str = "*";
+
+/// Where an encrypted file belongs: ciphertexts and the MAC are bound to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The environment, or [`SHARED_SCOPE`] for a file of every environment.
+    pub environment: String,
+    /// The namespace (`common` in the flat layout).
+    pub namespace: String,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.environment, self.namespace)
+    }
+}
+
+/// Why an encrypted file could not be read or written. Never holds a
+/// value.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// The header or a value names a format version this build does not know.
+    #[error("line {line}: unknown encryption format `{found}` (this envward reads envward:v1)")]
+    UnknownVersion {
+        /// 1-based line.
+        line: u32,
+        /// The version found.
+        found: String,
+    },
+    /// The header is malformed or incomplete.
+    #[error("malformed envward header: {0}")]
+    Header(String),
+    /// A value is encrypted but the file has no header.
+    #[error(
+        "line {line}: `{key}` holds an encrypted value but the file has no envward header (truncated, or the header was removed)"
+    )]
+    NoHeader {
+        /// 1-based line.
+        line: u32,
+        /// The key.
+        key: String,
+    },
+    /// No identity could unwrap the data key.
+    #[error("no identity can decrypt this file")]
+    NoIdentity,
+    /// Unwrapping the data key failed for another reason.
+    #[error("cannot unwrap the data key: {0}")]
+    Unwrap(String),
+    /// The MAC does not match: entries were added, removed, reordered or edited.
+    #[error(
+        "the file MAC does not match: entries were added, removed, reordered or edited outside envward, or the header belongs to another file"
+    )]
+    Mac,
+    /// The file was encrypted for another scope.
+    #[error("the file was encrypted for {found} but is read as {expected} (moved or copied?)")]
+    Scope {
+        /// The scope in the header.
+        found: String,
+        /// The scope the layout gives the file.
+        expected: String,
+    },
+    /// A value failed authentication.
+    #[error(
+        "line {line}: the encrypted value of `{key}` does not decrypt: it was edited, corrupted, or moved from another key or file"
+    )]
+    Value {
+        /// 1-based line.
+        line: u32,
+        /// The key.
+        key: String,
+    },
+    /// A value is not valid base64 or too short.
+    #[error("line {line}: the encrypted value of `{key}` is corrupted (not valid envward:v1 data)")]
+    Corrupt {
+        /// 1-based line.
+        line: u32,
+        /// The key.
+        key: String,
+    },
+    /// A recipient does not parse.
+    #[error(
+        "invalid recipient `{0}`: expected an age X25519 recipient (age1…) or an SSH public key (ssh-ed25519 …, ssh-rsa …)"
+    )]
+    Recipient(String),
+    /// No recipients are configured for a scope.
+    #[error("no recipients for {0}")]
+    NoRecipients(String),
+    /// age failed to wrap the data key.
+    #[error("cannot wrap the data key: {0}")]
+    Wrap(String),
+    /// An identity file could not be read or parsed.
+    #[error("identity {source_name}: {message}")]
+    Identity {
+        /// Where the identity came from.
+        source_name: String,
+        /// Why it failed (never the key).
+        message: String,
+    },
+    /// The decrypted text is not a valid value.
+    #[error("line {line}: the decrypted value of `{key}` is not valid UTF-8 .env text")]
+    Plaintext {
+        /// 1-based line.
+        line: u32,
+        /// The key.
+        key: String,
+    },
+    /// The file could not be re-parsed after an edit.
+    #[error("cannot re-parse the file: {0}")]
+    Reparse(String),
+}
+
+impl CryptoError {
+    /// The 1-based line the error is about, when there is one.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            CryptoError::UnknownVersion { line, .. }
+            | CryptoError::NoHeader { line, .. }
+            | CryptoError::Value { line, .. }
+            | CryptoError::Corrupt { line, .. }
+            | CryptoError::Plaintext { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match self {
+            CryptoError::UnknownVersion { .. } => {
+                "upgrade envward, or restore the file from version control".into()
+            }
+            CryptoError::NoHeader { .. } | CryptoError::Header(_) => {
+                "restore the file from version control; an encrypted file must keep its `# envward:` header lines".into()
+            }
+            CryptoError::NoIdentity => IDENTITY_HELP.into(),
+            CryptoError::Mac
+            | CryptoError::Value { .. }
+            | CryptoError::Corrupt { .. }
+            | CryptoError::Scope { .. }
+            | CryptoError::Plaintext { .. } => {
+                "the file was changed outside envward: review `git diff` and restore it from version control; change encrypted files only with `envward set`, `unset` or `edit`".into()
+            }
+            CryptoError::Recipient(_) => {
+                "create an age recipient with `envward keygen`, or use a `ssh-ed25519` public key".into()
+            }
+            CryptoError::NoRecipients(scope) => {
+                let env = scope.split('/').next().unwrap_or(scope);
+                format!("add one with `envward recipients add -e {env} age1…` (or `recipients = [\"age1…\"]` under [environments.{env}] in envward.toml)")
+            }
+            CryptoError::Identity { .. } => IDENTITY_HELP.into(),
+            CryptoError::Unwrap(_) | CryptoError::Wrap(_) | CryptoError::Reparse(_) => {
+                "restore the file from version control".into()
+            }
+        }
+    }
+}
+
+/// How to provide an identity.
+pub const IDENTITY_HELP: &str = "provide an identity: `--identity FILE`, `ENVWARD_IDENTITY` (the key itself), `ENVWARD_IDENTITY_FILE`, or the default file written by `envward keygen`";
+
+/// The per-file data key. Zeroized on drop.
+pub struct DataKey {
+    raw: Zeroizing<[u8; 32]>,
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DataKey([redacted])")
+    }
+}
+
+impl DataKey {
+    /// A fresh random key.
+    pub fn generate() -> Result<Self, CryptoError> {
+        let mut raw = Zeroizing::new([0u8; 32]);
+        getrandom::fill(raw.as_mut()).map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        Ok(DataKey { raw })
+    }
+
+    /// A key from its 32 bytes (for test vectors and recovery).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        DataKey {
+            raw: Zeroizing::new(bytes),
+        }
+    }
+
+    fn subkey(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
+        let hk = hkdf::Hkdf::<Sha256>::new(None, self.raw.as_ref());
+        let mut out = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA256's limit of 255 × 32.
+        hk.expand(info, out.as_mut())
+            .unwrap_or_else(|_| unreachable!("32-byte HKDF output"));
+        out
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        let key = self.subkey(b"envward:v1 values");
+        XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..]))
+    }
+
+    /// Wraps the key to `recipients` as an armored age file.
+    pub fn wrap(&self, recipients: &[String]) -> Result<String, CryptoError> {
+        if recipients.is_empty() {
+            return Err(CryptoError::NoRecipients("this file".into()));
+        }
+        let parsed = recipients
+            .iter()
+            .map(|r| parse_recipient(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let encryptor = age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
+            .map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        let mut out = Vec::new();
+        let armor =
+            age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+                .map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        let mut writer = encryptor
+            .wrap_output(armor)
+            .map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        let mut text = Zeroizing::new(STANDARD.encode(&self.raw[..]));
+        text.push('\n');
+        std::io::Write::write_all(&mut writer, text.as_bytes())
+            .and_then(|()| writer.finish())
+            .and_then(|armor| armor.finish())
+            .map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        String::from_utf8(out).map_err(|e| CryptoError::Wrap(e.to_string()))
+    }
+
+    /// Unwraps a key from an armored age file with one of `identities`.
+    pub fn unwrap(armored: &str, identities: &Identities) -> Result<Self, CryptoError> {
+        let decryptor =
+            age::Decryptor::new_buffered(age::armor::ArmoredReader::new(armored.as_bytes()))
+                .map_err(|e| CryptoError::Header(format!("wrapped key: {e}")))?;
+        let mut reader = match decryptor.decrypt(identities.iter()) {
+            Ok(r) => r,
+            Err(age::DecryptError::NoMatchingKeys) => return Err(CryptoError::NoIdentity),
+            Err(e) => return Err(CryptoError::Unwrap(e.to_string())),
+        };
+        let mut text = Zeroizing::new(Vec::new());
+        std::io::Read::read_to_end(&mut reader, &mut text)
+            .map_err(|e| CryptoError::Unwrap(e.to_string()))?;
+        let trimmed = text.strip_suffix(b"\n").unwrap_or(&text);
+        let bytes = Zeroizing::new(
+            STANDARD
+                .decode(trimmed)
+                .map_err(|_| CryptoError::Unwrap("the wrapped data key is malformed".into()))?,
+        );
+        let raw: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| CryptoError::Unwrap("the wrapped data key is not 32 bytes".into()))?;
+        Ok(DataKey::from_bytes(raw))
+    }
+
+    /// Encrypts the raw text of a value (as written, quotes included) for
+    /// `key` in `scope`.
+    pub fn encrypt_value(
+        &self,
+        scope: &Scope,
+        key: &str,
+        raw: &str,
+    ) -> Result<String, CryptoError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        self.encrypt_value_with_nonce(scope, key, raw, nonce)
+    }
+
+    /// [`DataKey::encrypt_value`] with a given nonce: for test vectors only.
+    /// A nonce must never be used twice with the same key.
+    pub fn encrypt_value_with_nonce(
+        &self,
+        scope: &Scope,
+        key: &str,
+        raw: &str,
+        nonce: [u8; NONCE_LEN],
+    ) -> Result<String, CryptoError> {
+        let aad = associated_data(scope, key);
+        let ct = self
+            .cipher()
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: raw.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| CryptoError::Wrap("value encryption failed".into()))?;
+        let mut payload = Vec::with_capacity(NONCE_LEN + ct.len());
+        payload.extend_from_slice(&nonce);
+        payload.extend_from_slice(&ct);
+        Ok(format!("{VALUE_PREFIX}{}", URL_SAFE_NO_PAD.encode(payload)))
+    }
+
+    /// Decrypts a value token of `key` (at `line`) in `scope` to the raw text
+    /// that was encrypted.
+    pub fn decrypt_value(
+        &self,
+        scope: &Scope,
+        key: &str,
+        line: u32,
+        token: &str,
+    ) -> Result<Zeroizing<String>, CryptoError> {
+        let corrupt = || CryptoError::Corrupt {
+            line,
+            key: key.to_string(),
+        };
+        let body = token.strip_prefix(VALUE_PREFIX).ok_or_else(corrupt)?;
+        let payload = URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt())?;
+        if payload.len() < NONCE_LEN + TAG_LEN {
+            return Err(corrupt());
+        }
+        let (nonce, ct) = payload.split_at(NONCE_LEN);
+        let aad = associated_data(scope, key);
+        let plain = self
+            .cipher()
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+            .map_err(|_| CryptoError::Value {
+                line,
+                key: key.to_string(),
+            })?;
+        String::from_utf8(plain).map(Zeroizing::new).map_err(|e| {
+            e.into_bytes().zeroize();
+            CryptoError::Plaintext {
+                line,
+                key: key.to_string(),
+            }
+        })
+    }
+
+    /// The file MAC over the scope, the recipients and the ordered entries
+    /// (key, value as stored).
+    pub fn mac<'a>(
+        &self,
+        scope: &Scope,
+        recipients: &[String],
+        entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> String {
+        let key = self.subkey(b"envward:v1 mac");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        let mut field = |bytes: &[u8]| {
+            mac.update(&(bytes.len() as u64).to_be_bytes());
+            mac.update(bytes);
+        };
+        field(b"envward:v1 mac");
+        field(scope.environment.as_bytes());
+        field(scope.namespace.as_bytes());
+        field(&(recipients.len() as u64).to_be_bytes());
+        for r in recipients {
+            field(r.as_bytes());
+        }
+        for (k, v) in entries {
+            field(k.as_bytes());
+            field(v.as_bytes());
+        }
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+fn associated_data(scope: &Scope, key: &str) -> Vec<u8> {
+    let mut aad =
+        Vec::with_capacity(16 + scope.environment.len() + scope.namespace.len() + key.len());
+    aad.extend_from_slice(b"envward:v1\0");
+    aad.extend_from_slice(scope.environment.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(scope.namespace.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(key.as_bytes());
+    aad
+}
+
+/// How [`rewrite`] treats the data key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPolicy {
+    /// Keep the data key (rewrap it only when the recipients changed), and
+    /// keep the ciphertext of every unchanged value.
+    Keep,
+    /// A new data key: every value is encrypted anew.
+    Rotate,
+}
+
+/// Rewrites a file encrypted: opens it when it already is (an identity is
+/// then required), applies `edit` to the plaintext, and seals the result to
+/// `recipients`. Values `encrypt` selects are encrypted, and so is every
+/// value that already was.
+pub fn rewrite(
+    doc: &Document,
+    scope: &Scope,
+    recipients: &[String],
+    identities: &Identities,
+    policy: KeyPolicy,
+    edit: impl FnOnce(&mut Document) -> Result<(), CryptoError>,
+    encrypt: impl Fn(&crate::dotenv::Entry, &str) -> bool,
+) -> Result<String, CryptoError> {
+    if recipients.is_empty() {
+        return Err(CryptoError::NoRecipients(scope.to_string()));
+    }
+    let (mut plain, key, wrapped, previous) = match header(doc)? {
+        Some(h) => {
+            let opened = open(doc, h, scope, identities)?;
+            let plain = opened.document(doc, false)?;
+            if policy == KeyPolicy::Rotate {
+                let key = DataKey::generate()?;
+                let wrapped = key.wrap(recipients)?;
+                let previous: std::collections::HashMap<_, _> = opened
+                    .previous(doc)
+                    .into_iter()
+                    .map(|(k, (p, _))| (k, (p, String::new())))
+                    .collect();
+                (plain, key, wrapped, previous)
+            } else {
+                let wrapped = if opened.header.recipients == recipients {
+                    opened.header.wrapped.clone()
+                } else {
+                    opened.key.wrap(recipients)?
+                };
+                let previous = opened.previous(doc);
+                (plain, opened.key, wrapped, previous)
+            }
+        }
+        None => {
+            let key = DataKey::generate()?;
+            let wrapped = key.wrap(recipients)?;
+            (doc.clone(), key, wrapped, Default::default())
+        }
+    };
+    edit(&mut plain)?;
+    // Tokens are reused only under the same key.
+    let reuse: std::collections::HashMap<_, _> = previous
+        .iter()
+        .filter(|(_, (_, token))| !token.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Seal {
+        plain: &plain,
+        scope,
+        recipients,
+        key: &key,
+        wrapped: &wrapped,
+        previous: Some(&reuse),
+    }
+    .write(|e| previous.contains_key(&e.key) || encrypt(e, plain.text(&e.value_span)))
+}
+
+/// Decrypts an encrypted file to its plaintext (header removed).
+pub fn decrypt_document(
+    doc: &Document,
+    scope: &Scope,
+    identities: &Identities,
+) -> Result<Document, CryptoError> {
+    match header(doc)? {
+        Some(h) => open(doc, h, scope, identities)?.document(doc, false),
+        None => Ok(doc.clone()),
+    }
+}
