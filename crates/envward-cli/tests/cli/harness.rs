@@ -134,3 +134,20 @@ fn copy_dir(src: &Path, dst: &Path) {
         }
     }
 }
+
+/// Whether `tool` is on PATH. Under `CI=true` a missing tool fails the
+/// test (CI installs every tool the tests need); elsewhere the test notes
+/// it and is skipped by returning early.
+#[track_caller]
+pub fn require_tool(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "`{tool}` is not installed: .ci/run must install it"
+        );
+        eprintln!("note: `{tool}` is not installed; skipping this test (it fails under CI=true)");
+    }
+    found
+}

@@ -6,6 +6,7 @@ mod harness;
 mod check;
 mod conformance;
 mod diff;
+mod encryption;
 mod errors;
 mod export;
 mod generate;

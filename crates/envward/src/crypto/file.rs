@@ -171,22 +171,15 @@ pub fn open(
     identities: &Identities,
 ) -> Result<Opened, CryptoError> {
     let key = DataKey::unwrap(&header.wrapped, identities)?;
-    let mac = key.mac(
-        scope,
-        &header.recipients,
-        doc.entries()
-            .iter()
-            .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
-    );
-    if !constant_time_eq(mac.as_bytes(), header.mac.as_bytes()) {
-        if header.scope != *scope {
-            return Err(CryptoError::Scope {
-                found: header.scope.to_string(),
-                expected: scope.to_string(),
-            });
-        }
-        return Err(CryptoError::Mac);
+    if header.scope != *scope {
+        return Err(CryptoError::Scope {
+            found: header.scope.to_string(),
+            expected: scope.to_string(),
+        });
     }
+    // Values first, for the most precise error (which key), then the MAC
+    // for what values cannot show (entries added, removed, reordered,
+    // plaintext edited). Nothing is returned before both pass.
     let mut plain = Vec::with_capacity(doc.entries().len());
     for e in doc.entries() {
         check_token_version(doc, e)?;
@@ -202,6 +195,16 @@ pub fn open(
         } else {
             plain.push(None);
         }
+    }
+    let mac = key.mac(
+        scope,
+        &header.recipients,
+        doc.entries()
+            .iter()
+            .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
+    );
+    if !constant_time_eq(mac.as_bytes(), header.mac.as_bytes()) {
+        return Err(CryptoError::Mac);
     }
     Ok(Opened { header, key, plain })
 }

@@ -1,0 +1,816 @@
+//! Encrypted env files through the binary: round trips, reviewable diffs,
+//! the tamper suite, missing identities, interop with the real `age` CLI and
+//! SSH keys, and concurrent writers.
+
+use crate::harness::{Project, require_tool};
+
+const SECRET: &str = "SENTINEL-prod-secret-key-6f1c9a0b7d2e4f3a8b5c1d0e9f7a6b5c4d3e2f1a0b9";
+const DB_PASSWORD: &str = "SENTINEL-db-password-3c2b";
+const STAGING_SECRET: &str = "SENTINEL-staging-secret-key-0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1";
+
+const SECURITY: &str = "# Production secrets\nDEBUG=False\nSECRET_KEY=\"SENTINEL-prod-secret-key-6f1c9a0b7d2e4f3a8b5c1d0e9f7a6b5c4d3e2f1a0b9\"\nDATABASE_PASSWORD=SENTINEL-db-password-3c2b # rotated in May\nALLOWED_HOSTS=example.com\n";
+
+/// A project with production and staging encrypted to one identity; the
+/// identity file is outside the project, named by ENVWARD_IDENTITY_FILE.
+struct Setup {
+    p: Project,
+    _keys: tempfile::TempDir,
+    identity: std::path::PathBuf,
+    recipient: String,
+}
+
+fn setup() -> Setup {
+    let keys = tempfile::tempdir().unwrap();
+    let identity = keys.path().join("id.txt");
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\nstrict = true\n\n[environments.staging]\n",
+        ),
+        ("env/production/security.env", SECURITY),
+        (
+            "env/production/common.env",
+            "APP_NAME=shop\nAPI_TOKEN=SENTINEL-api-token-77\n",
+        ),
+        (
+            "env/staging/security.env",
+            &format!("DEBUG=False\nSECRET_KEY={STAGING_SECRET}\n"),
+        ),
+    ])
+    .env("ENVWARD_IDENTITY_FILE", identity.to_str().unwrap());
+    let recipient = p
+        .run(&["keygen", "--output", identity.to_str().unwrap()])
+        .ok()
+        .stdout()
+        .trim()
+        .to_string();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    for env in ["production", "staging"] {
+        p.run(&["recipients", "add", "-e", env, &recipient]).ok();
+        p.run(&["encrypt", "-e", env]).ok();
+    }
+    Setup {
+        p,
+        _keys: keys,
+        identity,
+        recipient,
+    }
+}
+
+fn read(p: &Project, rel: &str) -> String {
+    std::fs::read_to_string(p.join(rel)).unwrap()
+}
+
+#[test]
+fn values_are_encrypted_and_read_back_transparently() {
+    let s = setup();
+    let file = read(&s.p, "env/production/security.env");
+    assert!(!file.contains("SENTINEL"), "{file}");
+    assert!(
+        file.starts_with("# envward:v1 production/security"),
+        "{file}"
+    );
+    assert!(
+        file.contains("DEBUG=False\n"),
+        "non-secret values stay in clear"
+    );
+    assert!(file.contains("# Production secrets\n"), "comments stay");
+    assert!(
+        file.contains(" # rotated in May\n"),
+        "trailing comments stay"
+    );
+    assert!(file.contains(&format!("# envward:recipient {}\n", s.recipient)));
+    let out = s.p.run(&["get", "SECRET_KEY", "-e", "production"]).ok();
+    assert_eq!(out.stdout(), format!("{SECRET}\n"));
+    let out =
+        s.p.run(&["get", "DATABASE_PASSWORD", "-e", "production"])
+            .ok();
+    assert_eq!(out.stdout(), format!("{DB_PASSWORD}\n"));
+    // Decrypting gives back the original file, byte for byte.
+    let out =
+        s.p.run(&["decrypt", "-e", "production", "-n", "security"])
+            .ok();
+    assert_eq!(out.stdout(), SECURITY);
+    // Listing and checking never show the decrypted secrets.
+    for args in [
+        &["list", "-e", "production"][..],
+        &["check", "-e", "production", "--format", "json"][..],
+        &["explain", "SECRET_KEY", "-e", "production"][..],
+    ] {
+        let out = s.p.run(args);
+        assert!(
+            !out.stdout().contains("SENTINEL") && !out.stderr().contains("SENTINEL"),
+            "{args:?}"
+        );
+    }
+    // Secret values of encrypted files are secrets even without a schema.
+    let list =
+        s.p.run(&["list", "-e", "production", "--format", "json"])
+            .ok()
+            .json();
+    assert!(list.to_string().contains("API_TOKEN"));
+}
+
+#[test]
+fn run_sees_decrypted_values() {
+    let s = setup();
+    let out =
+        s.p.run(&[
+            "run",
+            "-e",
+            "production",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$DATABASE_PASSWORD\"",
+        ])
+        .ok();
+    assert_eq!(out.stdout(), DB_PASSWORD);
+}
+
+#[test]
+fn unchanged_values_keep_their_ciphertext() {
+    let s = setup();
+    let before = read(&s.p, "env/production/security.env");
+    s.p.run(&["set", "DEBUG", "True", "-e", "production", "-n", "security"])
+        .ok();
+    let after = read(&s.p, "env/production/security.env");
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    // Only the edited line and the MAC differ.
+    assert_eq!(changed.len(), 2, "{changed:#?}");
+    assert!(changed.iter().any(|(_, b)| *b == "DEBUG=True"));
+    assert!(changed.iter().any(|(_, b)| b.starts_with("# envward:mac ")));
+    // Encrypting again changes nothing at all.
+    s.p.run(&["encrypt", "-e", "production"]).ok();
+    assert_eq!(read(&s.p, "env/production/security.env"), after);
+}
+
+#[test]
+fn set_reads_the_value_from_stdin_and_unset_removes() {
+    let s = setup();
+    s.p.cmd(&[
+        "set",
+        "STRIPE_SECRET_KEY",
+        "-e",
+        "production",
+        "-n",
+        "security",
+    ])
+    .write_stdin("SENTINEL-stripe-99\n")
+    .assert()
+    .success();
+    let file = read(&s.p, "env/production/security.env");
+    assert!(file.contains("STRIPE_SECRET_KEY=envward:v1:"), "{file}");
+    let out =
+        s.p.run(&["get", "STRIPE_SECRET_KEY", "-e", "production"])
+            .ok();
+    assert_eq!(out.stdout(), "SENTINEL-stripe-99\n");
+    s.p.run(&[
+        "unset",
+        "STRIPE_SECRET_KEY",
+        "-e",
+        "production",
+        "-n",
+        "security",
+    ])
+    .ok();
+    assert!(!read(&s.p, "env/production/security.env").contains("STRIPE_SECRET_KEY"));
+    s.p.run(&["get", "SECRET_KEY", "-e", "production"]).ok();
+}
+
+#[test]
+fn a_sensitive_value_is_never_written_in_clear_without_recipients() {
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\n"),
+        (".env.production", "A=1\n"),
+    ]);
+    let out = p
+        .run(&["set", "API_TOKEN", "SENTINEL-tok-1", "-e", "production"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("no recipients for production/common"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!out.stderr().contains("SENTINEL"));
+    assert_eq!(read(&p, ".env.production"), "A=1\n");
+    p.run(&[
+        "set",
+        "API_TOKEN",
+        "SENTINEL-tok-1",
+        "-e",
+        "production",
+        "--plain",
+    ])
+    .ok();
+    assert_eq!(
+        read(&p, ".env.production"),
+        "A=1\nAPI_TOKEN=SENTINEL-tok-1\n"
+    );
+}
+
+/// Applies `tamper` to production's security.env and expects every reader
+/// to stop with exit 2 and `expected` in its error, starting nothing.
+#[track_caller]
+fn rejected(tamper: impl FnOnce(&Setup, String) -> String, expected: &str) {
+    let s = setup();
+    let path = "env/production/security.env";
+    let text = tamper(&s, read(&s.p, path));
+    s.p.write(path, text);
+    for args in [
+        &["get", "APP_NAME", "-e", "production"][..],
+        &["export", "-e", "production"][..],
+        &["check", "-e", "production"][..],
+        &["run", "-e", "production", "--", "sh", "-c", "echo STARTED"][..],
+    ] {
+        let out = s.p.run(args).expect_code(2);
+        assert!(out.stdout().is_empty(), "{args:?} printed {}", out.stdout());
+        assert!(
+            out.stderr().contains(expected),
+            "{args:?}: {}",
+            out.stderr()
+        );
+        assert!(!out.stderr().contains("SENTINEL"), "{}", out.stderr());
+    }
+}
+
+fn token_of<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .map(|v| v.split(' ').next().unwrap())
+        .unwrap()
+}
+
+const MAC_ERROR: &str = "the file MAC does not match";
+
+#[test]
+fn tamper_swapping_two_ciphertexts() {
+    rejected(
+        |_, t| {
+            let (a, b) = (
+                token_of(&t, "SECRET_KEY"),
+                token_of(&t, "DATABASE_PASSWORD"),
+            );
+            t.replace(a, "@A@").replace(b, a).replace("@A@", b)
+        },
+        "the encrypted value of `SECRET_KEY` does not decrypt",
+    );
+    // The error points at the line.
+    let s = setup();
+    let path = "env/production/security.env";
+    let t = read(&s.p, path);
+    let line = t
+        .lines()
+        .position(|l| l.starts_with("SECRET_KEY="))
+        .unwrap()
+        + 1;
+    let (a, b) = (
+        token_of(&t, "SECRET_KEY"),
+        token_of(&t, "DATABASE_PASSWORD"),
+    );
+    s.p.write(path, t.replace(a, "@A@").replace(b, a).replace("@A@", b));
+    let out =
+        s.p.run(&["get", "DEBUG", "-e", "production"])
+            .expect_code(2);
+    assert!(
+        out.stderr().contains(&format!("{path}:{line}:1")),
+        "{}",
+        out.stderr()
+    );
+}
+
+#[test]
+fn tamper_moving_a_ciphertext_from_another_environment() {
+    rejected(
+        |s, t| {
+            let staging = read(&s.p, "env/staging/security.env");
+            t.replace(token_of(&t, "SECRET_KEY"), token_of(&staging, "SECRET_KEY"))
+        },
+        "the encrypted value of `SECRET_KEY` does not decrypt",
+    );
+}
+
+#[test]
+fn tamper_moving_a_whole_file_to_another_environment() {
+    rejected(
+        |s, _| read(&s.p, "env/staging/security.env"),
+        "encrypted for staging/security but is read as production/security",
+    );
+}
+
+#[test]
+fn tamper_swapping_the_header_with_another_file() {
+    rejected(
+        |s, t| {
+            let other = read(&s.p, "env/production/common.env");
+            let header = |x: &str| -> String {
+                x.lines()
+                    .filter(|l| l.starts_with("# envward:"))
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            };
+            t.replace(
+                &header(&t),
+                &header(&other).replace("production/common", "production/security"),
+            )
+        },
+        "does not decrypt",
+    );
+}
+
+#[test]
+fn tamper_deleting_a_line() {
+    rejected(
+        |_, t| t.replace("ALLOWED_HOSTS=example.com\n", ""),
+        MAC_ERROR,
+    );
+}
+
+#[test]
+fn tamper_reordering_lines() {
+    rejected(
+        |_, t| {
+            t.replace("DEBUG=False\n", "").replace(
+                "ALLOWED_HOSTS=example.com\n",
+                "ALLOWED_HOSTS=example.com\nDEBUG=False\n",
+            )
+        },
+        MAC_ERROR,
+    );
+}
+
+#[test]
+fn tamper_adding_a_line() {
+    rejected(|_, t| t + "EXTRA=1\n", MAC_ERROR);
+}
+
+#[test]
+fn tamper_editing_a_plaintext_value() {
+    rejected(|_, t| t.replace("DEBUG=False", "DEBUG=True"), MAC_ERROR);
+}
+
+#[test]
+fn tamper_flipping_one_bit_of_a_ciphertext() {
+    rejected(
+        |_, t| {
+            let tok = token_of(&t, "DATABASE_PASSWORD").to_string();
+            let mut bytes = tok.clone().into_bytes();
+            let i = bytes.len() - 5;
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            t.replace(&tok, &String::from_utf8(bytes).unwrap())
+        },
+        "the encrypted value of `DATABASE_PASSWORD` does not decrypt",
+    );
+}
+
+#[test]
+fn tamper_corrupting_base64() {
+    rejected(
+        |_, t| {
+            let tok = token_of(&t, "SECRET_KEY").to_string();
+            t.replace(&tok, &format!("{}!!", &tok[..tok.len() - 2]))
+        },
+        "the encrypted value of `SECRET_KEY` is corrupted",
+    );
+}
+
+#[test]
+fn tamper_truncating_the_file() {
+    rejected(
+        |_, t| t[..t.find("# envward:mac").unwrap()].to_string(),
+        "no `# envward:mac` line",
+    );
+    rejected(
+        |_, t| t[..t.find("DATABASE_PASSWORD").unwrap()].to_string(),
+        MAC_ERROR,
+    );
+}
+
+#[test]
+fn tamper_removing_the_header() {
+    rejected(
+        |_, t| {
+            t.lines()
+                .filter(|l| !l.starts_with("# envward:"))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        },
+        "holds an encrypted value but the file has no envward header",
+    );
+}
+
+#[test]
+fn unknown_versions_are_named() {
+    rejected(
+        |_, t| t.replacen("envward:v1:", "envward:v9:", 1),
+        "unknown encryption format `envward:v9`",
+    );
+    rejected(
+        |_, t| t.replace("# envward:v1 ", "# envward:v2 "),
+        "unknown encryption format `envward:v2`",
+    );
+}
+
+#[test]
+fn a_wrong_identity_starts_nothing_and_says_who_can_decrypt() {
+    let s = setup();
+    let other = tempfile::tempdir().unwrap();
+    let other_id = other.path().join("other.txt");
+    s.p.run(&["keygen", "--output", other_id.to_str().unwrap()])
+        .ok();
+    let p = &s.p;
+    let out = p
+        .cmd(&["run", "-e", "production", "--", "sh", "-c", "echo STARTED"])
+        .env("ENVWARD_IDENTITY_FILE", &other_id)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot decrypt env/production/"), "{err}");
+    assert!(
+        err.contains(&format!("encrypted to: {}", s.recipient)),
+        "{err}"
+    );
+    assert!(err.contains("ENVWARD_IDENTITY"), "{err}");
+    // No identity at all: the same, and `get` of any key refuses too.
+    for args in [
+        &["get", "APP_NAME", "-e", "production"][..],
+        &["export", "-e", "production"][..],
+    ] {
+        let out = p
+            .cmd(args)
+            .env_remove("ENVWARD_IDENTITY_FILE")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn check_without_identity_runs_what_needs_no_value_and_reports_the_rest_skipped() {
+    let s = setup();
+    s.p.run(&["set", "DEBUG", "True", "-e", "production", "-n", "security"])
+        .ok();
+    let out =
+        s.p.cmd(&["check", "-e", "production", "--format", "json"])
+            .env_remove("ENVWARD_IDENTITY_FILE")
+            .output()
+            .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "DEBUG=True is in clear and still checked"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"debug.enabled"), "{rules:?}");
+    // No false "too short" or "missing" finding for the values it could not read.
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.starts_with("secret.") || *r == "schema.required"),
+        "{rules:?}"
+    );
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        skipped.contains(&"SECRET_KEY") && skipped.contains(&"DATABASE_PASSWORD"),
+        "{skipped:?}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SENTINEL"));
+}
+
+#[test]
+fn identity_from_the_variable_and_the_flag() {
+    let s = setup();
+    let key = std::fs::read_to_string(&s.identity).unwrap();
+    let out =
+        s.p.cmd(&["get", "SECRET_KEY", "-e", "production"])
+            .env_remove("ENVWARD_IDENTITY_FILE")
+            .env("ENVWARD_IDENTITY", &key)
+            .output()
+            .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SECRET}\n"));
+    let out =
+        s.p.cmd(&[
+            "get",
+            "SECRET_KEY",
+            "-e",
+            "production",
+            "--identity",
+            s.identity.to_str().unwrap(),
+        ])
+        .env_remove("ENVWARD_IDENTITY_FILE")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SECRET}\n"));
+}
+
+#[test]
+fn keygen_writes_0600_and_refuses_to_overwrite() {
+    let s = setup();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&s.identity).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // A file envward creates is 0600; one it rewrites keeps its mode.
+        s.p.run(&[
+            "set",
+            "NEW_TOKEN",
+            "x",
+            "-e",
+            "production",
+            "-n",
+            "payments",
+        ])
+        .ok();
+        let created = std::fs::metadata(s.p.join("env/production/payments.env")).unwrap();
+        assert_eq!(created.permissions().mode() & 0o777, 0o600);
+        let path = s.p.join("env/production/security.env");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        s.p.run(&["set", "DEBUG", "True", "-e", "production", "-n", "security"])
+            .ok();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+    let before = std::fs::read_to_string(&s.identity).unwrap();
+    s.p.run(&["keygen", "--output", s.identity.to_str().unwrap()])
+        .expect_code(2);
+    assert_eq!(std::fs::read_to_string(&s.identity).unwrap(), before);
+}
+
+#[test]
+fn removing_a_recipient_rotates_the_data_key() {
+    let s = setup();
+    let keys = tempfile::tempdir().unwrap();
+    let second = keys.path().join("second.txt");
+    let r2 =
+        s.p.run(&["keygen", "--output", second.to_str().unwrap()])
+            .ok()
+            .stdout()
+            .trim()
+            .to_string();
+    s.p.run(&["recipients", "add", "-e", "production", &r2])
+        .ok();
+    let with_two = read(&s.p, "env/production/security.env");
+    assert!(with_two.contains(&format!("# envward:recipient {r2}")));
+    // The second identity can now decrypt; values kept their ciphertext.
+    assert_eq!(
+        token_of(&with_two, "SECRET_KEY"),
+        token_of(&read(&s.p, "env/production/security.env"), "SECRET_KEY")
+    );
+    let out =
+        s.p.cmd(&["get", "SECRET_KEY", "-e", "production"])
+            .env("ENVWARD_IDENTITY_FILE", &second)
+            .output()
+            .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SECRET}\n"));
+    let out =
+        s.p.run(&["recipients", "remove", "-e", "production", &r2])
+            .ok();
+    assert!(
+        out.stderr().contains("rotate the secrets themselves"),
+        "{}",
+        out.stderr()
+    );
+    let after = read(&s.p, "env/production/security.env");
+    assert_ne!(
+        token_of(&after, "SECRET_KEY"),
+        token_of(&with_two, "SECRET_KEY"),
+        "every value re-encrypted"
+    );
+    let out =
+        s.p.cmd(&["get", "SECRET_KEY", "-e", "production"])
+            .env("ENVWARD_IDENTITY_FILE", &second)
+            .output()
+            .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the removed identity no longer decrypts"
+    );
+    s.p.run(&["get", "SECRET_KEY", "-e", "production"]).ok();
+    let list = s.p.run(&["recipients", "list", "-e", "production"]).ok();
+    assert_eq!(list.stdout().trim(), s.recipient);
+    // rekey: new ciphertexts, same values.
+    s.p.run(&["rekey", "-e", "production"]).ok();
+    assert_ne!(
+        token_of(&read(&s.p, "env/production/security.env"), "SECRET_KEY"),
+        token_of(&after, "SECRET_KEY")
+    );
+    assert_eq!(
+        s.p.run(&["get", "SECRET_KEY", "-e", "production"])
+            .ok()
+            .stdout(),
+        format!("{SECRET}\n")
+    );
+}
+
+#[test]
+fn decrypt_refuses_to_write_plaintext_over_a_tracked_file() {
+    if !require_tool("git") {
+        return;
+    }
+    let s = setup();
+    let git = |args: &[&str]| {
+        let st = std::process::Command::new("git")
+            .args(args)
+            .current_dir(s.p.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "env/production/security.env"]);
+    let out =
+        s.p.run(&[
+            "decrypt",
+            "env/production/security.env",
+            "-e",
+            "production",
+            "--in-place",
+        ])
+        .expect_code(2);
+    assert!(out.stderr().contains("tracked by git"), "{}", out.stderr());
+    assert!(read(&s.p, "env/production/security.env").contains("envward:v1:"));
+    s.p.run(&[
+        "decrypt",
+        "env/production/security.env",
+        "-e",
+        "production",
+        "--in-place",
+        "--force",
+    ])
+    .ok();
+    assert_eq!(read(&s.p, "env/production/security.env"), SECURITY);
+}
+
+/// The stock `age` CLI recovers the data key from the header (the
+/// emergency path), and that key decrypts a value.
+#[test]
+fn the_age_cli_recovers_the_data_key() {
+    if !require_tool("age") {
+        return;
+    }
+    use base64::Engine as _;
+    let s = setup();
+    let file = read(&s.p, "env/production/security.env");
+    let armored: String = file
+        .lines()
+        .filter_map(|l| l.strip_prefix("# envward:key "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut child = std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(&s.identity)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(armored.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(String::from_utf8(out.stdout).unwrap().trim())
+        .unwrap();
+    let key = envward::crypto::DataKey::from_bytes(key.try_into().unwrap());
+    let scope = envward::crypto::Scope {
+        environment: "production".into(),
+        namespace: "security".into(),
+    };
+    let line = file
+        .lines()
+        .position(|l| l.starts_with("SECRET_KEY="))
+        .unwrap() as u32
+        + 1;
+    let raw = key
+        .decrypt_value(&scope, "SECRET_KEY", line, token_of(&file, "SECRET_KEY"))
+        .unwrap();
+    assert_eq!(raw.as_str(), format!("\"{SECRET}\""));
+}
+
+/// SSH keys work as recipients and identities.
+#[test]
+fn ssh_ed25519_keys_are_recipients_and_identities() {
+    if !require_tool("ssh-keygen") {
+        return;
+    }
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\n"),
+        (".env.production", "DB_PASSWORD=SENTINEL-ssh-1\n"),
+    ]);
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("id_ed25519");
+    let st = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "deploy", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let public = public.trim();
+    p.run(&["recipients", "add", "-e", "production", public])
+        .ok();
+    p.run(&["encrypt", "-e", "production"]).ok();
+    assert!(!read(&p, ".env.production").contains("SENTINEL"));
+    let out = p
+        .run(&[
+            "get",
+            "DB_PASSWORD",
+            "-e",
+            "production",
+            "--identity",
+            key.to_str().unwrap(),
+        ])
+        .ok();
+    assert_eq!(out.stdout(), "SENTINEL-ssh-1\n");
+}
+
+/// Two processes each setting 200 keys on one encrypted file: all 400
+/// land, and the file still verifies.
+#[test]
+fn concurrent_writers_lose_no_update() {
+    let s = setup();
+    let workers: Vec<_> = ["A", "B"]
+        .into_iter()
+        .map(|w| {
+            let mut cmds = Vec::new();
+            for i in 0..200 {
+                let mut c = s.p.cmd(&[
+                    "set",
+                    &format!("{w}_TOKEN_{i}"),
+                    &format!("v{i}"),
+                    "-e",
+                    "production",
+                    "-n",
+                    "security",
+                ]);
+                c.env("ENVWARD_IDENTITY_FILE", &s.identity);
+                cmds.push(c);
+            }
+            std::thread::spawn(move || {
+                for mut c in cmds {
+                    c.assert().success();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let list =
+        s.p.run(&[
+            "list",
+            "-e",
+            "production",
+            "-n",
+            "security",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .json();
+    let text = list.to_string();
+    for w in ["A", "B"] {
+        for i in 0..200 {
+            assert!(
+                text.contains(&format!("\"{w}_TOKEN_{i}\"")),
+                "{w}_TOKEN_{i} lost"
+            );
+        }
+    }
+    let out = s.p.run(&["get", "B_TOKEN_199", "-e", "production"]).ok();
+    assert_eq!(out.stdout(), "v199\n");
+}
