@@ -35,6 +35,10 @@ fn load(g: &Global, env: Option<&String>) -> anyhow::Result<Side> {
     opts.environment = env.cloned();
     let cfg = envward::Config::load(opts).map_err(Exit::from)?;
     crate::output::warnings(&cfg);
+    // Comparing an undecryptable value would compare a blank stand-in.
+    if let Some(file) = cfg.sealed.first() {
+        return Err(Exit::input(crate::cli::sealed_diagnostic(file)));
+    }
     Ok(Side::from_resolved(&cfg))
 }
 

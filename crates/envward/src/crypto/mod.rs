@@ -503,3 +503,6 @@ pub fn decrypt_document(
         None => Ok(doc.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests;
