@@ -109,6 +109,11 @@ pub enum Command {
         after_help = "Examples:\n  envward set DEBUG False -e production\n  printf %s \"$TOKEN\" | envward set API_TOKEN -e production -n security\n\nWithout VALUE the value is read from stdin, so it stays out of shell history."
     )]
     Set(cmd::crypt::SetArgs),
+    /// Edit the environment's file decrypted in $VISUAL/$EDITOR; re-encrypted on save
+    #[command(
+        after_help = "Examples:\n  envward edit -e production -n security\n  EDITOR=\"code --wait\" envward edit -e staging\n\nThe plaintext is in a 0600 temporary file (on tmpfs when available),\nremoved on every exit path; values you did not change keep their ciphertext."
+    )]
+    Edit(cmd::crypt::EditArgs),
     /// Remove a key from the environment's file
     #[command(after_help = "Examples:\n  envward unset OLD_TOKEN -e production -n security")]
     Unset(cmd::crypt::UnsetArgs),
@@ -202,6 +207,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Decrypt(args) => cmd::crypt::decrypt(g, args),
         Command::Set(args) => cmd::crypt::set(g, args),
         Command::Unset(args) => cmd::crypt::unset(g, args),
+        Command::Edit(args) => cmd::crypt::edit(g, args),
         Command::Recipients(c) => cmd::crypt::recipients(g, c),
         Command::Rekey(args) => cmd::crypt::rekey(g, args),
         Command::Rules(args) => cmd::rules::run(args),

@@ -628,3 +628,179 @@ fn edit_recipients(t: &Target, edit: impl FnOnce(&mut Vec<String>)) -> anyhow::R
     env.insert("recipients", toml_edit::value(array));
     crate::output::write_file(&path, &doc.to_string(), 0o644)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {}
+
+/// Where the plaintext of `edit` lives while the editor runs: a tmpfs
+/// when there is one, so it never reaches a disk.
+fn edit_dir() -> PathBuf {
+    let candidates = [
+        std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
+        Some(PathBuf::from("/dev/shm")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|d| {
+            d.is_dir()
+                && tempfile::Builder::new()
+                    .prefix(".envward-probe-")
+                    .tempfile_in(d)
+                    .is_ok()
+        })
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// The editor command: `$VISUAL`, `$EDITOR`, else `vi`; split on
+/// whitespace (no shell is involved).
+fn editor_command() -> Vec<String> {
+    ["VISUAL", "EDITOR"]
+        .into_iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|v| v.split_whitespace().map(String::from).collect::<Vec<_>>())
+        .find(|words| !words.is_empty())
+        .unwrap_or_else(|| vec!["vi".to_string()])
+}
+
+/// Signals that would kill envward while the editor runs: they are caught
+/// (the editor gets them too) so the temporary file is always removed.
+#[cfg(unix)]
+struct Interrupts {
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+#[cfg(unix)]
+impl Interrupts {
+    fn catch() -> std::io::Result<Self> {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut ids = Vec::new();
+        for sig in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+            signal_hook::consts::SIGQUIT,
+        ] {
+            ids.push(signal_hook::flag::register(
+                sig,
+                std::sync::Arc::clone(&flag),
+            )?);
+        }
+        Ok(Interrupts { flag, ids })
+    }
+
+    fn interrupted(&self) -> bool {
+        self.flag.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Interrupts {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+/// `envward edit`: the decrypted file in `$VISUAL`/`$EDITOR`, re-encrypted
+/// on save. The plaintext lives in a 0600 temporary file (on tmpfs when
+/// available) that is removed on every exit path.
+pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
+    let t = target(g)?;
+    let file = t.namespace_file(g)?;
+    if let Some(dir) = file.path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Held until the end: a concurrent `set` waits, a second `edit` is refused.
+    let lock = envward::fs::lock_dir_of(&file.path)?;
+    let doc = read_doc(&file)?.unwrap_or_default();
+    let scope = t.scope(&file);
+    let recipients = t.recipients(&scope);
+    if recipients.is_empty() {
+        return Err(crypto_error(
+            Some(&file),
+            CryptoError::NoRecipients(scope.to_string()),
+        ));
+    }
+    let ids = identities(g)?;
+    let plain =
+        crypto::decrypt_document(&doc, &scope, &ids).map_err(|e| crypto_error(Some(&file), e))?;
+
+    let mut tmp = tempfile::Builder::new()
+        .prefix("envward-edit-")
+        .suffix(".env")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(edit_dir())?;
+    tmp.write_all(plain.source().as_bytes())?;
+    tmp.flush()?;
+
+    #[cfg(unix)]
+    let interrupts = Interrupts::catch()?;
+    let words = editor_command();
+    let status = std::process::Command::new(&words[0])
+        .args(&words[1..])
+        .arg(tmp.path())
+        .status();
+    #[cfg(unix)]
+    if interrupts.interrupted() {
+        drop(tmp);
+        anstream::eprintln!("interrupted: nothing changed");
+        return Ok(ExitCode::from(130));
+    }
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(Exit::input(
+                Diagnostic::error(format!("cannot start the editor `{}`: {e}", words[0]))
+                    .with_help("set VISUAL or EDITOR; nothing changed"),
+            ));
+        }
+    };
+    if !status.success() {
+        return Err(Exit::input(
+            Diagnostic::error(format!("the editor exited with {status}: nothing changed"))
+                .with_help("save and quit normally to apply the edit"),
+        ));
+    }
+    let edited = Zeroizing::new(std::fs::read(tmp.path())?);
+    drop(tmp);
+    if edited.as_slice() == plain.source().as_bytes() {
+        anstream::eprintln!("no changes to {}", file.display.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let edited = Document::parse_bytes(&edited)
+        .map_err(|e| Exit::from(envward::LoadError::from(e.with_path(&file.display))))?;
+    if crypto::header(&edited).is_err()
+        || edited
+            .comments()
+            .iter()
+            .any(|c| edited.text(&c.span).starts_with(crypto::HEADER_PREFIX))
+    {
+        return Err(Exit::input(
+            Diagnostic::error(
+                "the edited text holds `# envward:` header lines or encrypted values",
+            )
+            .with_help("edit plaintext values only; envward writes the header; nothing changed"),
+        ));
+    }
+    let project = &t.project.file;
+    let text = crypto::rewrite(
+        &doc,
+        &scope,
+        &recipients,
+        &ids,
+        KeyPolicy::Keep,
+        |d| {
+            *d = edited;
+            Ok(())
+        },
+        |e, raw| project.encrypts(&e.key, raw, false),
+    )
+    .map_err(|e| crypto_error(Some(&file), e))?;
+    crate::output::write_file(&file.path, &text, 0o600)?;
+    drop(lock);
+    anstream::eprintln!("saved {} (encrypted)", file.display.display());
+    Ok(ExitCode::SUCCESS)
+}

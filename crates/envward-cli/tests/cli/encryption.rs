@@ -814,3 +814,119 @@ fn concurrent_writers_lose_no_update() {
     let out = s.p.run(&["get", "B_TOKEN_199", "-e", "production"]).ok();
     assert_eq!(out.stdout(), "v199\n");
 }
+
+/// An editor script for `envward edit`: records the file it was given and
+/// its mode, then runs `body` on it ($1).
+fn editor(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let record = dir.join(format!("{name}.record"));
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s %s\\n' \"$1\" \"$(stat -c %a \"$1\")\" > '{}'\n{body}\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
+
+fn recorded(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
+    let text = std::fs::read_to_string(dir.join(format!("{name}.record"))).unwrap();
+    let (path, mode) = text.trim().rsplit_once(' ').unwrap();
+    (path.into(), mode.to_string())
+}
+
+#[test]
+fn edit_reencrypts_on_save_and_removes_the_plaintext() {
+    let s = setup();
+    let tools = tempfile::tempdir().unwrap();
+    let ed = editor(
+        tools.path(),
+        "ed.sh",
+        "sed -i 's/^DEBUG=False/DEBUG=True/; s/^DATABASE_PASSWORD=.*/DATABASE_PASSWORD=SENTINEL-new-db-pw/' \"$1\"",
+    );
+    let before = read(&s.p, "env/production/security.env");
+    let out =
+        s.p.cmd(&["edit", "-e", "production", "-n", "security"])
+            .env("EDITOR", &ed)
+            .output()
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SENTINEL"));
+    let (tmp, mode) = recorded(tools.path(), "ed.sh");
+    assert_eq!(mode, "600");
+    assert!(!tmp.exists(), "the plaintext file is removed");
+    let after = read(&s.p, "env/production/security.env");
+    assert!(!after.contains("SENTINEL"));
+    assert!(after.contains("DEBUG=True\n"));
+    assert_eq!(
+        token_of(&after, "SECRET_KEY"),
+        token_of(&before, "SECRET_KEY"),
+        "unchanged value keeps its ciphertext"
+    );
+    assert_ne!(
+        token_of(&after, "DATABASE_PASSWORD"),
+        token_of(&before, "DATABASE_PASSWORD")
+    );
+    let out =
+        s.p.run(&["get", "DATABASE_PASSWORD", "-e", "production"])
+            .ok();
+    assert_eq!(out.stdout(), "SENTINEL-new-db-pw\n");
+}
+
+#[test]
+fn edit_aborts_cleanly_on_editor_failure_no_change_and_interrupt() {
+    let s = setup();
+    let tools = tempfile::tempdir().unwrap();
+    let before = read(&s.p, "env/production/security.env");
+    let cases = [
+        (
+            "fail.sh",
+            "sed -i 's/^DEBUG=False/DEBUG=True/' \"$1\"; exit 3",
+            2,
+            "the editor exited",
+        ),
+        ("same.sh", "true", 0, "no changes"),
+        (
+            "bad.sh",
+            "printf 'NOT A LINE\\n' >> \"$1\"",
+            2,
+            "security.env",
+        ),
+        (
+            "int.sh",
+            "sed -i 's/^DEBUG=False/DEBUG=True/' \"$1\"; kill -INT $PPID; sleep 0.2; exit 130",
+            130,
+            "interrupted",
+        ),
+    ];
+    for (name, body, code, message) in cases {
+        let ed = editor(tools.path(), name, body);
+        let out =
+            s.p.cmd(&["edit", "-e", "production", "-n", "security"])
+                .env("EDITOR", &ed)
+                .output()
+                .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {err}");
+        assert!(err.contains(message), "{name}: {err}");
+        assert!(!err.contains("SENTINEL"), "{name}: {err}");
+        let (tmp, _) = recorded(tools.path(), name);
+        assert!(!tmp.exists(), "{name}: the plaintext file is removed");
+        assert_eq!(
+            read(&s.p, "env/production/security.env"),
+            before,
+            "{name}: nothing changed"
+        );
+    }
+}
