@@ -114,6 +114,11 @@ pub enum Command {
         after_help = "Examples:\n  envward edit -e production -n security\n  EDITOR=\"code --wait\" envward edit -e staging\n\nThe plaintext is in a 0600 temporary file (on tmpfs when available),\nremoved on every exit path; values you did not change keep their ciphertext."
     )]
     Edit(cmd::crypt::EditArgs),
+    /// Import a GPG-encrypted env file as the environment's encrypted file
+    #[command(
+        after_help = "Examples:\n  envward import --gpg secrets/production.env.gpg -e production -n security\n\nRuns the system `gpg --decrypt` (its agent asks for a passphrase if needed);\nthe plaintext never touches the disk."
+    )]
+    Import(cmd::crypt::ImportArgs),
     /// Remove a key from the environment's file
     #[command(after_help = "Examples:\n  envward unset OLD_TOKEN -e production -n security")]
     Unset(cmd::crypt::UnsetArgs),
@@ -208,6 +213,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Set(args) => cmd::crypt::set(g, args),
         Command::Unset(args) => cmd::crypt::unset(g, args),
         Command::Edit(args) => cmd::crypt::edit(g, args),
+        Command::Import(args) => cmd::crypt::import(g, args),
         Command::Recipients(c) => cmd::crypt::recipients(g, c),
         Command::Rekey(args) => cmd::crypt::rekey(g, args),
         Command::Rules(args) => cmd::rules::run(args),

@@ -804,3 +804,89 @@ pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
     anstream::eprintln!("saved {} (encrypted)", file.display.display());
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// A GPG-encrypted env file (decrypted with the system `gpg`)
+    #[arg(long, value_name = "FILE")]
+    pub gpg: PathBuf,
+    /// Replace the environment's file when it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Encrypt every value, not only sensitive ones
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `envward import --gpg FILE`: a GPG-encrypted env file, decrypted by the
+/// system `gpg` (its agent and pinentry ask for a passphrase if needed),
+/// written as the environment's envward-encrypted file.
+pub fn import(g: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let t = target(g)?;
+    let file = t.namespace_file(g)?;
+    if file.path.exists() && !args.force {
+        return Err(Exit::input(
+            Diagnostic::error(format!("{} already exists", file.display.display()))
+                .with_help("pass --force to replace it, or -n NS to import into another namespace"),
+        ));
+    }
+    let scope = t.scope(&file);
+    let recipients = t.recipients(&scope);
+    if recipients.is_empty() {
+        return Err(crypto_error(
+            Some(&file),
+            CryptoError::NoRecipients(scope.to_string()),
+        ));
+    }
+    let out = std::process::Command::new("gpg")
+        .args(["--quiet", "--yes", "--decrypt", "--"])
+        .arg(&args.gpg)
+        .stdin(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            return Err(Exit::input(
+                Diagnostic::error(format!("cannot run gpg: {e}"))
+                    .with_help("install GnuPG (`apt-get install gnupg`)"),
+            ));
+        }
+    };
+    let plain = Zeroizing::new(out.stdout);
+    if !out.status.success() {
+        return Err(Exit::input(
+            Diagnostic::error(format!(
+                "gpg could not decrypt {} ({})",
+                args.gpg.display(),
+                out.status
+            ))
+            .with_help("gpg's own message is above; check that your secret key is in the keyring (`gpg -K`)"),
+        ));
+    }
+    let doc = Document::parse_bytes(&plain)
+        .map_err(|e| Exit::from(envward::LoadError::from(e.with_path(&args.gpg))))?;
+    if let Some(dir) = file.path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let _lock = envward::fs::lock_dir_of(&file.path)?;
+    let project = &t.project.file;
+    let text = crypto::rewrite(
+        &doc,
+        &scope,
+        &recipients,
+        &Identities::default(),
+        KeyPolicy::Keep,
+        |_| Ok(()),
+        |e, raw| project.encrypts(&e.key, raw, args.all),
+    )
+    .map_err(|e| crypto_error(Some(&file), e))?;
+    crate::output::write_file(&file.path, &text, 0o600)?;
+    anstream::eprintln!(
+        "imported {} keys from {} into {} (encrypted)",
+        doc.entries().len(),
+        args.gpg.display(),
+        file.display.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -930,3 +930,106 @@ fn edit_aborts_cleanly_on_editor_failure_no_change_and_interrupt() {
         );
     }
 }
+
+/// `import --gpg` reads a file encrypted with the real `gpg` and writes it
+/// envward-encrypted.
+#[test]
+fn import_from_a_gpg_encrypted_file() {
+    if !require_tool("gpg") {
+        return;
+    }
+    let s = setup();
+    let home = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let gpg = |args: &[&str]| {
+        let out = std::process::Command::new("gpg")
+            .args([
+                "--batch",
+                "--quiet",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+            ])
+            .args(args)
+            .env("GNUPGHOME", home.path())
+            .current_dir(home.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    gpg(&[
+        "--quick-gen-key",
+        "envward-test@example.com",
+        "default",
+        "default",
+        "never",
+    ]);
+    std::fs::write(
+        home.path().join("plain.env"),
+        "PAYMENT_API_KEY=SENTINEL-gpg-77\nPAYMENT_MODE=live\n",
+    )
+    .unwrap();
+    gpg(&[
+        "--trust-model",
+        "always",
+        "-r",
+        "envward-test@example.com",
+        "-o",
+        "prod.env.gpg",
+        "-e",
+        "plain.env",
+    ]);
+    let gpg_file = home.path().join("prod.env.gpg");
+    let run = |force: bool| {
+        let mut args = vec![
+            "import",
+            "--gpg",
+            gpg_file.to_str().unwrap(),
+            "-e",
+            "production",
+            "-n",
+            "payments",
+        ];
+        if force {
+            args.push("--force");
+        }
+        s.p.cmd(&args)
+            .env("GNUPGHOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(false);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SENTINEL"));
+    let file = read(&s.p, "env/production/payments.env");
+    assert!(
+        file.contains("PAYMENT_API_KEY=envward:v1:") && file.contains("PAYMENT_MODE=live"),
+        "{file}"
+    );
+    assert_eq!(
+        s.p.run(&["get", "PAYMENT_API_KEY", "-e", "production"])
+            .ok()
+            .stdout(),
+        "SENTINEL-gpg-77\n"
+    );
+    // An existing file is replaced only with --force.
+    assert_eq!(run(false).status.code(), Some(2));
+    assert!(run(true).status.success());
+    let _ = std::process::Command::new("gpgconf")
+        .args(["--kill", "all"])
+        .env("GNUPGHOME", home.path())
+        .status();
+}
