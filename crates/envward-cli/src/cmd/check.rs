@@ -34,6 +34,9 @@ pub enum Format {
     Junit,
     /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
     Markdown,
+    /// One self-contained HTML page: summary, environment × rule matrix,
+    /// findings with filters
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +65,7 @@ fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<Strin
         Format::Sarif => serde_json::to_string_pretty(&envward::report::sarif(report))? + "\n",
         Format::Junit => envward::report::junit(report),
         Format::Markdown => envward::report::markdown(report),
+        Format::Html => envward::report::html(report)?,
     })
 }
 

@@ -10,6 +10,7 @@ mod errors;
 mod export;
 mod generate;
 mod get_list_explain;
+mod html;
 mod layouts;
 mod misc;
 mod reports;

@@ -1,10 +1,12 @@
 //! Writers for check reports: the same findings as text, JSON, SARIF,
-//! JUnit XML or Markdown.
+//! JUnit XML, Markdown or HTML.
 
+mod html;
 mod junit;
 mod markdown;
 mod sarif;
 
+pub use html::{HtmlError, html};
 pub use junit::junit;
 pub use markdown::markdown;
 pub use sarif::sarif;

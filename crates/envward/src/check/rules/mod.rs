@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Finding, Severity};
+use super::{Coverage, Finding, RuleStatus, Severity};
 use crate::value::{Resolved, Var};
 
 pub use catalogue::RULES;
@@ -254,31 +254,54 @@ impl Emit<'_> {
     }
 }
 
-/// Runs every enabled rule on `cfg`; returns how many rules ran.
+/// Runs every enabled rule on `cfg`; returns how many rules ran. Records
+/// in `coverage` what happened to each rule.
 pub(crate) fn run(
     cfg: &Resolved,
     all: &[Resolved],
     settings: &indexmap::IndexMap<String, RuleSettings>,
     shared: &Shared,
     findings: &mut Vec<Finding>,
+    coverage: &mut Vec<Coverage>,
 ) -> usize {
     let mut ran = 0;
     for rule in RULES {
         let s = settings.get(rule.id);
+        let mut record = |status| {
+            coverage.push(Coverage {
+                rule: rule.id.into(),
+                environment: Some(cfg.environment.clone()),
+                status,
+            });
+        };
+        if rule.applies == Applies::Strict && !cfg.strict {
+            record(RuleStatus::NotApplicable);
+            continue;
+        }
         if s.and_then(|s| s.enabled) == Some(false) {
+            record(RuleStatus::Skipped("disabled in envward.toml".into()));
             continue;
         }
         // An exception for every key in every environment: nothing to run.
-        if s.is_some_and(|s| {
+        if let Some(e) = s.and_then(|s| {
             s.allow
                 .iter()
-                .any(|e| e.key.is_none() && e.environment.is_none())
+                .find(|e| e.key.is_none() && e.environment.is_none())
         }) {
+            record(RuleStatus::Skipped(format!("exception: {}", e.reason)));
             continue;
         }
-        if rule.applies == Applies::Strict && !cfg.strict {
-            continue;
-        }
+        // An exception for every key of this environment: the rule runs,
+        // and everything it finds is excepted.
+        let whole_env = s.and_then(|s| {
+            s.allow.iter().find(|e| {
+                e.key.is_none() && e.environment.as_deref() == Some(cfg.environment.as_str())
+            })
+        });
+        record(match whole_env {
+            Some(e) => RuleStatus::Skipped(format!("exception: {}", e.reason)),
+            None => RuleStatus::Ran,
+        });
         let mut severity = s
             .and_then(|s| s.severity)
             .map_or(rule.severity, Severity::from);
