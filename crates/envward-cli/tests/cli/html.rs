@@ -108,7 +108,9 @@ fn html_report_is_self_contained_with_matrix_and_findings() {
     );
     assert!(matrix_row(&html, "schema.invalid").contains("✔ pass <small>(envward.toml)</small>"));
     // Rules excepted everywhere did not run: listed under the matrix.
-    assert!(html.contains("Not run anywhere: <code>files.permissions</code>"));
+    assert!(html.contains(
+        "Not run (exception: example project: git does not keep file modes, and its secrets are fake): <code>files.permissions</code>."
+    ));
     // Findings, grouped by environment, with why and how to fix; backticks
     // of messages become code.
     let prod = &html[html
@@ -139,7 +141,7 @@ fn html_report_is_self_contained_with_matrix_and_findings() {
     // anywhere: listed under the matrix instead of a row of n/a.
     assert!(!html.contains("<tr data-rule=\"consistency.missing-in-environment\">"));
     assert!(html.contains(
-        "<code>consistency.missing-in-environment</code> (does not apply to the environments checked)"
+        "Not run (does not apply to the environments checked): <code>consistency.missing-in-environment</code>."
     ));
     // A rule that ran in one environment and not in another shows n/a.
     let r = Project::webapp()

@@ -6,6 +6,7 @@ mod harness;
 mod check;
 mod conformance;
 mod diff;
+mod django_parity;
 mod errors;
 mod export;
 mod generate;

@@ -200,6 +200,7 @@ pub(crate) fn run(
                     origin: Some(var.origin.clone()),
                     message: format!("`{}`: {}", var.key, c.rule.message),
                     help: Some(format!("custom rule `{}` in envward.toml", c.rule.id)),
+                    django: None,
                 });
             }
         }

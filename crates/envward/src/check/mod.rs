@@ -3,6 +3,7 @@
 //! writer per format.
 
 pub mod custom;
+pub mod django;
 pub mod rules;
 mod schema_rules;
 
@@ -134,6 +135,11 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// Under `--profile django`: the id of Django's deploy check that
+    /// reports the same problem (`security.W018`). Absent from JSON when
+    /// `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub django: Option<&'static str>,
 }
 
 /// The result of a check over one or more environments.
@@ -221,6 +227,9 @@ pub struct CheckOptions {
     pub load: LoadOptions,
     /// Check every known environment.
     pub all_environments: bool,
+    /// Run only the rules of a profile, in every environment, with the
+    /// profile's ids on the findings (`--profile django`).
+    pub profile: Option<rules::Profile>,
 }
 
 /// Checks configuration against the schema of `envward.toml`.
@@ -234,6 +243,7 @@ pub struct CheckOptions {
 /// let report = check(&CheckOptions {
 ///     load: LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() },
 ///     all_environments: false,
+///     profile: None,
 /// }).unwrap();
 /// assert_eq!(report.findings[0].rule, "schema.type");
 /// assert!(report.fails(Severity::Error));
@@ -264,6 +274,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             }),
             message: p.message,
             help: Some(p.help),
+            django: None,
         });
     }
 
@@ -319,6 +330,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             origin: None,
             message: problem.0,
             help: Some(problem.1),
+            django: None,
         });
     }
     let shared = rules::Shared::default();
@@ -328,6 +340,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             &loaded,
             &project.rules,
             &shared,
+            options.profile,
             &mut findings,
             &mut coverage,
         );
@@ -397,6 +410,7 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
                     "set it in {}'s files, or declare a default under [vars.{key}]",
                     cfg.environment
                 )),
+                django: None,
             });
         }
     }

@@ -110,6 +110,7 @@ fn finding(
         origin: var.map(|v| v.origin.clone()),
         message,
         help: Some(help),
+        django: None,
     }
 }
 

@@ -33,8 +33,8 @@ struct Page<'a> {
     /// environment.
     project_rows: Vec<Row>,
     rows: Vec<Row>,
-    /// Rules that ran in no environment, with why.
-    idle: Vec<(String, String)>,
+    /// Rules that ran in no environment, grouped by why.
+    idle: Vec<(String, Vec<String>)>,
     groups: Vec<Group<'a>>,
     total: usize,
 }
@@ -62,6 +62,7 @@ struct Group<'a> {
 struct Item<'a> {
     severity: &'static str,
     rule: &'a str,
+    django: &'static str,
     key: &'a str,
     origin: String,
     message: Vec<Span<'a>>,
@@ -226,7 +227,7 @@ pub fn html(report: &Report) -> Result<String, HtmlError> {
     };
     let mut project_rows = Vec::new();
     let mut rows = Vec::new();
-    let mut idle = Vec::new();
+    let mut idle: Vec<(String, Vec<String>)> = Vec::new();
     for (id, _, summary) in &report.rules {
         let considered: Vec<_> = report.coverage.iter().filter(|c| c.rule == *id).collect();
         if considered.is_empty() {
@@ -247,7 +248,10 @@ pub fn html(report: &Report) -> Result<String, HtmlError> {
                 RuleStatus::Skipped(why) => why.clone(),
                 _ => "does not apply to the environments checked".to_string(),
             };
-            idle.push((id.to_string(), why));
+            match idle.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, ids)) => ids.push(id.to_string()),
+                None => idle.push((why, vec![id.to_string()])),
+            }
             continue;
         }
         rows.push(Row {
@@ -274,6 +278,7 @@ pub fn html(report: &Report) -> Result<String, HtmlError> {
                 .map(|f| Item {
                     severity: f.severity.name(),
                     rule: &f.rule,
+                    django: f.django.unwrap_or(""),
                     key: f.key.as_deref().unwrap_or(""),
                     origin: f
                         .origin

@@ -76,7 +76,14 @@ pub fn text(report: &Report, styled: bool) -> String {
             if let Some(origin) = &f.origin {
                 let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
             }
-            let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+            match f.django {
+                Some(id) => {
+                    let _ = writeln!(out, "  {}[{} · django {id}]{:#}", st(DIM), f.rule, st(DIM));
+                }
+                None => {
+                    let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+                }
+            }
             if let Some(help) = &f.help {
                 let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
             }

@@ -83,6 +83,9 @@ pub fn sarif(report: &Report) -> Value {
                 "message": { "text": text },
                 "properties": { "environment": f.environment, "key": f.key },
             });
+            if let Some(id) = f.django {
+                r["properties"]["django"] = json!(id);
+            }
             let loc = f.origin.as_ref().and_then(location).unwrap_or_else(|| {
                 json!({ "physicalLocation": { "artifactLocation": { "uri": crate::config::PROJECT_FILE, "uriBaseId": "%SRCROOT%" } } })
             });
