@@ -34,6 +34,15 @@ pub enum Format {
     Junit,
     /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
     Markdown,
+    /// One self-contained HTML page: summary, environment × rule matrix,
+    /// findings with filters
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProfileName {
+    /// Django's `manage.py check --deploy`: its checks, with their ids
+    Django,
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,6 +62,10 @@ pub struct Args {
     /// Also write audit_log_<timestamp>.json (the JSON report) into DIR
     #[arg(long, value_name = "DIR")]
     pub audit_log: Option<PathBuf>,
+    /// Run only the rules that mirror another tool's checks, in every
+    /// environment checked, and show that tool's ids (django: security.W018…)
+    #[arg(long, value_enum)]
+    pub profile: Option<ProfileName>,
 }
 
 fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<String> {
@@ -62,6 +75,7 @@ fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<Strin
         Format::Sarif => serde_json::to_string_pretty(&envward::report::sarif(report))? + "\n",
         Format::Junit => envward::report::junit(report),
         Format::Markdown => envward::report::markdown(report),
+        Format::Html => envward::report::html(report)?,
     })
 }
 
@@ -85,6 +99,9 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let report = envward::check::check(&CheckOptions {
         load: g.load_options(),
         all_environments: args.all_envs,
+        profile: args.profile.map(|p| match p {
+            ProfileName::Django => envward::check::rules::Profile::Django,
+        }),
     })
     .map_err(Exit::from)?;
     for (i, format) in formats.iter().enumerate() {

@@ -493,6 +493,25 @@ fn check_without_identity_runs_what_needs_no_value_and_reports_the_rest_skipped(
         "{skipped:?}"
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("SENTINEL"));
+    for (format, expected) in [
+        ("text", "checks of these values skipped: encrypted"),
+        (
+            "html",
+            "Values not checked in production (encrypted, no identity available)",
+        ),
+    ] {
+        let out =
+            s.p.cmd(&["check", "-e", "production", "--format", format])
+                .env_remove("ENVWARD_IDENTITY_FILE")
+                .output()
+                .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(expected) && text.contains("SECRET_KEY"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains("SENTINEL"));
+    }
 }
 
 #[test]

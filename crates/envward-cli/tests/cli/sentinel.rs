@@ -172,12 +172,12 @@ fn check_reports_never_quote_a_secret() {
                POSTGRES_PASSWORD=SENTINEL-schema-secret-0c4d\n";
     let schema = "[environments.production]\nstrict = true\n[vars.API_TOKEN]\ntype = \"int\"\n[vars.API_TOKEN.env.production]\nnot_equals = \"SENTINEL-process-token-3a9e\"\n";
     let p = Project::with(&[("envward.toml", schema), (".env.production", env)]);
-    for format in ["text", "json"] {
+    for format in ["text", "json", "sarif", "junit", "markdown", "html"] {
         let r = p
             .run(&["check", "-e", "production", "--format", format])
             .expect_code(1);
-        assert_clean("check report", &r.stdout());
-        assert_clean("check stderr", &r.stderr());
+        assert_clean(&format!("check report ({format})"), &r.stdout());
+        assert_clean(&format!("check stderr ({format})"), &r.stderr());
         // The rules did fire: the greps are not vacuous.
         for rule in [
             "urls.https",
@@ -188,5 +188,26 @@ fn check_reports_never_quote_a_secret() {
         ] {
             assert!(r.stdout().contains(rule), "{rule} missing:\n{}", r.stdout());
         }
+        // Every finding's key is named (the report is about them).
+        for key in ["BASE_URL", "DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY"] {
+            assert!(
+                r.stdout().contains(key),
+                "{key} missing ({format}):\n{}",
+                r.stdout()
+            );
+        }
+    }
+    // Written to files, several at once, the reports are clean too.
+    let formats = ["text", "json", "sarif", "junit", "markdown", "html"];
+    let mut args = vec!["check", "-e", "production"];
+    let outputs: Vec<String> = formats.iter().map(|f| format!("out/report.{f}")).collect();
+    for (format, output) in formats.iter().zip(&outputs) {
+        args.extend(["--format", format, "--output", output]);
+    }
+    p.run(&args).expect_code(1);
+    for output in &outputs {
+        let text = std::fs::read_to_string(p.join(output)).unwrap();
+        assert!(text.contains("cache.tls"), "{output}");
+        assert_clean(output, &text);
     }
 }

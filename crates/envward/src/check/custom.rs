@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::{Finding, Severity};
+use super::{Coverage, Finding, RuleStatus, Severity};
 use crate::check::rules::SeverityName;
 use crate::value::{Resolved, parse_bool};
 
@@ -165,13 +165,27 @@ fn same(value: &str, expected: &str) -> bool {
 }
 
 /// Runs the custom rules on `cfg`; returns how many checks ran.
-pub(crate) fn run(rules: &[CustomRule], cfg: &Resolved, findings: &mut Vec<Finding>) -> usize {
+pub(crate) fn run(
+    rules: &[CustomRule],
+    cfg: &Resolved,
+    findings: &mut Vec<Finding>,
+    coverage: &mut Vec<Coverage>,
+) -> usize {
     let mut checks = 0;
     for c in compile(rules) {
         let applies = match &c.rule.environments {
             Some(envs) => envs.contains(&cfg.environment),
             None => cfg.strict,
         };
+        coverage.push(Coverage {
+            rule: Cow::Owned(c.rule.id.clone()),
+            environment: Some(cfg.environment.clone()),
+            status: if applies {
+                RuleStatus::Ran
+            } else {
+                RuleStatus::NotApplicable
+            },
+        });
         if !applies {
             continue;
         }
@@ -186,6 +200,7 @@ pub(crate) fn run(rules: &[CustomRule], cfg: &Resolved, findings: &mut Vec<Findi
                     origin: Some(var.origin.clone()),
                     message: format!("`{}`: {}", var.key, c.rule.message),
                     help: Some(format!("custom rule `{}` in envward.toml", c.rule.id)),
+                    django: None,
                 });
             }
         }

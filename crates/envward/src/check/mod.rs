@@ -3,6 +3,7 @@
 //! writer per format.
 
 pub mod custom;
+pub mod django;
 pub mod rules;
 mod schema_rules;
 
@@ -134,6 +135,11 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// Under `--profile django`: the id of Django's deploy check that
+    /// reports the same problem (`security.W018`). Absent from JSON when
+    /// `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub django: Option<&'static str>,
 }
 
 /// The result of a check over one or more environments.
@@ -156,6 +162,48 @@ pub struct Report {
     /// severity, summary.
     #[serde(skip)]
     pub rules: Vec<(Cow<'static, str>, Severity, Cow<'static, str>)>,
+    /// What happened to each rule in each environment: ran, skipped or not
+    /// applicable (for the environment × rule matrix of the HTML report).
+    #[serde(skip)]
+    pub coverage: Vec<Coverage>,
+}
+
+/// Whether one rule ran for one environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    /// The rule id.
+    pub rule: Cow<'static, str>,
+    /// The environment; `None` for rules about the project file itself
+    /// (`schema.invalid`).
+    pub environment: Option<String>,
+    /// What happened.
+    pub status: RuleStatus,
+}
+
+/// What happened to a rule in an environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleStatus {
+    /// The rule ran; its findings (if any) are in the report.
+    Ran,
+    /// The rule applies but was switched off: `enabled = false`, or an
+    /// exception for the whole environment. The text says which (it comes
+    /// from envward.toml and never holds a value).
+    Skipped(String),
+    /// The rule does not apply here: a strict-only rule in an environment
+    /// that is not strict, a cross-environment rule with one environment, a
+    /// custom rule limited to other environments.
+    NotApplicable,
+}
+
+impl Report {
+    /// The status of `rule` in `environment` (`None`: the project file),
+    /// when the rule was considered there at all.
+    pub fn status(&self, rule: &str, environment: Option<&str>) -> Option<&RuleStatus> {
+        self.coverage
+            .iter()
+            .find(|c| c.rule == rule && c.environment.as_deref() == environment)
+            .map(|c| &c.status)
+    }
 }
 
 /// A value the rules could not read.
@@ -192,6 +240,9 @@ pub struct CheckOptions {
     pub load: LoadOptions,
     /// Check every known environment.
     pub all_environments: bool,
+    /// Run only the rules of a profile, in every environment, with the
+    /// profile's ids on the findings (`--profile django`).
+    pub profile: Option<rules::Profile>,
 }
 
 /// Checks configuration against the schema of `envward.toml`.
@@ -205,6 +256,7 @@ pub struct CheckOptions {
 /// let report = check(&CheckOptions {
 ///     load: LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() },
 ///     all_environments: false,
+///     profile: None,
 /// }).unwrap();
 /// assert_eq!(report.findings[0].rule, "schema.type");
 /// assert!(report.fails(Severity::Error));
@@ -213,6 +265,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     let opened = Project::open(options.load.project_dir.as_deref())?;
     let (project, text, known) = (&opened.file, &opened.text, &opened.environments);
     let mut findings = Vec::new();
+    let mut coverage = vec![Coverage {
+        rule: "schema.invalid".into(),
+        environment: None,
+        status: RuleStatus::Ran,
+    }];
     let mut checks = 0;
     for p in crate::schema::validate_schema(&project.vars, text, known) {
         checks += 1;
@@ -230,6 +287,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             }),
             message: p.message,
             help: Some(p.help),
+            django: None,
         });
     }
 
@@ -260,6 +318,25 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     let mut patterns = schema_rules::Patterns::default();
     for cfg in &loaded {
         checks += schema_rules::check_environment(project, cfg, &mut patterns, &mut findings);
+        for (id, ..) in SCHEMA_RULES
+            .iter()
+            .filter(|(id, ..)| *id != "schema.invalid")
+        {
+            let applies = match *id {
+                "consistency.missing-in-environment" => loaded.len() > 1,
+                "schema.unknown-key" => !project.vars.is_empty(),
+                _ => true,
+            };
+            coverage.push(Coverage {
+                rule: Cow::Borrowed(id),
+                environment: Some(cfg.environment.clone()),
+                status: if applies {
+                    RuleStatus::Ran
+                } else {
+                    RuleStatus::NotApplicable
+                },
+            });
+        }
     }
     if loaded.len() > 1 {
         checks += consistency(project, &loaded, &mut findings);
@@ -277,12 +354,21 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             origin: None,
             message: problem.0,
             help: Some(problem.1),
+            django: None,
         });
     }
     let shared = rules::Shared::default();
     for cfg in &loaded {
-        checks += rules::run(cfg, &loaded, &project.rules, &shared, &mut findings);
-        checks += custom::run(&project.custom_rules, cfg, &mut findings);
+        checks += rules::run(
+            cfg,
+            &loaded,
+            &project.rules,
+            &shared,
+            options.profile,
+            &mut findings,
+            &mut coverage,
+        );
+        checks += custom::run(&project.custom_rules, cfg, &mut findings, &mut coverage);
     }
     sort(&mut findings, &environments);
     Ok(Report {
@@ -291,6 +377,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         checks,
         skipped,
         root: opened.root.clone(),
+        coverage,
         rules: all_rules()
             .into_iter()
             .map(|(id, s, summary)| (Cow::Borrowed(id), s, Cow::Borrowed(summary)))
@@ -354,6 +441,7 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
                     "set it in {}'s files, or declare a default under [vars.{key}]",
                     cfg.environment
                 )),
+                django: None,
             });
         }
     }

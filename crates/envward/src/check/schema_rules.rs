@@ -113,6 +113,7 @@ fn finding(
         origin: var.map(|v| v.origin.clone()),
         message,
         help: Some(help),
+        django: None,
     }
 }
 

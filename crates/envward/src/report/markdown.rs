@@ -56,9 +56,10 @@ pub fn markdown(report: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {mark} | {} | `{}` | {} | {} | {} |",
+                "| {mark} | {} | `{}`{} | {} | {} | {} |",
                 cell(f.environment.as_deref().unwrap_or("envward.toml")),
                 f.rule,
+                f.django.map(|id| format!(" ({id})")).unwrap_or_default(),
                 f.key
                     .as_deref()
                     .map(|k| format!("`{k}`"))

@@ -1,10 +1,12 @@
 //! Writers for check reports: the same findings as text, JSON, SARIF,
-//! JUnit XML or Markdown.
+//! JUnit XML, Markdown or HTML.
 
+mod html;
 mod junit;
 mod markdown;
 mod sarif;
 
+pub use html::{HtmlError, html};
 pub use junit::junit;
 pub use markdown::markdown;
 pub use sarif::sarif;
@@ -74,7 +76,14 @@ pub fn text(report: &Report, styled: bool) -> String {
             if let Some(origin) = &f.origin {
                 let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
             }
-            let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+            match f.django {
+                Some(id) => {
+                    let _ = writeln!(out, "  {}[{} · django {id}]{:#}", st(DIM), f.rule, st(DIM));
+                }
+                None => {
+                    let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+                }
+            }
             if let Some(help) = &f.help {
                 let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
             }

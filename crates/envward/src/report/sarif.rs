@@ -35,7 +35,7 @@ fn location(origin: &Origin) -> Option<Value> {
 ///
 /// ```
 /// # use envward::check::{Report, Finding, Severity};
-/// let report = Report { environments: vec!["production".into()], findings: vec![], checks: 3, skipped: vec![], timestamp: "2026-01-01T00:00:00Z".into(), root: ".".into(), rules: vec![] };
+/// let report = Report { environments: vec!["production".into()], findings: vec![], checks: 3, skipped: vec![], timestamp: "2026-01-01T00:00:00Z".into(), root: ".".into(), rules: vec![], coverage: vec![] };
 /// let log = envward::report::sarif(&report);
 /// assert_eq!(log["version"], "2.1.0");
 /// assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "envward");
@@ -83,6 +83,9 @@ pub fn sarif(report: &Report) -> Value {
                 "message": { "text": text },
                 "properties": { "environment": f.environment, "key": f.key },
             });
+            if let Some(id) = f.django {
+                r["properties"]["django"] = json!(id);
+            }
             let loc = f.origin.as_ref().and_then(location).unwrap_or_else(|| {
                 json!({ "physicalLocation": { "artifactLocation": { "uri": crate::config::PROJECT_FILE, "uriBaseId": "%SRCROOT%" } } })
             });

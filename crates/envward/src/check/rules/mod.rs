@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Finding, Severity};
+use super::{Coverage, Finding, RuleStatus, Severity};
 use crate::value::{Resolved, Var};
 
 pub use catalogue::RULES;
@@ -220,6 +220,7 @@ impl Emit<'_> {
             origin: Some(var.origin.clone()),
             message,
             help: Some(self.rule.fix.to_string()),
+            django: None,
         });
     }
 }
@@ -250,35 +251,73 @@ impl Emit<'_> {
             }),
             message,
             help: Some(self.rule.fix.to_string()),
+            django: None,
         });
     }
 }
 
-/// Runs every enabled rule on `cfg`; returns how many rules ran.
+/// Runs every enabled rule on `cfg`; returns how many rules ran. Records
+/// in `coverage` what happened to each rule. Under a profile, only the
+/// profile's rules run, in every environment, and their findings carry the
+/// profile's ids.
 pub(crate) fn run(
     cfg: &Resolved,
     all: &[Resolved],
     settings: &indexmap::IndexMap<String, RuleSettings>,
     shared: &Shared,
+    profile: Option<Profile>,
     findings: &mut Vec<Finding>,
+    coverage: &mut Vec<Coverage>,
 ) -> usize {
-    let mut ran = 0;
+    let in_profile: Option<Vec<&str>> = profile.map(|p| match p {
+        Profile::Django => super::django::rules().collect(),
+    });
+    let mut ran = Vec::new();
     for rule in RULES {
         let s = settings.get(rule.id);
+        let mut record = |status| {
+            coverage.push(Coverage {
+                rule: rule.id.into(),
+                environment: Some(cfg.environment.clone()),
+                status,
+            });
+        };
+        if let Some(ids) = &in_profile {
+            if !ids.contains(&rule.id) {
+                record(RuleStatus::Skipped(format!(
+                    "not part of --profile {}",
+                    profile.map_or("", Profile::name)
+                )));
+                continue;
+            }
+        } else if rule.applies == Applies::Strict && !cfg.strict {
+            record(RuleStatus::NotApplicable);
+            continue;
+        }
         if s.and_then(|s| s.enabled) == Some(false) {
+            record(RuleStatus::Skipped("disabled in envward.toml".into()));
             continue;
         }
         // An exception for every key in every environment: nothing to run.
-        if s.is_some_and(|s| {
+        if let Some(e) = s.and_then(|s| {
             s.allow
                 .iter()
-                .any(|e| e.key.is_none() && e.environment.is_none())
+                .find(|e| e.key.is_none() && e.environment.is_none())
         }) {
+            record(RuleStatus::Skipped(format!("exception: {}", e.reason)));
             continue;
         }
-        if rule.applies == Applies::Strict && !cfg.strict {
-            continue;
-        }
+        // An exception for every key of this environment: the rule runs,
+        // and everything it finds is excepted.
+        let whole_env = s.and_then(|s| {
+            s.allow.iter().find(|e| {
+                e.key.is_none() && e.environment.as_deref() == Some(cfg.environment.as_str())
+            })
+        });
+        record(match whole_env {
+            Some(e) => RuleStatus::Skipped(format!("exception: {}", e.reason)),
+            None => RuleStatus::Ran,
+        });
         let mut severity = s
             .and_then(|s| s.severity)
             .map_or(rule.severity, Severity::from);
@@ -300,14 +339,75 @@ pub(crate) fn run(
             },
             &mut emit,
         );
-        ran += 1;
+        ran.push((emit, s));
+    }
+    let mut count = ran.len();
+    if profile == Some(Profile::Django) {
+        django_ids(cfg, &mut ran);
+        count += super::django::CHECKS.len();
+    }
+    for (emit, s) in ran {
         for f in emit.findings {
             if !excepted(&f, s, cfg) {
                 findings.push(f);
             }
         }
     }
-    ran
+    count
+}
+
+/// Tags the findings that Django's deploy checks also make with Django's
+/// id, and reports under the envward rule what Django reports and the rule
+/// did not see (an unset setting whose default is unsafe, a condition the
+/// rule does not test).
+fn django_ids(cfg: &Resolved, ran: &mut [(Emit<'_>, Option<&RuleSettings>)]) {
+    for (check, message) in super::django::decide(cfg) {
+        let mut tagged = false;
+        for (emit, _) in ran.iter_mut() {
+            if !check.rules.contains(&emit.rule.id) {
+                continue;
+            }
+            for f in &mut emit.findings {
+                if f.key.as_deref() == Some(check.key) && f.django.is_none() {
+                    f.django = Some(check.id);
+                    tagged = true;
+                }
+            }
+        }
+        if tagged {
+            continue;
+        }
+        let Some((emit, _)) = ran.iter_mut().find(|(e, _)| e.rule.id == check.rules[0]) else {
+            continue; // the rule is off: so is Django's check
+        };
+        let var = cfg.get(check.key);
+        emit.findings.push(Finding {
+            rule: emit.rule.id.into(),
+            severity: emit.severity,
+            environment: Some(cfg.environment.clone()),
+            key: Some(check.key.to_string()),
+            origin: var.map(|v| v.origin.clone()),
+            message,
+            help: Some(emit.rule.fix.to_string()),
+            django: Some(check.id),
+        });
+    }
+}
+
+/// A set of rules that mirrors another tool's checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Django's `manage.py check --deploy` (see [`super::django`]).
+    Django,
+}
+
+impl Profile {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Django => "django",
+        }
+    }
 }
 
 /// Whether an exception in envward.toml, or an inline
