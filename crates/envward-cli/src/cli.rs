@@ -240,6 +240,7 @@ impl Global {
             allow_undefined: self.allow_undefined,
             secrets_dir: self.secrets_dir.clone(),
             identities: self.identity.clone(),
+            passphrase_prompt: Some(passphrase_prompt()),
         }
     }
 
@@ -264,6 +265,20 @@ impl Global {
         }
         Ok(cfg)
     }
+}
+
+/// Asks for an identity's passphrase on the terminal (never echoed); no
+/// prompt when stdin is not a terminal.
+pub fn passphrase_prompt() -> envward::crypto::PassphrasePrompt {
+    envward::crypto::PassphrasePrompt(std::sync::Arc::new(|source: &str| {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        rpassword::prompt_password(format!("passphrase for identity {source}: "))
+            .ok()
+            .map(envward::Secret::new)
+    }))
 }
 
 /// Why an encrypted file could not be read, and how to fix it.

@@ -22,6 +22,10 @@ pub struct KeygenArgs {
     /// Overwrite an existing identity file (its key is lost)
     #[arg(long)]
     pub force: bool,
+    /// Protect the identity with a passphrase (scrypt; the format of `age -p`):
+    /// asked on the terminal, or taken from ENVWARD_IDENTITY_PASSPHRASE
+    #[arg(long)]
+    pub passphrase: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,7 +112,31 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
             ),
         ));
     }
-    let (text, recipient) = crypto::generate_identity();
+    let (mut text, recipient) = crypto::generate_identity();
+    if args.passphrase {
+        let passphrase = match env.get("ENVWARD_IDENTITY_PASSPHRASE") {
+            Some(p) => envward::Secret::new(p.clone()),
+            None => {
+                let first = rpassword::prompt_password("new passphrase: ")?;
+                let second = rpassword::prompt_password("repeat it: ")?;
+                if first != second {
+                    return Err(Exit::input(Diagnostic::error(
+                        "the passphrases differ: nothing written",
+                    )));
+                }
+                envward::Secret::new(first)
+            }
+        };
+        if passphrase.expose().is_empty() {
+            return Err(Exit::input(
+                Diagnostic::error("empty passphrase")
+                    .with_help("omit --passphrase for an unprotected identity"),
+            ));
+        }
+        text = Zeroizing::new(
+            crypto::protect_identity(&text, &passphrase).map_err(|e| crypto_error(None, e))?,
+        );
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -209,9 +237,34 @@ impl Target {
     }
 }
 
-fn identities(g: &Global) -> anyhow::Result<Identities> {
-    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
-    Identities::load(&g.identity, &env).map_err(|e| crypto_error(None, e))
+/// Identities, loaded on first use: writing a file that is not yet
+/// encrypted needs none (and asks for no passphrase).
+struct Ids<'g> {
+    g: &'g Global,
+    cell: std::cell::OnceCell<Identities>,
+}
+
+impl Ids<'_> {
+    fn get(&self) -> anyhow::Result<&Identities> {
+        if let Some(ids) = self.cell.get() {
+            return Ok(ids);
+        }
+        let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+        let ids = Identities::load_with(
+            &self.g.identity,
+            &env,
+            Some(&crate::cli::passphrase_prompt()),
+        )
+        .map_err(|e| crypto_error(None, e))?;
+        Ok(self.cell.get_or_init(|| ids))
+    }
+}
+
+fn identities(g: &Global) -> Ids<'_> {
+    Ids {
+        g,
+        cell: std::cell::OnceCell::new(),
+    }
 }
 
 /// A crypto error as exit-2 diagnostic, located in `file` when known.
@@ -243,7 +296,7 @@ fn read_doc(file: &EnvFile) -> anyhow::Result<Option<Document>> {
 fn rewrite_file(
     t: &Target,
     file: &EnvFile,
-    ids: &Identities,
+    ids: &Ids<'_>,
     policy: KeyPolicy,
     all: bool,
     edit: impl FnOnce(&mut Document) -> Result<(), CryptoError>,
@@ -256,6 +309,15 @@ fn rewrite_file(
     let scope = t.scope(file);
     let recipients = t.recipients(&scope);
     let project = &t.project.file;
+    let none = Identities::default();
+    let ids = if crypto::header(&doc)
+        .map_err(|e| crypto_error(Some(file), e))?
+        .is_some()
+    {
+        ids.get()?
+    } else {
+        &none
+    };
     let text = crypto::rewrite(&doc, &scope, &recipients, ids, policy, edit, |e, raw| {
         project.encrypts(&e.key, raw, all)
     })
@@ -266,7 +328,7 @@ fn rewrite_file(
 /// `envward encrypt`.
 pub fn encrypt(g: &Global, args: EncryptArgs) -> anyhow::Result<ExitCode> {
     let t = target(g)?;
-    let ids = identities(g)?;
+    let ids = identities(g);
     let files = t.files(&args.files)?;
     if files.is_empty() {
         return Err(Exit::input(
@@ -308,8 +370,8 @@ pub fn decrypt(g: &Global, args: DecryptArgs) -> anyhow::Result<ExitCode> {
     let Some(doc) = read_doc(&file)? else {
         return Err(anyhow::anyhow!("{} does not exist", file.display.display()));
     };
-    let ids = identities(g)?;
-    let plain = crypto::decrypt_document(&doc, &t.scope(&file), &ids)
+    let ids = identities(g);
+    let plain = crypto::decrypt_document(&doc, &t.scope(&file), ids.get()?)
         .map_err(|e| crypto_error(Some(&file), e))?;
     let dest = if args.in_place {
         Some(file.path.clone())
@@ -387,7 +449,7 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
                 e.context("a sensitive value is only written encrypted (or with --plain)")
             });
         }
-        let ids = identities(g)?;
+        let ids = identities(g);
         rewrite_file(&t, &file, &ids, KeyPolicy::Keep, false, edit)?;
         anstream::eprintln!(
             "set {} in {} (encrypted file)",
@@ -437,7 +499,7 @@ pub fn unset(g: &Global, args: UnsetArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| crypto_error(Some(&file), e))?
         .is_some()
     {
-        let ids = identities(g)?;
+        let ids = identities(g);
         rewrite_file(&t, &file, &ids, KeyPolicy::Keep, false, edit)?;
     } else {
         let _lock = envward::fs::lock_dir_of(&file.path)?;
@@ -473,7 +535,7 @@ fn encrypted_files(t: &Target) -> anyhow::Result<Vec<(EnvFile, Document)>> {
 /// `envward rekey`: new data keys, every value encrypted anew.
 pub fn rekey(g: &Global, args: RekeyArgs) -> anyhow::Result<ExitCode> {
     let t = target(g)?;
-    let ids = identities(g)?;
+    let ids = identities(g);
     let files: Vec<EnvFile> = if args.files.is_empty() {
         encrypted_files(&t)?
             .into_iter()
@@ -528,7 +590,7 @@ pub fn recipients(g: &Global, command: RecipientsCommand) -> anyhow::Result<Exit
             for r in &recipients {
                 crypto::parse_recipient(r).map_err(|e| crypto_error(None, e))?;
             }
-            let ids = identities(g)?;
+            let ids = identities(g);
             let files = encrypted_files(&t)?;
             edit_recipients(&t, |list| {
                 for r in &recipients {
@@ -568,7 +630,7 @@ pub fn recipients(g: &Global, command: RecipientsCommand) -> anyhow::Result<Exit
                     .with_help("`envward recipients list -e ENV` shows them; nothing was changed"),
                 ));
             }
-            let ids = identities(g)?;
+            let ids = identities(g);
             let files = encrypted_files(&t)?;
             edit_recipients(&t, |list| list.retain(|r| !recipients.contains(r)))?;
             let t = target(g)?;
@@ -724,9 +786,9 @@ pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
             CryptoError::NoRecipients(scope.to_string()),
         ));
     }
-    let ids = identities(g)?;
-    let plain =
-        crypto::decrypt_document(&doc, &scope, &ids).map_err(|e| crypto_error(Some(&file), e))?;
+    let ids = identities(g);
+    let plain = crypto::decrypt_document(&doc, &scope, ids.get()?)
+        .map_err(|e| crypto_error(Some(&file), e))?;
 
     let mut tmp = tempfile::Builder::new()
         .prefix("envward-edit-")
@@ -790,7 +852,7 @@ pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
         &doc,
         &scope,
         &recipients,
-        &ids,
+        ids.get()?,
         KeyPolicy::Keep,
         |d| {
             *d = edited;

@@ -51,6 +51,7 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
             allow_undefined: true,
             secrets_dir: g.secrets_dir.clone(),
             identities: g.identity.clone(),
+            passphrase_prompt: Some(crate::cli::passphrase_prompt()),
         })
         .map_err(Exit::from)?;
         // An environment without files (often the implicit `development`)

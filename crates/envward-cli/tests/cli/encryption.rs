@@ -1052,3 +1052,58 @@ fn import_from_a_gpg_encrypted_file() {
         .env("GNUPGHOME", home.path())
         .status();
 }
+
+#[test]
+fn a_passphrase_protected_identity() {
+    let keys = tempfile::tempdir().unwrap();
+    let id = keys.path().join("protected.txt");
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\n"),
+        (".env.production", "DB_PASSWORD=SENTINEL-pp-1\n"),
+    ])
+    .env("ENVWARD_IDENTITY_FILE", id.to_str().unwrap());
+    let recipient = p
+        .cmd(&["keygen", "--passphrase", "--output", id.to_str().unwrap()])
+        .env("ENVWARD_IDENTITY_PASSPHRASE", "correct horse")
+        .output()
+        .unwrap();
+    assert!(
+        recipient.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recipient.stderr)
+    );
+    let recipient = String::from_utf8(recipient.stdout).unwrap();
+    let file = std::fs::read_to_string(&id).unwrap();
+    assert!(
+        file.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
+        "{file}"
+    );
+    assert!(!file.contains("AGE-SECRET-KEY"));
+    p.run(&["recipients", "add", "-e", "production", recipient.trim()])
+        .ok();
+    // Encrypting needs no identity (first time); reading needs the passphrase.
+    p.run(&["encrypt", "-e", "production"]).ok();
+    let out = p
+        .cmd(&["get", "DB_PASSWORD", "-e", "production"])
+        .env("ENVWARD_IDENTITY_PASSPHRASE", "correct horse")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "SENTINEL-pp-1\n");
+    let out = p
+        .cmd(&["get", "DB_PASSWORD", "-e", "production"])
+        .env("ENVWARD_IDENTITY_PASSPHRASE", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    // Not on a terminal and no passphrase: a clear error, not a hang.
+    let out = p
+        .run(&["get", "DB_PASSWORD", "-e", "production"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("is passphrase-protected"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!out.stderr().contains("SENTINEL"));
+}

@@ -36,12 +36,28 @@ impl std::fmt::Display for IdentitySource {
     }
 }
 
+/// A function asking for a passphrase, given the identity's source.
+pub type AskPassphrase = dyn Fn(&str) -> Option<crate::Secret> + Send + Sync;
+
+/// Asks for the passphrase of a passphrase-protected identity (named by
+/// its source); `None` when it cannot ask (no terminal).
+#[derive(Clone)]
+pub struct PassphrasePrompt(pub std::sync::Arc<AskPassphrase>);
+
+impl std::fmt::Debug for PassphrasePrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PassphrasePrompt")
+    }
+}
+
 /// The identities available to this process.
 #[derive(Default)]
 pub struct Identities {
     list: Vec<BoxedIdentity>,
     /// Where they came from.
     pub sources: Vec<IdentitySource>,
+    passphrase: Option<crate::Secret>,
+    prompt: Option<PassphrasePrompt>,
 }
 
 impl std::fmt::Debug for Identities {
@@ -66,7 +82,24 @@ impl Identities {
     /// Loads the identities named by `explicit` files and the environment
     /// `env` (see the module documentation).
     pub fn load(explicit: &[PathBuf], env: &BTreeMap<String, String>) -> Result<Self, CryptoError> {
-        let mut ids = Identities::default();
+        Self::load_with(explicit, env, None)
+    }
+
+    /// [`Identities::load`], asking `prompt` for the passphrase of a
+    /// passphrase-protected identity file when `ENVWARD_IDENTITY_PASSPHRASE`
+    /// is not set.
+    pub fn load_with(
+        explicit: &[PathBuf],
+        env: &BTreeMap<String, String>,
+        prompt: Option<&PassphrasePrompt>,
+    ) -> Result<Self, CryptoError> {
+        let mut ids = Identities {
+            passphrase: env
+                .get("ENVWARD_IDENTITY_PASSPHRASE")
+                .map(|p| crate::Secret::new(p.clone())),
+            prompt: prompt.cloned(),
+            ..Identities::default()
+        };
         for path in explicit {
             ids.add_file(path)?;
         }
@@ -137,9 +170,26 @@ impl Identities {
         } else if trimmed.starts_with("age-encryption.org/")
             || trimmed.starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
         {
-            return Err(err(
-                "passphrase-protected identity files are not supported yet; decrypt it with `age -d` into ENVWARD_IDENTITY".into(),
-            ));
+            let passphrase = match &self.passphrase {
+                Some(p) => p.clone(),
+                None => self
+                    .prompt
+                    .as_ref()
+                    .and_then(|p| (p.0)(&source.to_string()))
+                    .ok_or_else(|| {
+                        err("is passphrase-protected: set ENVWARD_IDENTITY_PASSPHRASE, or run on a terminal to be asked".into())
+                    })?,
+            };
+            let plain = decrypt_with_passphrase(trimmed.as_bytes(), &passphrase).map_err(err)?;
+            let text = std::str::from_utf8(&plain)
+                .map_err(|_| err("the decrypted identity is not text".into()))?;
+            if text.trim_start().starts_with("age-encryption.org/")
+                || text.trim_start().starts_with("-----BEGIN AGE")
+            {
+                return Err(err("is encrypted twice".into()));
+            }
+            // Records the source too.
+            return self.add_text(text, source.clone());
         } else {
             let file = age::IdentityFile::from_buffer(BufReader::new(text.as_bytes()))
                 .map_err(|e| err(e.to_string()))?;
@@ -152,6 +202,48 @@ impl Identities {
         self.sources.push(source);
         Ok(())
     }
+}
+
+/// Decrypts an age file encrypted to a passphrase (scrypt), armored or not.
+fn decrypt_with_passphrase(
+    data: &[u8],
+    passphrase: &crate::Secret,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(data))
+        .map_err(|e| format!("is not a valid age file: {e}"))?;
+    if !decryptor.is_scrypt() {
+        return Err("is an age file not encrypted to a passphrase".into());
+    }
+    let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from(
+        passphrase.expose().to_string(),
+    ));
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed => {
+                "wrong passphrase".to_string()
+            }
+            e => e.to_string(),
+        })?;
+    let mut out = Zeroizing::new(Vec::new());
+    std::io::Read::read_to_end(&mut reader, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Encrypts an identity file's text to a passphrase (scrypt), armored: the
+/// format of `age -p -a`, readable by `age -d`.
+pub fn protect_identity(text: &str, passphrase: &crate::Secret) -> Result<String, CryptoError> {
+    let encryptor = age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from(
+        passphrase.expose().to_string(),
+    ));
+    let mut out = Vec::new();
+    let wrap = |e: std::io::Error| CryptoError::Wrap(e.to_string());
+    let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+        .map_err(wrap)?;
+    let mut writer = encryptor.wrap_output(armor).map_err(wrap)?;
+    std::io::Write::write_all(&mut writer, text.as_bytes()).map_err(wrap)?;
+    writer.finish().and_then(|a| a.finish()).map_err(wrap)?;
+    String::from_utf8(out).map_err(|e| CryptoError::Wrap(e.to_string()))
 }
 
 /// Parses a recipient: an age X25519 recipient (`age1…`) or an SSH public

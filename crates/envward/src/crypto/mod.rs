@@ -34,7 +34,8 @@ use crate::dotenv::Document;
 
 pub use file::{Header, Opened, Seal, blank, header, one_line, open};
 pub use identity::{
-    Identities, IdentitySource, default_identity_path, generate_identity, parse_recipient,
+    Identities, IdentitySource, PassphrasePrompt, default_identity_path, generate_identity,
+    parse_recipient, protect_identity,
 };
 
 /// The prefix of an encrypted value.

@@ -47,6 +47,9 @@ pub struct LoadOptions {
     /// before `ENVWARD_IDENTITY`, `ENVWARD_IDENTITY_FILE` and the default
     /// identity file.
     pub identities: Vec<PathBuf>,
+    /// Asks for the passphrase of a passphrase-protected identity (the CLI
+    /// prompts on the terminal); `ENVWARD_IDENTITY_PASSPHRASE` wins.
+    pub passphrase_prompt: Option<crypto::PassphrasePrompt>,
 }
 
 /// Loads configuration. See [`Config::load`].
@@ -143,8 +146,12 @@ impl Config {
                 let ids = match &identities {
                     Some(ids) => ids,
                     None => identities.insert(
-                        crypto::Identities::load(&options.identities, &process)
-                            .map_err(|e| LoadError::Identity(Box::new(e)))?,
+                        crypto::Identities::load_with(
+                            &options.identities,
+                            &process,
+                            options.passphrase_prompt.as_ref(),
+                        )
+                        .map_err(|e| LoadError::Identity(Box::new(e)))?,
                     ),
                 };
                 encrypted = doc
