@@ -19,4 +19,14 @@ fuzz_target!(|data: &[u8]| {
     for e in doc.entries() {
         let _ = edited.unset(&e.key);
     }
+    // Reading an encrypted file's header never panics, whatever the bytes;
+    // neither does opening it with no identity.
+    if let Ok(Some(header)) = envward::crypto::header(&doc) {
+        let scope = envward::crypto::Scope {
+            environment: "production".into(),
+            namespace: "common".into(),
+        };
+        let _ = envward::crypto::open(&doc, header.clone(), &scope, &Default::default());
+        let _ = envward::crypto::blank(&doc, &header);
+    }
 });

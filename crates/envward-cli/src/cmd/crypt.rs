@@ -235,6 +235,20 @@ impl Target {
     fn recipients(&self, scope: &Scope) -> Vec<String> {
         self.project.file.recipients(scope)
     }
+
+    /// The scope and recipients to encrypt `file` to; an error when there
+    /// is no recipient.
+    fn sealing(&self, file: &EnvFile) -> anyhow::Result<(Scope, Vec<String>)> {
+        let scope = self.scope(file);
+        let recipients = self.recipients(&scope);
+        if recipients.is_empty() {
+            return Err(crypto_error(
+                Some(file),
+                CryptoError::NoRecipients(scope.to_string()),
+            ));
+        }
+        Ok((scope, recipients))
+    }
 }
 
 /// Identities, loaded on first use: writing a file that is not yet
@@ -775,17 +789,10 @@ pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = file.path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    // Held until the end: a concurrent `set` waits, a second `edit` is refused.
+    // Held until the end: a concurrent `set` or `edit` waits for this one.
     let lock = envward::fs::lock_dir_of(&file.path)?;
     let doc = read_doc(&file)?.unwrap_or_default();
-    let scope = t.scope(&file);
-    let recipients = t.recipients(&scope);
-    if recipients.is_empty() {
-        return Err(crypto_error(
-            Some(&file),
-            CryptoError::NoRecipients(scope.to_string()),
-        ));
-    }
+    let (scope, recipients) = t.sealing(&file)?;
     let ids = identities(g);
     let plain = crypto::decrypt_document(&doc, &scope, ids.get()?)
         .map_err(|e| crypto_error(Some(&file), e))?;
@@ -892,14 +899,7 @@ pub fn import(g: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
                 .with_help("pass --force to replace it, or -n NS to import into another namespace"),
         ));
     }
-    let scope = t.scope(&file);
-    let recipients = t.recipients(&scope);
-    if recipients.is_empty() {
-        return Err(crypto_error(
-            Some(&file),
-            CryptoError::NoRecipients(scope.to_string()),
-        ));
-    }
+    let (scope, recipients) = t.sealing(&file)?;
     let out = std::process::Command::new("gpg")
         .args(["--quiet", "--yes", "--decrypt", "--"])
         .arg(&args.gpg)

@@ -423,14 +423,14 @@ fn a_wrong_identity_starts_nothing_and_says_who_can_decrypt() {
     s.p.run(&["keygen", "--output", other_id.to_str().unwrap()])
         .ok();
     let p = &s.p;
-    let out = p
-        .cmd(&["run", "-e", "production", "--", "sh", "-c", "echo STARTED"])
-        .env("ENVWARD_IDENTITY_FILE", &other_id)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = p.run_env(
+        &["run", "-e", "production", "--", "sh", "-c", "echo STARTED"],
+        &[("ENVWARD_IDENTITY_FILE", other_id.to_str().unwrap())],
+        &[],
+    );
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stdout().is_empty());
+    let err = out.stderr();
     assert!(err.contains("cannot decrypt env/production/"), "{err}");
     assert!(
         err.contains(&format!("encrypted to: {}", s.recipient)),
@@ -442,13 +442,9 @@ fn a_wrong_identity_starts_nothing_and_says_who_can_decrypt() {
         &["get", "APP_NAME", "-e", "production"][..],
         &["export", "-e", "production"][..],
     ] {
-        let out = p
-            .cmd(args)
-            .env_remove("ENVWARD_IDENTITY_FILE")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(out.stdout.is_empty());
+        let out = p.run_env(args, &[], &["ENVWARD_IDENTITY_FILE"]);
+        assert_eq!(out.code(), Some(2), "{args:?}");
+        assert!(out.stdout().is_empty());
     }
 }
 
@@ -457,17 +453,17 @@ fn check_without_identity_runs_what_needs_no_value_and_reports_the_rest_skipped(
     let s = setup();
     s.p.run(&["set", "DEBUG", "True", "-e", "production", "-n", "security"])
         .ok();
-    let out =
-        s.p.cmd(&["check", "-e", "production", "--format", "json"])
-            .env_remove("ENVWARD_IDENTITY_FILE")
-            .output()
-            .unwrap();
+    let out = s.p.run_env(
+        &["check", "-e", "production", "--format", "json"],
+        &[],
+        &["ENVWARD_IDENTITY_FILE"],
+    );
     assert_eq!(
-        out.status.code(),
+        out.code(),
         Some(1),
         "DEBUG=True is in clear and still checked"
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap();
     let rules: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -492,7 +488,7 @@ fn check_without_identity_runs_what_needs_no_value_and_reports_the_rest_skipped(
         skipped.contains(&"SECRET_KEY") && skipped.contains(&"DATABASE_PASSWORD"),
         "{skipped:?}"
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("SENTINEL"));
+    assert!(!out.stdout().contains("SENTINEL"));
     for (format, expected) in [
         ("text", "checks of these values skipped: encrypted"),
         (
@@ -500,12 +496,12 @@ fn check_without_identity_runs_what_needs_no_value_and_reports_the_rest_skipped(
             "Values not checked in production (encrypted, no identity available)",
         ),
     ] {
-        let out =
-            s.p.cmd(&["check", "-e", "production", "--format", format])
-                .env_remove("ENVWARD_IDENTITY_FILE")
-                .output()
-                .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let out = s.p.run_env(
+            &["check", "-e", "production", "--format", format],
+            &[],
+            &["ENVWARD_IDENTITY_FILE"],
+        );
+        let text = out.stdout();
         assert!(
             text.contains(expected) && text.contains("SECRET_KEY"),
             "{format}: {text}"
@@ -518,26 +514,25 @@ fn check_without_identity_runs_what_needs_no_value_and_reports_the_rest_skipped(
 fn identity_from_the_variable_and_the_flag() {
     let s = setup();
     let key = std::fs::read_to_string(&s.identity).unwrap();
-    let out =
-        s.p.cmd(&["get", "SECRET_KEY", "-e", "production"])
-            .env_remove("ENVWARD_IDENTITY_FILE")
-            .env("ENVWARD_IDENTITY", &key)
-            .output()
-            .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SECRET}\n"));
-    let out =
-        s.p.cmd(&[
+    let out = s.p.run_env(
+        &["get", "SECRET_KEY", "-e", "production"],
+        &[("ENVWARD_IDENTITY", key.as_str())],
+        &["ENVWARD_IDENTITY_FILE"],
+    );
+    assert_eq!(out.stdout(), format!("{SECRET}\n"));
+    let out = s.p.run_env(
+        &[
             "get",
             "SECRET_KEY",
             "-e",
             "production",
             "--identity",
             s.identity.to_str().unwrap(),
-        ])
-        .env_remove("ENVWARD_IDENTITY_FILE")
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SECRET}\n"));
+        ],
+        &[],
+        &["ENVWARD_IDENTITY_FILE"],
+    );
+    assert_eq!(out.stdout(), format!("{SECRET}\n"));
 }
 
 #[test]
@@ -596,12 +591,12 @@ fn removing_a_recipient_rotates_the_data_key() {
         token_of(&with_two, "SECRET_KEY"),
         token_of(&read(&s.p, "env/production/security.env"), "SECRET_KEY")
     );
-    let out =
-        s.p.cmd(&["get", "SECRET_KEY", "-e", "production"])
-            .env("ENVWARD_IDENTITY_FILE", &second)
-            .output()
-            .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SECRET}\n"));
+    let out = s.p.run_env(
+        &["get", "SECRET_KEY", "-e", "production"],
+        &[("ENVWARD_IDENTITY_FILE", second.to_str().unwrap())],
+        &[],
+    );
+    assert_eq!(out.stdout(), format!("{SECRET}\n"));
     let out =
         s.p.run(&["recipients", "remove", "-e", "production", &r2])
             .ok();
@@ -616,13 +611,13 @@ fn removing_a_recipient_rotates_the_data_key() {
         token_of(&with_two, "SECRET_KEY"),
         "every value re-encrypted"
     );
-    let out =
-        s.p.cmd(&["get", "SECRET_KEY", "-e", "production"])
-            .env("ENVWARD_IDENTITY_FILE", &second)
-            .output()
-            .unwrap();
+    let out = s.p.run_env(
+        &["get", "SECRET_KEY", "-e", "production"],
+        &[("ENVWARD_IDENTITY_FILE", second.to_str().unwrap())],
+        &[],
+    );
     assert_eq!(
-        out.status.code(),
+        out.code(),
         Some(2),
         "the removed identity no longer decrypts"
     );
@@ -871,17 +866,13 @@ fn edit_reencrypts_on_save_and_removes_the_plaintext() {
         "sed -i 's/^DEBUG=False/DEBUG=True/; s/^DATABASE_PASSWORD=.*/DATABASE_PASSWORD=SENTINEL-new-db-pw/' \"$1\"",
     );
     let before = read(&s.p, "env/production/security.env");
-    let out =
-        s.p.cmd(&["edit", "-e", "production", "-n", "security"])
-            .env("EDITOR", &ed)
-            .output()
-            .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = s.p.run_env(
+        &["edit", "-e", "production", "-n", "security"],
+        &[("EDITOR", ed.to_str().unwrap())],
+        &[],
     );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("SENTINEL"));
+    assert!(out.code() == Some(0), "{}", out.stderr());
+    assert!(!out.stderr().contains("SENTINEL"));
     let (tmp, mode) = recorded(tools.path(), "ed.sh");
     assert_eq!(mode, "600");
     assert!(!tmp.exists(), "the plaintext file is removed");
@@ -931,13 +922,13 @@ fn edit_aborts_cleanly_on_editor_failure_no_change_and_interrupt() {
     ];
     for (name, body, code, message) in cases {
         let ed = editor(tools.path(), name, body);
-        let out =
-            s.p.cmd(&["edit", "-e", "production", "-n", "security"])
-                .env("EDITOR", &ed)
-                .output()
-                .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{name}: {err}");
+        let out = s.p.run_env(
+            &["edit", "-e", "production", "-n", "security"],
+            &[("EDITOR", ed.to_str().unwrap())],
+            &[],
+        );
+        let err = out.stderr();
+        assert_eq!(out.code(), Some(code), "{name}: {err}");
         assert!(err.contains(message), "{name}: {err}");
         assert!(!err.contains("SENTINEL"), "{name}: {err}");
         let (tmp, _) = recorded(tools.path(), name);
@@ -1021,18 +1012,10 @@ fn import_from_a_gpg_encrypted_file() {
         if force {
             args.push("--force");
         }
-        s.p.cmd(&args)
-            .env("GNUPGHOME", home.path())
-            .output()
-            .unwrap()
+        s.p.run_env(&args, &[("GNUPGHOME", home.path().to_str().unwrap())], &[])
     };
-    let out = run(false);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("SENTINEL"));
+    let out = run(false).ok();
+    assert!(!out.stderr().contains("SENTINEL"));
     let file = read(&s.p, "env/production/payments.env");
     assert!(
         file.contains("PAYMENT_API_KEY=envward:v1:") && file.contains("PAYMENT_MODE=live"),
@@ -1045,8 +1028,8 @@ fn import_from_a_gpg_encrypted_file() {
         "SENTINEL-gpg-77\n"
     );
     // An existing file is replaced only with --force.
-    assert_eq!(run(false).status.code(), Some(2));
-    assert!(run(true).status.success());
+    run(false).expect_code(2);
+    run(true).ok();
     let _ = std::process::Command::new("gpgconf")
         .args(["--kill", "all"])
         .env("GNUPGHOME", home.path())
@@ -1062,17 +1045,12 @@ fn a_passphrase_protected_identity() {
         (".env.production", "DB_PASSWORD=SENTINEL-pp-1\n"),
     ])
     .env("ENVWARD_IDENTITY_FILE", id.to_str().unwrap());
-    let recipient = p
-        .cmd(&["keygen", "--passphrase", "--output", id.to_str().unwrap()])
-        .env("ENVWARD_IDENTITY_PASSPHRASE", "correct horse")
-        .output()
-        .unwrap();
-    assert!(
-        recipient.status.success(),
-        "{}",
-        String::from_utf8_lossy(&recipient.stderr)
+    let recipient = p.run_env(
+        &["keygen", "--passphrase", "--output", id.to_str().unwrap()],
+        &[("ENVWARD_IDENTITY_PASSPHRASE", "correct horse")],
+        &[],
     );
-    let recipient = String::from_utf8(recipient.stdout).unwrap();
+    let recipient = recipient.ok().stdout();
     let file = std::fs::read_to_string(&id).unwrap();
     assert!(
         file.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
@@ -1083,19 +1061,19 @@ fn a_passphrase_protected_identity() {
         .ok();
     // Encrypting needs no identity (first time); reading needs the passphrase.
     p.run(&["encrypt", "-e", "production"]).ok();
-    let out = p
-        .cmd(&["get", "DB_PASSWORD", "-e", "production"])
-        .env("ENVWARD_IDENTITY_PASSPHRASE", "correct horse")
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "SENTINEL-pp-1\n");
-    let out = p
-        .cmd(&["get", "DB_PASSWORD", "-e", "production"])
-        .env("ENVWARD_IDENTITY_PASSPHRASE", "wrong")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    let out = p.run_env(
+        &["get", "DB_PASSWORD", "-e", "production"],
+        &[("ENVWARD_IDENTITY_PASSPHRASE", "correct horse")],
+        &[],
+    );
+    assert_eq!(out.stdout(), "SENTINEL-pp-1\n");
+    let out = p.run_env(
+        &["get", "DB_PASSWORD", "-e", "production"],
+        &[("ENVWARD_IDENTITY_PASSPHRASE", "wrong")],
+        &[],
+    );
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stderr().contains("wrong passphrase"));
     // Not on a terminal and no passphrase: a clear error, not a hang.
     let out = p
         .run(&["get", "DB_PASSWORD", "-e", "production"])

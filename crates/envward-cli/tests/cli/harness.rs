@@ -78,6 +78,18 @@ impl Project {
     pub fn run(&self, args: &[&str]) -> Run {
         Run(self.cmd(args).output().expect("envward runs"))
     }
+
+    /// Runs with variables set (`set`) and removed (`remove`) for this run only.
+    pub fn run_env(&self, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Run {
+        let mut c = self.cmd(args);
+        for (k, v) in set {
+            c.env(k, v);
+        }
+        for k in remove {
+            c.env_remove(k);
+        }
+        Run(c.output().expect("envward runs"))
+    }
 }
 
 /// The output of one run.
