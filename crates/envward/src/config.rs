@@ -310,10 +310,16 @@ impl ProjectFile {
         if let Some(explicit) = spec.and_then(|s| s.encrypt) {
             return explicit;
         }
-        all || spec.map_or_else(
-            || crate::secret::is_sensitive_name(key),
-            |s| s.is_sensitive(key),
-        ) || crate::secret::has_url_password(raw)
+        all || self.is_sensitive_value(key, raw)
+    }
+
+    /// Whether the value `raw` (as written) of `key` is a secret: the
+    /// schema says so, or the name, or a password in a URL.
+    pub fn is_sensitive_value(&self, key: &str, raw: &str) -> bool {
+        let declared = self.vars.get(key).and_then(|s| s.declared_sensitive());
+        declared.unwrap_or_else(|| {
+            crate::secret::is_sensitive_name(key) || crate::secret::has_url_password(raw)
+        })
     }
 
     /// The recipients of a scope: the environment's, or for a file every

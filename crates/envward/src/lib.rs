@@ -21,6 +21,7 @@ pub mod diff;
 pub mod error;
 pub mod fs;
 pub mod layout;
+pub mod ops;
 pub mod report;
 pub mod resolve;
 pub mod schema;

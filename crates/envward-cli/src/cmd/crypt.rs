@@ -447,8 +447,15 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
         None => false,
     };
     let wants = t.project.file.encrypts(&args.key, &value, false);
+    let sensitive = t.project.file.is_sensitive_value(&args.key, &value);
+    let changed = std::cell::Cell::new(true);
     let key = args.key.clone();
-    let edit = move |doc: &mut Document| {
+    let edit = |doc: &mut Document| {
+        let same = doc
+            .get(&key)
+            .and_then(|e| e.template.as_literal())
+            .is_some_and(|old| old == value.as_str());
+        changed.set(!same);
         doc.set(&key, &value)
             .map_err(|e| CryptoError::Reparse(e.to_string()))
     };
@@ -480,7 +487,32 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
         crate::output::write_file(&file.path, doc.source(), 0o600)?;
         anstream::eprintln!("set {} in {}", args.key, file.display.display());
     }
+    if sensitive && changed.get() {
+        record_rotations(&t, &file, [args.key.as_str()], "set");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records that the values of `keys` in `file` changed (for the
+/// `secret.max-age` rule). A failure to record is a warning: the value is
+/// already written.
+fn record_rotations<'k>(
+    t: &Target,
+    file: &EnvFile,
+    keys: impl IntoIterator<Item = &'k str>,
+    by: &str,
+) {
+    let scope = t.scope(file);
+    let records: Vec<_> = keys
+        .into_iter()
+        .map(|k| envward::ops::rotation::Rotation::now(&scope.environment, &scope.namespace, k, by))
+        .collect();
+    if let Err(e) = envward::ops::rotation::record(&t.project.root, &records) {
+        anstream::eprintln!(
+            "warning: cannot record the rotation in {}: {e}",
+            envward::ops::rotation::ROTATIONS_FILE
+        );
+    }
 }
 
 /// `envward unset KEY`.
@@ -855,6 +887,17 @@ pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let project = &t.project.file;
+    let rotated: Vec<String> = edited
+        .entries()
+        .iter()
+        .filter(|e| project.is_sensitive_value(&e.key, edited.text(&e.value_span)))
+        .filter(|e| {
+            plain
+                .get(&e.key)
+                .is_none_or(|old| plain.text(&old.value_span) != edited.text(&e.value_span))
+        })
+        .map(|e| e.key.clone())
+        .collect();
     let text = crypto::rewrite(
         &doc,
         &scope,
@@ -870,6 +913,7 @@ pub fn edit(g: &Global, _args: EditArgs) -> anyhow::Result<ExitCode> {
     .map_err(|e| crypto_error(Some(&file), e))?;
     crate::output::write_file(&file.path, &text, 0o600)?;
     drop(lock);
+    record_rotations(&t, &file, rotated.iter().map(String::as_str), "edit");
     anstream::eprintln!("saved {} (encrypted)", file.display.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -944,6 +988,15 @@ pub fn import(g: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     )
     .map_err(|e| crypto_error(Some(&file), e))?;
     crate::output::write_file(&file.path, &text, 0o600)?;
+    record_rotations(
+        &t,
+        &file,
+        doc.entries()
+            .iter()
+            .filter(|e| project.is_sensitive_value(&e.key, doc.text(&e.value_span)))
+            .map(|e| e.key.as_str()),
+        "import",
+    );
     anstream::eprintln!(
         "imported {} keys from {} into {} (encrypted)",
         doc.entries().len(),

@@ -1085,3 +1085,76 @@ fn a_passphrase_protected_identity() {
     );
     assert!(!out.stderr().contains("SENTINEL"));
 }
+
+fn rotations(p: &Project) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(p.join(".envward/rotations.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn changing_a_secret_records_its_rotation_without_its_value() {
+    let s = setup();
+    s.p.run(&["set", "API_TOKEN", "SENTINEL-rot-1", "-e", "production"])
+        .ok();
+    s.p.run(&["set", "API_TOKEN", "SENTINEL-rot-1", "-e", "production"])
+        .ok();
+    s.p.run(&["set", "APP_NAME", "shop2", "-e", "production"])
+        .ok();
+    let records = rotations(&s.p);
+    assert_eq!(
+        records.len(),
+        1,
+        "same value again, or a non-secret: no record; {records:?}"
+    );
+    assert_eq!(records[0]["key"], "API_TOKEN");
+    assert_eq!(records[0]["environment"], "production");
+    assert_eq!(records[0]["namespace"], "common");
+    assert_eq!(records[0]["by"], "set");
+    let text = std::fs::read_to_string(s.p.join(".envward/rotations.jsonl")).unwrap();
+    assert!(!text.contains("SENTINEL"));
+}
+
+#[test]
+fn secret_max_age_flags_old_rotations_even_without_an_identity() {
+    let s = setup();
+    s.p.write(
+        ".envward/rotations.jsonl",
+        "{\"environment\":\"production\",\"namespace\":\"security\",\"key\":\"SECRET_KEY\",\"rotated_at\":\"2025-01-02T03:04:05Z\",\"by\":\"set\"}\nnot json\n{\"environment\":\"production\",\"namespace\":\"security\",\"key\":\"DATABASE_PASSWORD\",\"rotated_at\":\"2099-01-01T00:00:00Z\",\"by\":\"set\"}\n",
+    );
+    let findings = |run: crate::harness::Run| -> Vec<serde_json::Value> {
+        run.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "secret.max-age")
+            .cloned()
+            .collect()
+    };
+    for remove in [&[][..], &["ENVWARD_IDENTITY_FILE"][..]] {
+        let out = s.p.run_env(
+            &["check", "-e", "production", "--format", "json"],
+            &[],
+            remove,
+        );
+        let found = findings(out);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["key"], "SECRET_KEY");
+        assert_eq!(found[0]["severity"], "warning");
+        assert!(
+            found[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("(2025-01-02); the maximum is 90 days")
+        );
+        assert_eq!(found[0]["origin"]["path"], ".envward/rotations.jsonl");
+        assert_eq!(found[0]["origin"]["line"], 1);
+    }
+    // The maximum is a parameter.
+    let toml = read(&s.p, "envward.toml") + "\n[rules.\"secret.max-age\"]\nmax_days = 100000\n";
+    s.p.write("envward.toml", toml);
+    let out = s.p.run(&["check", "-e", "production", "--format", "json"]);
+    assert!(findings(out).is_empty());
+}

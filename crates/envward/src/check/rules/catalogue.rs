@@ -303,7 +303,53 @@ pub static RULES: &[Rule] = &[
         params: &[],
         run: shell_substitution,
     },
+    Rule {
+        id: "secret.max-age",
+        severity: Severity::Warning,
+        applies: Applies::Strict,
+        summary: "a secret was last rotated more than 90 days ago (per .envward/rotations.jsonl)",
+        why: "A long-lived secret has had more chances to leak, through logs, laptops and former staff, and nobody remembers how to rotate it.",
+        fix: "generate a new value and store it with `envward set` (which records the rotation)",
+        params: &[("max_days", "90")],
+        run: secret_max_age,
+    },
 ];
+
+fn secret_max_age(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    use crate::ops::rotation;
+    let records = ctx.shared.rotations(&ctx.cfg.root);
+    if records.is_empty() {
+        return;
+    }
+    let max_days = i64::try_from(ctx.param_usize("max_days", 90)).unwrap_or(i64::MAX);
+    let now = jiff::Timestamp::now().as_second();
+    let keys = ctx
+        .cfg
+        .iter()
+        .filter(|v| v.sensitive)
+        .map(|v| v.key.as_str())
+        .chain(ctx.cfg.withheld.iter().map(String::as_str));
+    for key in keys {
+        let Some(r) = rotation::last(records, &ctx.cfg.environment, key) else {
+            continue;
+        };
+        let Some(t) = r.timestamp() else {
+            continue;
+        };
+        let days = (now - t.as_second()) / 86_400;
+        if days > max_days {
+            out.at(
+                std::path::Path::new(rotation::ROTATIONS_FILE),
+                r.line,
+                key,
+                format!(
+                    "`{key}` was last rotated {days} days ago ({}); the maximum is {max_days} days",
+                    r.rotated_at.get(..10).unwrap_or(&r.rotated_at)
+                ),
+            );
+        }
+    }
+}
 
 fn debug_enabled(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for key in ["DEBUG", "DJANGO_DEBUG", "FLASK_DEBUG", "APP_DEBUG"] {

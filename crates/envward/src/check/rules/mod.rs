@@ -114,6 +114,7 @@ pub struct Ctx<'a> {
 #[derive(Default)]
 pub struct Shared {
     git: std::cell::OnceCell<Option<GitFacts>>,
+    rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
 }
 
 /// What git says about the env files of every loaded environment.
@@ -125,6 +126,12 @@ pub struct GitFacts {
 }
 
 impl Shared {
+    /// The project's rotation records, read once per run.
+    pub fn rotations(&self, root: &std::path::Path) -> &[crate::ops::rotation::Rotation] {
+        self.rotations
+            .get_or_init(|| crate::ops::rotation::load(root))
+    }
+
     /// Git's view of every env file of `all`; `None` outside a work tree
     /// or without git. Asked once per run: three git commands in all.
     pub fn git(&self, all: &[Resolved]) -> Option<&GitFacts> {
