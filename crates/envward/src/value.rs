@@ -121,6 +121,8 @@ pub struct Resolved {
     /// Encrypted files no identity could open: their encrypted values are
     /// unavailable (`run`, `get` and `export` refuse to go on).
     pub sealed: Vec<SealedFile>,
+    /// The files read that are encrypted (relative to the project root).
+    pub encrypted_files: Vec<PathBuf>,
     /// Keys whose sealed value was taken out (see `withhold_sealed`).
     pub(crate) withheld: std::collections::BTreeSet<String>,
     /// Types declared in the schema.

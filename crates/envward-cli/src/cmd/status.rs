@@ -29,16 +29,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         opts.environment = Some(env.clone());
         let entry = match Config::load_in(&project, opts) {
             Ok(cfg) => {
-                let encrypted_files = cfg
-                    .files
-                    .iter()
-                    .filter(|f| {
-                        cfg.iter().any(|v| {
-                            matches!(&v.origin, envward::Origin::File { path, .. } if *path == f.display)
-                                && v.value.expose().starts_with("envward:v1:")
-                        })
-                    })
-                    .count();
+                let encrypted_files = cfg.encrypted_files.len();
                 json!({
                     "environment": env,
                     "loads": true,

@@ -1158,3 +1158,23 @@ fn secret_max_age_flags_old_rotations_even_without_an_identity() {
     let out = s.p.run(&["check", "-e", "production", "--format", "json"]);
     assert!(findings(out).is_empty());
 }
+
+#[test]
+fn status_counts_encrypted_files_with_or_without_an_identity() {
+    let s = setup();
+    for remove in [&[][..], &["ENVWARD_IDENTITY_FILE"][..]] {
+        let out =
+            s.p.run_env(&["status", "--format", "json"], &[], remove)
+                .ok();
+        let v = out.json();
+        let prod = v["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["environment"] == "production")
+            .unwrap();
+        assert_eq!(prod["encrypted_files"], 2, "{prod}");
+        assert_eq!(prod["required_missing"], 0, "{prod}");
+        assert!(!out.stdout().contains("SENTINEL"));
+    }
+}

@@ -129,6 +129,7 @@ impl Config {
         let mut sources = Vec::with_capacity(files.len());
         let mut identities: Option<crypto::Identities> = None;
         let mut sealed = Vec::new();
+        let mut encrypted_files = Vec::new();
         for file in files {
             let bytes = std::fs::read(&file.path).map_err(|source| LoadError::Read {
                 path: file.display.clone(),
@@ -143,6 +144,7 @@ impl Config {
             let mut encrypted = HashSet::new();
             let mut is_sealed = false;
             if let Some(header) = crypto::header(&doc).map_err(crypto_err)? {
+                encrypted_files.push(file.display.clone());
                 let ids = match &identities {
                     Some(ids) => ids,
                     None => identities.insert(
@@ -225,6 +227,7 @@ impl Config {
             warnings,
             missing_required,
             sealed,
+            encrypted_files,
             withheld: BTreeSet::new(),
             declared: project
                 .vars
