@@ -1178,3 +1178,58 @@ fn status_counts_encrypted_files_with_or_without_an_identity() {
         assert!(!out.stdout().contains("SENTINEL"));
     }
 }
+
+#[test]
+fn tamper_moving_a_ciphertext_between_files_of_one_environment() {
+    rejected(
+        |s, t| {
+            let common = read(&s.p, "env/production/common.env");
+            t.replace(token_of(&t, "SECRET_KEY"), token_of(&common, "API_TOKEN"))
+        },
+        "the encrypted value of `SECRET_KEY` does not decrypt",
+    );
+}
+
+#[test]
+fn what_gets_encrypted_sensitive_by_default_all_and_forced() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\n\n[vars.PUBLIC_KEY_ID]\nencrypt = false\n\n[vars.INTERNAL_HOST]\nencrypt = true\n",
+        ),
+        (
+            ".env.production",
+            "PUBLIC_KEY_ID=kid-1\nINTERNAL_HOST=db.internal\nAPI_TOKEN=tok\nCACHE_URL=redis://:pw@cache:6379\nPORT=8000\n",
+        ),
+    ]);
+    let keys = tempfile::tempdir().unwrap();
+    let id = keys.path().join("id.txt");
+    let r = p
+        .run(&["keygen", "--output", id.to_str().unwrap()])
+        .ok()
+        .stdout();
+    p.run(&["recipients", "add", "-e", "production", r.trim()])
+        .ok();
+    p.run(&["encrypt", "-e", "production"]).ok();
+    let file = read(&p, ".env.production");
+    let encrypted = |k: &str| token_of(&file, k).starts_with("envward:v1:");
+    assert!(!encrypted("PUBLIC_KEY_ID"), "forced out");
+    assert!(encrypted("INTERNAL_HOST"), "forced in");
+    assert!(encrypted("API_TOKEN"), "sensitive name");
+    assert!(encrypted("CACHE_URL"), "password in a URL");
+    assert!(!encrypted("PORT"));
+    let out = p
+        .run_env(
+            &["encrypt", "-e", "production", "--all"],
+            &[("ENVWARD_IDENTITY_FILE", id.to_str().unwrap())],
+            &[],
+        )
+        .ok();
+    drop(out);
+    let file = read(&p, ".env.production");
+    assert!(token_of(&file, "PORT").starts_with("envward:v1:"), "--all");
+    assert!(
+        !token_of(&file, "PUBLIC_KEY_ID").starts_with("envward:v1:"),
+        "forced out wins over --all"
+    );
+}
