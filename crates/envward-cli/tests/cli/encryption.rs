@@ -1233,3 +1233,12 @@ fn what_gets_encrypted_sensitive_by_default_all_and_forced() {
         "forced out wins over --all"
     );
 }
+
+#[test]
+fn ordinary_envward_comments_are_not_a_header() {
+    let p = Project::with(&[(
+        ".env",
+        "# envward: values below are documented in docs/configuration.md\n# envward:allow nothing here\nA=1\n",
+    )]);
+    assert_eq!(p.run(&["get", "A"]).ok().stdout(), "1\n");
+}

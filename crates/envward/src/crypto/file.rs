@@ -40,6 +40,14 @@ pub fn header(doc: &Document) -> Result<Option<Header>, CryptoError> {
         }
         let line_end = line_end(src, c.span.end);
         if found.is_none() {
+            // Only `# envward:v<N> …` starts a header; other `# envward:`
+            // comments are ordinary comments.
+            let is_version = text[HEADER_PREFIX.len()..]
+                .strip_prefix('v')
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+            if !is_version {
+                continue;
+            }
             let Some(rest) = text.strip_prefix(VERSION_LINE) else {
                 let found = text[HEADER_PREFIX.len()..]
                     .split_whitespace()
@@ -71,6 +79,12 @@ pub fn header(doc: &Document) -> Result<Option<Header>, CryptoError> {
             continue;
         }
         let h = found.as_mut().unwrap_or_else(|| unreachable!());
+        let is_header_line = [RECIPIENT_LINE, KEY_LINE, MAC_LINE, VERSION_LINE]
+            .iter()
+            .any(|p| text.starts_with(p));
+        if !is_header_line {
+            continue;
+        }
         h.lines.push(c.span.start..line_end);
         if let Some(r) = text.strip_prefix(RECIPIENT_LINE) {
             h.recipients.push(r.trim().to_string());
@@ -85,14 +99,9 @@ pub fn header(doc: &Document) -> Result<Option<Header>, CryptoError> {
                 )));
             }
             mac = Some(m.trim().to_string());
-        } else if text.starts_with(VERSION_LINE) {
-            return Err(CryptoError::Header(format!(
-                "line {}: a second header (two encrypted files pasted together?)",
-                c.line
-            )));
         } else {
             return Err(CryptoError::Header(format!(
-                "line {}: unknown header line",
+                "line {}: a second header (two encrypted files pasted together?)",
                 c.line
             )));
         }
