@@ -165,6 +165,12 @@ pub enum Command {
         after_help = "Examples:\n  envward template list\n  envward template show database:mysql\n  envward template add django database:postgres cache email"
     )]
     Template(cmd::template::Command),
+    /// Audit a process environment: exported secrets, secrets other users can read,
+    /// configuration overridden from outside
+    #[command(
+        after_help = "Examples:\n  envward doctor -e production                 # the shell you are in, against production's files\n  envward doctor --pid \"$(pgrep -o gunicorn)\" -e production --format json\n  envward doctor --fail-on warning             # exit 1 on warnings too\n\nNever prints a value: only keys, paths, modes and origins.\nExit codes: 0 no finding at or above --fail-on (default: error), 1 some, 2 bad input\n(no such process, not permitted to read its environment, a project that does not load)."
+    )]
+    Doctor(cmd::doctor::Args),
     /// A health summary safe to expose: counts only, never a value
     #[command(
         after_help = "Examples:\n  envward status\n  envward status --format json   # for a health endpoint or dashboard"
@@ -218,6 +224,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Rekey(args) => cmd::crypt::rekey(g, args),
         Command::Rules(args) => cmd::rules::run(args),
         Command::Status(args) => cmd::status::run(g, args),
+        Command::Doctor(args) => cmd::doctor::run(g, args),
         Command::Schema(c) => cmd::schema::run(g, c),
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),

@@ -18,6 +18,7 @@ pub mod config;
 pub mod crypto;
 mod de;
 pub mod diff;
+pub mod doctor;
 pub mod error;
 pub mod fs;
 pub mod layout;

@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod crypt;
 pub mod diff;
+pub mod doctor;
 pub mod explain;
 pub mod export;
 pub mod generate;

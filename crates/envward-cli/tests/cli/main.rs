@@ -7,6 +7,7 @@ mod check;
 mod conformance;
 mod diff;
 mod django_parity;
+mod doctor;
 mod encryption;
 mod errors;
 mod export;

@@ -1,0 +1,63 @@
+//! `envward doctor`: audit a process environment (envward's own, or
+//! `--pid N`) for exported secrets, secrets other users can read, and
+//! configuration overridden from outside. Advisory: exits 1 only for
+//! findings at or above `--fail-on` (default `error`).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use envward::check::Severity;
+use envward::doctor::{DoctorError, DoctorOptions, Target};
+
+use crate::cli::{Global, TextOrJson};
+use crate::cmd::check::FailOn;
+use crate::exit::Exit;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Audit this process (reads /proc/PID/environ) instead of envward's own
+    /// environment
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Exit 1 when a finding is at least this severe
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let report = envward::doctor::doctor(&DoctorOptions {
+        load: g.load_options(),
+        target: args.pid.map_or(Target::Current, Target::Pid),
+    })
+    .map_err(|e| match e {
+        DoctorError::Load(e) => anyhow::Error::from(Exit::from(e)),
+        e => Exit::input(e.diagnostic()),
+    })?;
+    let mut out = anstream::stdout().lock();
+    match args.format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut out, &envward::doctor::json(&report))?;
+            writeln!(out)?;
+        }
+        TextOrJson::Text => {
+            let styled =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            out.write_all(envward::doctor::text(&report, styled).as_bytes())?;
+        }
+    }
+    out.flush()?;
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    Ok(if threshold.is_some_and(|t| report.fails(t)) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,180 @@
+//! The doctor report as text (grouped, ✖ ⚠ ✔ markers) or JSON.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use serde_json::{Value, json};
+
+use super::{DoctorReport, SECTIONS, section_of};
+use crate::check::Severity;
+use crate::source::Origin;
+
+/// Version of the doctor JSON format; bumped on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const INFO: Style = AnsiColor::Blue.on_default();
+const OK: Style = AnsiColor::Green.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+fn marker(s: Severity) -> (&'static str, Style) {
+    match s {
+        Severity::Error => ("✖", ERROR),
+        Severity::Warning => ("⚠", WARNING),
+        Severity::Info => ("ℹ", INFO),
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// The report as text: what was audited, one group per section with ✖ ⚠
+/// ℹ markers (✔ when a section is clean, ⏭ when it was skipped), and a
+/// summary line. ANSI styles only when `styled`.
+pub fn text(report: &DoctorReport, styled: bool) -> String {
+    let st = |s: Style| if styled { s } else { Style::new() };
+    let mut out = String::new();
+    let whose = match (report.pid, report.owner) {
+        (None, _) => {
+            "the environment envward was started with (what this shell exports)".to_string()
+        }
+        (Some(pid), Some(uid)) => format!("the environment of process {pid} (uid {uid})"),
+        (Some(pid), None) => format!("the environment of process {pid}"),
+    };
+    let _ = write!(
+        out,
+        "{}Auditing{:#} {whose}: {} {}",
+        st(BOLD),
+        st(BOLD),
+        report.variables,
+        plural(report.variables, "variable", "variables")
+    );
+    if report.invalid_utf8 > 0 {
+        let _ = write!(
+            out,
+            ", {} not valid UTF-8 (read lossily)",
+            report.invalid_utf8
+        );
+    }
+    let _ = writeln!(out);
+    if let Some(p) = &report.project {
+        let _ = writeln!(
+            out,
+            "{}project {}, environment {}{}{:#}",
+            st(DIM),
+            p.root.display(),
+            p.environment,
+            if p.strict { " (strict)" } else { "" },
+            st(DIM)
+        );
+    }
+    for (section, title) in SECTIONS {
+        let items: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| section_of(&f.rule) == *section)
+            .collect();
+        if let Some(s) = report.skipped.iter().find(|s| s.section == *section) {
+            let _ = writeln!(
+                out,
+                "{}⏭ {title}: skipped: {}{:#}",
+                st(DIM),
+                s.reason,
+                st(DIM)
+            );
+            continue;
+        }
+        if items.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}✔{:#} {}{title}{:#}: no problems",
+                st(OK),
+                st(OK),
+                st(BOLD),
+                st(BOLD)
+            );
+            continue;
+        }
+        let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
+        for f in items {
+            let (m, style) = marker(f.severity);
+            let style = st(style);
+            let _ = write!(
+                out,
+                "  {style}{m} {:<7}{style:#} {}",
+                f.severity.name(),
+                f.message
+            );
+            match &f.origin {
+                None | Some(Origin::Process) => {}
+                Some(origin) => {
+                    let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
+                }
+            }
+            let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+            if let Some(help) = &f.help {
+                let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
+            }
+        }
+    }
+    let (e, w, i) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Info),
+    );
+    let (m, style) = if e > 0 {
+        ("✖", ERROR)
+    } else if w > 0 {
+        ("⚠", WARNING)
+    } else {
+        ("✔", OK)
+    };
+    let _ = writeln!(
+        out,
+        "{}{m}{:#} {e} {}, {w} {}, {i} info ({} {} audited)",
+        st(style),
+        st(style),
+        plural(e, "error", "errors"),
+        plural(w, "warning", "warnings"),
+        report.variables,
+        plural(report.variables, "variable", "variables"),
+    );
+    out
+}
+
+/// The report as JSON (format version [`JSON_VERSION`]); see
+/// `docs/cli.md` for the schema. Keys, paths, modes and origins only.
+pub fn json(report: &DoctorReport) -> Value {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut v {
+                map.insert("section".into(), section_of(&f.rule).into());
+            }
+            v
+        })
+        .collect();
+    json!({
+        "version": JSON_VERSION,
+        "target": {
+            "kind": if report.pid.is_some() { "pid" } else { "self" },
+            "pid": report.pid,
+            "uid": report.owner,
+            "variables": report.variables,
+            "invalid_utf8": report.invalid_utf8,
+        },
+        "project": report.project,
+        "summary": {
+            "errors": report.count(Severity::Error),
+            "warnings": report.count(Severity::Warning),
+            "infos": report.count(Severity::Info),
+        },
+        "findings": findings,
+        "skipped": report.skipped,
+    })
+}
