@@ -153,6 +153,9 @@ fn is_token(doc: &Document, e: &Entry) -> bool {
     doc.text(&e.value_span).starts_with(VALUE_PREFIX)
 }
 
+/// From how many entries decryption runs in parallel.
+const PARALLEL_FROM: usize = 512;
+
 /// An encrypted file whose data key was unwrapped and whose MAC checked.
 pub struct Opened {
     /// The header.
@@ -189,22 +192,38 @@ pub fn open(
     // Values first, for the most precise error (which key), then the MAC
     // for what values cannot show (entries added, removed, reordered,
     // plaintext edited). Nothing is returned before both pass.
-    let mut plain = Vec::with_capacity(doc.entries().len());
-    for e in doc.entries() {
+    let one = |e: &Entry| -> Result<Option<Zeroizing<String>>, CryptoError> {
         check_token_version(doc, e)?;
-        if is_token(doc, e) {
-            let raw = key.decrypt_value(scope, &e.key, e.line, doc.text(&e.value_span))?;
-            if raw.contains(['\n', '\r', '\0']) {
-                return Err(CryptoError::Plaintext {
-                    line: e.line,
-                    key: e.key.clone(),
-                });
-            }
-            plain.push(Some(raw));
-        } else {
-            plain.push(None);
+        if !is_token(doc, e) {
+            return Ok(None);
         }
-    }
+        let raw = key.decrypt_value(scope, &e.key, e.line, doc.text(&e.value_span))?;
+        if raw.contains(['\n', '\r', '\0']) {
+            return Err(CryptoError::Plaintext {
+                line: e.line,
+                key: e.key.clone(),
+            });
+        }
+        Ok(Some(raw))
+    };
+    // Big files decrypt on every core; a thread pool costs more than it
+    // saves below a few hundred values. Either way the first error in file
+    // order is the one reported (a failed parallel pass is redone in order).
+    let sequential = || doc.entries().iter().map(one).collect::<Result<Vec<_>, _>>();
+    let plain: Vec<Option<Zeroizing<String>>> = if doc.entries().len() >= PARALLEL_FROM {
+        use rayon::prelude::*;
+        match doc
+            .entries()
+            .par_iter()
+            .map(one)
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(plain) => plain,
+            Err(_) => sequential()?,
+        }
+    } else {
+        sequential()?
+    };
     let mac = key.mac(
         scope,
         &header.recipients,

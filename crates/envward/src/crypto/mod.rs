@@ -207,12 +207,25 @@ impl CryptoError {
     }
 }
 
+/// HKDF-SHA256 (no salt) of `raw` for `info`: 32 bytes.
+fn subkey(raw: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let hk = hkdf::Hkdf::<Sha256>::new(None, raw);
+    let mut out = Zeroizing::new([0u8; 32]);
+    // 32 bytes is far below HKDF-SHA256's limit of 255 × 32.
+    hk.expand(info, out.as_mut())
+        .unwrap_or_else(|_| unreachable!("32-byte HKDF output"));
+    out
+}
+
 /// How to provide an identity.
 pub const IDENTITY_HELP: &str = "provide an identity: `--identity FILE`, `ENVWARD_IDENTITY` (the key itself), `ENVWARD_IDENTITY_FILE`, or the default file written by `envward keygen`";
 
 /// The per-file data key. Zeroized on drop.
 pub struct DataKey {
     raw: Zeroizing<[u8; 32]>,
+    /// The value key and the MAC key, derived once.
+    value_key: Zeroizing<[u8; 32]>,
+    mac_key: Zeroizing<[u8; 32]>,
 }
 
 impl fmt::Debug for DataKey {
@@ -226,28 +239,26 @@ impl DataKey {
     pub fn generate() -> Result<Self, CryptoError> {
         let mut raw = Zeroizing::new([0u8; 32]);
         getrandom::fill(raw.as_mut()).map_err(|e| CryptoError::Wrap(e.to_string()))?;
-        Ok(DataKey { raw })
+        Ok(Self::with_subkeys(raw))
+    }
+
+    fn with_subkeys(raw: Zeroizing<[u8; 32]>) -> Self {
+        let value_key = subkey(&raw, b"envward:v1 values");
+        let mac_key = subkey(&raw, b"envward:v1 mac");
+        DataKey {
+            raw,
+            value_key,
+            mac_key,
+        }
     }
 
     /// A key from its 32 bytes (for test vectors and recovery).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        DataKey {
-            raw: Zeroizing::new(bytes),
-        }
-    }
-
-    fn subkey(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
-        let hk = hkdf::Hkdf::<Sha256>::new(None, self.raw.as_ref());
-        let mut out = Zeroizing::new([0u8; 32]);
-        // 32 bytes is far below HKDF-SHA256's limit of 255 × 32.
-        hk.expand(info, out.as_mut())
-            .unwrap_or_else(|_| unreachable!("32-byte HKDF output"));
-        out
+        Self::with_subkeys(Zeroizing::new(bytes))
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
-        let key = self.subkey(b"envward:v1 values");
-        XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..]))
+        XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&self.value_key[..]))
     }
 
     /// Wraps the key to `recipients` as an armored age file.
@@ -386,8 +397,7 @@ impl DataKey {
         recipients: &[String],
         entries: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> String {
-        let key = self.subkey(b"envward:v1 mac");
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_ref())
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.mac_key.as_ref())
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         let mut field = |bytes: &[u8]| {
             mac.update(&(bytes.len() as u64).to_be_bytes());

@@ -77,3 +77,39 @@ proptest! {
         }
     }
 }
+
+/// Files of 512 entries and more decrypt in parallel: same result, and the
+/// first bad value in file order is the one reported.
+#[test]
+fn big_files_decrypt_in_parallel_with_the_first_error_in_order() {
+    let (ids, recipient) = identities();
+    let mut doc = Document::new();
+    for i in 0..700 {
+        doc.set(&format!("K{i}_TOKEN"), &format!("value-{i}"))
+            .unwrap();
+    }
+    let text = rewrite(
+        &doc,
+        &scope(),
+        &[recipient],
+        &ids,
+        KeyPolicy::Keep,
+        |_| Ok(()),
+        |_, _| true,
+    )
+    .unwrap();
+    let sealed = Document::parse(&text).unwrap();
+    let plain = decrypt_document(&sealed, &scope(), &ids).unwrap();
+    assert_eq!(
+        plain.get("K699_TOKEN").unwrap().template.as_literal(),
+        Some("value-699")
+    );
+    let token = |k: &str| sealed.text(&sealed.get(k).unwrap().value_span).to_string();
+    let (a, b) = (token("K100_TOKEN"), token("K600_TOKEN"));
+    let swapped = text.replace(&a, "@").replace(&b, &a).replace('@', &b);
+    let err = decrypt_document(&Document::parse(&swapped).unwrap(), &scope(), &ids).unwrap_err();
+    assert!(
+        matches!(&err, CryptoError::Value { key, .. } if key == "K100_TOKEN"),
+        "{err}"
+    );
+}
