@@ -320,11 +320,24 @@ fn rewrite_file(
     }
     let _lock = envward::fs::lock_dir_of(&file.path)?;
     let doc = read_doc(file)?.unwrap_or_default();
+    rewrite_doc(t, file, &doc, ids, policy, all, edit)
+}
+
+/// [`rewrite_file`] on a document already read, the caller holding the lock.
+fn rewrite_doc(
+    t: &Target,
+    file: &EnvFile,
+    doc: &Document,
+    ids: &Ids<'_>,
+    policy: KeyPolicy,
+    all: bool,
+    edit: impl FnOnce(&mut Document) -> Result<(), CryptoError>,
+) -> anyhow::Result<()> {
     let scope = t.scope(file);
     let recipients = t.recipients(&scope);
     let project = &t.project.file;
     let none = Identities::default();
-    let ids = if crypto::header(&doc)
+    let ids = if crypto::header(doc)
         .map_err(|e| crypto_error(Some(file), e))?
         .is_some()
     {
@@ -332,11 +345,40 @@ fn rewrite_file(
     } else {
         &none
     };
-    let text = crypto::rewrite(&doc, &scope, &recipients, ids, policy, edit, |e, raw| {
+    let text = crypto::rewrite(doc, &scope, &recipients, ids, policy, edit, |e, raw| {
         project.encrypts(&e.key, raw, all)
     })
     .map_err(|e| crypto_error(Some(file), e))?;
     crate::output::write_file(&file.path, &text, 0o600)
+}
+
+/// Applies `edit` to `file` under its directory lock, deciding under the
+/// lock whether the file is encrypted, so a concurrent `encrypt` can never
+/// be overwritten by a plaintext write. An encrypted file, or any file when
+/// `seal`, is rewritten encrypted; another one is edited in clear. Returns
+/// whether the result is encrypted.
+fn modify_file(
+    t: &Target,
+    file: &EnvFile,
+    ids: &Ids<'_>,
+    seal: bool,
+    edit: impl FnOnce(&mut Document) -> Result<(), CryptoError>,
+) -> anyhow::Result<bool> {
+    if let Some(dir) = file.path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let _lock = envward::fs::lock_dir_of(&file.path)?;
+    let mut doc = read_doc(file)?.unwrap_or_default();
+    let encrypted = crypto::header(&doc)
+        .map_err(|e| crypto_error(Some(file), e))?
+        .is_some();
+    if encrypted || seal {
+        rewrite_doc(t, file, &doc, ids, KeyPolicy::Keep, false, edit)?;
+        return Ok(true);
+    }
+    edit(&mut doc).map_err(|e| crypto_error(Some(file), e))?;
+    crate::output::write_file(&file.path, doc.source(), 0o600)?;
+    Ok(false)
 }
 
 /// `envward encrypt`.
@@ -439,13 +481,6 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
                 .with_help("keys are letters, digits and `_`, not starting with a digit"),
         ));
     }
-    let existing = read_doc(&file)?;
-    let encrypted = match &existing {
-        Some(doc) => crypto::header(doc)
-            .map_err(|e| crypto_error(Some(&file), e))?
-            .is_some(),
-        None => false,
-    };
     let wants = t.project.file.encrypts(&args.key, &value, false);
     let sensitive = t.project.file.is_sensitive_value(&args.key, &value);
     let changed = std::cell::Cell::new(true);
@@ -459,34 +494,19 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
         doc.set(&key, &value)
             .map_err(|e| CryptoError::Reparse(e.to_string()))
     };
-    if encrypted || (wants && !args.plain) {
-        let scope = t.scope(&file);
-        if !encrypted && t.recipients(&scope).is_empty() {
-            return Err(crypto_error(
-                Some(&file),
-                CryptoError::NoRecipients(scope.to_string()),
-            ))
-            .map_err(|e| {
-                e.context("a sensitive value is only written encrypted (or with --plain)")
-            });
-        }
-        let ids = identities(g);
-        rewrite_file(&t, &file, &ids, KeyPolicy::Keep, false, edit)?;
-        anstream::eprintln!(
-            "set {} in {} (encrypted file)",
-            args.key,
-            file.display.display()
-        );
-    } else {
-        let _lock = envward::fs::lock_dir_of(&file.path).or_else(|_| {
-            std::fs::create_dir_all(file.path.parent().unwrap_or(Path::new(".")))?;
-            envward::fs::lock_dir_of(&file.path)
-        })?;
-        let mut doc = read_doc(&file)?.unwrap_or_default();
-        edit(&mut doc).map_err(|e| crypto_error(Some(&file), e))?;
-        crate::output::write_file(&file.path, doc.source(), 0o600)?;
-        anstream::eprintln!("set {} in {}", args.key, file.display.display());
+    let seal = wants && !args.plain;
+    if seal && t.recipients(&t.scope(&file)).is_empty() {
+        let scope = t.scope(&file).to_string();
+        return Err(crypto_error(Some(&file), CryptoError::NoRecipients(scope))
+            .context("a sensitive value is only written encrypted (or with --plain)"));
     }
+    let encrypted = modify_file(&t, &file, &identities(g), seal, edit)?;
+    anstream::eprintln!(
+        "set {} in {}{}",
+        args.key,
+        file.display.display(),
+        if encrypted { " (encrypted file)" } else { "" }
+    );
     if sensitive && changed.get() {
         record_rotations(&t, &file, [args.key.as_str()], "set");
     }
@@ -541,18 +561,7 @@ pub fn unset(g: &Global, args: UnsetArgs) -> anyhow::Result<ExitCode> {
             .map(|_| ())
             .map_err(|e| CryptoError::Reparse(e.to_string()))
     };
-    if crypto::header(&doc)
-        .map_err(|e| crypto_error(Some(&file), e))?
-        .is_some()
-    {
-        let ids = identities(g);
-        rewrite_file(&t, &file, &ids, KeyPolicy::Keep, false, edit)?;
-    } else {
-        let _lock = envward::fs::lock_dir_of(&file.path)?;
-        let mut doc = read_doc(&file)?.unwrap_or_default();
-        edit(&mut doc).map_err(|e| crypto_error(Some(&file), e))?;
-        crate::output::write_file(&file.path, doc.source(), 0o600)?;
-    }
+    modify_file(&t, &file, &identities(g), false, edit)?;
     anstream::eprintln!("removed {} from {}", args.key, file.display.display());
     Ok(ExitCode::SUCCESS)
 }

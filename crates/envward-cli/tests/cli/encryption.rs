@@ -1242,3 +1242,48 @@ fn ordinary_envward_comments_are_not_a_header() {
     )]);
     assert_eq!(p.run(&["get", "A"]).ok().stdout(), "1\n");
 }
+
+/// Plain `set`s racing an `encrypt` of the same file: whether the file is
+/// encrypted is decided under the lock, so no plaintext write lands on an
+/// encrypted file (which would break its MAC) and no key is lost.
+#[test]
+fn plain_sets_racing_an_encrypt_keep_the_file_valid() {
+    let s = setup();
+    s.p.write(
+        "env/production/app.env",
+        "APP_MODE=live\nAPP_TOKEN=SENTINEL-app-1\n",
+    );
+    let mut sets = Vec::new();
+    for i in 0..120 {
+        sets.push(s.p.cmd(&[
+            "set",
+            &format!("APP_SETTING_{i}"),
+            "v",
+            "-e",
+            "production",
+            "-n",
+            "app",
+        ]));
+    }
+    let writer = std::thread::spawn(move || {
+        for mut c in sets {
+            c.assert().success();
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    s.p.run(&["encrypt", "-e", "production"]).ok();
+    writer.join().unwrap();
+    let file = read(&s.p, "env/production/app.env");
+    assert!(file.starts_with("# envward:v1 production/app"), "{file}");
+    let list =
+        s.p.run(&["list", "-e", "production", "-n", "app", "--format", "json"])
+            .ok()
+            .json()
+            .to_string();
+    for i in 0..120 {
+        assert!(
+            list.contains(&format!("\"APP_SETTING_{i}\"")),
+            "APP_SETTING_{i} lost"
+        );
+    }
+}
