@@ -22,6 +22,18 @@ pub enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// The lowest severity that fails the command; `None` for `never`.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     /// Grouped by environment, ✖ ⚠ ✔ markers
@@ -141,15 +153,11 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             0o644,
         )?;
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    Ok(if threshold.is_some_and(|t| report.fails(t)) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if args.fail_on.threshold().is_some_and(|t| report.fails(t)) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

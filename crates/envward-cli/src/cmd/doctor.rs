@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use envward::check::Severity;
 use envward::doctor::{DoctorError, DoctorOptions, Target};
 
 use crate::cli::{Global, TextOrJson};
@@ -49,15 +48,11 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    Ok(if threshold.is_some_and(|t| report.fails(t)) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if args.fail_on.threshold().is_some_and(|t| report.fails(t)) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

@@ -2,30 +2,16 @@
 
 use std::fmt::Write as _;
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 use serde_json::{Value, json};
 
 use super::{DoctorReport, SECTIONS, section_of};
 use crate::check::Severity;
-use crate::source::Origin;
 
 /// Version of the doctor JSON format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const INFO: Style = AnsiColor::Blue.on_default();
-const OK: Style = AnsiColor::Green.on_default().bold();
-const DIM: Style = Style::new().dimmed();
-const BOLD: Style = Style::new().bold();
-
-fn marker(s: Severity) -> (&'static str, Style) {
-    match s {
-        Severity::Error => ("✖", ERROR),
-        Severity::Warning => ("⚠", WARNING),
-        Severity::Info => ("ℹ", INFO),
-    }
-}
+use crate::report::{BOLD, DIM, ERROR, OK, WARNING, write_finding};
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
@@ -100,24 +86,7 @@ pub fn text(report: &DoctorReport, styled: bool) -> String {
         }
         let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
         for f in items {
-            let (m, style) = marker(f.severity);
-            let style = st(style);
-            let _ = write!(
-                out,
-                "  {style}{m} {:<7}{style:#} {}",
-                f.severity.name(),
-                f.message
-            );
-            match &f.origin {
-                None | Some(Origin::Process) => {}
-                Some(origin) => {
-                    let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
-                }
-            }
-            let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
-            if let Some(help) = &f.help {
-                let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
-            }
+            write_finding(&mut out, f, styled, false);
         }
     }
     let (e, w, i) = (

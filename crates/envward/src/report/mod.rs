@@ -21,14 +21,51 @@ use crate::check::{Report, Severity};
 /// Version of the JSON report format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const INFO: Style = AnsiColor::Blue.on_default();
-const OK: Style = AnsiColor::Green.on_default().bold();
-const DIM: Style = Style::new().dimmed();
-const BOLD: Style = Style::new().bold();
+pub(crate) const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub(crate) const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub(crate) const INFO: Style = AnsiColor::Blue.on_default();
+pub(crate) const OK: Style = AnsiColor::Green.on_default().bold();
+pub(crate) const DIM: Style = Style::new().dimmed();
+pub(crate) const BOLD: Style = Style::new().bold();
 
-fn marker(s: Severity) -> (&'static str, Style) {
+/// One finding as text lines: marker, severity, message, origin (the
+/// process environment only with `process_origin`), rule, help.
+pub(crate) fn write_finding(
+    out: &mut String,
+    f: &crate::check::Finding,
+    styled: bool,
+    process_origin: bool,
+) {
+    let st = |s: Style| if styled { s } else { Style::new() };
+    let (m, style) = marker(f.severity);
+    let style = st(style);
+    let _ = write!(
+        out,
+        "  {style}{m} {:<7}{style:#} {}",
+        f.severity.name(),
+        f.message
+    );
+    match &f.origin {
+        Some(crate::source::Origin::Process) if !process_origin => {}
+        Some(origin) => {
+            let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
+        }
+        None => {}
+    }
+    match f.django {
+        Some(id) => {
+            let _ = writeln!(out, "  {}[{} · django {id}]{:#}", st(DIM), f.rule, st(DIM));
+        }
+        None => {
+            let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
+        }
+    }
+    if let Some(help) = &f.help {
+        let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
+    }
+}
+
+pub(crate) fn marker(s: Severity) -> (&'static str, Style) {
     match s {
         Severity::Error => ("✖", ERROR),
         Severity::Warning => ("⚠", WARNING),
@@ -65,28 +102,7 @@ pub fn text(report: &Report, styled: bool) -> String {
         }
         let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
         for f in items {
-            let (m, style) = marker(f.severity);
-            let style = st(style);
-            let _ = write!(
-                out,
-                "  {style}{m} {:<7}{style:#} {}",
-                f.severity.name(),
-                f.message
-            );
-            if let Some(origin) = &f.origin {
-                let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
-            }
-            match f.django {
-                Some(id) => {
-                    let _ = writeln!(out, "  {}[{} · django {id}]{:#}", st(DIM), f.rule, st(DIM));
-                }
-                None => {
-                    let _ = writeln!(out, "  {}[{}]{:#}", st(DIM), f.rule, st(DIM));
-                }
-            }
-            if let Some(help) = &f.help {
-                let _ = writeln!(out, "      {}help:{:#} {help}", st(DIM), st(DIM));
-            }
+            write_finding(&mut out, f, styled, true);
         }
     }
     for env in &report.environments {
