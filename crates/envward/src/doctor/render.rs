@@ -11,11 +11,7 @@ use crate::check::Severity;
 /// Version of the doctor JSON format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-use crate::report::{BOLD, DIM, ERROR, OK, WARNING, write_finding};
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
+use crate::report::{BOLD, DIM, plural, verdict, write_group};
 
 /// The report as text: what was audited, one group per section with ✖ ⚠
 /// ℹ markers (✔ when a section is clean, ⏭ when it was skipped), and a
@@ -73,34 +69,14 @@ pub fn text(report: &DoctorReport, styled: bool) -> String {
             );
             continue;
         }
-        if items.is_empty() {
-            let _ = writeln!(
-                out,
-                "{}✔{:#} {}{title}{:#}: no problems",
-                st(OK),
-                st(OK),
-                st(BOLD),
-                st(BOLD)
-            );
-            continue;
-        }
-        let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
-        for f in items {
-            write_finding(&mut out, f, styled, false);
-        }
+        write_group(&mut out, title, &items, styled, false);
     }
     let (e, w, i) = (
         report.count(Severity::Error),
         report.count(Severity::Warning),
         report.count(Severity::Info),
     );
-    let (m, style) = if e > 0 {
-        ("✖", ERROR)
-    } else if w > 0 {
-        ("⚠", WARNING)
-    } else {
-        ("✔", OK)
-    };
+    let (m, style) = verdict(e, w);
     let _ = writeln!(
         out,
         "{}{m}{:#} {e} {}, {w} {}, {i} info ({} {} audited)",

@@ -28,6 +28,44 @@ pub(crate) const OK: Style = AnsiColor::Green.on_default().bold();
 pub(crate) const DIM: Style = Style::new().dimmed();
 pub(crate) const BOLD: Style = Style::new().bold();
 
+/// A titled group of findings as text: `✔ title: no problems` when there
+/// is none, else the title and each finding (see [`write_finding`]).
+pub(crate) fn write_group(
+    out: &mut String,
+    title: &str,
+    items: &[&crate::check::Finding],
+    styled: bool,
+    process_origin: bool,
+) {
+    let st = |s: Style| if styled { s } else { Style::new() };
+    if items.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}✔{:#} {}{title}{:#}: no problems",
+            st(OK),
+            st(OK),
+            st(BOLD),
+            st(BOLD)
+        );
+        return;
+    }
+    let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
+    for f in items {
+        write_finding(out, f, styled, process_origin);
+    }
+}
+
+/// The summary marker and its style for `errors` and `warnings`.
+pub(crate) fn verdict(errors: usize, warnings: usize) -> (&'static str, Style) {
+    if errors > 0 {
+        ("✖", ERROR)
+    } else if warnings > 0 {
+        ("⚠", WARNING)
+    } else {
+        ("✔", OK)
+    }
+}
+
 /// One finding as text lines: marker, severity, message, origin (the
 /// process environment only with `process_origin`), rule, help.
 pub(crate) fn write_finding(
@@ -86,24 +124,17 @@ pub fn text(report: &Report, styled: bool) -> String {
             .iter()
             .filter(|f| f.environment.as_deref() == group)
             .collect();
-        let title = group.unwrap_or("envward.toml");
-        if items.is_empty() {
-            if group.is_some() {
-                let _ = writeln!(
-                    out,
-                    "{}✔{:#} {}{title}{:#}: no problems",
-                    st(OK),
-                    st(OK),
-                    st(BOLD),
-                    st(BOLD)
-                );
-            }
+        // The envward.toml group shows only when it has findings.
+        if items.is_empty() && group.is_none() {
             continue;
         }
-        let _ = writeln!(out, "{}{title}{:#}", st(BOLD), st(BOLD));
-        for f in items {
-            write_finding(&mut out, f, styled, true);
-        }
+        write_group(
+            &mut out,
+            group.unwrap_or("envward.toml"),
+            &items,
+            styled,
+            true,
+        );
     }
     for env in &report.environments {
         let keys: Vec<&str> = report
@@ -128,13 +159,7 @@ pub fn text(report: &Report, styled: bool) -> String {
         report.count(Severity::Warning),
         report.count(Severity::Info),
     );
-    let (m, style) = if e > 0 {
-        ("✖", ERROR)
-    } else if w > 0 {
-        ("⚠", WARNING)
-    } else {
-        ("✔", OK)
-    };
+    let (m, style) = verdict(e, w);
     let n = report.environments.len();
     let _ = writeln!(
         out,
@@ -150,7 +175,7 @@ pub fn text(report: &Report, styled: bool) -> String {
     out
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
