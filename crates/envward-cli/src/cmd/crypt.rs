@@ -163,23 +163,10 @@ struct Target {
 fn target(g: &Global) -> anyhow::Result<Target> {
     let project = Project::open(g.project.as_deref()).map_err(Exit::from)?;
     let layout = Layout::detect(&project.root, &project.file.layout);
-    let requested = g
-        .env
-        .last()
-        .cloned()
-        .or_else(|| std::env::var("ENVWARD_ENV").ok())
-        .unwrap_or_else(|| "development".into());
-    let environment = project.file.canonical_environment(&requested).to_string();
-    if !project.environments.contains(&environment)
-        && !project.file.environments.contains_key(&environment)
-    {
-        return Err(Exit::from(envward::LoadError::UnknownEnvironment {
-            name: requested,
-            known: project.environments.clone(),
-            aliases: Vec::new(),
-        })
-        .into());
-    }
+    let process: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let environment = project
+        .environment(g.env.last().map(String::as_str), &process)
+        .map_err(Exit::from)?;
     Ok(Target {
         project,
         layout,

@@ -90,24 +90,7 @@ impl Config {
                 .collect(),
         };
         let layout = Layout::detect(&root, &project.layout);
-        let requested = options
-            .environment
-            .clone()
-            .or_else(|| process.get("ENVWARD_ENV").cloned())
-            .unwrap_or_else(|| "development".to_string());
-        let environment = project.canonical_environment(&requested).to_string();
-        let known = &opened.environments;
-        if !known.contains(&environment) {
-            return Err(LoadError::UnknownEnvironment {
-                name: requested,
-                known: known.clone(),
-                aliases: project
-                    .environments
-                    .values()
-                    .flat_map(|e| e.aliases.clone())
-                    .collect(),
-            });
-        }
+        let environment = opened.environment(options.environment.as_deref(), &process)?;
         let files = layout
             .files(&environment)
             .map_err(|source| LoadError::Read {
@@ -271,6 +254,45 @@ impl Project {
             text,
             environments,
         })
+    }
+
+    /// The one choice of environment, for reading and writing alike:
+    /// `requested` (a name or an alias), else `ENVWARD_ENV` in `process`,
+    /// else `development`; its canonical name, or an error naming the
+    /// known environments and aliases.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("envward.toml"), "[environments.production]\naliases = [\"prod\"]\n").unwrap();
+    /// let project = envward::Project::open(Some(dir.path())).unwrap();
+    /// let none = Default::default();
+    /// assert_eq!(project.environment(Some("prod"), &none).unwrap(), "production");
+    /// assert_eq!(project.environment(None, &none).unwrap(), "development");
+    /// assert!(project.environment(Some("qa"), &none).is_err());
+    /// ```
+    pub fn environment(
+        &self,
+        requested: Option<&str>,
+        process: &BTreeMap<String, String>,
+    ) -> Result<String, LoadError> {
+        let requested = requested
+            .map(str::to_string)
+            .or_else(|| process.get("ENVWARD_ENV").cloned())
+            .unwrap_or_else(|| "development".to_string());
+        let environment = self.file.canonical_environment(&requested).to_string();
+        if !self.environments.contains(&environment) {
+            return Err(LoadError::UnknownEnvironment {
+                name: requested,
+                known: self.environments.clone(),
+                aliases: self
+                    .file
+                    .environments
+                    .values()
+                    .flat_map(|e| e.aliases.clone())
+                    .collect(),
+            });
+        }
+        Ok(environment)
     }
 }
 
