@@ -93,7 +93,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  envward keygen\n  envward keygen --output deploy-key.txt   # then store it as ENVWARD_IDENTITY in CI"
     )]
-    Keygen(cmd::crypt::KeygenArgs),
+    Keygen(cmd::keys::KeygenArgs),
     /// Encrypt an environment's files (sensitive values, or --all) in place
     #[command(
         after_help = "Examples:\n  envward encrypt -e production\n  envward encrypt -e production env/production/security.env --all\n\nKeys, comments and order stay in clear; unchanged values keep their\nciphertext, so git diffs show only what changed."
@@ -108,12 +108,12 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  envward set DEBUG False -e production\n  printf %s \"$TOKEN\" | envward set API_TOKEN -e production -n security\n\nWithout VALUE the value is read from stdin, so it stays out of shell history."
     )]
-    Set(cmd::crypt::SetArgs),
+    Set(cmd::set::SetArgs),
     /// Edit the environment's file decrypted in $VISUAL/$EDITOR; re-encrypted on save
     #[command(
         after_help = "Examples:\n  envward edit -e production -n security\n  EDITOR=\"code --wait\" envward edit -e staging\n\nThe plaintext is in a 0600 temporary file (on tmpfs when available),\nremoved on every exit path; values you did not change keep their ciphertext."
     )]
-    Edit(cmd::crypt::EditArgs),
+    Edit(cmd::edit::EditArgs),
     /// Import a GPG-encrypted env file as the environment's encrypted file
     #[command(
         after_help = "Examples:\n  envward import --gpg secrets/production.env.gpg -e production -n security\n\nRuns the system `gpg --decrypt` (its agent asks for a passphrase if needed);\nthe plaintext never touches the disk."
@@ -121,13 +121,13 @@ pub enum Command {
     Import(cmd::crypt::ImportArgs),
     /// Remove a key from the environment's file
     #[command(after_help = "Examples:\n  envward unset OLD_TOKEN -e production -n security")]
-    Unset(cmd::crypt::UnsetArgs),
+    Unset(cmd::set::UnsetArgs),
     /// Who can decrypt an environment: list, add, remove recipients
     #[command(
         subcommand,
         after_help = "Examples:\n  envward recipients list -e production\n  envward recipients add -e production age1…\n  envward recipients remove -e production ssh-ed25519 AAAA…"
     )]
-    Recipients(cmd::crypt::RecipientsCommand),
+    Recipients(cmd::keys::RecipientsCommand),
     /// Rotate the data keys of encrypted files (every value re-encrypted)
     #[command(after_help = "Examples:\n  envward rekey -e production")]
     Rekey(cmd::crypt::RekeyArgs),
@@ -213,14 +213,14 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
-        Command::Keygen(args) => cmd::crypt::keygen(args),
+        Command::Keygen(args) => cmd::keys::keygen(args),
         Command::Encrypt(args) => cmd::crypt::encrypt(g, args),
         Command::Decrypt(args) => cmd::crypt::decrypt(g, args),
-        Command::Set(args) => cmd::crypt::set(g, args),
-        Command::Unset(args) => cmd::crypt::unset(g, args),
-        Command::Edit(args) => cmd::crypt::edit(g, args),
+        Command::Set(args) => cmd::set::set(g, args),
+        Command::Unset(args) => cmd::set::unset(g, args),
+        Command::Edit(args) => cmd::edit::edit(g, args),
         Command::Import(args) => cmd::crypt::import(g, args),
-        Command::Recipients(c) => cmd::crypt::recipients(g, c),
+        Command::Recipients(c) => cmd::keys::recipients(g, c),
         Command::Rekey(args) => cmd::crypt::rekey(g, args),
         Command::Rules(args) => cmd::rules::run(args),
         Command::Status(args) => cmd::status::run(g, args),
@@ -249,6 +249,13 @@ impl Global {
             identities: self.identity.clone(),
             passphrase_prompt: Some(passphrase_prompt()),
         }
+    }
+
+    /// The environment the global options select, opened for changes made
+    /// by `command`.
+    pub fn store(&self, command: &str) -> anyhow::Result<envward::store::Store> {
+        Ok(envward::store::Store::open(&self.load_options(), command)
+            .map_err(crate::exit::Exit::from)?)
     }
 
     /// Loads the configuration the global options select.

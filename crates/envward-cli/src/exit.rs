@@ -43,6 +43,15 @@ impl From<envward::LoadError> for Exit {
     }
 }
 
+impl From<envward::store::StoreError> for Exit {
+    fn from(e: envward::store::StoreError) -> Self {
+        Exit {
+            code: 2,
+            diagnostic: Some(e.diagnostic()),
+        }
+    }
+}
+
 /// Turns the result of a command into the process exit code.
 pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     let err = match result {

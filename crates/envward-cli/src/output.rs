@@ -59,3 +59,10 @@ pub mod style {
     pub const DIM: Style = Style::new().dimmed();
     pub const SECRET: Style = AnsiColor::Yellow.on_default();
 }
+
+/// Warns when a change was written but could not be recorded.
+pub fn record_warning(done: &envward::store::Committed) {
+    if let Some(e) = &done.record_error {
+        anstream::eprintln!("warning: {e}");
+    }
+}

@@ -98,3 +98,46 @@ pub fn lock_dir_of(path: &Path) -> std::io::Result<DirLock> {
     file.lock()?;
     Ok(DirLock(file))
 }
+
+/// Takes the locks of the directories holding `paths`, each once and in
+/// one order (sorted canonical paths), so two writers that need several
+/// directories never wait for each other in a circle.
+pub fn lock_dirs_of<'p>(
+    paths: impl IntoIterator<Item = &'p Path>,
+) -> std::io::Result<Vec<DirLock>> {
+    let mut dirs: Vec<std::path::PathBuf> = paths
+        .into_iter()
+        .map(|p| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        })
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.iter()
+        .map(|d| {
+            let file = std::fs::File::open(d)?;
+            file.lock()?;
+            Ok(DirLock(file))
+        })
+        .collect()
+}
+
+/// Whether git tracks `path` (asks `git ls-files`; `false` when git or a
+/// repository is missing).
+pub fn tracked_by_git(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(path.file_name().unwrap_or_default())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}

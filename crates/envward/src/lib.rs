@@ -20,6 +20,7 @@ mod de;
 pub mod diff;
 pub mod doctor;
 pub mod error;
+pub mod export;
 pub mod fs;
 pub mod layout;
 pub mod ops;
@@ -27,6 +28,7 @@ pub mod report;
 pub mod resolve;
 pub mod schema;
 pub mod source;
+pub mod store;
 pub mod suggest;
 pub mod value;
 

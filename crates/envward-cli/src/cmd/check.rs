@@ -136,23 +136,17 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         let path = dir.join(format!("audit_log_{stamp}.json"));
         crate::output::write_file(&path, &render(&report, Format::Json, false)?, 0o600)?;
     }
-    // Record the result (counts only) for `envward status`, when the
-    // project keeps a .envward/ directory.
-    if report.root.join(".envward").is_dir() {
-        let root = &report.root;
-        let last = serde_json::json!({
-            "timestamp": report.timestamp,
-            "environments": report.environments,
-            "errors": report.count(Severity::Error),
-            "warnings": report.count(Severity::Warning),
-            "infos": report.count(Severity::Info),
-        });
-        crate::output::write_file(
-            &root.join(super::status::LAST_CHECK),
-            &(serde_json::to_string_pretty(&last)? + "\n"),
-            0o644,
-        )?;
-    }
+    // Record the result (counts only) for `envward status`.
+    let last = envward::ops::last_check::LastCheck {
+        timestamp: report.timestamp.clone(),
+        environments: report.environments.clone(),
+        errors: report.count(Severity::Error),
+        warnings: report.count(Severity::Warning),
+        infos: report.count(Severity::Info),
+    };
+    envward::ops::last_check::record(&report.root, &last).map_err(|e| {
+        anyhow::anyhow!("cannot write {}: {e}", envward::ops::last_check::LAST_CHECK)
+    })?;
     Ok(
         if args.fail_on.threshold().is_some_and(|t| report.fails(t)) {
             ExitCode::from(1)

@@ -5,15 +5,18 @@ pub mod completions;
 pub mod crypt;
 pub mod diff;
 pub mod doctor;
+pub mod edit;
 pub mod explain;
 pub mod export;
 pub mod generate;
 pub mod get;
 pub mod init;
+pub mod keys;
 pub mod list;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod set;
 pub mod status;
 pub mod template;
 

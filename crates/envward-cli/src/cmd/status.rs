@@ -17,10 +17,6 @@ pub struct Args {
     pub format: TextOrJson,
 }
 
-/// Where `check` records its last result (counts only), when the project
-/// has a `.envward/` directory.
-pub const LAST_CHECK: &str = ".envward/last-check.json";
-
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let project = Project::open(g.project.as_deref()).map_err(Exit::from)?;
     let mut envs = Vec::new();
@@ -46,9 +42,8 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         };
         envs.push(entry);
     }
-    let last_check: Value = std::fs::read_to_string(project.root.join(LAST_CHECK))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
+    let last_check: Value = envward::ops::last_check::load(&project.root)
+        .and_then(|c| serde_json::to_value(c).ok())
         .unwrap_or(Value::Null);
     let doc = json!({
         "version": 1,

@@ -1,0 +1,122 @@
+//! Why a change could not be made. Never holds a value.
+
+use std::path::PathBuf;
+
+use crate::crypto::CryptoError;
+use crate::diagnostic::Diagnostic;
+use crate::error::LoadError;
+
+/// A change to configuration failed; nothing was written unless the
+/// variant says otherwise.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The project or a file could not be loaded (malformed, tampered,
+    /// unknown environment …).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A file or directory could not be read or written.
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The change was written but could not be recorded.
+    #[error("cannot record the change in {}: {source}", path.display())]
+    Record {
+        /// The records file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No identity, or no recipient, or another encryption problem not
+    /// tied to one file.
+    #[error(transparent)]
+    Crypto(Box<CryptoError>),
+    /// Not a key a `.env` file can hold.
+    #[error("`{0}` is not a valid key")]
+    InvalidKey(String),
+    /// A file named on the command line is not one of the environment's.
+    #[error("{} is not a file of environment `{environment}`", path.display())]
+    NotInEnvironment {
+        /// The file named.
+        path: PathBuf,
+        /// The environment.
+        environment: String,
+    },
+    /// The layout has no such file (a namespace in the flat layout).
+    #[error("{0}")]
+    Layout(String),
+    /// The file does not exist.
+    #[error("{} does not exist", path.display())]
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file does not set the key.
+    #[error("`{key}` is not set in {}", path.display())]
+    NotSet {
+        /// The key.
+        key: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// The environment has no files to work on.
+    #[error("environment `{0}` has no files")]
+    NoFiles(String),
+    /// Plaintext given to write holds envward header lines or tokens.
+    #[error("the edited text holds `# envward:` header lines or encrypted values")]
+    SealedText,
+    /// Recipients to remove that the environment does not have.
+    #[error("not a recipient of `{environment}`: {}", recipients.join(", "))]
+    NotRecipient {
+        /// The environment.
+        environment: String,
+        /// The recipients given that are not its own.
+        recipients: Vec<String>,
+    },
+    /// `envward.toml` cannot be edited (not a table where one is expected).
+    #[error("cannot edit envward.toml: {0}")]
+    ProjectFile(String),
+}
+
+impl StoreError {
+    /// The error as a renderable diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            StoreError::Load(e) => e.diagnostic(),
+            StoreError::Crypto(e) => Diagnostic::error(e.to_string()).with_help(e.help()),
+            StoreError::InvalidKey(_) => Diagnostic::error(self.to_string())
+                .with_help("keys are letters, digits and `_`, not starting with a digit"),
+            StoreError::NotInEnvironment { .. } => Diagnostic::error(self.to_string()).with_help(
+                "give -e ENV for the environment it belongs to; `envward list` shows the files read",
+            ),
+            StoreError::NotSet { .. } => Diagnostic::error(self.to_string())
+                .with_help("-n NS selects another namespace's file"),
+            StoreError::NoFiles(_) => Diagnostic::error(self.to_string())
+                .with_help("create one with `envward set KEY -e ENV`"),
+            StoreError::SealedText => Diagnostic::error(self.to_string()).with_help(
+                "edit plaintext values only; envward writes the header; nothing changed",
+            ),
+            StoreError::NotRecipient { .. } => Diagnostic::error(self.to_string())
+                .with_help("`envward recipients list -e ENV` shows them; nothing was changed"),
+            StoreError::Io { .. }
+            | StoreError::Record { .. }
+            | StoreError::Layout(_)
+            | StoreError::Missing { .. }
+            | StoreError::ProjectFile(_) => Diagnostic::error(self.to_string()),
+        }
+    }
+
+    /// Whether the error is a missing recipient (the caller may explain
+    /// why one is needed).
+    pub fn is_no_recipients(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Load(LoadError::Crypto { source, .. })
+                if matches!(**source, CryptoError::NoRecipients(_))
+        ) || matches!(self, StoreError::Crypto(e) if matches!(**e, CryptoError::NoRecipients(_)))
+    }
+}

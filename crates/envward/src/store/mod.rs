@@ -1,0 +1,668 @@
+//! The one write path: every change to an environment's files goes
+//! through a [`Store`] and its [`Transaction`]s.
+//!
+//! A transaction takes the directory lock of its file, reads the file and
+//! decides *under the lock* whether it is encrypted, collects changes
+//! (`set`, `unset`, whole-document replacement, encrypt, decrypt, rekey),
+//! and on [`Transaction::commit`] re-seals when needed, writes atomically
+//! (temporary file, fsync, rename; the mode kept, new files 0600) and
+//! reports what changed. Change events go to one place: rotation records
+//! now (`.envward/rotations.jsonl`), the audit log next.
+//!
+//! ```
+//! use envward::LoadOptions;
+//! use envward::store::Store;
+//! let dir = tempfile::tempdir().unwrap();
+//! let options = LoadOptions {
+//!     project_dir: Some(dir.path().into()),
+//!     environment: Some("development".into()),
+//!     process_env: Some(Default::default()),
+//!     ..Default::default()
+//! };
+//! let store = Store::open(&options, "set").unwrap();
+//! let file = store.namespace_file().unwrap();
+//! let mut tx = store.edit(&file).unwrap();
+//! tx.set("PORT", "8000").unwrap();
+//! let done = tx.commit().unwrap();
+//! assert!(!done.encrypted);
+//! assert_eq!(std::fs::read_to_string(dir.path().join(".env.development")).unwrap(), "PORT=8000\n");
+//! ```
+
+mod error;
+mod recipients;
+mod scratch;
+
+pub use error::StoreError;
+pub use recipients::RecipientChange;
+pub use scratch::Scratch;
+
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, CryptoError, Identities, KeyPolicy, PassphrasePrompt, Scope};
+use crate::dotenv::{Document, Entry};
+use crate::fs::DirLock;
+use crate::layout::{COMMON, EnvFile, Layout};
+use crate::ops::rotation::{self, Rotation};
+use crate::resolve::{LoadOptions, Project};
+
+/// One environment of a project, opened for changing its files.
+pub struct Store {
+    project: Project,
+    layout: Layout,
+    environment: String,
+    namespace: Option<String>,
+    process: BTreeMap<String, String>,
+    identity_files: Vec<PathBuf>,
+    prompt: Option<PassphrasePrompt>,
+    identities: OnceCell<Identities>,
+    command: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("root", &self.project.root)
+            .field("environment", &self.environment)
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the project and the environment `options` select (the same
+    /// choice as for reading: [`Project::environment`]). `command` names
+    /// what changes the files (`set`, `edit`, …) in rotation records.
+    pub fn open(options: &LoadOptions, command: &str) -> Result<Store, StoreError> {
+        let project = Project::open(options.project_dir.as_deref())?;
+        let process: BTreeMap<String, String> = match &options.process_env {
+            Some(p) => p.clone(),
+            None => std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        };
+        let environment = project.environment(options.environment.as_deref(), &process)?;
+        let layout = Layout::detect(&project.root, &project.file.layout);
+        Ok(Store {
+            project,
+            layout,
+            environment,
+            namespace: options.namespace.clone(),
+            process,
+            identity_files: options.identities.clone(),
+            prompt: options.passphrase_prompt.clone(),
+            identities: OnceCell::new(),
+            command: command.to_string(),
+        })
+    }
+
+    /// The project.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The environment's canonical name.
+    pub fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    /// The environment's own file of the selected namespace (`common` when
+    /// none was selected), whether it exists or not: where `set` writes.
+    pub fn namespace_file(&self) -> Result<EnvFile, StoreError> {
+        let ns = self.namespace.as_deref().unwrap_or(COMMON);
+        self.layout
+            .target_file(&self.environment, ns)
+            .map_err(StoreError::Layout)
+    }
+
+    fn all_files(&self) -> Result<Vec<EnvFile>, StoreError> {
+        let mut files = self
+            .layout
+            .files(&self.environment)
+            .map_err(|source| StoreError::Io {
+                path: self.project.root.clone(),
+                source,
+            })?;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// The files `named` (each must be a file of the environment), or,
+    /// when none is named, every file of the environment's own (not the
+    /// shared ones), sorted by path.
+    pub fn files(&self, named: &[PathBuf]) -> Result<Vec<EnvFile>, StoreError> {
+        let all = self.all_files()?;
+        if named.is_empty() {
+            return Ok(all.into_iter().filter(|f| !f.shared).collect());
+        }
+        named
+            .iter()
+            .map(|name| {
+                let wanted = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
+                all.iter()
+                    .find(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p == wanted))
+                    .cloned()
+                    .ok_or_else(|| StoreError::NotInEnvironment {
+                        path: name.clone(),
+                        environment: self.environment.clone(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Encrypted files whose recipients come from this environment: its
+    /// own, and the shared ones (their recipients are every
+    /// environment's). Sorted by path.
+    pub fn encrypted_files(&self) -> Result<Vec<EnvFile>, StoreError> {
+        let mut out = Vec::new();
+        for f in self.all_files()? {
+            if let Some(doc) = read_doc(&f)?
+                && header(&f, &doc)?.is_some()
+            {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The envward header of `file` (`None` when it is not encrypted or
+    /// does not exist).
+    pub fn header(&self, file: &EnvFile) -> Result<Option<crypto::Header>, StoreError> {
+        match read_doc(file)? {
+            Some(doc) => header(file, &doc),
+            None => Ok(None),
+        }
+    }
+
+    /// The scope a file is sealed to.
+    pub fn scope(&self, file: &EnvFile) -> Scope {
+        file.scope(&self.environment)
+    }
+
+    /// The recipients a file is sealed to (from `envward.toml`).
+    pub fn recipients(&self, file: &EnvFile) -> Vec<String> {
+        self.project.file.recipients(&self.scope(file))
+    }
+
+    /// The recipients a file is sealed to; an error when there is none.
+    pub fn sealing_recipients(&self, file: &EnvFile) -> Result<Vec<String>, StoreError> {
+        let recipients = self.recipients(file);
+        if recipients.is_empty() {
+            return Err(crypto_error(
+                file,
+                CryptoError::NoRecipients(self.scope(file).to_string()),
+            ));
+        }
+        Ok(recipients)
+    }
+
+    /// The environment's own recipients.
+    pub fn own_recipients(&self) -> Vec<String> {
+        self.project.file.recipients(&Scope {
+            environment: self.environment.clone(),
+            namespace: String::new(),
+        })
+    }
+
+    /// The identities, loaded on first use: writing a file that is not
+    /// encrypted needs none (and asks for no passphrase).
+    pub fn identities(&self) -> Result<&Identities, StoreError> {
+        if let Some(ids) = self.identities.get() {
+            return Ok(ids);
+        }
+        let ids = Identities::load_with(&self.identity_files, &self.process, self.prompt.as_ref())
+            .map_err(|e| StoreError::Crypto(Box::new(e)))?;
+        Ok(self.identities.get_or_init(|| ids))
+    }
+
+    /// The plaintext of `file` (decrypted when encrypted), read without a
+    /// lock: for showing it, not for writing it back.
+    pub fn plaintext(&self, file: &EnvFile) -> Result<Document, StoreError> {
+        let doc = read_doc(file)?.ok_or_else(|| StoreError::Missing {
+            path: file.display.clone(),
+        })?;
+        self.decrypt(file, &doc)
+    }
+
+    fn decrypt(&self, file: &EnvFile, doc: &Document) -> Result<Document, StoreError> {
+        if header(file, doc)?.is_none() {
+            return Ok(doc.clone());
+        }
+        crypto::decrypt_document(doc, &self.scope(file), self.identities()?)
+            .map_err(|e| crypto_error(file, e))
+    }
+
+    /// [`Store::edit`] of a file that must exist: an error (and no
+    /// directory created) when it does not.
+    pub fn edit_existing(&self, file: &EnvFile) -> Result<Transaction<'_>, StoreError> {
+        if !file.path.exists() {
+            return Err(StoreError::Missing {
+                path: file.display.clone(),
+            });
+        }
+        let tx = self.edit(file)?;
+        if !tx.exists() {
+            return Err(StoreError::Missing {
+                path: file.display.clone(),
+            });
+        }
+        Ok(tx)
+    }
+
+    /// Starts a transaction on `file`: takes the lock of its directory
+    /// (created when missing) and reads it. The lock is held until the
+    /// transaction is committed or dropped.
+    pub fn edit(&self, file: &EnvFile) -> Result<Transaction<'_>, StoreError> {
+        let lock = lock(&file.path)?;
+        let original = read_doc(file)?;
+        let encrypted = match &original {
+            Some(doc) => header(file, doc)?.is_some(),
+            None => false,
+        };
+        Ok(Transaction {
+            store: self,
+            file: file.clone(),
+            _lock: lock,
+            original,
+            encrypted,
+            ops: Vec::new(),
+            seal: None,
+            seal_if_sensitive: false,
+            decrypt: false,
+            policy: KeyPolicy::Keep,
+        })
+    }
+
+    /// Records that the values of `keys` in `file` changed (for the
+    /// `secret.max-age` rule and, next, the audit log).
+    fn record(&self, file: &EnvFile, keys: &[String]) -> Result<(), StoreError> {
+        let scope = self.scope(file);
+        let records: Vec<Rotation> = keys
+            .iter()
+            .map(|k| Rotation::now(&scope.environment, &scope.namespace, k, &self.command))
+            .collect();
+        rotation::record(&self.project.root, &records).map_err(|source| StoreError::Record {
+            path: PathBuf::from(rotation::ROTATIONS_FILE),
+            source,
+        })
+    }
+
+    /// Seals `plain` for `file`: the new text of an encrypted file.
+    fn seal(
+        &self,
+        file: &EnvFile,
+        stored: &Document,
+        recipients: &[String],
+        policy: KeyPolicy,
+        all: bool,
+        edit: impl FnOnce(&mut Document) -> Result<(), CryptoError>,
+    ) -> Result<String, StoreError> {
+        let scope = self.scope(file);
+        let none = Identities::default();
+        let ids = if header(file, stored)?.is_some() {
+            self.identities()?
+        } else {
+            &none
+        };
+        let project = &self.project.file;
+        crypto::rewrite(stored, &scope, recipients, ids, policy, edit, |e, raw| {
+            project.encrypts(&e.key, raw, all)
+        })
+        .map_err(|e| crypto_error(file, e))
+    }
+}
+
+/// One change of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The key.
+    pub key: String,
+    /// What happened to it.
+    pub kind: ChangeKind,
+    /// Whether its value is a secret (schema, name, or shape).
+    pub sensitive: bool,
+}
+
+/// What happened to a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// The key is new.
+    Added,
+    /// Its value changed.
+    Changed,
+    /// It was removed.
+    Removed,
+}
+
+/// What a commit did.
+#[derive(Debug)]
+pub struct Committed {
+    /// The file, as shown to users.
+    pub display: PathBuf,
+    /// Whether the file is encrypted now.
+    pub encrypted: bool,
+    /// Keys added, changed or removed (no value).
+    pub changes: Vec<Change>,
+    /// Set when the change was written but recording it failed: a warning,
+    /// the value is already written.
+    pub record_error: Option<StoreError>,
+}
+
+enum Op {
+    Set(String, Zeroizing<String>),
+    Unset(String),
+    Replace(Document),
+    Overwrite(Document),
+}
+
+/// Changes to one file, written on [`Transaction::commit`]; dropping a
+/// transaction writes nothing.
+pub struct Transaction<'s> {
+    store: &'s Store,
+    file: EnvFile,
+    _lock: DirLock,
+    original: Option<Document>,
+    encrypted: bool,
+    ops: Vec<Op>,
+    /// Encrypt the file (`Some(all)`), whether or not it already is.
+    seal: Option<bool>,
+    /// Encrypt the file when a value set is sensitive.
+    seal_if_sensitive: bool,
+    decrypt: bool,
+    policy: KeyPolicy,
+}
+
+impl Transaction<'_> {
+    /// The file.
+    pub fn file(&self) -> &EnvFile {
+        &self.file
+    }
+
+    /// Whether the file exists.
+    pub fn exists(&self) -> bool {
+        self.original.is_some()
+    }
+
+    /// Whether the file, as read under the lock, is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    /// Whether the file, as read, sets `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.original.as_ref().is_some_and(|d| d.get(key).is_some())
+    }
+
+    /// The recipients the file is sealed to; an error when there is none.
+    pub fn recipients(&self) -> Result<Vec<String>, StoreError> {
+        self.store.sealing_recipients(&self.file)
+    }
+
+    /// The file's plaintext as read under the lock (decrypted when
+    /// encrypted; empty when the file does not exist).
+    pub fn plaintext(&self) -> Result<Document, StoreError> {
+        match &self.original {
+            Some(doc) => self.store.decrypt(&self.file, doc),
+            None => Ok(Document::default()),
+        }
+    }
+
+    /// Sets `key` to `value`. A sensitive value is written encrypted: in an
+    /// encrypted file always, and a plaintext file is encrypted for it
+    /// (an error without recipients) unless [`Transaction::keep_plain`].
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        if !crate::dotenv::is_valid_key(key) {
+            return Err(StoreError::InvalidKey(key.to_string()));
+        }
+        if self.store.project.file.encrypts(key, value, false) {
+            self.seal_if_sensitive = true;
+        }
+        self.ops
+            .push(Op::Set(key.to_string(), Zeroizing::new(value.to_string())));
+        Ok(())
+    }
+
+    /// Never encrypt a plaintext file for a sensitive value set (values in
+    /// an encrypted file stay encrypted).
+    pub fn keep_plain(&mut self) {
+        self.seal_if_sensitive = false;
+    }
+
+    /// Removes `key`; an error when the file does not set it.
+    pub fn unset(&mut self, key: &str) -> Result<(), StoreError> {
+        if !self.contains(key) {
+            return Err(match self.original {
+                None => StoreError::Missing {
+                    path: self.file.display.clone(),
+                },
+                Some(_) => StoreError::NotSet {
+                    key: key.to_string(),
+                    path: self.file.display.clone(),
+                },
+            });
+        }
+        self.ops.push(Op::Unset(key.to_string()));
+        Ok(())
+    }
+
+    /// Replaces the plaintext with `plain` (an edited copy of
+    /// [`Transaction::plaintext`]): unchanged values keep their ciphertext.
+    /// `plain` must hold neither an envward header nor encrypted values.
+    pub fn replace(&mut self, plain: Document) -> Result<(), StoreError> {
+        reject_sealed_text(&plain)?;
+        self.ops.push(Op::Replace(plain));
+        Ok(())
+    }
+
+    /// Replaces the file with `plain` without reading what it held (no
+    /// identity needed): an import. Every key counts as added.
+    pub fn overwrite(&mut self, plain: Document) -> Result<(), StoreError> {
+        reject_sealed_text(&plain)?;
+        self.ops.push(Op::Overwrite(plain));
+        Ok(())
+    }
+
+    /// Writes the file encrypted: its sensitive values, or every value with
+    /// `all` (values already encrypted stay encrypted).
+    pub fn encrypt(&mut self, all: bool) {
+        self.seal = Some(all);
+    }
+
+    /// Writes the file's plaintext over it.
+    pub fn decrypt(&mut self) {
+        self.decrypt = true;
+    }
+
+    /// A new data key: every value encrypted anew.
+    pub fn rekey(&mut self) {
+        self.policy = KeyPolicy::Rotate;
+    }
+
+    /// Applies the changes and writes the file atomically, under the lock
+    /// taken by [`Store::edit`]; then records the change of every
+    /// sensitive value.
+    pub fn commit(self) -> Result<Committed, StoreError> {
+        let store = self.store;
+        let file = &self.file;
+        let stored = self.original.clone().unwrap_or_default();
+        let overwrite = self.ops.iter().any(|op| matches!(op, Op::Overwrite(_)));
+        let changes = std::cell::RefCell::new(Vec::new());
+        let project = &store.project.file;
+        let apply = |plain: &mut Document| -> Result<(), CryptoError> {
+            let before = if overwrite {
+                Document::default()
+            } else {
+                plain.clone()
+            };
+            apply_ops(plain, &self.ops).map_err(CryptoError::Reparse)?;
+            *changes.borrow_mut() =
+                diff(&before, plain, |k, raw| project.is_sensitive_value(k, raw));
+            Ok(())
+        };
+        let (text, encrypted) = if self.decrypt {
+            let plain = store.decrypt(file, &stored)?;
+            (plain.source().to_string(), false)
+        } else if self.encrypted || self.seal.is_some() || self.seal_if_sensitive {
+            let recipients = self.recipients()?;
+            let all = self.seal.unwrap_or(false);
+            // An import replaces the file whatever it held: nothing of it is
+            // read, so no identity is needed.
+            let base = if overwrite {
+                Document::default()
+            } else {
+                stored
+            };
+            let text = store.seal(file, &base, &recipients, self.policy, all, apply)?;
+            (text, true)
+        } else {
+            let mut doc = stored;
+            apply(&mut doc).map_err(|e| crypto_error(file, e))?;
+            (doc.source().to_string(), false)
+        };
+        write(&file.path, text.as_bytes())?;
+        let changes = changes.into_inner();
+        let rotated: Vec<String> = changes
+            .iter()
+            .filter(|c| c.sensitive && c.kind != ChangeKind::Removed)
+            .map(|c| c.key.clone())
+            .collect();
+        let record_error = store.record(file, &rotated).err();
+        Ok(Committed {
+            display: file.display.clone(),
+            encrypted,
+            changes,
+            record_error,
+        })
+    }
+}
+
+fn apply_ops(doc: &mut Document, ops: &[Op]) -> Result<(), String> {
+    for op in ops {
+        match op {
+            Op::Set(k, v) => doc.set(k, v).map_err(|e| e.to_string())?,
+            Op::Unset(k) => {
+                doc.unset(k).map_err(|e| e.to_string())?;
+            }
+            Op::Replace(d) | Op::Overwrite(d) => *doc = d.clone(),
+        }
+    }
+    Ok(())
+}
+
+/// The value of an entry as a program sees it (escapes decoded) when it
+/// is a literal, else as written.
+fn value_of<'d>(doc: &'d Document, e: &'d Entry) -> &'d str {
+    e.template
+        .as_literal()
+        .unwrap_or_else(|| doc.text(&e.value_span))
+}
+
+/// Keys added, changed and removed between two plaintext documents.
+fn diff(
+    before: &Document,
+    after: &Document,
+    sensitive: impl Fn(&str, &str) -> bool,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for e in after.entries() {
+        let now = value_of(after, e);
+        let kind = match before.get(&e.key) {
+            None => ChangeKind::Added,
+            Some(old) if value_of(before, old) != now => ChangeKind::Changed,
+            Some(_) => continue,
+        };
+        if out.iter().any(|c: &Change| c.key == e.key) {
+            continue;
+        }
+        out.push(Change {
+            key: e.key.clone(),
+            kind,
+            sensitive: sensitive(&e.key, doc_raw(after, e)),
+        });
+    }
+    for e in before.entries() {
+        if after.get(&e.key).is_none() && !out.iter().any(|c| c.key == e.key) {
+            out.push(Change {
+                key: e.key.clone(),
+                kind: ChangeKind::Removed,
+                sensitive: sensitive(&e.key, doc_raw(before, e)),
+            });
+        }
+    }
+    out
+}
+
+fn doc_raw<'d>(doc: &'d Document, e: &Entry) -> &'d str {
+    doc.text(&e.value_span)
+}
+
+/// Refuses plaintext that carries encryption artefacts: envward writes the
+/// header and the tokens.
+fn reject_sealed_text(plain: &Document) -> Result<(), StoreError> {
+    if crypto::header(plain).is_err()
+        || plain
+            .comments()
+            .iter()
+            .any(|c| plain.text(&c.span).starts_with(crypto::HEADER_PREFIX))
+        || plain
+            .entries()
+            .iter()
+            .any(|e| plain.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
+    {
+        return Err(StoreError::SealedText);
+    }
+    Ok(())
+}
+
+fn crypto_error(file: &EnvFile, source: CryptoError) -> StoreError {
+    StoreError::Load(crate::LoadError::Crypto {
+        path: file.display.clone(),
+        source: Box::new(source),
+    })
+}
+
+fn header(file: &EnvFile, doc: &Document) -> Result<Option<crypto::Header>, StoreError> {
+    crypto::header(doc).map_err(|e| crypto_error(file, e))
+}
+
+/// Reads and parses an env file; `None` when it does not exist.
+fn read_doc(file: &EnvFile) -> Result<Option<Document>, StoreError> {
+    match std::fs::read(&file.path) {
+        Ok(bytes) => Document::parse_vec(bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Load(crate::LoadError::from(e.with_path(&file.display)))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StoreError::Io {
+            path: file.display.clone(),
+            source,
+        }),
+    }
+}
+
+/// Takes the lock of the directory holding `path`, creating it.
+fn lock(path: &Path) -> Result<DirLock, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    crate::fs::lock_dir_of(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes an env file atomically; a new one is created 0600.
+fn write(path: &Path, text: &[u8]) -> Result<(), StoreError> {
+    crate::fs::write_atomic(path, text, 0o600).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;
