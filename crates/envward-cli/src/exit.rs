@@ -1,5 +1,6 @@
 //! Exit codes, in one place (see DESIGN.md): 0 success, 1 a check failed,
-//! 2 usage error or bad input, N the child's status for `run`.
+//! 2 usage error or bad input, N the child's status for `run`, and 70
+//! (EX_SOFTWARE) for a bug in envward.
 
 use std::process::ExitCode;
 
@@ -34,10 +35,28 @@ impl std::fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
+/// The one table from a library error's kind to the exit code.
+pub fn code_of(kind: envward::ErrorKind) -> u8 {
+    use envward::ErrorKind;
+    match kind {
+        ErrorKind::Input
+        | ErrorKind::Usage
+        | ErrorKind::Tamper
+        | ErrorKind::Identity
+        | ErrorKind::Io => 2,
+        ErrorKind::Internal => INTERNAL,
+        // A kind added later is a failure, not a success.
+        _ => 2,
+    }
+}
+
+/// A bug in envward (sysexits' EX_SOFTWARE).
+pub const INTERNAL: u8 = 70;
+
 impl From<envward::LoadError> for Exit {
     fn from(e: envward::LoadError) -> Self {
         Exit {
-            code: 2,
+            code: code_of(e.kind()),
             diagnostic: Some(e.diagnostic()),
         }
     }
@@ -46,7 +65,7 @@ impl From<envward::LoadError> for Exit {
 impl From<envward::store::StoreError> for Exit {
     fn from(e: envward::store::StoreError) -> Self {
         Exit {
-            code: 2,
+            code: code_of(e.kind()),
             diagnostic: Some(e.diagnostic()),
         }
     }
@@ -73,8 +92,27 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     }
     if let Some(load) = err.downcast_ref::<envward::LoadError>() {
         crate::output::diagnostic(&load.diagnostic());
-        return ExitCode::from(2);
+        return ExitCode::from(code_of(load.kind()));
     }
     crate::output::diagnostic(&Diagnostic::error(format!("{err:#}")));
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bug_is_not_bad_input() {
+        assert_eq!(code_of(envward::ErrorKind::Internal), INTERNAL);
+        for kind in [
+            envward::ErrorKind::Input,
+            envward::ErrorKind::Usage,
+            envward::ErrorKind::Tamper,
+            envward::ErrorKind::Identity,
+            envward::ErrorKind::Io,
+        ] {
+            assert_eq!(code_of(kind), 2, "{kind:?}");
+        }
+    }
 }

@@ -9,8 +9,32 @@ use crate::dotenv::ParseError;
 use crate::resolve::QuotedLine;
 use crate::source::Origin;
 
+/// What kind of failure an error is. Every library error says which, and
+/// the binary maps kinds to exit codes in one table (DESIGN.md: 2 for bad
+/// input, usage, tampering and missing keys; a bug has its own code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Input that is malformed, missing or unknown: a file that does not
+    /// parse, an unknown environment, an undefined reference.
+    Input,
+    /// A request that cannot be carried out as given: an invalid key name,
+    /// a file that is not the environment's, no recipient to encrypt to.
+    Usage,
+    /// Encrypted data that fails authentication, or whose header or
+    /// format is broken: changed outside envward.
+    Tamper,
+    /// No identity, or none that can decrypt.
+    Identity,
+    /// The operating system refused a read or a write.
+    Io,
+    /// A bug in envward: an invariant did not hold.
+    Internal,
+}
+
 /// Loading configuration failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// `envward.toml` is unreadable or malformed.
     #[error(transparent)]
@@ -91,6 +115,20 @@ impl From<ResolveError> for LoadError {
 }
 
 impl LoadError {
+    /// What kind of failure this is (the binary maps kinds to exit codes).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LoadError::Read { .. } => ErrorKind::Io,
+            LoadError::Crypto { source, .. } | LoadError::Identity(source) => source.kind(),
+            LoadError::Config(_)
+            | LoadError::Parse(_)
+            | LoadError::Duplicate { .. }
+            | LoadError::UnknownEnvironment { .. }
+            | LoadError::UnknownNamespace { .. }
+            | LoadError::Resolve(_) => ErrorKind::Input,
+        }
+    }
+
     /// The error as a renderable diagnostic.
     pub fn diagnostic(&self) -> Diagnostic {
         match self {
@@ -140,6 +178,7 @@ impl LoadError {
 
 /// What went wrong while resolving values.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ResolveErrorKind {
     /// `${NAME}` where nothing defines NAME.
     Undefined {

@@ -32,7 +32,7 @@ pub mod store;
 pub mod suggest;
 pub mod value;
 
-pub use error::{LoadError, ResolveError};
+pub use error::{ErrorKind, LoadError, ResolveError};
 pub use resolve::{Config, LoadOptions, Project};
 pub use source::{Layer, Origin};
 pub use value::{Resolved, SealedFile, Typed, Value, ValueError, Var};

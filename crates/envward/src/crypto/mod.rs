@@ -71,6 +71,7 @@ impl fmt::Display for Scope {
 /// Why an encrypted file could not be read or written. Never holds a
 /// value.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CryptoError {
     /// The header or a value names a format version this build does not know.
     #[error("line {line}: unknown encryption format `{found}` (this envward reads envward:v1)")]
@@ -163,6 +164,26 @@ pub enum CryptoError {
 }
 
 impl CryptoError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            CryptoError::UnknownVersion { .. }
+            | CryptoError::Header(_)
+            | CryptoError::NoHeader { .. }
+            | CryptoError::Mac
+            | CryptoError::Scope { .. }
+            | CryptoError::Value { .. }
+            | CryptoError::Corrupt { .. }
+            | CryptoError::Plaintext { .. } => ErrorKind::Tamper,
+            CryptoError::NoIdentity | CryptoError::Unwrap(_) | CryptoError::Identity { .. } => {
+                ErrorKind::Identity
+            }
+            CryptoError::Recipient(_) | CryptoError::NoRecipients(_) => ErrorKind::Usage,
+            CryptoError::Wrap(_) | CryptoError::Reparse(_) => ErrorKind::Internal,
+        }
+    }
+
     /// The 1-based line the error is about, when there is one.
     pub fn line(&self) -> Option<u32> {
         match self {

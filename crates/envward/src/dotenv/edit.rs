@@ -5,6 +5,7 @@ use super::{Document, ParseError};
 
 /// Why an edit was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EditError {
     /// The key does not match `[A-Za-z_][A-Za-z0-9_.-]*`.
     #[error("`{0}` is not a valid key: keys match [A-Za-z_][A-Za-z0-9_.-]*")]

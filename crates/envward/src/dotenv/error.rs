@@ -8,6 +8,7 @@ use crate::secret::is_sensitive_name;
 
 /// What went wrong while reading a `.env` file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseErrorKind {
     /// The bytes are not UTF-8.
     InvalidUtf8,

@@ -38,6 +38,7 @@ pub struct Preset {
 
 /// A preset could not be read or used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PresetError {
     /// No preset has that name.
     #[error("unknown template `{name}`; available: {}", available.join(", "))]

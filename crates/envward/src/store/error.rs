@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::crypto::CryptoError;
 use crate::diagnostic::Diagnostic;
-use crate::error::LoadError;
+use crate::error::{ErrorKind, LoadError};
 
 /// A change to configuration failed; nothing was written unless the
 /// variant says otherwise.
@@ -83,6 +83,24 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::Load(e) => e.kind(),
+            StoreError::Crypto(e) => e.kind(),
+            StoreError::Io { .. } | StoreError::Record { .. } => ErrorKind::Io,
+            StoreError::Missing { .. } | StoreError::SealedText | StoreError::ProjectFile(_) => {
+                ErrorKind::Input
+            }
+            StoreError::InvalidKey(_)
+            | StoreError::NotInEnvironment { .. }
+            | StoreError::Layout(_)
+            | StoreError::NotSet { .. }
+            | StoreError::NoFiles(_)
+            | StoreError::NotRecipient { .. } => ErrorKind::Usage,
+        }
+    }
+
     /// The error as a renderable diagnostic.
     pub fn diagnostic(&self) -> Diagnostic {
         match self {

@@ -73,6 +73,7 @@ fn a_sensitive_value_encrypts_the_file_and_needs_recipients() {
     tx.set("SECRET_KEY", "s3cret-sentinel").unwrap();
     let err = tx.commit().unwrap_err();
     assert!(err.is_no_recipients(), "{err}");
+    assert_eq!(err.kind(), crate::ErrorKind::Usage);
     assert!(!file.path.exists(), "a failed seal writes nothing");
 
     let process = encrypted_project(dir.path());
@@ -159,6 +160,7 @@ fn recipients_change_checks_every_file_before_writing() {
         .change_recipients(&RecipientChange::Add(vec![other]))
         .unwrap_err();
     assert!(err.to_string().contains("MAC"), "{err}");
+    assert_eq!(err.kind(), crate::ErrorKind::Tamper);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("envward.toml")).unwrap(),
         toml_before
