@@ -20,25 +20,20 @@ pub fn warnings(cfg: &envward::Resolved) {
     }
 }
 
-/// Where machine-readable output goes.
-pub fn sink(output: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
-    Ok(match output {
-        Some(path) => Box::new(envward_file(path)?),
-        None => Box::new(std::io::BufWriter::new(anstream::stdout())),
-    })
-}
-
-/// A new file for output that may hold secrets: created 0600.
-fn envward_file(path: &Path) -> anyhow::Result<std::fs::File> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+/// Writes data that may hold secrets: to `output` as a fresh 0600 file
+/// (never through a link, whatever mode an old file had), or to stdout
+/// byte for byte (data is never styled or stripped, terminal or not).
+pub fn secret_data(output: Option<&Path>, data: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(path) => envward::fs::write_private(path, data)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(data)?;
+            out.flush()?;
+            Ok(())
+        }
     }
-    opts.open(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
 /// Writes a file atomically (creating its directory), naming it in errors.

@@ -260,7 +260,7 @@ pub fn fingerprint_key(process: &BTreeMap<String, String>) -> Option<Vec<u8>> {
     }
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).ok()?;
-    std::fs::create_dir_all(path.parent()?).ok()?;
+    crate::fs::create_dir_all_mode(path.parent()?, 0o700).ok()?;
     crate::fs::write_atomic(&path, &key, 0o600).ok()?;
     Some(key.to_vec())
 }

@@ -37,8 +37,44 @@ pub struct ExportError {
     pub help: &'static str,
 }
 
+/// Names that change how a shell or the dynamic loader behaves: exported
+/// for `eval`, `PS4='$(…)'` runs code under `set -x`, `BASH_ENV` and `ENV`
+/// name files every shell sources, `LD_PRELOAD` loads code into every
+/// program. `--format shell` refuses them (and every `LD_*`, `DYLD_*` and
+/// `BASH_FUNC_*` name) unless allowed.
+pub const UNSAFE_SHELL_NAMES: &[&str] = &[
+    "PS1",
+    "PS2",
+    "PS3",
+    "PS4",
+    "PROMPT_COMMAND",
+    "BASH_ENV",
+    "ENV",
+    "IFS",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "CDPATH",
+    "GLOBIGNORE",
+    "PATH",
+    "HOME",
+    "SHELL",
+    "PYTHONSTARTUP",
+    "PERL5OPT",
+    "NODE_OPTIONS",
+];
+
+/// Whether exporting `name` into a shell changes how the shell or the
+/// loader behaves (see [`UNSAFE_SHELL_NAMES`]).
+pub fn is_unsafe_shell_name(name: &str) -> bool {
+    UNSAFE_SHELL_NAMES.contains(&name)
+        || ["LD_", "DYLD_", "BASH_FUNC_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
 /// The configuration `cfg` in `format`. `name` is the Kubernetes Secret's
-/// name (default `<environment>-config`).
+/// name (default `<environment>-config`). Values are written byte for
+/// byte (quoted or escaped as the format needs, never stripped).
 ///
 /// ```
 /// use envward::{Config, LoadOptions};
@@ -49,6 +85,17 @@ pub struct ExportError {
 /// assert_eq!(render(&cfg, Format::Shell, None).unwrap(), "export GREETING='it'\\''s me'\n");
 /// ```
 pub fn render(cfg: &Resolved, format: Format, name: Option<&str>) -> Result<String, ExportError> {
+    render_with(cfg, format, name, false)
+}
+
+/// [`render`], with `allow_unsafe_names` letting `--format shell` export
+/// the names [`is_unsafe_shell_name`] refuses.
+pub fn render_with(
+    cfg: &Resolved,
+    format: Format,
+    name: Option<&str>,
+    allow_unsafe_names: bool,
+) -> Result<String, ExportError> {
     let mut s = String::new();
     let vars = || cfg.iter().map(|v| (v.key.as_str(), v.value.expose()));
     let json = |v: &str| serde_json::Value::from(v).to_string();
@@ -71,6 +118,13 @@ pub fn render(cfg: &Resolved, format: Format, name: Option<&str>) -> Result<Stri
                         key: k.to_string(),
                         reason: "is not a valid shell variable name",
                         help: "rename it, or use --format json",
+                    });
+                }
+                if !allow_unsafe_names && is_unsafe_shell_name(k) {
+                    return Err(ExportError {
+                        key: k.to_string(),
+                        reason: "changes how a shell or the loader behaves once exported",
+                        help: "rename it; or pass --allow-unsafe-names if the shell that evaluates the export should get it",
                     });
                 }
                 s.push_str(&format!("export {k}={}\n", shell_quote(v)));
@@ -108,7 +162,11 @@ pub fn render(cfg: &Resolved, format: Format, name: Option<&str>) -> Result<Stri
             }
             s.push('\n');
             for (k, v) in vars() {
-                let b64 = base64::engine::general_purpose::STANDARD.encode(v);
+                let mut b64 = base64::engine::general_purpose::STANDARD.encode(v);
+                if b64.is_empty() {
+                    // A bare empty scalar is YAML's null, not "".
+                    b64.push_str("\"\"");
+                }
                 s.push_str(&format!("  {}: {b64}\n", json(k)));
             }
         }

@@ -17,6 +17,29 @@ use std::path::Path;
 /// assert_eq!(std::fs::read(&path).unwrap(), b"A=2\n");
 /// ```
 pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Result<()> {
+    match existing_mode(path) {
+        Some(mode) => replace(path, contents, mode, true),
+        None => replace(path, contents, new_mode, false),
+    }
+}
+
+/// Writes `contents` to `path` as a fresh private file: a new 0600 file
+/// renamed over the target, whatever mode the old file had and even when
+/// the target is a symbolic link (the link is replaced, never followed).
+/// For output that holds secrets (`export --output`, `decrypt --output`).
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    replace(path, contents, 0o600, true)
+}
+
+/// Prefix of the temporary files of [`write_atomic`]: `.<name>` then this,
+/// the writer's pid and a counter. `envward init` git-ignores
+/// `.*.envward-tmp-*`, and each write removes those of writers that died.
+pub const TEMP_MARK: &str = ".envward-tmp-";
+
+/// Temp file, fsync, rename over `path`, fsync the directory. The new file
+/// is created with `mode` (narrowed by the umask), or has exactly `mode`
+/// when `exact`.
+fn replace(path: &Path, contents: &[u8], mode: u32, exact: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -24,19 +47,20 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Res
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let existing_mode = existing_mode(path);
+    remove_stale_temps(dir, &name);
     let mut attempt = 0u32;
     let (tmp, mut file) = loop {
         let tmp = dir.join(format!(
-            ".{name}.envward-{}-{attempt}.tmp",
+            ".{name}{TEMP_MARK}{}-{attempt}",
             std::process::id()
         ));
         let mut opts = std::fs::OpenOptions::new();
+        // create_new: never through an existing file or link.
         opts.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(existing_mode.unwrap_or(new_mode));
+            opts.mode(mode);
         }
         match opts.open(&tmp) {
             Ok(f) => break (tmp, f),
@@ -49,7 +73,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Res
     let result = (|| {
         file.write_all(contents)?;
         #[cfg(unix)]
-        if let Some(mode) = existing_mode {
+        if exact {
             // The umask may have narrowed the mode at creation.
             use std::os::unix::fs::PermissionsExt;
             file.set_permissions(std::fs::Permissions::from_mode(mode))?;
@@ -66,6 +90,51 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Res
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes the temporary files of `name` in `dir` left by writers that no
+/// longer run (killed between creating and renaming them). Where process
+/// ids cannot be checked (no `/proc`), nothing is removed.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}{TEMP_MARK}");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if process_gone(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` has certainly ended (`false` when it cannot be
+/// told).
+pub fn process_gone(pid: u32) -> bool {
+    Path::new("/proc/self").exists()
+        && pid != std::process::id()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Creates `dir` and its missing parents with `mode` (not the umask's
+/// widest: under `umask 000` a directory is still not world-writable).
+pub fn create_dir_all_mode(dir: &Path, mode: u32) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.create(dir)
 }
 
 #[cfg(unix)]

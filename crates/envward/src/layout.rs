@@ -165,6 +165,16 @@ impl Layout {
     /// The file of `environment`'s own layer for `namespace`, whether it
     /// exists or not: where `envward set` writes.
     pub fn target_file(&self, environment: &str, namespace: &str) -> Result<EnvFile, String> {
+        if !is_valid_name(namespace) || !is_valid_name(environment) {
+            let (what, name) = if is_valid_name(environment) {
+                ("namespace", namespace)
+            } else {
+                ("environment", environment)
+            };
+            return Err(format!(
+                "`{name}` is not a valid {what} name: a name is letters, digits, `-` and `_`, never a path"
+            ));
+        }
         let (path, display) = match &self.kind {
             Resolved::Directory(dir) => {
                 let path = dir.join(environment).join(format!("{namespace}.env"));
@@ -243,4 +253,13 @@ fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
     };
     v.sort();
     Ok(v)
+}
+
+/// Whether `name` can name an environment or a namespace: letters, digits,
+/// `-` and `_` (so it can never be a path, absolute or with `..`).
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

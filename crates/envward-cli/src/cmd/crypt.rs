@@ -1,7 +1,6 @@
 //! `encrypt`, `decrypt`, `rekey` and `import`: whole files, through the
 //! library's write path (`envward::store`).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -129,16 +128,9 @@ pub fn decrypt(g: &Global, args: DecryptArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let plain = store.plaintext(&file).map_err(Exit::from)?;
-    match dest {
-        Some(dest) => {
-            crate::output::write_file(&dest, plain.source(), 0o600)?;
-            anstream::eprintln!("wrote plaintext {} (mode 0600)", dest.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(plain.source().as_bytes())?;
-            out.flush()?;
-        }
+    crate::output::secret_data(dest.as_deref(), plain.source().as_bytes())?;
+    if let Some(dest) = dest {
+        anstream::eprintln!("wrote plaintext {} (mode 0600)", dest.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,6 @@
 //! `envward export`: the configuration in a format another tool reads.
 //! Values are revealed: exporting is asking for them.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,6 +39,10 @@ pub struct Args {
     /// metadata.name of the Kubernetes Secret [default: <environment>-config]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Let --format shell export names that change how a shell or the
+    /// loader behaves (PS4, BASH_ENV, ENV, IFS, PATH, LD_PRELOAD, …)
+    #[arg(long)]
+    pub allow_unsafe_names: bool,
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
@@ -55,8 +58,6 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     let text = envward::export::render(&cfg, format, args.name.as_deref())
         .map_err(|e| Exit::input(Diagnostic::error(e.to_string()).with_help(e.help)))?;
-    let mut out = crate::output::sink(args.output.as_deref())?;
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    crate::output::secret_data(args.output.as_deref(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -246,8 +246,13 @@ fn gitignore(root: &Path, layout: LayoutName) -> anyhow::Result<Vec<String>> {
     let path = root.join(".gitignore");
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
     let wanted: &[&str] = match layout {
-        LayoutName::Dir => &["env/**/*.local.env", ".env", ".env.local"],
-        LayoutName::Flat => &[".env", ".env.local", ".env.*.local"],
+        LayoutName::Dir => &[
+            "env/**/*.local.env",
+            ".env",
+            ".env.local",
+            ".*.envward-tmp-*",
+        ],
+        LayoutName::Flat => &[".env", ".env.local", ".env.*.local", ".*.envward-tmp-*"],
     };
     let present: Vec<&str> = existing.lines().map(str::trim).collect();
     let missing: Vec<String> = wanted

@@ -91,7 +91,8 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
         text = Zeroizing::new(crypto::protect_identity(&text, &passphrase).map_err(crypto_error)?);
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        // ~/.config/envward holds keys: private even under `umask 000`.
+        envward::fs::create_dir_all_mode(dir, 0o700)?;
     }
     // A replaced identity must not keep a wider mode.
     if args.force && path.exists() {

@@ -39,14 +39,32 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     if args.clean {
         cmd.env_clear();
     }
+    // envward's own secrets (the identity, its passphrase, the fingerprint
+    // key) never reach the program.
+    for own in envward::crypto::OWN_SECRETS {
+        cmd.env_remove(own);
+    }
     for v in cfg.iter() {
         cmd.env(&v.key, v.value.expose());
     }
     drop(cfg);
+    if let Some(why) = not_executable(&program_path) {
+        return Err(Exit {
+            code: 126,
+            diagnostic: Some(
+                Diagnostic::error(format!("{}: cannot execute: {why}", program.to_string_lossy()))
+                    .with_help("envward runs programs directly, never through a shell: give a binary, or a script that starts with a `#!` line"),
+            ),
+        }
+        .into());
+    }
     let err = spawn(&mut cmd)?;
     let (code, what) = match err.kind() {
         std::io::ErrorKind::NotFound => (127, "command not found"),
         std::io::ErrorKind::PermissionDenied => (126, "permission denied"),
+        _ if err.raw_os_error() == Some(E2BIG) => {
+            (126, "arguments and environment too large for the system")
+        }
         _ => (126, "cannot execute"),
     };
     Err(Exit {
@@ -89,4 +107,44 @@ fn find_in_path(program: &OsString) -> PathBuf {
         }
     }
     p.to_path_buf()
+}
+
+/// Linux's `E2BIG`: the arguments and environment exceed the system's limit.
+const E2BIG: i32 = 7;
+
+/// Why `path` would only run through a shell: a regular file that is
+/// neither a binary (ELF, Mach-O) nor a script with a `#!` line. `execvp`
+/// would hand such a file to `/bin/sh`; envward refuses instead. `None`
+/// when it looks runnable or cannot be read (exec then reports why).
+fn not_executable(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let resolved = if path.components().count() > 1 {
+        path.to_path_buf()
+    } else {
+        let found = find_in_path(&path.as_os_str().to_os_string());
+        if found.components().count() > 1 {
+            found
+        } else {
+            return None;
+        }
+    };
+    let meta = std::fs::metadata(&resolved).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(&resolved).ok()?.read(&mut head).ok()?;
+    let head = &head[..n];
+    let known = head.starts_with(b"#!")
+        || head.starts_with(b"\x7fELF")
+        || [
+            [0xfe, 0xed, 0xfa, 0xce],
+            [0xfe, 0xed, 0xfa, 0xcf],
+            [0xce, 0xfa, 0xed, 0xfe],
+            [0xcf, 0xfa, 0xed, 0xfe],
+            [0xca, 0xfe, 0xba, 0xbe],
+        ]
+        .iter()
+        .any(|magic| head == magic);
+    (!known).then_some("not a binary and no `#!` line")
 }

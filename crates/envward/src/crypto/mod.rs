@@ -238,6 +238,14 @@ fn subkey(raw: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 32]> {
     out
 }
 
+/// Variables that hold envward's own secrets (identities, passphrases,
+/// keys): never passed to a program `envward run` starts.
+pub const OWN_SECRETS: &[&str] = &[
+    "ENVWARD_IDENTITY",
+    "ENVWARD_IDENTITY_PASSPHRASE",
+    "ENVWARD_FINGERPRINT_KEY",
+];
+
 /// How to provide an identity.
 pub const IDENTITY_HELP: &str = "provide an identity: `--identity FILE`, `ENVWARD_IDENTITY` (the key itself), `ENVWARD_IDENTITY_FILE`, or the default file written by `envward keygen`";
 

@@ -67,7 +67,7 @@ pub fn record(root: &Path, records: &[Rotation]) -> std::io::Result<()> {
     }
     let path = root.join(ROTATIONS_FILE);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::fs::create_dir_all_mode(dir, 0o755)?;
     }
     let _lock = crate::fs::lock_dir_of(&path)?;
     let mut text = String::new();
@@ -75,10 +75,15 @@ pub fn record(root: &Path, records: &[Rotation]) -> std::io::Result<()> {
         text.push_str(&serde_json::to_string(r).map_err(std::io::Error::other)?);
         text.push('\n');
     }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        // Not the umask's widest (0666 under `umask 000`).
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o644);
+    }
+    let mut file = opts.open(&path)?;
     // One write of whole lines: concurrent appenders never interleave.
     file.write_all(text.as_bytes())?;
     file.sync_all()

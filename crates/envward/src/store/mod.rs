@@ -522,7 +522,17 @@ impl Transaction<'_> {
             apply(&mut doc).map_err(|e| crypto_error(file, e))?;
             (doc.source().to_string(), false)
         };
-        write(&file.path, text.as_bytes())?;
+        if self.decrypt {
+            // Plaintext secrets: private whatever the encrypted file's mode.
+            crate::fs::write_private(&file.path, text.as_bytes()).map_err(|source| {
+                StoreError::Io {
+                    path: file.path.clone(),
+                    source,
+                }
+            })?;
+        } else {
+            write(&file.path, text.as_bytes())?;
+        }
         let changes = changes.into_inner();
         let rotated: Vec<String> = changes
             .iter()
@@ -645,7 +655,7 @@ fn read_doc(file: &EnvFile) -> Result<Option<Document>, StoreError> {
 /// Takes the lock of the directory holding `path`, creating it.
 fn lock(path: &Path) -> Result<DirLock, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        crate::fs::create_dir_all_mode(dir, 0o755).map_err(|source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
         })?;
