@@ -20,6 +20,7 @@ mod de;
 pub mod diff;
 pub mod doctor;
 pub mod error;
+pub mod findings;
 pub mod fs;
 pub mod layout;
 pub mod ops;

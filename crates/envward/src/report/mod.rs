@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde_json::json;
 
-use crate::check::{Report, Severity};
+use crate::findings::{Report, Severity};
 
 /// Version of the JSON report format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
@@ -33,7 +33,7 @@ pub(crate) const BOLD: Style = Style::new().bold();
 pub(crate) fn write_group(
     out: &mut String,
     title: &str,
-    items: &[&crate::check::Finding],
+    items: &[&crate::findings::Finding],
     styled: bool,
     process_origin: bool,
 ) {
@@ -70,7 +70,7 @@ pub(crate) fn verdict(errors: usize, warnings: usize) -> (&'static str, Style) {
 /// process environment only with `process_origin`), rule, help.
 pub(crate) fn write_finding(
     out: &mut String,
-    f: &crate::check::Finding,
+    f: &crate::findings::Finding,
     styled: bool,
     process_origin: bool,
 ) {
@@ -90,7 +90,7 @@ pub(crate) fn write_finding(
         }
         None => {}
     }
-    match f.django {
+    match f.django() {
         Some(id) => {
             let _ = writeln!(out, "  {}[{} · django {id}]{:#}", st(DIM), f.rule, st(DIM));
         }
