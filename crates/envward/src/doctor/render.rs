@@ -11,7 +11,7 @@ use crate::findings::{Report, Severity};
 /// Version of the doctor JSON format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-use crate::report::{BOLD, DIM, plural, verdict, write_group};
+use crate::report::{BOLD, DIM, plural, write_group, write_summary};
 
 /// The report as text: what was audited, one group per section with ✖ ⚠
 /// ℹ markers (✔ when a section is clean, ⏭ when it was skipped), and a
@@ -67,22 +67,12 @@ pub fn text(report: &Report, styled: bool) -> String {
         }
         write_group(&mut out, group.title, &group.findings, styled, false);
     }
-    let (e, w, i) = (
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Info),
-    );
-    let (m, style) = verdict(e, w);
-    let _ = writeln!(
-        out,
-        "{}{m}{:#} {e} {}, {w} {}, {i} info ({} {} audited)",
-        st(style),
-        st(style),
-        plural(e, "error", "errors"),
-        plural(w, "warning", "warnings"),
+    let tail = format!(
+        " ({} {} audited)",
         process.variables,
         plural(process.variables, "variable", "variables"),
     );
+    write_summary(&mut out, report, &tail, styled);
     out
 }
 

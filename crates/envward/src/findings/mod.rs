@@ -382,6 +382,15 @@ impl Report {
             .count()
     }
 
+    /// Number of errors, warnings and infos.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.count(Severity::Error),
+            self.count(Severity::Warning),
+            self.count(Severity::Info),
+        )
+    }
+
     /// Whether any finding is at or above `threshold`.
     pub fn fails(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.severity >= threshold)

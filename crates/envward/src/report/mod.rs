@@ -154,25 +154,31 @@ pub fn text(report: &Report, styled: bool) -> String {
             );
         }
     }
-    let (e, w, i) = (
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Info),
-    );
-    let (m, style) = verdict(e, w);
+    let (e, w, i) = report.counts();
     let n = report.environments.len();
-    let _ = writeln!(
-        out,
-        "{}{m}{:#} {e} {}, {w} {}, {i} info in {n} {} ({} checks, {} passed)",
-        st(style),
-        st(style),
-        plural(e, "error", "errors"),
-        plural(w, "warning", "warnings"),
+    let tail = format!(
+        " in {n} {} ({} checks, {} passed)",
         plural(n, "environment", "environments"),
         report.checks,
         report.checks.saturating_sub(e + w + i),
     );
+    write_summary(&mut out, report, &tail, styled);
     out
+}
+
+/// The summary line: `✖ 1 error, 2 warnings, 0 info` and `tail`.
+pub(crate) fn write_summary(out: &mut String, report: &Report, tail: &str, styled: bool) {
+    let st = |s: Style| if styled { s } else { Style::new() };
+    let (e, w, i) = report.counts();
+    let (m, style) = verdict(e, w);
+    let _ = writeln!(
+        out,
+        "{}{m}{:#} {e} {}, {w} {}, {i} info{tail}",
+        st(style),
+        st(style),
+        plural(e, "error", "errors"),
+        plural(w, "warning", "warnings"),
+    );
 }
 
 pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
