@@ -4,7 +4,7 @@
 mod html;
 mod junit;
 mod markdown;
-mod sarif;
+pub mod sarif;
 
 pub use html::{HtmlError, html};
 pub use junit::junit;
