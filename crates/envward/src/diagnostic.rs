@@ -6,14 +6,9 @@ use std::path::Path;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-/// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// Stops the command.
-    Error,
-    /// Reported; the command goes on.
-    Warning,
-}
+/// How serious a diagnostic is: the one [`Severity`](crate::findings::Severity)
+/// of findings (`Error` stops the command, `Warning` and `Info` do not).
+pub use crate::findings::Severity;
 
 /// One source line to quote, with the span to underline. The text never
 /// holds a sensitive value: whoever builds it masks it first.
@@ -105,6 +100,7 @@ impl Diagnostic {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
+            Severity::Info => Level::INFO,
         };
         let mut group = Group::with_title(level.primary_title(self.message.as_str()));
         let origin;

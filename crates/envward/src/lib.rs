@@ -21,6 +21,7 @@ pub mod diff;
 pub mod doctor;
 pub mod error;
 pub mod export;
+pub mod findings;
 pub mod fs;
 pub mod layout;
 pub mod ops;

@@ -8,9 +8,23 @@ use std::process::ExitCode;
 
 use envward::doctor::{DoctorError, DoctorOptions, Target};
 
-use crate::cli::{Global, TextOrJson};
+use crate::cli::Global;
 use crate::cmd::check::FailOn;
 use crate::exit::Exit;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Grouped by section, ✖ ⚠ ✔ markers
+    Text,
+    /// Stable JSON (version 1)
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML: a suite per section, a case per rule
+    Junit,
+    /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
+    Markdown,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,8 +33,8 @@ pub struct Args {
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    pub format: TextOrJson,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Exit 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -35,18 +49,19 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         DoctorError::Load(e) => anyhow::Error::from(Exit::from(e)),
         e => Exit::input(e.diagnostic()),
     })?;
-    let mut out = anstream::stdout().lock();
-    match args.format {
-        TextOrJson::Json => {
-            serde_json::to_writer_pretty(&mut out, &envward::doctor::json(&report))?;
-            writeln!(out)?;
-        }
-        TextOrJson::Text => {
+    let text = match args.format {
+        Format::Text => {
             let styled =
                 anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            out.write_all(envward::doctor::text(&report, styled).as_bytes())?;
+            envward::doctor::text(&report, styled)
         }
-    }
+        Format::Json => serde_json::to_string_pretty(&envward::doctor::json(&report))? + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&envward::report::sarif(&report))? + "\n",
+        Format::Junit => envward::report::junit(&report),
+        Format::Markdown => envward::report::markdown(&report),
+    };
+    let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(
         if args.fail_on.threshold().is_some_and(|t| report.fails(t)) {

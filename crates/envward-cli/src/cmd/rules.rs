@@ -42,8 +42,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     out,
                     "{:<width$}  {d}{:<7}{d:#}  {}",
                     r.id,
-                    r.severity.name(),
-                    r.summary
+                    r.severity().name(),
+                    r.summary()
                 )?;
             }
         }
@@ -57,12 +57,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 return Err(Exit::input(d));
             };
-            writeln!(out, "{}{}{:#}: {}", style::KEY, r.id, style::KEY, r.summary)?;
+            writeln!(
+                out,
+                "{}{}{:#}: {}",
+                style::KEY,
+                r.id,
+                style::KEY,
+                r.summary()
+            )?;
             writeln!(out)?;
             writeln!(
                 out,
                 "severity:  {} (in {})",
-                r.severity.name(),
+                r.severity().name(),
                 applies(r.applies)
             )?;
             writeln!(out, "why:       {}", r.why)?;

@@ -521,7 +521,7 @@ fn no_value_reaches_any_output() {
     let pid = child.pid();
     let mut rules_seen = std::collections::BTreeSet::new();
     for target in [vec![], vec!["--pid", pid.as_str()]] {
-        for format in ["text", "json"] {
+        for format in ["text", "json", "sarif", "junit", "markdown"] {
             for fail_on in ["error", "never"] {
                 let mut args = target.clone();
                 args.extend(["--format", format, "--fail-on", fail_on]);
@@ -561,4 +561,194 @@ fn no_value_reaches_any_output() {
     // And the values are really in the audited environment.
     let r = p.run(&["get", "GITHUB_TOKEN"]).ok();
     assert!(r.stdout().contains(SENTINELS[0]));
+}
+
+/// A project where every doctor rule but `environ-readable` fires: an
+/// exported token, a world-readable file in the secrets directory, a
+/// strict key overridden from the environment, a required key only the
+/// environment provides.
+fn every_section(sentinel: &str) -> Project {
+    let p = project(&[
+        (
+            "envward.toml",
+            "[environments.production]\nstrict = true\n[vars.SECRET_KEY]\nrequired = true\nsensitive = true\n",
+        ),
+        (".env.production", "DEBUG=False\n"),
+        ("secrets/db_password", "SENTINEL-doctor-report-file-3c1e\n"),
+    ]);
+    chmod(&p.join("secrets/db_password"), 0o644);
+    p.env("GITHUB_TOKEN", sentinel)
+        .env("DEBUG", "True")
+        .env("SECRET_KEY", sentinel)
+        .env("ENVWARD_ENV", "production")
+}
+
+#[test]
+fn sarif_names_each_rule_and_locates_each_finding() {
+    let sentinel = "SENTINEL-doctor-sarif-77b4";
+    let p = every_section(sentinel);
+    let r = doctor(&p, &["--format", "sarif"]).expect_code(1);
+    let out = r.stdout();
+    assert!(!out.contains(sentinel) && !out.contains("SENTINEL-doctor-report-file"));
+    let log: serde_sarif::sarif::Sarif = serde_json::from_str(&out).expect("valid SARIF");
+    let v: Value = serde_json::to_value(&log).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "doctor.exported-secret",
+            "doctor.secret-file-readable",
+            "doctor.environ-readable",
+            "doctor.overridden",
+            "doctor.process-only-required",
+        ]
+    );
+    let results = run["results"].as_array().unwrap();
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+    }
+    let result = |rule: &str, key: &str| {
+        results
+            .iter()
+            .find(|r| r["ruleId"] == rule && r["properties"]["key"] == key)
+            .unwrap_or_else(|| panic!("no {rule} on {key}: {out}"))
+    };
+    // A file: where it is.
+    let file = results
+        .iter()
+        .find(|r| r["ruleId"] == "doctor.secret-file-readable")
+        .expect("secret-file-readable result");
+    assert_eq!(file["level"], "error");
+    let uri = file["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(uri.ends_with("secrets/db_password"), "{uri}");
+    // An override: the value comes from the process, so the variable is
+    // the location.
+    let overridden = result("doctor.overridden", "DEBUG");
+    assert_eq!(overridden["level"], "error");
+    assert_eq!(
+        overridden["locations"][0]["logicalLocations"][0]["name"],
+        "DEBUG"
+    );
+    assert_eq!(overridden["properties"]["environment"], "production");
+    // A variable of the process: a logical location naming it.
+    let exported = result("doctor.exported-secret", "GITHUB_TOKEN");
+    assert_eq!(exported["level"], "warning");
+    let logical = &exported["locations"][0]["logicalLocations"][0];
+    assert_eq!(logical["name"], "GITHUB_TOKEN");
+    assert_eq!(logical["kind"], "variable");
+    result("doctor.process-only-required", "SECRET_KEY");
+}
+
+#[test]
+fn junit_has_a_suite_per_section_and_a_case_per_rule() {
+    let sentinel = "SENTINEL-doctor-junit-41d9";
+    let p = every_section(sentinel);
+    let xml = doctor(&p, &["--format", "junit"]).expect_code(1).stdout();
+    assert!(!xml.contains(sentinel) && !xml.contains("SENTINEL-doctor-report-file"));
+    // (suite name, [(case name, failed)])
+    let suites = junit_cases(&xml);
+    let names: Vec<&str> = suites.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "envward doctor: Sensitive variables exported to every child",
+            "envward doctor: Secrets visible to other users",
+            "envward doctor: Configuration overridden from outside",
+        ]
+    );
+    let cases: Vec<(&str, bool)> = suites
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|(n, f)| (n.as_str(), *f)))
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            ("doctor.exported-secret", false), // a warning: passes, with a note
+            ("doctor.secret-file-readable", true),
+            ("doctor.environ-readable", false),
+            ("doctor.overridden", true),
+            ("doctor.process-only-required", false),
+        ]
+    );
+    assert!(
+        xml.contains("<system-out>warning: `GITHUB_TOKEN` is exported"),
+        "{xml}"
+    );
+
+    // Without a project the override checks are skipped cases.
+    let bare = project(&[]).env("GITHUB_TOKEN", sentinel);
+    let xml = doctor(&bare, &["--format", "junit"]).ok().stdout();
+    assert_eq!(
+        xml.matches("<skipped message=\"no envward project").count(),
+        2,
+        "{xml}"
+    );
+    assert!(!xml.contains(sentinel));
+}
+
+/// The suites of a JUnit document, each with its cases and whether each
+/// has a `<failure>`.
+fn junit_cases(xml: &str) -> Vec<(String, Vec<(String, bool)>)> {
+    use quick_xml::events::Event;
+    let attr = |e: &quick_xml::events::BytesStart<'_>, name: &[u8]| {
+        e.attributes()
+            .filter_map(Result::ok)
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+            .unwrap_or_default()
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut suites: Vec<(String, Vec<(String, bool)>)> = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) if e.name().as_ref() == b"testsuite" => {
+                suites.push((attr(&e, b"name"), Vec::new()));
+            }
+            Event::Start(e) if e.name().as_ref() == b"testcase" => {
+                let suite = suites.last_mut().expect("a case inside a suite");
+                suite.1.push((attr(&e, b"name"), false));
+            }
+            Event::Start(e) if e.name().as_ref() == b"failure" => {
+                let suite = suites.last_mut().expect("a failure inside a suite");
+                suite.1.last_mut().expect("a failure inside a case").1 = true;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    suites
+}
+
+#[test]
+fn rule_settings_in_envward_toml_apply_to_doctor() {
+    let p = project(&[(
+        "envward.toml",
+        "[rules.\"doctor.exported-secret\"]\nseverity = \"error\"\nallow = [{ key = \"CI_TOKEN\", reason = \"the CI runner needs it\" }]\n",
+    )])
+    .env("GITHUB_TOKEN", "SENTINEL-doctor-settings-1")
+    .env("CI_TOKEN", "SENTINEL-doctor-settings-2");
+    let r = doctor(&p, &["--format", "json"]).expect_code(1);
+    assert!(
+        has(&r, "doctor.exported-secret", "GITHUB_TOKEN", "error"),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        !findings(&r).iter().any(|f| f.1 == "CI_TOKEN"),
+        "{}",
+        r.stdout()
+    );
+    let off = project(&[(
+        "envward.toml",
+        "[rules.\"doctor.exported-secret\"]\nenabled = false\n",
+    )])
+    .env("GITHUB_TOKEN", "SENTINEL-doctor-settings-1");
+    let r = doctor(&off, &["--format", "json"]).ok();
+    assert_eq!(r.json()["findings"], serde_json::json!([]));
 }

@@ -4,53 +4,10 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-
 use super::{Coverage, Finding, RuleStatus, Severity};
-use crate::check::rules::SeverityName;
 use crate::value::{Resolved, parse_bool};
 
-/// `[[custom_rules]]`.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CustomRule {
-    /// Stable id; must start with `custom.`.
-    pub id: String,
-    /// A regular expression the whole key name must match (`^API_.*_URL$`).
-    pub keys: String,
-    /// Environments it applies to (default: the strict ones).
-    #[serde(default)]
-    pub environments: Option<Vec<String>>,
-    /// Severity of its findings (default `error`).
-    #[serde(default)]
-    pub severity: Option<SeverityName>,
-    /// The finding's message (never include a secret here).
-    pub message: String,
-    /// The value must match this regex (whole value).
-    #[serde(default)]
-    pub matches: Option<String>,
-    /// The value must not match this regex (anywhere in it).
-    #[serde(default)]
-    pub not_matches: Option<String>,
-    /// The value must be exactly this.
-    #[serde(default)]
-    pub equals: Option<String>,
-    /// The value must not be this.
-    #[serde(default)]
-    pub not_equals: Option<String>,
-    /// The value must be one of these.
-    #[serde(default)]
-    pub one_of: Option<Vec<String>>,
-    /// The value must be a URL with one of these schemes.
-    #[serde(default)]
-    pub url_scheme: Option<Vec<String>>,
-    /// The value must be a number at least this.
-    #[serde(default)]
-    pub min: Option<f64>,
-    /// The value must be a number at most this.
-    #[serde(default)]
-    pub max: Option<f64>,
-}
+pub use crate::config::rules::CustomRule;
 
 /// A compiled custom rule.
 struct Compiled<'a> {
@@ -191,7 +148,7 @@ pub(crate) fn run(
         }
         for var in cfg.iter().filter(|v| c.keys.is_match(&v.key)) {
             checks += 1;
-            if breaks(&c, var.value.expose()) && !var.allows.contains(&c.rule.id) {
+            if breaks(&c, var.value.expose()) {
                 findings.push(Finding {
                     rule: Cow::Owned(c.rule.id.clone()),
                     severity: c.rule.severity.map_or(Severity::Error, Severity::from),
@@ -200,7 +157,8 @@ pub(crate) fn run(
                     origin: Some(var.origin.clone()),
                     message: format!("`{}`: {}", var.key, c.rule.message),
                     help: Some(format!("custom rule `{}` in envward.toml", c.rule.id)),
-                    django: None,
+                    location: None,
+                    tags: Vec::new(),
                 });
             }
         }

@@ -113,7 +113,8 @@ fn finding(
         origin: var.map(|v| v.origin.clone()),
         message,
         help: Some(help),
-        django: None,
+        location: None,
+        tags: Vec::new(),
     }
 }
 

@@ -1,6 +1,8 @@
 //! `envward.toml`: environments, layout, resolution settings and the
 //! variable declarations the loader needs.
 
+pub mod rules;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -30,10 +32,10 @@ pub struct ProjectFile {
     pub templates: TemplateSettings,
     /// `[rules."<ID>"]`: severity, parameters, exceptions of built-in rules.
     #[serde(default)]
-    pub rules: indexmap::IndexMap<String, crate::check::rules::RuleSettings>,
+    pub rules: indexmap::IndexMap<String, rules::RuleSettings>,
     /// `[[custom_rules]]`: rules without code.
     #[serde(default)]
-    pub custom_rules: Vec<crate::check::custom::CustomRule>,
+    pub custom_rules: Vec<rules::CustomRule>,
     /// `[vars.<KEY>]`, in declaration order.
     #[serde(default)]
     pub vars: indexmap::IndexMap<String, VarSettings>,

@@ -21,10 +21,8 @@ pub use render::{JSON_VERSION, json, text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use crate::check::{Finding, Severity};
 use crate::config::{PROJECT_FILE, ProjectFile};
+use crate::findings::{Finding, Process, Section, Severity, Tool, registry};
 use crate::layout::Layout;
 use crate::resolve::{Config, FILE_SUFFIX, LoadOptions, Project};
 use crate::secret::{has_url_password, is_sensitive_name};
@@ -38,41 +36,9 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("overrides", "Configuration overridden from outside"),
 ];
 
-/// Every doctor rule: id, section, summary.
-pub const RULES: &[(&str, &str, &str)] = &[
-    (
-        "doctor.exported-secret",
-        "exported",
-        "a sensitive variable is in the process environment, so every child inherits it",
-    ),
-    (
-        "doctor.secret-file-readable",
-        "visible",
-        "a file holding a secret (KEY_FILE, secrets directory) is readable by other users",
-    ),
-    (
-        "doctor.environ-readable",
-        "visible",
-        "the environment of another user's process is readable by this user",
-    ),
-    (
-        "doctor.overridden",
-        "overrides",
-        "a key defined in the project's files is overridden by the process environment",
-    ),
-    (
-        "doctor.process-only-required",
-        "overrides",
-        "a required key is provided only by the process environment",
-    ),
-];
-
-/// The section of a rule id.
+/// The section of a rule id (its group in the registry).
 pub fn section_of(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(id, ..)| *id == rule)
-        .map_or("exported", |(_, s, _)| s)
+    registry::find(rule).map_or("exported", |r| r.group)
 }
 
 /// What to audit.
@@ -85,62 +51,11 @@ pub struct DoctorOptions {
     pub target: Target,
 }
 
-/// The project the overrides were checked against.
-#[derive(Clone, Debug, Serialize)]
-pub struct ProjectInfo {
-    /// The project root.
-    pub root: PathBuf,
-    /// The environment loaded.
-    pub environment: String,
-    /// Whether it is strict (production-like).
-    pub strict: bool,
-}
+pub use crate::findings::{ProjectInfo, Report};
 
-/// A check that did not run, and why.
-#[derive(Clone, Debug, Serialize)]
-pub struct SkippedCheck {
-    /// The section (`overrides`).
-    pub section: &'static str,
-    /// Why.
-    pub reason: String,
-}
-
-/// The result of `doctor`.
-#[derive(Clone, Debug, Serialize)]
-pub struct DoctorReport {
-    /// The process audited; `None` for envward's own environment.
-    pub pid: Option<u32>,
-    /// The uid owning it, when known.
-    pub owner: Option<u32>,
-    /// Number of variables audited.
-    pub variables: usize,
-    /// How many of them were not valid UTF-8 (read lossily).
-    pub invalid_utf8: usize,
-    /// The project compared with, when there is one.
-    pub project: Option<ProjectInfo>,
-    /// Every finding, by section, then severity (worst first), then key.
-    pub findings: Vec<Finding>,
-    /// Checks that did not run.
-    pub skipped: Vec<SkippedCheck>,
-}
-
-impl DoctorReport {
-    /// Number of findings of `severity`.
-    pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
-
-    /// Whether any finding is at or above `threshold`.
-    pub fn fails(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= threshold)
-    }
-}
-
-/// Reads the target's environment and audits it.
-pub fn doctor(options: &DoctorOptions) -> Result<DoctorReport, DoctorError> {
+/// Reads the target's environment and audits it. The report has
+/// [`Report::process`] and [`Report::sections`] set.
+pub fn doctor(options: &DoctorOptions) -> Result<Report, DoctorError> {
     let env = ProcessEnv::read(options.target)?;
     audit(&env, &options.load)
 }
@@ -159,7 +74,7 @@ pub fn doctor(options: &DoctorOptions) -> Result<DoctorReport, DoctorError> {
 /// assert_eq!(report.findings[0].key.as_deref(), Some("GITHUB_TOKEN"));
 /// assert!(!format!("{report:?}").contains("ghp_x"));
 /// ```
-pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<DoctorReport, DoctorError> {
+pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<Report, DoctorError> {
     let opened = Project::open(load.project_dir.as_deref())?;
     let mut load = load.clone();
     load.process_env = Some(env.vars.clone());
@@ -170,7 +85,7 @@ pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<DoctorReport, Docto
         None
     };
     let mut findings = Vec::new();
-    let mut skipped = Vec::new();
+    let mut skipped = None;
     exported_secrets(env, &opened.file, cfg.as_ref(), &mut findings);
     let secrets_dir = load
         .secrets_dir
@@ -182,15 +97,42 @@ pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<DoctorReport, Docto
     }
     match &cfg {
         Some(cfg) => overrides(env, &opened, cfg, &load, &mut findings),
-        None => skipped.push(SkippedCheck {
-            section: "overrides",
-            reason: format!(
+        None => {
+            skipped = Some(format!(
                 "no envward project in {} (no {PROJECT_FILE}, no env files)",
                 opened.root.display()
-            ),
-        }),
+            ));
+        }
     }
-    findings.sort_by(|a, b| {
+    let mut report = Report::new(Tool::Doctor, opened.root.clone());
+    report.sections = SECTIONS
+        .iter()
+        .map(|(id, title)| Section {
+            id,
+            title,
+            skipped: skipped.clone().filter(|_| *id == "overrides"),
+        })
+        .collect();
+    report.rules = registry::RULES
+        .iter()
+        .filter(|r| r.has_tag("process"))
+        .map(|r| (r.id.into(), r.severity, r.summary.into()))
+        .collect();
+    report.checks = report.rules.len();
+    report.findings = findings;
+    report.process = Some(Process {
+        pid: env.pid,
+        owner: env.owner,
+        variables: env.len(),
+        invalid_utf8: env.invalid_utf8,
+        project: cfg.as_ref().map(|c| ProjectInfo {
+            root: c.root.clone(),
+            environment: c.environment.clone(),
+            strict: c.strict,
+        }),
+    });
+    crate::findings::apply_settings(&mut report, &opened.file.rules, cfg.as_slice());
+    report.findings.sort_by(|a, b| {
         let rank = |f: &Finding| {
             SECTIONS
                 .iter()
@@ -204,19 +146,7 @@ pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<DoctorReport, Docto
             .then(a.rule.cmp(&b.rule))
             .then(a.message.cmp(&b.message))
     });
-    Ok(DoctorReport {
-        pid: env.pid,
-        owner: env.owner,
-        variables: env.len(),
-        invalid_utf8: env.invalid_utf8,
-        project: cfg.as_ref().map(|c| ProjectInfo {
-            root: c.root.clone(),
-            environment: c.environment.clone(),
-            strict: c.strict,
-        }),
-        findings,
-        skipped,
-    })
+    Ok(report)
 }
 
 /// Whether there is a project to compare with: an `envward.toml`, or env
@@ -305,7 +235,8 @@ fn exported_secrets(
             origin: Some(Origin::Process),
             message,
             help: Some(help),
-            django: None,
+            location: None,
+            tags: Vec::new(),
         });
     }
 }
@@ -420,7 +351,8 @@ fn readable_secret_files(
                 "chmod 600 {} (640 when a group must read it)",
                 file.path.display()
             )),
-            django: None,
+            location: None,
+            tags: Vec::new(),
         });
     }
 }
@@ -448,7 +380,7 @@ fn file_mode(path: &Path) -> Option<u32> {
 ///
 /// ```
 /// use envward::doctor::exposure;
-/// use envward::check::Severity;
+/// use envward::findings::Severity;
 /// assert_eq!(exposure(0o600), None);
 /// assert_eq!(exposure(0o640), None);
 /// assert_eq!(exposure(0o644), Some(Severity::Error));
@@ -491,7 +423,8 @@ pub fn environ_exposure(pid: u32, owner: u32, reader: u32) -> Option<Finding> {
         help: Some(
             "find why (CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH granted to this user, a process that changed uid but stayed dumpable) and remove it; move the process's secrets to files only its user can read".to_string(),
         ),
-        django: None,
+        location: None,
+        tags: Vec::new(),
     })
 }
 
@@ -573,7 +506,8 @@ fn overrides(
             origin: Some(var.origin.clone()),
             message,
             help: Some(help),
-            django: None,
+            location: None,
+            tags: Vec::new(),
         });
     }
     for (key, spec) in &opened.file.vars {
@@ -598,7 +532,8 @@ fn overrides(
             help: Some(format!(
                 "define it in {env_name}'s files (`envward set {key} -e {env_name}` keeps it encrypted) or in the secrets directory"
             )),
-            django: None,
+            location: None,
+            tags: Vec::new(),
         });
     }
 }

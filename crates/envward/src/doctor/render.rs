@@ -5,21 +5,22 @@ use std::fmt::Write as _;
 use anstyle::Style;
 use serde_json::{Value, json};
 
-use super::{DoctorReport, SECTIONS, section_of};
-use crate::check::Severity;
+use super::section_of;
+use crate::findings::{Report, Severity};
 
 /// Version of the doctor JSON format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-use crate::report::{BOLD, DIM, plural, verdict, write_group};
+use crate::report::{BOLD, DIM, plural, write_group, write_summary};
 
 /// The report as text: what was audited, one group per section with ✖ ⚠
 /// ℹ markers (✔ when a section is clean, ⏭ when it was skipped), and a
 /// summary line. ANSI styles only when `styled`.
-pub fn text(report: &DoctorReport, styled: bool) -> String {
+pub fn text(report: &Report, styled: bool) -> String {
     let st = |s: Style| if styled { s } else { Style::new() };
     let mut out = String::new();
-    let whose = match (report.pid, report.owner) {
+    let process = report.process.clone().unwrap_or_default();
+    let whose = match (process.pid, process.owner) {
         (None, _) => {
             "the environment envward was started with (what this shell exports)".to_string()
         }
@@ -31,18 +32,18 @@ pub fn text(report: &DoctorReport, styled: bool) -> String {
         "{}Auditing{:#} {whose}: {} {}",
         st(BOLD),
         st(BOLD),
-        report.variables,
-        plural(report.variables, "variable", "variables")
+        process.variables,
+        plural(process.variables, "variable", "variables")
     );
-    if report.invalid_utf8 > 0 {
+    if process.invalid_utf8 > 0 {
         let _ = write!(
             out,
             ", {} not valid UTF-8 (read lossily)",
-            report.invalid_utf8
+            process.invalid_utf8
         );
     }
     let _ = writeln!(out);
-    if let Some(p) = &report.project {
+    if let Some(p) = &process.project {
         let _ = writeln!(
             out,
             "{}project {}, environment {}{}{:#}",
@@ -53,46 +54,31 @@ pub fn text(report: &DoctorReport, styled: bool) -> String {
             st(DIM)
         );
     }
-    for (section, title) in SECTIONS {
-        let items: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| section_of(&f.rule) == *section)
-            .collect();
-        if let Some(s) = report.skipped.iter().find(|s| s.section == *section) {
+    for group in report.groups() {
+        if let Some(reason) = group.skipped {
             let _ = writeln!(
                 out,
-                "{}⏭ {title}: skipped: {}{:#}",
+                "{}⏭ {}: skipped: {reason}{:#}",
                 st(DIM),
-                s.reason,
+                group.title,
                 st(DIM)
             );
             continue;
         }
-        write_group(&mut out, title, &items, styled, false);
+        write_group(&mut out, group.title, &group.findings, styled, false);
     }
-    let (e, w, i) = (
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Info),
+    let tail = format!(
+        " ({} {} audited)",
+        process.variables,
+        plural(process.variables, "variable", "variables"),
     );
-    let (m, style) = verdict(e, w);
-    let _ = writeln!(
-        out,
-        "{}{m}{:#} {e} {}, {w} {}, {i} info ({} {} audited)",
-        st(style),
-        st(style),
-        plural(e, "error", "errors"),
-        plural(w, "warning", "warnings"),
-        report.variables,
-        plural(report.variables, "variable", "variables"),
-    );
+    write_summary(&mut out, report, &tail, styled);
     out
 }
 
 /// The report as JSON (format version [`JSON_VERSION`]); see
 /// `docs/cli.md` for the schema. Keys, paths, modes and origins only.
-pub fn json(report: &DoctorReport) -> Value {
+pub fn json(report: &Report) -> Value {
     let findings: Vec<Value> = report
         .findings
         .iter()
@@ -104,22 +90,31 @@ pub fn json(report: &DoctorReport) -> Value {
             v
         })
         .collect();
+    let process = report.process.clone().unwrap_or_default();
+    let skipped: Vec<Value> = report
+        .sections
+        .iter()
+        .filter_map(|s| {
+            let reason = s.skipped.as_ref()?;
+            Some(json!({ "section": s.id, "reason": reason }))
+        })
+        .collect();
     json!({
         "version": JSON_VERSION,
         "target": {
-            "kind": if report.pid.is_some() { "pid" } else { "self" },
-            "pid": report.pid,
-            "uid": report.owner,
-            "variables": report.variables,
-            "invalid_utf8": report.invalid_utf8,
+            "kind": if process.pid.is_some() { "pid" } else { "self" },
+            "pid": process.pid,
+            "uid": process.owner,
+            "variables": process.variables,
+            "invalid_utf8": process.invalid_utf8,
         },
-        "project": report.project,
+        "project": process.project,
         "summary": {
             "errors": report.count(Severity::Error),
             "warnings": report.count(Severity::Warning),
             "infos": report.count(Severity::Info),
         },
         "findings": findings,
-        "skipped": report.skipped,
+        "skipped": skipped,
     })
 }

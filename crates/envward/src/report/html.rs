@@ -9,7 +9,7 @@
 
 use askama::Template;
 
-use crate::check::{Report, RuleStatus, Severity};
+use crate::findings::{Report, RuleStatus, Severity};
 
 /// The HTML report could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,7 @@ struct Group<'a> {
 struct Item<'a> {
     severity: &'static str,
     rule: &'a str,
-    django: &'static str,
+    django: &'a str,
     key: &'a str,
     origin: String,
     message: Vec<Span<'a>>,
@@ -208,9 +208,10 @@ fn why(rule: &str) -> &'static str {
 /// The report as one self-contained HTML page.
 ///
 /// ```
-/// # use envward::check::Report;
-/// let report = Report { environments: vec!["production".into()], findings: vec![], checks: 3, skipped: vec![],
-///     timestamp: "2026-01-01T00:00:00Z".into(), root: "/srv/webapp".into(), rules: vec![], coverage: vec![] };
+/// # use envward::findings::{Report, Tool};
+/// let mut report = Report::new(Tool::Check, "/srv/webapp".into());
+/// report.environments = vec!["production".into()];
+/// report.checks = 3;
 /// let page = envward::report::html(&report).unwrap();
 /// assert!(page.starts_with("<!DOCTYPE html>") && page.contains("webapp"));
 /// ```
@@ -280,7 +281,7 @@ pub fn html(report: &Report) -> Result<String, HtmlError> {
                 .map(|f| Item {
                     severity: f.severity.name(),
                     rule: &f.rule,
-                    django: f.django.unwrap_or(""),
+                    django: f.django().unwrap_or(""),
                     key: f.key.as_deref().unwrap_or(""),
                     origin: f
                         .origin

@@ -1,9 +1,9 @@
-//! JUnit XML: a test suite per environment, a test case per rule, a
-//! failure per finding, for CI test viewers.
+//! JUnit XML: a test suite per group (environment or section), a test
+//! case per rule, a failure per rule with errors, for CI test viewers.
 
 use std::fmt::Write as _;
 
-use crate::check::{Report, Severity};
+use crate::findings::{Report, Severity};
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -21,40 +21,29 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// The report as JUnit XML. Warnings and infos are test cases that pass
-/// with a `<system-out>` note; errors are `<failure>`s.
+/// The report as JUnit XML: a test suite per group (`check`: the project
+/// file and each environment; `doctor`: each section), a test case per
+/// rule, a failure per rule with errors. Warnings and infos are test cases
+/// that pass with a `<system-out>` note; the cases of a skipped group are
+/// `<skipped>`.
 pub fn junit(report: &Report) -> String {
-    let rules = &report.rules;
-    let mut groups: Vec<Option<&str>> = vec![None];
-    groups.extend(report.environments.iter().map(|e| Some(e.as_str())));
+    let tool = format!("envward {}", report.tool.name());
     let mut suites = String::new();
-    let (mut total, mut total_failures) = (0, 0);
-    for env in groups {
-        let name = env.unwrap_or("envward.toml");
-        let ids: Vec<_> = match env {
-            None => rules
-                .iter()
-                .filter(|(id, ..)| *id == "schema.invalid")
-                .collect(),
-            Some(_) => rules
-                .iter()
-                .filter(|(id, ..)| *id != "schema.invalid")
-                .collect(),
-        };
+    let (mut total, mut total_failures, mut total_skipped) = (0, 0, 0);
+    for group in report.groups() {
         let mut cases = String::new();
         let mut failures = 0;
-        for (id, _, summary) in &ids {
-            let found: Vec<_> = report
-                .findings
-                .iter()
-                .filter(|f| f.rule == *id && f.environment.as_deref() == env)
-                .collect();
+        for (id, _, summary) in &group.rules {
+            let found: Vec<_> = group.findings.iter().filter(|f| f.rule == *id).collect();
             let _ = writeln!(
                 cases,
                 "    <testcase classname=\"{}\" name=\"{}\">",
-                esc(name),
+                esc(group.name),
                 esc(id)
             );
+            if let Some(reason) = group.skipped {
+                let _ = writeln!(cases, "      <skipped message=\"{}\"/>", esc(reason));
+            }
             let errors: Vec<_> = found
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
@@ -94,17 +83,28 @@ pub fn junit(report: &Report) -> String {
             }
             cases.push_str("    </testcase>\n");
         }
-        total += ids.len();
+        let skipped = if group.skipped.is_some() {
+            group.rules.len()
+        } else {
+            0
+        };
+        total += group.rules.len();
         total_failures += failures;
+        total_skipped += skipped;
         let _ = write!(
             suites,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" timestamp=\"{}\">\n{cases}  </testsuite>\n",
-            esc(&format!("envward check: {name}")),
-            ids.len(),
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">\n{cases}  </testsuite>\n",
+            esc(&format!("{tool}: {}", group.title)),
+            group.rules.len(),
             esc(report.timestamp.trim_end_matches('Z')),
         );
     }
+    let skipped = if total_skipped > 0 {
+        format!(" skipped=\"{total_skipped}\"")
+    } else {
+        String::new()
+    };
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"envward check\" tests=\"{total}\" failures=\"{total_failures}\" errors=\"0\">\n{suites}</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{tool}\" tests=\"{total}\" failures=\"{total_failures}\" errors=\"0\"{skipped}>\n{suites}</testsuites>\n"
     )
 }

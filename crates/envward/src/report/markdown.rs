@@ -2,52 +2,68 @@
 
 use std::fmt::Write as _;
 
-use crate::check::{Report, Severity};
+use crate::findings::{Report, Severity};
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The report as Markdown: a verdict, a per-environment table of counts,
-/// and the findings.
+/// The report as Markdown: a verdict, a table of counts per environment
+/// (per section for `doctor`), and the findings.
 pub fn markdown(report: &Report) -> String {
     let (e, w, i) = (
         report.count(Severity::Error),
         report.count(Severity::Warning),
         report.count(Severity::Info),
     );
+    let tool = report.tool.name();
     let verdict = if e > 0 {
-        "❌ **envward check failed**"
+        format!("❌ **envward {tool} failed**")
     } else if w > 0 {
-        "⚠️ **envward check passed with warnings**"
+        format!("⚠️ **envward {tool} passed with warnings**")
     } else {
-        "✅ **envward check passed**"
+        format!("✅ **envward {tool} passed**")
     };
-    let mut out = format!(
-        "{verdict}: {e} error(s), {w} warning(s), {i} info in {} environment(s), {} checks.\n\n",
-        report.environments.len(),
-        report.checks
+    let (mut out, column) = match &report.process {
+        Some(p) => (
+            format!(
+                "{verdict}: {e} error(s), {w} warning(s), {i} info, {} variable(s) audited.\n\n",
+                p.variables
+            ),
+            "section",
+        ),
+        None => (
+            format!(
+                "{verdict}: {e} error(s), {w} warning(s), {i} info in {} environment(s), {} checks.\n\n",
+                report.environments.len(),
+                report.checks
+            ),
+            "environment",
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "| {column} | errors | warnings | infos |\n| --- | ---: | ---: | ---: |"
     );
-    out.push_str("| environment | errors | warnings | infos |\n| --- | ---: | ---: | ---: |\n");
-    for env in &report.environments {
-        let count = |s: Severity| {
-            report
-                .findings
-                .iter()
-                .filter(|f| f.severity == s && f.environment.as_deref() == Some(env.as_str()))
-                .count()
-        };
+    // The project file's group is a row only in the findings table.
+    let groups = report.groups();
+    let skip = usize::from(report.sections.is_empty());
+    for group in groups.iter().skip(skip) {
+        let count = |s: Severity| group.findings.iter().filter(|f| f.severity == s).count();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
-            cell(env),
+            cell(group.title),
             count(Severity::Error),
             count(Severity::Warning),
             count(Severity::Info)
         );
     }
     if !report.findings.is_empty() {
-        out.push_str("\n| | environment | rule | key | message | where |\n| --- | --- | --- | --- | --- | --- |\n");
+        let _ = writeln!(
+            out,
+            "\n| | {column} | rule | key | message | where |\n| --- | --- | --- | --- | --- | --- |"
+        );
         for f in &report.findings {
             let mark = match f.severity {
                 Severity::Error => "❌",
@@ -57,9 +73,9 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {mark} | {} | `{}`{} | {} | {} | {} |",
-                cell(f.environment.as_deref().unwrap_or("envward.toml")),
+                cell(report.group_of(f)),
                 f.rule,
-                f.django.map(|id| format!(" ({id})")).unwrap_or_default(),
+                f.django().map(|id| format!(" ({id})")).unwrap_or_default(),
                 f.key
                     .as_deref()
                     .map(|k| format!("`{k}`"))

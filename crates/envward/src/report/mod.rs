@@ -4,7 +4,7 @@
 mod html;
 mod junit;
 mod markdown;
-mod sarif;
+pub mod sarif;
 
 pub use html::{HtmlError, html};
 pub use junit::junit;
@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde_json::json;
 
-use crate::check::{Report, Severity};
+use crate::findings::{Report, Severity};
 
 /// Version of the JSON report format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
@@ -33,7 +33,7 @@ pub(crate) const BOLD: Style = Style::new().bold();
 pub(crate) fn write_group(
     out: &mut String,
     title: &str,
-    items: &[&crate::check::Finding],
+    items: &[&crate::findings::Finding],
     styled: bool,
     process_origin: bool,
 ) {
@@ -70,7 +70,7 @@ pub(crate) fn verdict(errors: usize, warnings: usize) -> (&'static str, Style) {
 /// process environment only with `process_origin`), rule, help.
 pub(crate) fn write_finding(
     out: &mut String,
-    f: &crate::check::Finding,
+    f: &crate::findings::Finding,
     styled: bool,
     process_origin: bool,
 ) {
@@ -90,7 +90,7 @@ pub(crate) fn write_finding(
         }
         None => {}
     }
-    match f.django {
+    match f.django() {
         Some(id) => {
             let _ = writeln!(out, "  {}[{} · django {id}]{:#}", st(DIM), f.rule, st(DIM));
         }
@@ -154,25 +154,31 @@ pub fn text(report: &Report, styled: bool) -> String {
             );
         }
     }
-    let (e, w, i) = (
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Info),
-    );
-    let (m, style) = verdict(e, w);
+    let (e, w, i) = report.counts();
     let n = report.environments.len();
-    let _ = writeln!(
-        out,
-        "{}{m}{:#} {e} {}, {w} {}, {i} info in {n} {} ({} checks, {} passed)",
-        st(style),
-        st(style),
-        plural(e, "error", "errors"),
-        plural(w, "warning", "warnings"),
+    let tail = format!(
+        " in {n} {} ({} checks, {} passed)",
         plural(n, "environment", "environments"),
         report.checks,
         report.checks.saturating_sub(e + w + i),
     );
+    write_summary(&mut out, report, &tail, styled);
     out
+}
+
+/// The summary line: `✖ 1 error, 2 warnings, 0 info` and `tail`.
+pub(crate) fn write_summary(out: &mut String, report: &Report, tail: &str, styled: bool) {
+    let st = |s: Style| if styled { s } else { Style::new() };
+    let (e, w, i) = report.counts();
+    let (m, style) = verdict(e, w);
+    let _ = writeln!(
+        out,
+        "{}{m}{:#} {e} {}, {w} {}, {i} info{tail}",
+        st(style),
+        st(style),
+        plural(e, "error", "errors"),
+        plural(w, "warning", "warnings"),
+    );
 }
 
 pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -2,7 +2,6 @@
 //! usual production guides: names, thresholds and placeholder values.
 
 use super::{Applies, Ctx, Emit, Rule};
-use crate::check::Severity;
 use crate::value::parse_bool;
 
 /// ` = "value"`, or nothing for a sensitive value.
@@ -35,9 +34,7 @@ fn is_false(v: &str) -> bool {
 pub static RULES: &[Rule] = &[
     Rule {
         id: "debug.enabled",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "DEBUG, DJANGO_DEBUG, FLASK_DEBUG or APP_DEBUG is on",
         why: "Debug modes show stack traces, settings and sometimes secrets to anyone who triggers an error, and slow the application down.",
         fix: "set it to False in this environment",
         params: &[],
@@ -45,9 +42,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "debug.development-mode",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "NODE_ENV, APP_ENV, FLASK_ENV or RAILS_ENV says development",
         why: "Frameworks switch off caching, hardening and error masking in development mode.",
         fix: "set it to production",
         params: &[],
@@ -55,9 +50,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "debug.log-level",
-        severity: Severity::Warning,
         applies: Applies::Strict,
-        summary: "LOG_LEVEL is DEBUG or TRACE",
         why: "Debug logs record request bodies, headers and values that should not be kept, and flood log storage.",
         fix: "use INFO or WARNING",
         params: &[],
@@ -65,9 +58,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "secret.min-length",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "a secret is shorter than 32 characters (50 for Django's SECRET_KEY)",
         why: "Short secrets can be brute-forced; Django's own deploy check asks for 50 characters.",
         fix: "generate a long random value, e.g. `openssl rand -base64 48`",
         params: &[("min_length", "32"), ("django_min_length", "50")],
@@ -75,9 +66,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "secret.weak",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "a secret has fewer than 5 distinct characters, or is a placeholder (changeme, secret, xxx…, django-insecure-…)",
         why: "Placeholder and low-variety secrets are the first ones attackers try.",
         fix: "generate a random value for this environment",
         params: &[],
@@ -85,9 +74,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "secret.reused-across-keys",
-        severity: Severity::Error,
         applies: Applies::All,
-        summary: "two keys hold the same secret (JWT_SECRET_KEY equal to SECRET_KEY)",
         why: "One leak then breaks two mechanisms, and rotating one silently keeps the other.",
         fix: "give each key its own random value",
         params: &[],
@@ -95,9 +82,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "secret.reused-across-environments",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "a secret has the same value as in another environment (with --all-envs)",
         why: "A secret shared with development or staging is only as safe as the least protected environment.",
         fix: "generate a separate value for each environment",
         params: &[],
@@ -105,9 +90,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "https.redirect",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "FORCE_HTTPS or SECURE_SSL_REDIRECT is off",
         why: "Without a redirect, plain-HTTP requests carry cookies and credentials in clear text.",
         fix: "set it to True (and terminate TLS in front of the application)",
         params: &[],
@@ -115,9 +98,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "https.hsts",
-        severity: Severity::Warning,
         applies: Applies::Strict,
-        summary: "SECURE_HSTS_SECONDS is below one year (31536000)",
         why: "HSTS makes browsers refuse plain HTTP; a short max-age leaves the first request of each visit exposed.",
         fix: "set SECURE_HSTS_SECONDS=31536000 with include-subdomains and preload",
         params: &[("min_seconds", "31536000")],
@@ -125,9 +106,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "cookies.secure",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "SESSION_COOKIE_SECURE or CSRF_COOKIE_SECURE is off",
         why: "Cookies without the Secure flag are sent over plain HTTP, where they can be read and replayed.",
         fix: "set it to True",
         params: &[],
@@ -135,9 +114,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "session.timeout",
-        severity: Severity::Warning,
         applies: Applies::Strict,
-        summary: "SESSION_TIMEOUT is above 3600 seconds",
         why: "Long sessions widen the window in which a stolen session cookie works.",
         fix: "use 3600 seconds or less",
         params: &[("max_seconds", "3600")],
@@ -145,9 +122,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "hosts.allowed",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "ALLOWED_HOSTS is empty, contains *, or names localhost",
         why: "A wildcard host enables host-header attacks (poisoned password-reset links, cache poisoning).",
         fix: "list the public host names only",
         params: &[],
@@ -155,9 +130,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "cors.origins",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "CORS allows every origin, a wildcard, or plain-HTTP origins",
         why: "Any website could then call the API with the visitor's credentials.",
         fix: "list the https:// origins of your own front ends; CORS_ALLOW_ALL_ORIGINS=False",
         params: &[],
@@ -165,9 +138,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "urls.https",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) or CSRF_TRUSTED_ORIGINS entry is not https",
         why: "Links and redirects built from it would send users to plain HTTP.",
         fix: "use https:// (and no trailing slash)",
         params: &[],
@@ -175,9 +146,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "database.production-ready",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "the database is SQLite, on localhost, or reached without TLS",
         why: "Production data needs a real server, and credentials and rows crossing the network need TLS.",
         fix: "point DATABASE_URL at the production server with sslmode=require (or verify-full)",
         params: &[],
@@ -185,9 +154,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "database.credentials",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "the database user is a default superuser (postgres, root, admin, sa) or the password is weak",
         why: "Default accounts are the first ones tried and have every privilege.",
         fix: "create a dedicated application user with a long random password",
         params: &[],
@@ -195,9 +162,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "cache.tls",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "REDIS_URL uses redis:// instead of rediss://",
         why: "Sessions and cached data cross the network in clear text.",
         fix: "use rediss:// (TLS)",
         params: &[],
@@ -205,9 +170,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "email.tls",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL, or to a console/dummy backend",
         why: "Mail credentials and password-reset links would travel in clear text, or mail would silently not be sent.",
         fix: "set EMAIL_USE_TLS=True and a real SMTP backend",
         params: &[],
@@ -215,9 +178,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "headers.security",
-        severity: Severity::Warning,
         applies: Applies::Strict,
-        summary: "X_FRAME_OPTIONS, SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY, SECURE_CROSS_ORIGIN_OPENER_POLICY or a cookie SameSite setting is missing its safe value",
         why: "These headers stop clickjacking, MIME sniffing, referrer leaks and cross-origin window attacks.",
         fix: "X_FRAME_OPTIONS=DENY, SECURE_CONTENT_TYPE_NOSNIFF=True, a strict referrer policy, COOP same-origin, SameSite Lax or Strict",
         params: &[],
@@ -225,9 +186,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "https.proxy-header",
-        severity: Severity::Warning,
         applies: Applies::Strict,
-        summary: "SECURE_PROXY_SSL_HEADER is not the expected X-Forwarded-Proto header while behind a proxy (USE_X_FORWARDED_HOST or BEHIND_PROXY on)",
         why: "Behind a TLS-terminating proxy the application cannot tell HTTPS requests apart without it, and loops on redirects or marks cookies insecure.",
         fix: "SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https",
         params: &[],
@@ -235,9 +194,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "hosts.api-local",
-        severity: Severity::Error,
         applies: Applies::Strict,
-        summary: "API_HOST (or HOST) is localhost or 127.0.0.1",
         why: "A production service announced on the loopback address is unreachable, or exposes a debug listener.",
         fix: "use the public host name (or 0.0.0.0 for a bind address inside a container)",
         params: &[],
@@ -245,9 +202,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "ports.valid",
-        severity: Severity::Warning,
         applies: Applies::All,
-        summary: "a *_PORT is not a number from 1 to 65535, or is privileged (< 1024)",
         why: "An invalid port fails at start-up; a privileged one needs root or extra capabilities.",
         fix: "use a port from 1024 to 65535 (and map 80/443 in the proxy or container runtime)",
         params: &[],
@@ -255,9 +210,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "secret.in-plain-url",
-        severity: Severity::Error,
         applies: Applies::All,
-        summary: "a URL carries a password but its key is declared `sensitive = false`",
         why: "The password would then be printed by list, explain, diff and reports.",
         fix: "remove `sensitive = false`, or take the password out of the URL",
         params: &[],
@@ -265,9 +218,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "files.permissions",
-        severity: Severity::Error,
         applies: Applies::All,
-        summary: "an env file holding plaintext secrets is readable by other users (mode not 0600/0640)",
         why: "Any local user or compromised service account could read the secrets.",
         fix: "chmod 600 the file (640 when a group must read it)",
         params: &[],
@@ -275,9 +226,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "files.git",
-        severity: Severity::Error,
         applies: Applies::All,
-        summary: "an env file holding plaintext secrets is tracked by git, or not git-ignored",
         why: "Secrets pushed to a repository spread to every clone, fork and CI log, and stay in history.",
         fix: "add the file to .gitignore and `git rm --cached` it, then rotate the secrets it held",
         params: &[],
@@ -285,9 +234,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "example.secret",
-        severity: Severity::Error,
         applies: Applies::All,
-        summary: "the committed .env.example holds a value for a sensitive key",
         why: ".env.example is committed and shared: a real value there is a leaked secret.",
         fix: "leave sensitive values empty in .env.example (`envward example` does)",
         params: &[],
@@ -295,9 +242,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "value.shell-substitution",
-        severity: Severity::Warning,
         applies: Applies::All,
-        summary: "a value contains $( or a backtick",
         why: "envward never runs it, but scripts that `source` the file would execute it.",
         fix: "quote the value in single quotes, or remove the substitution",
         params: &[],
@@ -305,9 +250,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "secret.max-age",
-        severity: Severity::Warning,
         applies: Applies::Strict,
-        summary: "a secret was last rotated more than 90 days ago (per .envward/rotations.jsonl)",
         why: "A long-lived secret has had more chances to leak, through logs, laptops and former staff, and nobody remembers how to rotate it.",
         fix: "generate a new value and store it with `envward set` (which records the rotation)",
         params: &[("max_days", "90")],

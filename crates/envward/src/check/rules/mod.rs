@@ -6,11 +6,8 @@
 
 mod catalogue;
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
 use super::{Coverage, Finding, RuleStatus, Severity};
+use crate::findings::{RuleInfo, registry};
 use crate::value::{Resolved, Var};
 
 pub use catalogue::RULES;
@@ -29,12 +26,8 @@ pub enum Applies {
 pub struct Rule {
     /// Stable id, e.g. `secret.min-length`.
     pub id: &'static str,
-    /// Severity in strict environments.
-    pub severity: Severity,
     /// Where it applies.
     pub applies: Applies,
-    /// One line: what it checks.
-    pub summary: &'static str,
     /// Why it matters.
     pub why: &'static str,
     /// How to fix a finding.
@@ -44,58 +37,28 @@ pub struct Rule {
     pub(crate) run: fn(&Ctx<'_>, &mut Emit<'_>),
 }
 
-/// `[rules."ID"]` in envward.toml.
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-pub struct RuleSettings {
-    /// Turn the rule off (`enabled = false`).
-    #[serde(default)]
-    pub enabled: Option<bool>,
-    /// Override the severity (`error`, `warning`, `info`).
-    #[serde(default)]
-    pub severity: Option<SeverityName>,
-    /// Exceptions, each with a mandatory reason.
-    #[serde(default)]
-    pub allow: Vec<Exception>,
-    /// Rule parameters (e.g. `min_length = 40`).
-    #[serde(flatten)]
-    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub params: BTreeMap<String, toml::Value>,
-}
+pub use crate::config::rules::{Exception, RuleSettings, SeverityName};
 
-/// A severity as written in envward.toml.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SeverityName {
-    /// Error.
-    Error,
-    /// Warning.
-    Warning,
-    /// Info.
-    Info,
-}
-
-impl From<SeverityName> for Severity {
-    fn from(s: SeverityName) -> Self {
-        match s {
-            SeverityName::Error => Severity::Error,
-            SeverityName::Warning => Severity::Warning,
-            SeverityName::Info => Severity::Info,
-        }
+impl Rule {
+    /// The rule's entry in the registry of rule metadata.
+    pub fn info(&self) -> &'static RuleInfo {
+        registry::find(self.id).unwrap_or_else(|| {
+            unreachable!(
+                "built-in rule `{}` is registered (a test checks it)",
+                self.id
+            )
+        })
     }
-}
 
-/// An exception to a rule: for a key, an environment, or both.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Exception {
-    /// The key it applies to (all keys when absent).
-    #[serde(default)]
-    pub key: Option<String>,
-    /// The environment it applies to (all when absent).
-    #[serde(default)]
-    pub environment: Option<String>,
-    /// Why the exception is acceptable. Required.
-    pub reason: String,
+    /// Severity in strict environments (a warning elsewhere).
+    pub fn severity(&self) -> Severity {
+        self.info().severity
+    }
+
+    /// One line: what it checks.
+    pub fn summary(&self) -> &'static str {
+        self.info().summary
+    }
 }
 
 /// What a rule sees.
@@ -227,7 +190,8 @@ impl Emit<'_> {
             origin: Some(var.origin.clone()),
             message,
             help: Some(self.rule.fix.to_string()),
-            django: None,
+            location: None,
+            tags: Vec::new(),
         });
     }
 }
@@ -258,7 +222,8 @@ impl Emit<'_> {
             }),
             message,
             help: Some(self.rule.fix.to_string()),
-            django: None,
+            location: None,
+            tags: Vec::new(),
         });
     }
 }
@@ -301,36 +266,11 @@ pub(crate) fn run(
             record(RuleStatus::NotApplicable);
             continue;
         }
-        if s.and_then(|s| s.enabled) == Some(false) {
-            record(RuleStatus::Skipped("disabled in envward.toml".into()));
-            continue;
-        }
-        // An exception for every key in every environment: nothing to run.
-        if let Some(e) = s.and_then(|s| {
-            s.allow
-                .iter()
-                .find(|e| e.key.is_none() && e.environment.is_none())
-        }) {
-            record(RuleStatus::Skipped(format!("exception: {}", e.reason)));
-            continue;
-        }
-        // An exception for every key of this environment: the rule runs,
-        // and everything it finds is excepted.
-        let whole_env = s.and_then(|s| {
-            s.allow.iter().find(|e| {
-                e.key.is_none() && e.environment.as_deref() == Some(cfg.environment.as_str())
-            })
-        });
-        record(match whole_env {
-            Some(e) => RuleStatus::Skipped(format!("exception: {}", e.reason)),
-            None => RuleStatus::Ran,
-        });
-        let mut severity = s
-            .and_then(|s| s.severity)
-            .map_or(rule.severity, Severity::from);
-        if !cfg.strict && severity == Severity::Error {
-            severity = Severity::Warning;
-        }
+        record(RuleStatus::Ran);
+        // Severity overrides, `enabled = false`, exceptions and the
+        // relaxing outside strict environments are applied to the findings
+        // afterwards (`findings::apply_settings`).
+        let severity = rule.severity();
         let mut emit = Emit {
             rule,
             severity,
@@ -353,12 +293,8 @@ pub(crate) fn run(
         django_ids(cfg, &mut ran);
         count += super::django::CHECKS.len();
     }
-    for (emit, s) in ran {
-        for f in emit.findings {
-            if !excepted(&f, s, cfg) {
-                findings.push(f);
-            }
-        }
+    for (emit, _) in ran {
+        findings.extend(emit.findings);
     }
     count
 }
@@ -375,8 +311,8 @@ fn django_ids(cfg: &Resolved, ran: &mut [(Emit<'_>, Option<&RuleSettings>)]) {
                 continue;
             }
             for f in &mut emit.findings {
-                if f.key.as_deref() == Some(check.key) && f.django.is_none() {
-                    f.django = Some(check.id);
+                if f.key.as_deref() == Some(check.key) && f.django().is_none() {
+                    f.tags.push(format!("django:{}", check.id).into());
                     tagged = true;
                 }
             }
@@ -396,7 +332,8 @@ fn django_ids(cfg: &Resolved, ran: &mut [(Emit<'_>, Option<&RuleSettings>)]) {
             origin: var.map(|v| v.origin.clone()),
             message,
             help: Some(emit.rule.fix.to_string()),
-            django: Some(check.id),
+            location: None,
+            tags: vec![format!("django:{}", check.id).into()],
         });
     }
 }
@@ -417,24 +354,6 @@ impl Profile {
     }
 }
 
-/// Whether an exception in envward.toml, or an inline
-/// `# envward:allow RULE reason` on the value's line, covers `f`.
-fn excepted(f: &Finding, s: Option<&RuleSettings>, cfg: &Resolved) -> bool {
-    let key = f.key.as_deref();
-    if let Some(s) = s
-        && s.allow.iter().any(|e| {
-            e.key.as_deref().is_none_or(|k| Some(k) == key)
-                && e.environment
-                    .as_deref()
-                    .is_none_or(|env| env == cfg.environment)
-        })
-    {
-        return true;
-    }
-    key.and_then(|k| cfg.get(k))
-        .is_some_and(|v| v.allows.iter().any(|a| *a == f.rule))
-}
-
 /// The rule with `id`.
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
@@ -446,17 +365,24 @@ pub(crate) fn validate_settings(
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (id, s) in settings {
-        let Some(rule) = find(id) else {
-            let help = match crate::suggest::closest(id, RULES.iter().map(|r| r.id)) {
-                Some(c) => format!("did you mean `{c}`? `envward rules` lists them"),
-                None => "`envward rules` lists the rule ids".to_string(),
-            };
-            out.push((format!("[rules.\"{id}\"] names an unknown rule"), help));
-            continue;
+        let configurable = registry::RULES
+            .iter()
+            .filter(|r| r.has_tag("security") || r.has_tag("process"));
+        let params = match find(id) {
+            Some(rule) => rule.params,
+            None if configurable.clone().any(|r| r.id == id) => &[],
+            None => {
+                let help = match crate::suggest::closest(id, configurable.map(|r| r.id)) {
+                    Some(c) => format!("did you mean `{c}`? `envward rules` lists them"),
+                    None => "`envward rules` lists the rule ids".to_string(),
+                };
+                out.push((format!("[rules.\"{id}\"] names an unknown rule"), help));
+                continue;
+            }
         };
         for name in s.params.keys() {
-            if !rule.params.iter().any(|(p, _)| p == name) {
-                let known: Vec<&str> = rule.params.iter().map(|(p, _)| *p).collect();
+            if !params.iter().any(|(p, _)| p == name) {
+                let known: Vec<&str> = params.iter().map(|(p, _)| *p).collect();
                 out.push((
                     format!("rule `{id}` has no parameter `{name}`"),
                     if known.is_empty() {

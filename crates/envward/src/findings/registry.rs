@@ -1,0 +1,434 @@
+//! The one registry of rule metadata: every rule that can report a finding
+//! (schema, consistency, security, doctor), with its default severity, a
+//! one-line summary, its group and its tags. Producers look rules up here;
+//! writers read it for rule lists (SARIF `rules`, JUnit test cases).
+//!
+//! How a rule runs lives with its producer (`check::rules` for the security
+//! rules, `check::schema_rules`, `doctor`); what it is lives here.
+
+use super::Severity;
+
+/// What a rule is: the metadata every report shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Stable id, e.g. `secret.min-length`.
+    pub id: &'static str,
+    /// Default severity (security rules: in strict environments; a warning
+    /// elsewhere).
+    pub severity: Severity,
+    /// One line: what it reports.
+    pub summary: &'static str,
+    /// The group it belongs to: `project` (the project file itself),
+    /// `schema`, `consistency`, a security family (`debug`, `secret`, …) or
+    /// a doctor section (`exported`, `visible`, `overrides`).
+    pub group: &'static str,
+    /// Tags: `security` (a built-in security rule: an error only in strict
+    /// environments), `process` (a doctor rule), and `django:<id>` for each
+    /// of Django's deploy checks the rule reports under `--profile django`.
+    pub tags: &'static [&'static str],
+}
+
+impl RuleInfo {
+    /// Whether the rule has `tag`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.contains(&tag)
+    }
+
+    /// The ids of Django's deploy checks this rule reports (`security.W018`).
+    pub fn django_ids(&self) -> impl Iterator<Item = &'static str> {
+        self.tags.iter().filter_map(|t| t.strip_prefix("django:"))
+    }
+}
+
+/// The rule with `id`, when it is a built-in one (custom rules are not
+/// here: they are declared in envward.toml).
+pub fn find(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// Every built-in rule, in report order: schema, consistency, security
+/// (in `envward rules` order), doctor.
+pub static RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "schema.invalid",
+        severity: Severity::Error,
+        summary: "the schema in envward.toml contradicts itself",
+        group: "project",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.required",
+        severity: Severity::Error,
+        summary: "a required key is missing or empty",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.type",
+        severity: Severity::Error,
+        summary: "a value is not of its declared type",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.choices",
+        severity: Severity::Error,
+        summary: "a value is not one of its choices",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.pattern",
+        severity: Severity::Error,
+        summary: "a value does not match its pattern",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.range",
+        severity: Severity::Error,
+        summary: "a number is outside min/max",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.length",
+        severity: Severity::Error,
+        summary: "a value is too short or too long",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.equals",
+        severity: Severity::Error,
+        summary: "a value differs from what the environment requires",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.not-equals",
+        severity: Severity::Error,
+        summary: "a value is one the environment forbids",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.deprecated",
+        severity: Severity::Warning,
+        summary: "a deprecated key is set",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "schema.unknown-key",
+        severity: Severity::Warning,
+        summary: "a key is set that the schema does not declare",
+        group: "schema",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "consistency.missing-in-environment",
+        severity: Severity::Warning,
+        summary: "a key is set in some environments but not in this one",
+        group: "consistency",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "debug.enabled",
+        severity: Severity::Error,
+        summary: "DEBUG, DJANGO_DEBUG, FLASK_DEBUG or APP_DEBUG is on",
+        group: "debug",
+        tags: &["security", "django:security.W018"],
+    },
+    RuleInfo {
+        id: "debug.development-mode",
+        severity: Severity::Error,
+        summary: "NODE_ENV, APP_ENV, FLASK_ENV or RAILS_ENV says development",
+        group: "debug",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "debug.log-level",
+        severity: Severity::Warning,
+        summary: "LOG_LEVEL is DEBUG or TRACE",
+        group: "debug",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "secret.min-length",
+        severity: Severity::Error,
+        summary: "a secret is shorter than 32 characters (50 for Django's SECRET_KEY)",
+        group: "secret",
+        tags: &["security", "django:security.W009"],
+    },
+    RuleInfo {
+        id: "secret.weak",
+        severity: Severity::Error,
+        summary: "a secret has fewer than 5 distinct characters, or is a placeholder (changeme, secret, xxx…, django-insecure-…)",
+        group: "secret",
+        tags: &["security", "django:security.W009", "django:security.W025"],
+    },
+    RuleInfo {
+        id: "secret.reused-across-keys",
+        severity: Severity::Error,
+        summary: "two keys hold the same secret (JWT_SECRET_KEY equal to SECRET_KEY)",
+        group: "secret",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "secret.reused-across-environments",
+        severity: Severity::Error,
+        summary: "a secret has the same value as in another environment (with --all-envs)",
+        group: "secret",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "https.redirect",
+        severity: Severity::Error,
+        summary: "FORCE_HTTPS or SECURE_SSL_REDIRECT is off",
+        group: "https",
+        tags: &["security", "django:security.W008"],
+    },
+    RuleInfo {
+        id: "https.hsts",
+        severity: Severity::Warning,
+        summary: "SECURE_HSTS_SECONDS is below one year (31536000)",
+        group: "https",
+        tags: &[
+            "security",
+            "django:security.W004",
+            "django:security.W005",
+            "django:security.W021",
+        ],
+    },
+    RuleInfo {
+        id: "cookies.secure",
+        severity: Severity::Error,
+        summary: "SESSION_COOKIE_SECURE or CSRF_COOKIE_SECURE is off",
+        group: "cookies",
+        tags: &[
+            "security",
+            "django:security.W012",
+            "django:security.W015",
+            "django:security.W016",
+        ],
+    },
+    RuleInfo {
+        id: "session.timeout",
+        severity: Severity::Warning,
+        summary: "SESSION_TIMEOUT is above 3600 seconds",
+        group: "session",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "hosts.allowed",
+        severity: Severity::Error,
+        summary: "ALLOWED_HOSTS is empty, contains *, or names localhost",
+        group: "hosts",
+        tags: &["security", "django:security.W020"],
+    },
+    RuleInfo {
+        id: "cors.origins",
+        severity: Severity::Error,
+        summary: "CORS allows every origin, a wildcard, or plain-HTTP origins",
+        group: "cors",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "urls.https",
+        severity: Severity::Error,
+        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) or CSRF_TRUSTED_ORIGINS entry is not https",
+        group: "urls",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "database.production-ready",
+        severity: Severity::Error,
+        summary: "the database is SQLite, on localhost, or reached without TLS",
+        group: "database",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "database.credentials",
+        severity: Severity::Error,
+        summary: "the database user is a default superuser (postgres, root, admin, sa) or the password is weak",
+        group: "database",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "cache.tls",
+        severity: Severity::Error,
+        summary: "REDIS_URL uses redis:// instead of rediss://",
+        group: "cache",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "email.tls",
+        severity: Severity::Error,
+        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL, or to a console/dummy backend",
+        group: "email",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "headers.security",
+        severity: Severity::Warning,
+        summary: "X_FRAME_OPTIONS, SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY, SECURE_CROSS_ORIGIN_OPENER_POLICY or a cookie SameSite setting is missing its safe value",
+        group: "headers",
+        tags: &[
+            "security",
+            "django:security.W006",
+            "django:security.W019",
+            "django:security.W022",
+            "django:security.E023",
+            "django:security.E024",
+        ],
+    },
+    RuleInfo {
+        id: "https.proxy-header",
+        severity: Severity::Warning,
+        summary: "SECURE_PROXY_SSL_HEADER is not the expected X-Forwarded-Proto header while behind a proxy (USE_X_FORWARDED_HOST or BEHIND_PROXY on)",
+        group: "https",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "hosts.api-local",
+        severity: Severity::Error,
+        summary: "API_HOST (or HOST) is localhost or 127.0.0.1",
+        group: "hosts",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "ports.valid",
+        severity: Severity::Warning,
+        summary: "a *_PORT is not a number from 1 to 65535, or is privileged (< 1024)",
+        group: "ports",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "secret.in-plain-url",
+        severity: Severity::Error,
+        summary: "a URL carries a password but its key is declared `sensitive = false`",
+        group: "secret",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "files.permissions",
+        severity: Severity::Error,
+        summary: "an env file holding plaintext secrets is readable by other users (mode not 0600/0640)",
+        group: "files",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "files.git",
+        severity: Severity::Error,
+        summary: "an env file holding plaintext secrets is tracked by git, or not git-ignored",
+        group: "files",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "example.secret",
+        severity: Severity::Error,
+        summary: "the committed .env.example holds a value for a sensitive key",
+        group: "example",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "value.shell-substitution",
+        severity: Severity::Warning,
+        summary: "a value contains $( or a backtick",
+        group: "value",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "secret.max-age",
+        severity: Severity::Warning,
+        summary: "a secret was last rotated more than 90 days ago (per .envward/rotations.jsonl)",
+        group: "secret",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "doctor.exported-secret",
+        severity: Severity::Warning,
+        summary: "a sensitive variable is in the process environment, so every child inherits it",
+        group: "exported",
+        tags: &["process"],
+    },
+    RuleInfo {
+        id: "doctor.secret-file-readable",
+        severity: Severity::Error,
+        summary: "a file holding a secret (KEY_FILE, secrets directory) is readable by other users",
+        group: "visible",
+        tags: &["process"],
+    },
+    RuleInfo {
+        id: "doctor.environ-readable",
+        severity: Severity::Error,
+        summary: "the environment of another user's process is readable by this user",
+        group: "visible",
+        tags: &["process"],
+    },
+    RuleInfo {
+        id: "doctor.overridden",
+        severity: Severity::Warning,
+        summary: "a key defined in the project's files is overridden by the process environment",
+        group: "overrides",
+        tags: &["process"],
+    },
+    RuleInfo {
+        id: "doctor.process-only-required",
+        severity: Severity::Warning,
+        summary: "a required key is provided only by the process environment",
+        group: "overrides",
+        tags: &["process"],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "rule id `{}` is registered twice", r.id);
+        }
+    }
+
+    #[test]
+    fn every_security_rule_is_registered_and_tagged() {
+        for rule in crate::check::rules::RULES {
+            let info = find(rule.id).unwrap_or_else(|| panic!("`{}` not registered", rule.id));
+            assert!(info.has_tag("security"), "{}", rule.id);
+        }
+        let security = RULES.iter().filter(|r| r.has_tag("security")).count();
+        assert_eq!(security, crate::check::rules::RULES.len());
+    }
+
+    #[test]
+    fn django_tags_match_the_django_checks() {
+        let mut from_checks: Vec<(&str, &str)> = crate::check::django::CHECKS
+            .iter()
+            .flat_map(|c| c.rules.iter().map(move |r| (*r, c.id)))
+            .collect();
+        let mut from_tags: Vec<(&str, &str)> = RULES
+            .iter()
+            .flat_map(|r| r.django_ids().map(move |d| (r.id, d)))
+            .collect();
+        from_checks.sort_unstable();
+        from_tags.sort_unstable();
+        assert_eq!(from_checks, from_tags);
+    }
+
+    #[test]
+    fn doctor_rules_sit_in_a_doctor_section() {
+        for r in RULES.iter().filter(|r| r.has_tag("process")) {
+            assert!(r.id.starts_with("doctor."), "{}", r.id);
+            assert!(
+                crate::doctor::SECTIONS.iter().any(|(s, _)| *s == r.group),
+                "{}",
+                r.id
+            );
+        }
+    }
+}
