@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, SourceLine};
 use crate::dotenv::ParseError;
-use crate::resolve::QuotedLine;
 use crate::source::Origin;
+
+/// The quoted line of a resolve error: path, line, column and the line.
+pub(crate) type QuotedLine = (PathBuf, u32, u32, SourceLine);
 
 /// Loading configuration failed.
 #[derive(Debug, thiserror::Error)]

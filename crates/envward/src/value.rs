@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::layout::EnvFile;
 use crate::secret::Secret;
 use crate::source::Origin;
+pub use crate::source::SealedFile;
 
 /// A resolved value: plain text, or a secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -83,21 +84,6 @@ pub struct Var {
     /// Whether the winning definition is an encrypted value no identity
     /// could decrypt: the value is empty and must not be used.
     pub sealed: bool,
-}
-
-/// An encrypted file that no available identity could open.
-#[derive(Clone, Debug)]
-pub struct SealedFile {
-    /// The file, relative to the project root.
-    pub path: PathBuf,
-    /// The scope it is encrypted for (`production/security`).
-    pub scope: String,
-    /// The recipients its data key is wrapped to.
-    pub recipients: Vec<String>,
-    /// The keys whose values are encrypted.
-    pub keys: Vec<String>,
-    /// The identities tried.
-    pub tried: Vec<String>,
 }
 
 /// The configuration of one environment.
