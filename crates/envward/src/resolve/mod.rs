@@ -8,6 +8,8 @@
 
 mod eval;
 mod resolver;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

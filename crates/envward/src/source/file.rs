@@ -56,6 +56,12 @@ impl<'a> Keyring<'a> {
         }
     }
 
+    /// Whether the identities were loaded (an encrypted file needed them).
+    #[cfg(test)]
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
     fn identities(&mut self) -> Result<&crypto::Identities, LoadError> {
         if self.loaded.is_none() {
             let ids = crypto::Identities::load_with(self.files, self.process, self.prompt)
