@@ -110,7 +110,9 @@ impl<'a> Resolver<'a> {
         } else {
             Some(self.namespaces[view - 1].as_str())
         };
-        let mut ranked: Vec<(usize, (usize, u8, &str, u8))> = self
+        // Layer, namespace order, namespace, rank.
+        type Rank<'s> = (usize, u8, &'s str, u8);
+        let mut ranked: Vec<(usize, Rank<'_>)> = self
             .sources
             .iter()
             .enumerate()
