@@ -23,6 +23,29 @@ impl de::Error for DeError {
     }
 }
 
+impl Resolved {
+    /// Deserializes the whole configuration into `T`. Struct fields match
+    /// keys case-insensitively (`database_url` reads `DATABASE_URL`);
+    /// strings are parsed into the field's type.
+    ///
+    /// ```
+    /// # use envward::{Config, LoadOptions};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::write(dir.path().join(".env"), "DEBUG=off\nPORT=8080\nHOSTS=a,b\n").unwrap();
+    /// # let cfg = Config::load(LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() }).unwrap();
+    /// #[derive(serde::Deserialize)]
+    /// struct App { debug: bool, port: u16, hosts: Vec<String>, name: Option<String> }
+    /// let app: App = cfg.deserialize().unwrap();
+    /// assert!(!app.debug);
+    /// assert_eq!(app.port, 8080);
+    /// assert_eq!(app.hosts, ["a", "b"]);
+    /// assert_eq!(app.name, None);
+    /// ```
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ValueError> {
+        Ok(T::deserialize(ConfigDeserializer::new(self))?)
+    }
+}
+
 impl From<DeError> for ValueError {
     fn from(e: DeError) -> Self {
         ValueError::Deserialize(e.0)

@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, SourceLine};
 use crate::dotenv::ParseError;
-use crate::resolve::QuotedLine;
 use crate::source::Origin;
 
 /// What kind of failure an error is. Every library error says which, and
@@ -31,6 +30,9 @@ pub enum ErrorKind {
     /// A bug in envward: an invariant did not hold.
     Internal,
 }
+
+/// The quoted line of a resolve error: path, line, column and the line.
+pub(crate) type QuotedLine = (PathBuf, u32, u32, SourceLine);
 
 /// Loading configuration failed.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::config::{LayoutKind, LayoutSettings};
-use crate::source::Layer;
+use crate::config::{Layer, LayoutKind, LayoutSettings};
 
 /// The default namespace.
 pub const COMMON: &str = "common";

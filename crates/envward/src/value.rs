@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::config::VarType;
 use crate::diagnostic::Diagnostic;
 use crate::layout::EnvFile;
 use crate::secret::Secret;
 use crate::source::Origin;
+pub use crate::source::SealedFile;
 
 /// A resolved value: plain text, or a secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -84,21 +86,6 @@ pub struct Var {
     pub sealed: bool,
 }
 
-/// An encrypted file that no available identity could open.
-#[derive(Clone, Debug)]
-pub struct SealedFile {
-    /// The file, relative to the project root.
-    pub path: PathBuf,
-    /// The scope it is encrypted for (`production/security`).
-    pub scope: String,
-    /// The recipients its data key is wrapped to.
-    pub recipients: Vec<String>,
-    /// The keys whose values are encrypted.
-    pub keys: Vec<String>,
-    /// The identities tried.
-    pub tried: Vec<String>,
-}
-
 /// The configuration of one environment.
 #[derive(Debug)]
 pub struct Resolved {
@@ -126,7 +113,7 @@ pub struct Resolved {
     /// Keys whose sealed value was taken out (see `withhold_sealed`).
     pub(crate) withheld: std::collections::BTreeSet<String>,
     /// Types declared in the schema.
-    pub(crate) declared: BTreeMap<String, crate::schema::VarType>,
+    pub(crate) declared: BTreeMap<String, VarType>,
 }
 
 /// A value read as the type the schema declares for its key.
@@ -275,7 +262,7 @@ impl Resolved {
         let var = self.var(key)?;
         // The declared type comes first: a `port` read as u16 must still be 1–65535.
         if let Some(t) = self.declared.get(key)
-            && let Err(expected) = crate::schema::check_type(*t, var.value.expose())
+            && let Err(expected) = check_type(*t, var.value.expose())
         {
             return Err(invalid(var, expected));
         }
@@ -304,13 +291,12 @@ impl Resolved {
     /// assert!(cfg.get_as::<u16>("PORT").is_err()); // nor when read as u16
     /// ```
     pub fn typed(&self, key: &str) -> Result<Typed, ValueError> {
-        use crate::schema::VarType;
         let var = self.var(key)?;
         let text = var.value.expose();
         let Some(t) = self.declared.get(key).copied() else {
             return Ok(Typed::Text(text.to_string()));
         };
-        if let Err(expected) = crate::schema::check_type(t, text) {
+        if let Err(expected) = check_type(t, text) {
             return Err(invalid(var, expected));
         }
         let bad = || invalid(var, t.expected());
@@ -338,27 +324,6 @@ impl Resolved {
     /// any case. Anything else is an error, never a silent default.
     pub fn get_bool(&self, key: &str) -> Result<bool, ValueError> {
         self.get_as::<bool>(key)
-    }
-
-    /// Deserializes the whole configuration into `T`. Struct fields match
-    /// keys case-insensitively (`database_url` reads `DATABASE_URL`);
-    /// strings are parsed into the field's type.
-    ///
-    /// ```
-    /// # use envward::{Config, LoadOptions};
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// # std::fs::write(dir.path().join(".env"), "DEBUG=off\nPORT=8080\nHOSTS=a,b\n").unwrap();
-    /// # let cfg = Config::load(LoadOptions { project_dir: Some(dir.path().into()), process_env: Some(Default::default()), ..Default::default() }).unwrap();
-    /// #[derive(serde::Deserialize)]
-    /// struct App { debug: bool, port: u16, hosts: Vec<String>, name: Option<String> }
-    /// let app: App = cfg.deserialize().unwrap();
-    /// assert!(!app.debug);
-    /// assert_eq!(app.port, 8080);
-    /// assert_eq!(app.hosts, ["a", "b"]);
-    /// assert_eq!(app.name, None);
-    /// ```
-    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ValueError> {
-        Ok(T::deserialize(crate::de::ConfigDeserializer::new(self))?)
     }
 }
 
@@ -471,4 +436,70 @@ impl FromValue for url::Url {
     fn from_value(text: &str) -> Option<Self> {
         url::Url::parse(text.trim()).ok()
     }
+}
+
+/// Checks `text` against `t`. `Ok(Some(n))` carries the number that
+/// `min`/`max` compare (seconds for durations).
+///
+/// ```
+/// use envward::schema::{VarType, check_type};
+/// assert_eq!(check_type(VarType::Port, "8080"), Ok(Some(8080.0)));
+/// assert!(check_type(VarType::Port, "0").is_err());
+/// assert!(check_type(VarType::Email, "ops@example.com").is_ok());
+/// assert!(check_type(VarType::Host, "bad host").is_err());
+/// assert_eq!(check_type(VarType::Duration, "1m30s"), Ok(Some(90.0)));
+/// ```
+pub fn check_type(t: VarType, text: &str) -> Result<Option<f64>, &'static str> {
+    let bad = Err(t.expected());
+    let s = text.trim();
+    match t {
+        VarType::String | VarType::Secret | VarType::Enum | VarType::List => Ok(None),
+        VarType::Int => s.parse::<i64>().map(|n| Some(n as f64)).or(bad),
+        VarType::Float => match s.parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(Some(n)),
+            _ => bad,
+        },
+        VarType::Bool => parse_bool(s).map(|_| None).ok_or(t.expected()),
+        VarType::Port => match s.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(Some(f64::from(p))),
+            _ => bad,
+        },
+        VarType::Url => url::Url::parse(s).map(|_| None).or(bad),
+        VarType::Email => is_email(s).then_some(None).ok_or(t.expected()),
+        VarType::Host => is_host(s).then_some(None).ok_or(t.expected()),
+        VarType::Path => (!s.is_empty()).then_some(None).ok_or(t.expected()),
+        VarType::Duration => std::time::Duration::from_value(s)
+            .map(|d| Some(d.as_secs_f64()))
+            .ok_or(t.expected()),
+        VarType::Json => serde_json::from_str::<serde_json::Value>(text)
+            .map(|_| None)
+            .or(bad),
+    }
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !local.contains(char::is_whitespace)
+        && is_host(domain)
+        && domain.contains('.')
+}
+
+/// A DNS name (labels of letters, digits and `-`), or an IP address.
+fn is_host(s: &str) -> bool {
+    if s.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let s = s.strip_suffix('.').unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }

@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, SourceLine};
-use crate::source::Layer;
+
+mod layer;
+mod vars;
+
+pub use layer::Layer;
+pub use vars::{EnvRule, Importance, Required, TYPE_NAMES, VarSpec, VarType};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "envward.toml";
@@ -40,6 +45,9 @@ pub struct ProjectFile {
     #[serde(default)]
     pub vars: indexmap::IndexMap<String, VarSettings>,
 }
+
+/// `[vars.<KEY>]`: see [`VarSpec`].
+pub type VarSettings = VarSpec;
 
 /// `[templates]`: where third-party presets live.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -174,29 +182,6 @@ pub fn default_precedence() -> Vec<Layer> {
 fn default_secrets_dir() -> PathBuf {
     PathBuf::from("/run/secrets")
 }
-
-/// Whether a key is required: always, or in some environments.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum Required {
-    /// `required = true`.
-    Always(bool),
-    /// `required = ["production", "staging"]`.
-    In(Vec<String>),
-}
-
-impl Required {
-    /// Whether the key is required in `environment`.
-    pub fn applies_to(&self, environment: &str) -> bool {
-        match self {
-            Required::Always(b) => *b,
-            Required::In(envs) => envs.iter().any(|e| e == environment),
-        }
-    }
-}
-
-/// `[vars.<KEY>]`: see [`crate::schema::VarSpec`].
-pub type VarSettings = crate::schema::VarSpec;
 
 /// `envward.toml` could not be read.
 #[derive(Debug, thiserror::Error)]

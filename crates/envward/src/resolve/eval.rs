@@ -1,21 +1,22 @@
 //! Expanding `${…}` references, with memoisation, cycle and depth
 //! detection, an output budget, and taint tracking of secrets.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::MAX_DEPTH;
 use super::resolver::{Cand, Evaluated, Resolver, ViewId};
-use super::{FILE_SUFFIX, MAX_DEPTH};
-use crate::dotenv::{Part, Ref, RefOp, Template, locate};
+use crate::dotenv::{Part, Ref, RefOp, Template};
 use crate::error::{ResolveError, ResolveErrorKind};
 use crate::secret::is_sensitive_name;
-use crate::source::Origin;
+use crate::source::{FilePath, Origin, Text};
 
 pub(super) struct Eval<'r, 'a> {
     pub(super) r: &'r Resolver<'a>,
     pub(super) memo: HashMap<(ViewId, &'r str, usize), Evaluated>,
-    pub(super) cands: HashMap<(ViewId, &'r str), Rc<Vec<Cand>>>,
+    pub(super) cands: HashMap<(ViewId, &'r str), Rc<Vec<Cand<'r>>>>,
     pub(super) stack: Vec<(ViewId, &'r str, usize)>,
     pub(super) produced: usize,
 }
@@ -25,7 +26,7 @@ impl<'r> Eval<'r, '_> {
         &mut self,
         view: ViewId,
         key: &'r str,
-    ) -> Result<Rc<Vec<Cand>>, ResolveError> {
+    ) -> Result<Rc<Vec<Cand<'r>>>, ResolveError> {
         if let Some(c) = self.cands.get(&(view, key)) {
             return Ok(c.clone());
         }
@@ -76,7 +77,7 @@ impl<'r> Eval<'r, '_> {
             chain.push(key.to_string());
             return Err(self.r.error(
                 ResolveErrorKind::Cycle { chain },
-                self.r.cand_origin(key, cand),
+                cand.def.origin.clone(),
                 None,
                 None,
             ));
@@ -87,7 +88,7 @@ impl<'r> Eval<'r, '_> {
                     key: key.to_string(),
                     depth: MAX_DEPTH,
                 },
-                self.r.cand_origin(key, cand),
+                cand.def.origin.clone(),
                 None,
                 None,
             ));
@@ -102,7 +103,7 @@ impl<'r> Eval<'r, '_> {
                 ResolveErrorKind::TooLarge {
                     key: key.to_string(),
                 },
-                self.r.cand_origin(key, cand),
+                cand.def.origin.clone(),
                 None,
                 None,
             ));
@@ -116,67 +117,53 @@ impl<'r> Eval<'r, '_> {
         view: ViewId,
         key: &'r str,
         idx: usize,
-        cand: &Cand,
+        cand: &Cand<'r>,
     ) -> Result<Evaluated, ResolveError> {
-        let r = self.r;
-        match cand {
-            Cand::Entry { src, entry } => {
-                let e = &r.sources[*src].doc.entries()[*entry];
+        match &cand.def.value {
+            Text::Literal(text) => Ok(Evaluated {
+                text: Rc::from(*text),
+                tainted: false,
+            }),
+            Text::Template { template, start } => {
                 let ctx = Ctx {
                     view,
                     key,
                     idx,
-                    src: *src,
-                    value_start: e.value_span.start,
+                    src: cand.src,
+                    value_start: *start,
+                    blame: &cand.def.origin,
                 };
                 let mut out = String::new();
-                let tainted = self.eval_template(&e.template, &ctx, &mut out)?;
+                let tainted = self.eval_template(template, &ctx, &mut out)?;
                 Ok(Evaluated {
                     text: Rc::from(out),
                     tainted,
                 })
             }
-            Cand::FileRefEntry { src, entry } => {
-                let e = &r.sources[*src].doc.entries()[*entry];
-                let ctx = Ctx {
-                    view,
-                    key: &e.key,
-                    idx: usize::MAX,
-                    src: *src,
-                    value_start: e.value_span.start,
+            Text::File { path, blame } => {
+                let path = match path {
+                    FilePath::Literal(path) => Cow::Borrowed(path.as_ref()),
+                    FilePath::Template {
+                        key: file_key,
+                        template,
+                        start,
+                        base,
+                        ..
+                    } => {
+                        let ctx = Ctx {
+                            view,
+                            key: file_key,
+                            idx: usize::MAX,
+                            src: cand.src,
+                            value_start: *start,
+                            blame,
+                        };
+                        let mut path = String::new();
+                        self.eval_template(template, &ctx, &mut path)?;
+                        Cow::Owned(resolve_path(*base, &path))
+                    }
                 };
-                let mut path = String::new();
-                self.eval_template(&e.template, &ctx, &mut path)?;
-                let path = resolve_path(r.sources[*src].file.path.parent(), &path);
-                self.read_file_ref(key, &path, r.entry_origin(*src, *entry))
-            }
-            Cand::FileRefProcess => {
-                let path = PathBuf::from(
-                    r.process
-                        .get(&format!("{key}{FILE_SUFFIX}"))
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                self.read_file_ref(key, &path, Origin::Process)
-            }
-            Cand::Process => Ok(Evaluated {
-                text: Rc::from(r.process.get(key).map_or("", String::as_str)),
-                tainted: false,
-            }),
-            Cand::Secret(path) => {
-                self.read_file_ref(key, path, Origin::SecretsDir { path: path.clone() })
-            }
-            Cand::Default => {
-                let text = r
-                    .project
-                    .vars
-                    .get(key)
-                    .and_then(|v| v.default.as_deref())
-                    .unwrap_or("");
-                Ok(Evaluated {
-                    text: Rc::from(text),
-                    tainted: false,
-                })
+                self.read_file_ref(key, &path, blame.clone())
             }
         }
     }
@@ -230,7 +217,7 @@ impl<'r> Eval<'r, '_> {
     pub(super) fn eval_template(
         &mut self,
         t: &'r Template,
-        ctx: &Ctx<'r>,
+        ctx: &Ctx<'r, '_>,
         out: &mut String,
     ) -> Result<bool, ResolveError> {
         let mut tainted = false;
@@ -244,7 +231,7 @@ impl<'r> Eval<'r, '_> {
                     ResolveErrorKind::TooLarge {
                         key: ctx.key.to_string(),
                     },
-                    self.r.entry_origin_at(ctx.src, ctx.key),
+                    ctx.blame.clone(),
                     None,
                     None,
                 ));
@@ -256,7 +243,7 @@ impl<'r> Eval<'r, '_> {
     pub(super) fn eval_ref(
         &mut self,
         r: &'r Ref,
-        ctx: &Ctx<'r>,
+        ctx: &Ctx<'r, '_>,
         out: &mut String,
     ) -> Result<bool, ResolveError> {
         let target_view = match &r.namespace {
@@ -348,44 +335,33 @@ impl<'r> Eval<'r, '_> {
         }
     }
 
-    pub(super) fn ref_error(&self, kind: ResolveErrorKind, r: &Ref, ctx: &Ctx<'_>) -> ResolveError {
-        let doc = &self.r.sources[ctx.src].doc;
-        let (line, column, _) = locate(doc.source().as_bytes(), r.offset, None);
-        let s = &self.r.sources[ctx.src];
-        let origin = Origin::File {
-            path: s.file.display.clone(),
-            line,
-            column,
-            layer: s.file.layer,
-            namespace: s.file.namespace.clone(),
-        };
+    pub(super) fn ref_error(
+        &self,
+        kind: ResolveErrorKind,
+        r: &Ref,
+        ctx: &Ctx<'_, '_>,
+    ) -> ResolveError {
         self.r.error(
             kind,
-            origin,
+            self.r.origin_at(ctx.src, r.offset),
             Some((ctx.src, r.offset)),
             Some((ctx.key, ctx.value_start)),
         )
     }
 }
 
-impl Resolver<'_> {
-    pub(super) fn entry_origin_at(&self, src: usize, key: &str) -> Origin {
-        match self.entry_index(src, key) {
-            Some(e) => self.entry_origin(src, e),
-            None => Origin::Default,
-        }
-    }
-}
-
 /// Where a reference is being expanded.
-pub(super) struct Ctx<'k> {
+pub(super) struct Ctx<'k, 'b> {
     pub(super) view: ViewId,
     pub(super) key: &'k str,
     /// Candidate index of the definition being expanded (`usize::MAX` for a
     /// `KEY_FILE` path, which has no lower definition to refer to).
     pub(super) idx: usize,
+    /// The source of the document the template is in.
     pub(super) src: usize,
     pub(super) value_start: usize,
+    /// Blamed for an error about the whole value (too large).
+    pub(super) blame: &'b Origin,
 }
 
 /// A relative `KEY_FILE` path is relative to the file that sets it.

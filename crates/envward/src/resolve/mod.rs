@@ -1,30 +1,31 @@
-//! Layers → [`Resolved`]: precedence, namespaces, `KEY_FILE`, the secrets
-//! directory, schema defaults, interpolation and provenance.
+//! Sources → [`Resolved`]: precedence, namespaces, interpolation and
+//! provenance.
 //!
-//! `mod.rs` reads the project and its files; `resolver` orders the places
-//! a key can come from; `eval` expands references.
+//! `mod.rs` opens the project and collects an environment's sources (its
+//! files, the process environment, the secrets directory, the schema
+//! defaults; see [`crate::source`]); `resolver` ranks them and asks them
+//! for each key; `eval` expands references.
 
 mod eval;
 mod resolver;
+#[cfg(test)]
+mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::config::{PROJECT_FILE, ProjectFile, Strictness, Undefined};
+use crate::config::{PROJECT_FILE, ProjectFile, Undefined};
 use crate::crypto;
-use crate::diagnostic::{Diagnostic, SourceLine};
-use crate::dotenv::{Document, locate};
 use crate::error::LoadError;
-use crate::layout::{COMMON, EnvFile, Layout};
-use crate::secret::is_sensitive_name;
-use crate::value::{Resolved, SealedFile, Var};
+use crate::layout::{COMMON, Layout};
+use crate::source::{Defaults, FileSource, Keyring, ProcessEnv, SecretsDir, Source};
+use crate::value::{Resolved, Var};
 use resolver::Resolver;
+
+pub use crate::source::FILE_SUFFIX;
 
 /// Deepest chain of references followed before giving up.
 pub const MAX_DEPTH: usize = 64;
-
-/// Suffix of keys whose value is the path of a file holding the real value.
-pub const FILE_SUFFIX: &str = "_FILE";
 
 /// What to load: the project, the environment, the namespace.
 #[derive(Clone, Debug, Default)]
@@ -108,72 +109,41 @@ impl Config {
                 known: namespaces.into_iter().collect(),
             });
         }
+        // The sources of the environment, in no order: the resolver ranks
+        // them by `[resolve] precedence`.
         let mut warnings = Vec::new();
-        let mut sources = Vec::with_capacity(files.len());
-        let mut identities: Option<crypto::Identities> = None;
+        let mut sources: Vec<Box<dyn Source + '_>> = Vec::with_capacity(files.len() + 3);
+        let mut keyring = Keyring::new(
+            &options.identities,
+            &process,
+            options.passphrase_prompt.as_ref(),
+        );
         let mut sealed = Vec::new();
         let mut encrypted_files = Vec::new();
+        let mut env_files = Vec::with_capacity(files.len());
         for file in files {
-            let bytes = std::fs::read(&file.path).map_err(|source| LoadError::Read {
-                path: file.display.clone(),
-                source,
-            })?;
-            let mut doc = Document::parse_vec(bytes)
-                .map_err(|e| LoadError::from(e.with_path(&file.display)))?;
-            let crypto_err = |source| LoadError::Crypto {
-                path: file.display.clone(),
-                source: Box::new(source),
-            };
-            let mut encrypted = HashSet::new();
-            let mut is_sealed = false;
-            if let Some(header) = crypto::header(&doc).map_err(crypto_err)? {
-                encrypted_files.push(file.display.clone());
-                let ids = match &identities {
-                    Some(ids) => ids,
-                    None => identities.insert(
-                        crypto::Identities::load_with(
-                            &options.identities,
-                            &process,
-                            options.passphrase_prompt.as_ref(),
-                        )
-                        .map_err(|e| LoadError::Identity(Box::new(e)))?,
-                    ),
-                };
-                encrypted = doc
-                    .entries()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| doc.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
-                    .map(|(i, _)| i)
-                    .collect();
-                let scope = file.scope(&environment);
-                match crypto::open(&doc, header.clone(), &scope, ids) {
-                    Ok(opened) => doc = opened.document(&doc, true).map_err(crypto_err)?,
-                    Err(crypto::CryptoError::NoIdentity) => {
-                        let (blank, keys) = crypto::blank(&doc, &header).map_err(crypto_err)?;
-                        sealed.push(SealedFile {
-                            path: file.display.clone(),
-                            scope: scope.to_string(),
-                            recipients: header.recipients.clone(),
-                            keys,
-                            tried: ids.sources.iter().map(ToString::to_string).collect(),
-                        });
-                        is_sealed = true;
-                        doc = blank;
-                    }
-                    Err(e) => return Err(crypto_err(e)),
-                }
+            env_files.push(file.clone());
+            let source = FileSource::open(
+                file,
+                &environment,
+                &mut keyring,
+                project.resolve.duplicate_keys,
+                &mut warnings,
+            )?;
+            if source.is_encrypted() {
+                encrypted_files.push(source.file().display.clone());
             }
-            check_duplicates(&file, &doc, project.resolve.duplicate_keys, &mut warnings)?;
-            let mut source = FileSource::new(file, doc);
-            source.encrypted = encrypted;
-            source.sealed = is_sealed;
-            sources.push(source);
+            sealed.extend(source.sealed().cloned());
+            sources.push(Box::new(source));
         }
-        let secrets_dir = options
-            .secrets_dir
-            .clone()
-            .unwrap_or_else(|| project.resolve.secrets_dir.clone());
+        sources.push(Box::new(ProcessEnv::new(&process)));
+        sources.push(Box::new(SecretsDir::open(
+            options
+                .secrets_dir
+                .clone()
+                .unwrap_or_else(|| project.resolve.secrets_dir.clone()),
+        )));
+        sources.push(Box::new(Defaults::new(&project.vars)));
         let strict = project
             .environments
             .get(&environment)
@@ -183,7 +153,6 @@ impl Config {
             sources,
             &process,
             namespaces.into_iter().collect(),
-            secrets_dir,
             options.allow_undefined || project.resolve.undefined == Undefined::Empty,
         );
         let view = resolver.view_of(options.namespace.as_deref());
@@ -205,7 +174,7 @@ impl Config {
             strict,
             root,
             layout: layout.kind_name(),
-            files: resolver.sources.iter().map(|s| s.file.clone()).collect(),
+            files: env_files,
             vars,
             warnings,
             missing_required,
@@ -331,65 +300,3 @@ pub fn known_environments(
     known.insert("development".to_string());
     Ok(known)
 }
-
-fn check_duplicates(
-    file: &EnvFile,
-    doc: &Document,
-    strictness: Strictness,
-    warnings: &mut Vec<Diagnostic>,
-) -> Result<(), LoadError> {
-    let mut seen: HashMap<&str, (u32, u32)> = HashMap::with_capacity(doc.entries().len());
-    for e in doc.entries() {
-        if let Some(&(line, column)) = seen.get(e.key.as_str()) {
-            let first = format!("{}:{line}:{column}", file.display.display());
-            if strictness == Strictness::Error {
-                return Err(LoadError::Duplicate {
-                    key: e.key.clone(),
-                    first,
-                    second: format!("{}:{}:{}", file.display.display(), e.line, e.column),
-                });
-            }
-            let mask = is_sensitive_name(&e.key).then_some(e.value_span.start);
-            let (_, _, quoted) = locate(doc.source().as_bytes(), e.key_span.start, mask);
-            warnings.push(
-                Diagnostic::warning(format!("`{}` is defined twice; the last definition wins", e.key))
-                    .with_location(Some(&file.display), e.line, e.column)
-                    .with_source(quoted, "defined again here")
-                    .with_note(format!("first defined at {first}"))
-                    .with_help("remove one of them, or set `duplicate_keys = \"error\"` under [resolve] to make this an error"),
-            );
-        }
-        seen.insert(&e.key, (e.line, e.column));
-    }
-    Ok(())
-}
-
-struct FileSource {
-    file: EnvFile,
-    doc: Document,
-    /// Entries whose value was encrypted in the file.
-    encrypted: HashSet<usize>,
-    /// Whether no identity could open the file (encrypted values blanked).
-    sealed: bool,
-    /// Key → index of its last (effective) entry.
-    index: HashMap<String, usize>,
-}
-
-impl FileSource {
-    fn new(file: EnvFile, doc: Document) -> Self {
-        let mut index = HashMap::with_capacity(doc.entries().len());
-        for (i, e) in doc.entries().iter().enumerate() {
-            index.insert(e.key.clone(), i);
-        }
-        FileSource {
-            file,
-            doc,
-            index,
-            encrypted: HashSet::new(),
-            sealed: false,
-        }
-    }
-}
-
-/// Re-exported for the error module: the quoted line of a resolve error.
-pub(crate) type QuotedLine = (PathBuf, u32, u32, SourceLine);

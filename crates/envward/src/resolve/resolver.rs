@@ -1,59 +1,40 @@
-//! The places a key can get its value from, in precedence order, per view
-//! (all namespaces merged, or one namespace over `common`).
+//! The sources a key can get its value from, ranked by `[resolve]
+//! precedence`, per view (all namespaces merged, or one namespace over
+//! `common`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
 
 use super::eval::Eval;
-use super::{FILE_SUFFIX, FileSource};
 use crate::config::ProjectFile;
 use crate::diagnostic::Diagnostic;
 use crate::dotenv::locate;
 use crate::error::{LoadError, ResolveError, ResolveErrorKind};
 use crate::layout::COMMON;
 use crate::secret::{has_url_password, is_sensitive_name};
-use crate::source::{Layer, Origin};
+use crate::source::{Definition, FILE_SUFFIX, FilePath, Key, Origin, Source, Text};
 use crate::value::{Overridden, Value, Var};
 
-/// A place a key can get its value from, in precedence order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Slot {
-    Process,
-    Secrets,
-    File(usize),
-    Default,
-}
-
+/// A definition of a key, from source `src`.
 #[derive(Clone, Debug)]
-pub(super) enum Cand {
-    /// An entry of a file.
-    Entry { src: usize, entry: usize },
-    /// A `KEY_FILE` entry of a file.
-    FileRefEntry { src: usize, entry: usize },
-    /// `KEY` in the process environment.
-    Process,
-    /// `KEY_FILE` in the process environment.
-    FileRefProcess,
-    /// `<secrets_dir>/<name>`.
-    Secret(PathBuf),
-    /// The schema default.
-    Default,
+pub(super) struct Cand<'s> {
+    pub(super) src: usize,
+    pub(super) def: Definition<'s>,
 }
 
 pub(super) type ViewId = usize;
 
 pub(super) struct Resolver<'a> {
     pub(super) project: &'a ProjectFile,
-    pub(super) sources: Vec<FileSource>,
+    pub(super) sources: Vec<Box<dyn Source + 'a>>,
+    /// Read for a reference to a key no source defines.
     pub(super) process: &'a BTreeMap<String, String>,
     /// Namespaces; view 0 is all of them merged, view i+1 is namespaces[i].
     pub(super) namespaces: Vec<String>,
-    pub(super) slots: Vec<Vec<Slot>>,
+    /// Per view: indexes of `sources`, highest precedence first.
+    pub(super) ranked: Vec<Vec<usize>>,
     pub(super) keys: Vec<BTreeSet<String>>,
-    pub(super) secrets_dir: PathBuf,
-    /// Names of the files in the secrets directory, listed once.
-    pub(super) secret_names: BTreeSet<String>,
     pub(super) allow_undefined: bool,
     pub(super) budget: usize,
 }
@@ -65,45 +46,42 @@ pub(super) struct Evaluated {
 }
 
 impl<'a> Resolver<'a> {
+    /// A resolver over `sources` (in any order: precedence ranks them).
     pub(super) fn new(
         project: &'a ProjectFile,
-        sources: Vec<FileSource>,
+        sources: Vec<Box<dyn Source + 'a>>,
         process: &'a BTreeMap<String, String>,
         namespaces: Vec<String>,
-        secrets_dir: PathBuf,
         allow_undefined: bool,
     ) -> Self {
-        let input: usize = sources.iter().map(|s| s.doc.source().len()).sum();
+        let input: usize = sources
+            .iter()
+            .filter_map(|s| s.document())
+            .map(|(_, doc)| doc.source().len())
+            .sum();
         let mut r = Resolver {
             project,
             sources,
             process,
             namespaces,
-            slots: Vec::new(),
+            ranked: Vec::new(),
             keys: Vec::new(),
-            secret_names: list_secret_names(&secrets_dir),
-            secrets_dir,
             allow_undefined,
             budget: input.saturating_mul(4).saturating_add(64 << 20),
         };
         let views = r.namespaces.len() + 1;
         for view in 0..views {
-            let slots = r.build_slots(view);
+            let ranked = r.rank(view);
             let mut keys = BTreeSet::new();
-            for slot in &slots {
-                if let Slot::File(i) = slot {
-                    for e in r.sources[*i].doc.entries() {
-                        let key = e
-                            .key
-                            .strip_suffix(FILE_SUFFIX)
-                            .filter(|k| !k.is_empty())
-                            .unwrap_or(&e.key);
-                        keys.insert(key.to_string());
+            for &i in &ranked {
+                r.sources[i].keys(&mut |k| {
+                    if !keys.contains(k) {
+                        keys.insert(k.to_string());
                     }
-                }
+                });
             }
             keys.extend(r.project.vars.keys().cloned());
-            r.slots.push(slots);
+            r.ranked.push(ranked);
             r.keys.push(keys);
         }
         r
@@ -120,162 +98,71 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Slots of a view in precedence order.
-    pub(super) fn build_slots(&self, view: ViewId) -> Vec<Slot> {
+    /// The sources of a view, highest precedence first: by the rank of
+    /// their layer in `[resolve] precedence` (a layer not listed is not
+    /// read), then the selected namespace before `common` (in the merged
+    /// view, every other namespace before `common`, by name), then their
+    /// own rank. A source of every namespace is in every view.
+    pub(super) fn rank(&self, view: ViewId) -> Vec<usize> {
         let precedence = &self.project.resolve.precedence;
-        let layer_rank = |l: Layer| precedence.iter().position(|&p| p == l);
         let selected = if view == 0 {
             None
         } else {
             Some(self.namespaces[view - 1].as_str())
         };
+        // Layer, namespace order, namespace, rank.
         type Rank<'s> = (usize, u8, &'s str, u8);
-        let mut files: Vec<(usize, Rank<'_>)> = self
+        let mut ranked: Vec<(usize, Rank<'_>)> = self
             .sources
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
-                let rank = layer_rank(s.file.layer)?;
-                let ns = s.file.namespace.as_str();
-                let ns_rank = match selected {
-                    Some(sel) if ns == sel => 0,
+                let layer = precedence.iter().position(|&p| p == s.layer())?;
+                let ns = s.namespace().unwrap_or("");
+                let ns_rank = match (s.namespace(), selected) {
+                    (None, _) => 0,
+                    (Some(_), Some(sel)) if ns == sel => 0,
                     _ if ns == COMMON => 1,
-                    Some(_) => return None,
-                    None => 0,
+                    (Some(_), Some(_)) => return None,
+                    (Some(_), None) => 0,
                 };
-                Some((i, (rank, ns_rank, ns, s.file.rank)))
+                Some((i, (layer, ns_rank, ns, s.rank())))
             })
             .collect();
-        files.sort_by(|a, b| a.1.cmp(&b.1));
-        let mut slots = Vec::new();
-        for layer in precedence {
-            match layer {
-                Layer::Process => slots.push(Slot::Process),
-                Layer::Secrets => slots.push(Slot::Secrets),
-                Layer::Default => slots.push(Slot::Default),
-                _ => {
-                    let rank = layer_rank(*layer);
-                    slots.extend(
-                        files
-                            .iter()
-                            .filter(|f| Some(f.1.0) == rank)
-                            .map(|f| Slot::File(f.0)),
-                    );
-                }
-            }
-        }
-        slots
+        ranked.sort_by(|a, b| a.1.cmp(&b.1));
+        ranked.into_iter().map(|(i, _)| i).collect()
     }
 
-    pub(super) fn entry_index(&self, src: usize, key: &str) -> Option<usize> {
-        self.sources[src].index.get(key).copied()
-    }
-
-    pub(super) fn candidates(&self, view: ViewId, key: &str) -> Result<Vec<Cand>, ResolveError> {
-        let file_key = format!("{key}{FILE_SUFFIX}");
+    /// Every definition of `key` in `view`, highest precedence first.
+    pub(super) fn candidates(
+        &self,
+        view: ViewId,
+        key: &str,
+    ) -> Result<Vec<Cand<'_>>, ResolveError> {
+        let file = format!("{key}{FILE_SUFFIX}");
+        let query = Key {
+            name: key,
+            file: &file,
+        };
         let mut out = Vec::new();
-        for slot in &self.slots[view] {
-            match *slot {
-                Slot::Process => {
-                    match (
-                        self.process.contains_key(key),
-                        self.process.contains_key(&file_key),
-                    ) {
-                        (true, true) => {
-                            return Err(self.both_error(key, &file_key, Origin::Process, None));
-                        }
-                        (true, false) => out.push(Cand::Process),
-                        (false, true) => out.push(Cand::FileRefProcess),
-                        (false, false) => {}
-                    }
-                }
-                Slot::Secrets => {
-                    let lower = key.to_ascii_lowercase();
-                    if let Some(name) = [key, lower.as_str()]
-                        .into_iter()
-                        .find(|n| self.secret_names.contains(*n))
-                    {
-                        out.push(Cand::Secret(self.secrets_dir.join(name)));
-                    }
-                }
-                Slot::File(src) => {
-                    match (self.entry_index(src, key), self.entry_index(src, &file_key)) {
-                        (Some(_), Some(f)) => {
-                            let origin = self.entry_origin(src, f);
-                            let at = self.sources[src].doc.entries()[f].key_span.start;
-                            return Err(self.both_error(key, &file_key, origin, Some((src, at))));
-                        }
-                        (Some(entry), None) => out.push(Cand::Entry { src, entry }),
-                        (None, Some(entry)) => out.push(Cand::FileRefEntry { src, entry }),
-                        (None, None) => {}
-                    }
-                }
-                Slot::Default => {
-                    if self
-                        .project
-                        .vars
-                        .get(key)
-                        .is_some_and(|v| v.default.is_some())
-                    {
-                        out.push(Cand::Default);
-                    }
+        for &src in &self.ranked[view] {
+            match self.sources[src].lookup(&query) {
+                Ok(Some(def)) => out.push(Cand { src, def }),
+                Ok(None) => {}
+                Err(conflict) => {
+                    return Err(self.error(
+                        ResolveErrorKind::BothValueAndFile {
+                            key: key.to_string(),
+                            file_key: file,
+                        },
+                        conflict.origin,
+                        conflict.at.map(|at| (src, at)),
+                        None,
+                    ));
                 }
             }
         }
         Ok(out)
-    }
-
-    pub(super) fn both_error(
-        &self,
-        key: &str,
-        file_key: &str,
-        origin: Origin,
-        at: Option<(usize, usize)>,
-    ) -> ResolveError {
-        self.error(
-            ResolveErrorKind::BothValueAndFile {
-                key: key.to_string(),
-                file_key: file_key.to_string(),
-            },
-            origin,
-            at,
-            None,
-        )
-    }
-
-    pub(super) fn entry_origin(&self, src: usize, entry: usize) -> Origin {
-        let s = &self.sources[src];
-        let e = &s.doc.entries()[entry];
-        Origin::File {
-            path: s.file.display.clone(),
-            line: e.line,
-            column: e.column,
-            layer: s.file.layer,
-            namespace: s.file.namespace.clone(),
-        }
-    }
-
-    pub(super) fn cand_origin(&self, key: &str, cand: &Cand) -> Origin {
-        match cand {
-            Cand::Entry { src, entry } => self.entry_origin(*src, *entry),
-            Cand::FileRefEntry { src, entry } => Origin::FileRef {
-                var: format!("{key}{FILE_SUFFIX}"),
-                path: PathBuf::new(),
-                declared: Box::new(self.entry_origin(*src, *entry)),
-            },
-            Cand::Process => Origin::Process,
-            Cand::FileRefProcess => Origin::FileRef {
-                var: format!("{key}{FILE_SUFFIX}"),
-                path: self
-                    .process
-                    .get(&format!("{key}{FILE_SUFFIX}"))
-                    .map(PathBuf::from)
-                    .unwrap_or_default(),
-                declared: Box::new(Origin::Process),
-            },
-            Cand::Secret(path) => Origin::SecretsDir { path: path.clone() },
-            Cand::Default => Origin::Default,
-        }
     }
 
     /// Builds an error, quoting the line at byte `at` of source `src` (the
@@ -287,13 +174,29 @@ impl<'a> Resolver<'a> {
         at: Option<(usize, usize)>,
         key: Option<(&str, usize)>,
     ) -> ResolveError {
-        let source_line = at.map(|(src, offset)| {
-            let doc = &self.sources[src].doc;
+        let source_line = at.and_then(|(src, offset)| {
+            let (path, doc) = self.sources[src].document()?;
             let mask = key.filter(|(k, _)| self.is_sensitive(k)).map(|(_, v)| v);
             let (line, column, text) = locate(doc.source().as_bytes(), offset, mask);
-            (self.sources[src].file.display.clone(), line, column, text)
+            Some((path.to_path_buf(), line, column, text))
         });
         ResolveError::new(kind, origin, source_line)
+    }
+
+    /// The origin of byte `offset` of the document of source `src`.
+    pub(super) fn origin_at(&self, src: usize, offset: usize) -> Origin {
+        let s = &self.sources[src];
+        let Some((path, doc)) = s.document() else {
+            return Origin::Default;
+        };
+        let (line, column, _) = locate(doc.source().as_bytes(), offset, None);
+        Origin::File {
+            path: path.to_path_buf(),
+            line,
+            column,
+            layer: s.layer(),
+            namespace: s.namespace().unwrap_or(COMMON).to_string(),
+        }
     }
 
     pub(super) fn is_sensitive(&self, key: &str) -> bool {
@@ -322,6 +225,7 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let value = eval.eval_cand(view, key, 0)?;
+            let winner = &cands[0].def;
             // An explicit `sensitive = …` in the schema wins over every
             // guess (the `secret.in-plain-url` rule flags a URL password
             // declared not sensitive).
@@ -330,20 +234,19 @@ impl<'a> Resolver<'a> {
                 .vars
                 .get(key)
                 .and_then(|v| v.declared_sensitive());
-            let (was_encrypted, sealed) = self.encrypted(&cands[0]);
             let sensitive = declared.unwrap_or_else(|| {
-                was_encrypted
+                winner.encrypted
                     || self.is_sensitive(key)
                     || value.tainted
                     || has_url_password(&value.text)
             });
-            let mut overridden = Vec::new();
-            for cand in cands.iter().skip(1) {
-                overridden.push(Overridden {
-                    origin: self.cand_origin(key, cand),
-                    written: self.written(key, cand, sensitive),
-                });
-            }
+            let overridden = cands[1..]
+                .iter()
+                .map(|c| Overridden {
+                    origin: c.def.origin.clone(),
+                    written: written(&c.def, sensitive),
+                })
+                .collect();
             if view == 0 {
                 self.namespace_conflict(key, &cands, &mut warnings);
             }
@@ -357,142 +260,78 @@ impl<'a> Resolver<'a> {
                     } else {
                         Value::Plain(text)
                     },
-                    origin: self.final_origin(key, &cands[0]),
+                    origin: final_origin(&winner.origin, &winner.value),
                     overridden,
                     sensitive,
-                    allows: self.allows(&cands[0]),
-                    sealed,
+                    allows: winner.comment.map(parse_allow).unwrap_or_default(),
+                    sealed: winner.sealed,
                 },
             );
         }
         Ok((vars, warnings))
     }
 
-    /// Rules allowed by `# envward:allow RULE reason` after the winning entry.
-    /// Whether a candidate's value was encrypted in its file, and whether
-    /// it could not be decrypted.
-    pub(super) fn encrypted(&self, cand: &Cand) -> (bool, bool) {
-        let Cand::Entry { src, entry } = cand else {
-            return (false, false);
-        };
-        let source = &self.sources[*src];
-        let encrypted = source.encrypted.contains(entry);
-        (encrypted, encrypted && source.sealed)
-    }
-
-    pub(super) fn allows(&self, cand: &Cand) -> Vec<String> {
-        let (Cand::Entry { src, entry } | Cand::FileRefEntry { src, entry }) = cand else {
-            return Vec::new();
-        };
-        let doc = &self.sources[*src].doc;
-        let Some(span) = &doc.entries()[*entry].comment else {
-            return Vec::new();
-        };
-        parse_allow(doc.text(span))
-    }
-
-    /// The origin of a winning candidate, with the file path of a `_FILE`.
-    pub(super) fn final_origin(&self, key: &str, cand: &Cand) -> Origin {
-        let mut origin = self.cand_origin(key, cand);
-        if let (Cand::FileRefEntry { src, entry }, Origin::FileRef { path, .. }) =
-            (cand, &mut origin)
-        {
-            let e = &self.sources[*src].doc.entries()[*entry];
-            if let Some(lit) = e.template.as_literal() {
-                *path = PathBuf::from(lit);
-            } else {
-                *path = PathBuf::from(self.sources[*src].doc.text(&e.value_span));
-            }
-        }
-        origin
-    }
-
-    /// The text a candidate was written as (before interpolation).
-    pub(super) fn written(&self, key: &str, cand: &Cand, sensitive: bool) -> Value {
-        let text = match cand {
-            Cand::Entry { src, entry } | Cand::FileRefEntry { src, entry } => {
-                let doc = &self.sources[*src].doc;
-                doc.text(&doc.entries()[*entry].value_span).to_string()
-            }
-            Cand::Process => self.process.get(key).cloned().unwrap_or_default(),
-            Cand::FileRefProcess => self
-                .process
-                .get(&format!("{key}{FILE_SUFFIX}"))
-                .cloned()
-                .unwrap_or_default(),
-            Cand::Secret(path) => path.display().to_string(),
-            Cand::Default => self
-                .project
-                .vars
-                .get(key)
-                .and_then(|v| v.default.clone())
-                .unwrap_or_default(),
-        };
-        let is_path = matches!(
-            cand,
-            Cand::FileRefEntry { .. } | Cand::FileRefProcess | Cand::Secret(_)
-        );
-        if sensitive && !is_path {
-            Value::Secret(crate::Secret::new(text))
-        } else {
-            Value::Plain(text)
-        }
-    }
-
+    /// Warns when the two highest definitions of a key in the merged view
+    /// are in two namespaces (neither `common`) of the same layer.
     pub(super) fn namespace_conflict(
         &self,
         key: &str,
-        cands: &[Cand],
+        cands: &[Cand<'_>],
         warnings: &mut Vec<Diagnostic>,
     ) {
-        let file_of = |c: &Cand| match c {
-            Cand::Entry { src, .. } | Cand::FileRefEntry { src, .. } => Some(*src),
-            _ => None,
-        };
-        let (Some(a), Some(b)) = (
-            cands.first().and_then(file_of),
-            cands.get(1).and_then(file_of),
-        ) else {
+        let [a, b, ..] = cands else {
             return;
         };
-        let (fa, fb) = (&self.sources[a].file, &self.sources[b].file);
-        if fa.layer == fb.layer
-            && fa.namespace != fb.namespace
-            && fa.namespace != COMMON
-            && fb.namespace != COMMON
-        {
-            let origin = self.cand_origin(key, &cands[0]);
-            let (line, column) = match &origin {
+        let (sa, sb) = (&self.sources[a.src], &self.sources[b.src]);
+        let (Some(na), Some(nb), Some((path, _))) = (sa.namespace(), sb.namespace(), sa.document())
+        else {
+            return;
+        };
+        if sa.layer() == sb.layer() && na != nb && na != COMMON && nb != COMMON {
+            let (line, column) = match &a.def.origin {
                 Origin::File { line, column, .. } => (*line, *column),
                 _ => (1, 1),
             };
             warnings.push(
                 Diagnostic::warning(format!(
-                    "`{key}` is defined in namespaces `{}` and `{}`; `{}` wins in the merged view",
-                    fa.namespace, fb.namespace, fa.namespace
+                    "`{key}` is defined in namespaces `{na}` and `{nb}`; `{na}` wins in the merged view"
                 ))
-                .with_location(Some(&fa.display), line, column)
-                .with_note(format!(
-                    "also defined at {}",
-                    self.cand_origin(key, &cands[1])
-                ))
+                .with_location(Some(path), line, column)
+                .with_note(format!("also defined at {}", b.def.origin))
                 .with_help("keep each key in one namespace, or select one with --namespace"),
             );
         }
     }
 }
 
-/// The regular files of the secrets directory; none when it does not exist
-/// or cannot be listed (a key is then simply not provided by it).
-fn list_secret_names(dir: &std::path::Path) -> BTreeSet<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return BTreeSet::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect()
+/// The origin of a winning definition: a `KEY_FILE` of a document gets
+/// the path as written (its literal text when it has no references).
+fn final_origin(origin: &Origin, value: &Text<'_>) -> Origin {
+    let mut origin = origin.clone();
+    if let (
+        Text::File {
+            path: FilePath::Template {
+                template, written, ..
+            },
+            ..
+        },
+        Origin::FileRef { path, .. },
+    ) = (value, &mut origin)
+    {
+        *path = PathBuf::from(template.as_literal().unwrap_or(written));
+    }
+    origin
+}
+
+/// The text a definition was written as (before interpolation); a path is
+/// never a secret.
+fn written(def: &Definition<'_>, sensitive: bool) -> Value {
+    let text = def.written.to_string();
+    if sensitive && !matches!(def.value, Text::File { .. }) {
+        Value::Secret(crate::Secret::new(text))
+    } else {
+        Value::Plain(text)
+    }
 }
 
 /// `# envward:allow RULE[,RULE] reason…` → the rules, when a reason is given.

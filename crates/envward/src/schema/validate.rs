@@ -3,8 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::types::{TYPE_NAMES, VarType, check_type};
 use super::{VarSpec, toml_text};
+use crate::config::TYPE_NAMES;
+use crate::schema::{VarType, check_type};
 use crate::suggest::closest;
 
 /// Something wrong with the schema in `envward.toml`.

@@ -1,0 +1,281 @@
+//! `[vars.<KEY>]`: the declaration of a variable (type, requirement,
+//! default, constraints, per-environment rules) as plain data. Checking a
+//! value against a type is in `value`; validating the schema, generating
+//! from it, presets and inference are in `schema`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// How much a key matters.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Importance {
+    /// The application cannot run without it.
+    Critical,
+    /// Needed for a correct deployment.
+    Important,
+    /// Has a sensible default.
+    #[default]
+    Optional,
+}
+
+/// `[vars.<KEY>]`: what a key must look like.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VarSpec {
+    /// The value's type (default `string`).
+    #[serde(default, rename = "type")]
+    #[schemars(with = "Option<VarType>")]
+    pub kind: Option<String>,
+    /// Whether `run`, `get` and `export` refuse to go on without it.
+    #[serde(default)]
+    pub required: Option<Required>,
+    /// Value used when no source defines the key.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Whether the value is a secret (default: `type = "secret"` or the name).
+    #[serde(default)]
+    pub sensitive: Option<bool>,
+    /// Whether `envward encrypt` encrypts the value (default: when the key
+    /// is sensitive, or always with `--all`).
+    #[serde(default)]
+    pub encrypt: Option<bool>,
+    /// What the key is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Section of `.env.example` and the docs.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// How much the key matters.
+    #[serde(default)]
+    pub importance: Option<Importance>,
+    /// An example value (never a real secret).
+    #[serde(default)]
+    pub example: Option<String>,
+    /// The allowed values.
+    #[serde(default)]
+    pub choices: Option<Vec<String>>,
+    /// A regular expression the whole value must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Smallest allowed number (numeric types; seconds for durations).
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Largest allowed number.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Fewest characters.
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    /// Most characters.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// The key is deprecated: the message says what to use instead.
+    #[serde(default)]
+    pub deprecated: Option<String>,
+    /// The namespace the key belongs in (directory layout).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Rules for one environment: `[vars.DEBUG.env.production]`.
+    #[serde(default)]
+    pub env: BTreeMap<String, EnvRule>,
+}
+
+/// `[vars.<KEY>.env.<environment>]`: extra rules in one environment.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvRule {
+    /// The value must be exactly this (`equals = false` for DEBUG).
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub equals: Option<toml::Value>,
+    /// The value must not be this.
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub not_equals: Option<toml::Value>,
+    /// Required in this environment (overrides `required`).
+    #[serde(default)]
+    pub required: Option<bool>,
+    /// A regular expression the whole value must match here.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Fewest characters here.
+    #[serde(default)]
+    pub min_length: Option<usize>,
+}
+
+impl VarSpec {
+    /// The declared type (`string` when none is given or it is unknown).
+    pub fn var_type(&self) -> VarType {
+        self.kind
+            .as_deref()
+            .and_then(VarType::parse)
+            .unwrap_or(VarType::String)
+    }
+
+    /// Whether the key is required in `environment`.
+    pub fn is_required_in(&self, environment: &str) -> bool {
+        if let Some(rule) = self.env.get(environment)
+            && let Some(r) = rule.required
+        {
+            return r;
+        }
+        self.required
+            .as_ref()
+            .is_some_and(|r| r.applies_to(environment))
+    }
+
+    /// Whether `key`, declared by this spec, holds a secret: what the schema
+    /// says, else the name heuristics.
+    pub fn is_sensitive(&self, key: &str) -> bool {
+        self.declared_sensitive()
+            .unwrap_or_else(|| crate::secret::is_sensitive_name(key))
+    }
+
+    /// Whether the schema says the value is a secret; `None` when it is silent.
+    pub fn declared_sensitive(&self) -> Option<bool> {
+        self.sensitive
+            .or((self.var_type() == VarType::Secret).then_some(true))
+    }
+}
+
+/// Whether a key is required: always, or in some environments.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Required {
+    /// `required = true`.
+    Always(bool),
+    /// `required = ["production", "staging"]`.
+    In(Vec<String>),
+}
+
+impl Required {
+    /// Whether the key is required in `environment`.
+    pub fn applies_to(&self, environment: &str) -> bool {
+        match self {
+            Required::Always(b) => *b,
+            Required::In(envs) => envs.iter().any(|e| e == environment),
+        }
+    }
+}
+
+/// A declared value type. (Read from `envward.toml` as text, through
+/// [`VarType::parse`], so that a typo gets a "did you mean"; the serde and
+/// schemars derives give the JSON Schema its list of names.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VarType {
+    /// Any text.
+    String,
+    /// A 64-bit integer.
+    Int,
+    /// A finite number.
+    Float,
+    /// true/false, 1/0, yes/no, on/off.
+    Bool,
+    /// 1 to 65535.
+    Port,
+    /// An absolute URL.
+    Url,
+    /// An e-mail address.
+    Email,
+    /// A host name or IP address.
+    Host,
+    /// A file system path.
+    Path,
+    /// 30s, 5m, 1h30m, or seconds.
+    Duration,
+    /// One of `choices`.
+    Enum,
+    /// Comma-separated items.
+    List,
+    /// A JSON document.
+    Json,
+    /// A secret string (sensitive by default).
+    Secret,
+}
+
+/// Every type name, for messages and suggestions.
+pub const TYPE_NAMES: &[&str] = &[
+    "string", "int", "float", "bool", "port", "url", "email", "host", "path", "duration", "enum",
+    "list", "json", "secret",
+];
+
+impl VarType {
+    /// The type named `name`, if there is one.
+    pub fn parse(name: &str) -> Option<VarType> {
+        Some(match name {
+            "string" => VarType::String,
+            "int" => VarType::Int,
+            "float" => VarType::Float,
+            "bool" => VarType::Bool,
+            "port" => VarType::Port,
+            "url" => VarType::Url,
+            "email" => VarType::Email,
+            "host" => VarType::Host,
+            "path" => VarType::Path,
+            "duration" => VarType::Duration,
+            "enum" => VarType::Enum,
+            "list" => VarType::List,
+            "json" => VarType::Json,
+            "secret" => VarType::Secret,
+            _ => return None,
+        })
+    }
+
+    /// What a valid value looks like, with an example.
+    pub fn expected(self) -> &'static str {
+        match self {
+            VarType::String | VarType::Secret => "text",
+            VarType::Int => "an integer, e.g. 42",
+            VarType::Float => "a number, e.g. 0.5",
+            VarType::Bool => "a boolean: true/false, 1/0, yes/no or on/off",
+            VarType::Port => "a port from 1 to 65535, e.g. 8080",
+            VarType::Url => "an absolute URL, e.g. https://example.com/path",
+            VarType::Email => "an e-mail address, e.g. ops@example.com",
+            VarType::Host => "a host name or IP address, e.g. db.example.com",
+            VarType::Path => "a non-empty path",
+            VarType::Duration => "a duration such as 30s, 5m, 1h30m (a bare number is seconds)",
+            VarType::Enum => "one of the listed choices",
+            VarType::List => "comma-separated items, e.g. a,b,c",
+            VarType::Json => "a JSON document, e.g. {\"a\": 1}",
+        }
+    }
+
+    /// Whether `min`/`max` apply.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            VarType::Int | VarType::Float | VarType::Port | VarType::Duration
+        )
+    }
+}
+
+impl fmt::Display for VarType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = [
+            VarType::String,
+            VarType::Int,
+            VarType::Float,
+            VarType::Bool,
+            VarType::Port,
+            VarType::Url,
+            VarType::Email,
+            VarType::Host,
+            VarType::Path,
+            VarType::Duration,
+            VarType::Enum,
+            VarType::List,
+            VarType::Json,
+            VarType::Secret,
+        ]
+        .iter()
+        .position(|t| t == self)
+        .unwrap_or(0);
+        f.write_str(TYPE_NAMES[i])
+    }
+}

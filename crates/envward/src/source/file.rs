@@ -1,0 +1,298 @@
+//! A `.env` file of the layout: parsed, decrypted when it is encrypted
+//! (or blanked when no identity can open it), checked for duplicate keys.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::{Conflict, Definition, FilePath, Key, Layer, Origin, Source, Text};
+use crate::config::Strictness;
+use crate::crypto;
+use crate::diagnostic::Diagnostic;
+use crate::dotenv::{Document, locate};
+use crate::error::LoadError;
+use crate::layout::EnvFile;
+use crate::secret::is_sensitive_name;
+
+/// An encrypted file that no available identity could open.
+#[derive(Clone, Debug)]
+pub struct SealedFile {
+    /// The file, relative to the project root.
+    pub path: PathBuf,
+    /// The scope it is encrypted for (`production/security`).
+    pub scope: String,
+    /// The recipients its data key is wrapped to.
+    pub recipients: Vec<String>,
+    /// The keys whose values are encrypted.
+    pub keys: Vec<String>,
+    /// The identities tried.
+    pub tried: Vec<String>,
+}
+
+/// The identities that open encrypted files, loaded the first time an
+/// encrypted file needs them (so that nothing asks for a passphrase when
+/// no file is encrypted).
+pub(crate) struct Keyring<'a> {
+    files: &'a [PathBuf],
+    process: &'a BTreeMap<String, String>,
+    prompt: Option<&'a crypto::PassphrasePrompt>,
+    loaded: Option<crypto::Identities>,
+}
+
+impl<'a> Keyring<'a> {
+    /// Identities from `files` (`--identity`), then the environment
+    /// (`ENVWARD_IDENTITY`, …) in `process`, asking `prompt` for a
+    /// passphrase.
+    pub(crate) fn new(
+        files: &'a [PathBuf],
+        process: &'a BTreeMap<String, String>,
+        prompt: Option<&'a crypto::PassphrasePrompt>,
+    ) -> Self {
+        Keyring {
+            files,
+            process,
+            prompt,
+            loaded: None,
+        }
+    }
+
+    /// Whether the identities were loaded (an encrypted file needed them).
+    #[cfg(test)]
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    fn identities(&mut self) -> Result<&crypto::Identities, LoadError> {
+        if self.loaded.is_none() {
+            let ids = crypto::Identities::load_with(self.files, self.process, self.prompt)
+                .map_err(|e| LoadError::Identity(Box::new(e)))?;
+            self.loaded = Some(ids);
+        }
+        Ok(self.loaded.as_ref().expect("loaded just above"))
+    }
+}
+
+/// A `.env` file, its values in clear.
+pub(crate) struct FileSource {
+    file: EnvFile,
+    doc: Document,
+    /// Entries whose value was encrypted in the file.
+    encrypted: HashSet<usize>,
+    /// Set when no identity could open the file (encrypted values blanked).
+    sealed: Option<SealedFile>,
+    /// Whether the file has an encryption header.
+    is_encrypted: bool,
+    /// Key → index of its last (effective) entry.
+    index: HashMap<String, usize>,
+}
+
+impl FileSource {
+    /// Reads, parses and (when it is encrypted) opens `file`, read for
+    /// `environment`; duplicate keys are warnings pushed to `warnings` or,
+    /// with `duplicates = error`, an error.
+    pub(crate) fn open(
+        file: EnvFile,
+        environment: &str,
+        keyring: &mut Keyring<'_>,
+        duplicates: Strictness,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Result<Self, LoadError> {
+        let bytes = std::fs::read(&file.path).map_err(|source| LoadError::Read {
+            path: file.display.clone(),
+            source,
+        })?;
+        let mut doc =
+            Document::parse_vec(bytes).map_err(|e| LoadError::from(e.with_path(&file.display)))?;
+        let crypto_err = |source| LoadError::Crypto {
+            path: file.display.clone(),
+            source: Box::new(source),
+        };
+        let mut encrypted = HashSet::new();
+        let mut sealed = None;
+        let header = crypto::header(&doc).map_err(crypto_err)?;
+        let is_encrypted = header.is_some();
+        if let Some(header) = header {
+            let ids = keyring.identities()?;
+            encrypted = doc
+                .entries()
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| doc.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
+                .map(|(i, _)| i)
+                .collect();
+            let scope = file.scope(environment);
+            match crypto::open(&doc, header.clone(), &scope, ids) {
+                Ok(opened) => doc = opened.document(&doc, true).map_err(crypto_err)?,
+                Err(crypto::CryptoError::NoIdentity) => {
+                    let (blank, keys) = crypto::blank(&doc, &header).map_err(crypto_err)?;
+                    sealed = Some(SealedFile {
+                        path: file.display.clone(),
+                        scope: scope.to_string(),
+                        recipients: header.recipients.clone(),
+                        keys,
+                        tried: ids.sources.iter().map(ToString::to_string).collect(),
+                    });
+                    doc = blank;
+                }
+                Err(e) => return Err(crypto_err(e)),
+            }
+        }
+        check_duplicates(&file, &doc, duplicates, warnings)?;
+        let mut index = HashMap::with_capacity(doc.entries().len());
+        for (i, e) in doc.entries().iter().enumerate() {
+            index.insert(e.key.clone(), i);
+        }
+        Ok(FileSource {
+            file,
+            doc,
+            encrypted,
+            sealed,
+            is_encrypted,
+            index,
+        })
+    }
+
+    /// The file read.
+    pub(crate) fn file(&self) -> &EnvFile {
+        &self.file
+    }
+
+    /// Whether the file is encrypted.
+    pub(crate) fn is_encrypted(&self) -> bool {
+        self.is_encrypted
+    }
+
+    /// What no identity could open, if anything.
+    pub(crate) fn sealed(&self) -> Option<&SealedFile> {
+        self.sealed.as_ref()
+    }
+
+    fn origin(&self, entry: usize) -> Origin {
+        let e = &self.doc.entries()[entry];
+        Origin::File {
+            path: self.file.display.clone(),
+            line: e.line,
+            column: e.column,
+            layer: self.file.layer,
+            namespace: self.file.namespace.clone(),
+        }
+    }
+
+    fn comment(&self, entry: usize) -> Option<&str> {
+        let span = self.doc.entries()[entry].comment.as_ref()?;
+        Some(self.doc.text(span))
+    }
+}
+
+impl Source for FileSource {
+    fn layer(&self) -> Layer {
+        self.file.layer
+    }
+
+    fn namespace(&self) -> Option<&str> {
+        Some(&self.file.namespace)
+    }
+
+    fn rank(&self) -> u8 {
+        self.file.rank
+    }
+
+    fn keys(&self, f: &mut dyn FnMut(&str)) {
+        for e in self.doc.entries() {
+            let key = e
+                .key
+                .strip_suffix(super::FILE_SUFFIX)
+                .filter(|k| !k.is_empty())
+                .unwrap_or(&e.key);
+            f(key);
+        }
+    }
+
+    fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
+        let entries = self.doc.entries();
+        match (self.index.get(key.name), self.index.get(key.file)) {
+            (Some(_), Some(&f)) => Err(Conflict {
+                origin: self.origin(f),
+                at: Some(entries[f].key_span.start),
+            }),
+            (Some(&i), None) => {
+                let e = &entries[i];
+                let encrypted = self.encrypted.contains(&i);
+                Ok(Some(Definition {
+                    value: Text::Template {
+                        template: &e.template,
+                        start: e.value_span.start,
+                    },
+                    origin: self.origin(i),
+                    written: Cow::Borrowed(self.doc.text(&e.value_span)),
+                    encrypted,
+                    sealed: encrypted && self.sealed.is_some(),
+                    comment: self.comment(i),
+                }))
+            }
+            (None, Some(&i)) => {
+                let e = &entries[i];
+                let declared = self.origin(i);
+                let written = self.doc.text(&e.value_span);
+                Ok(Some(Definition {
+                    value: Text::File {
+                        path: FilePath::Template {
+                            key: &e.key,
+                            template: &e.template,
+                            start: e.value_span.start,
+                            written,
+                            base: self.file.path.parent(),
+                        },
+                        blame: declared.clone(),
+                    },
+                    origin: Origin::FileRef {
+                        var: key.file.to_string(),
+                        path: PathBuf::new(),
+                        declared: Box::new(declared),
+                    },
+                    written: Cow::Borrowed(written),
+                    encrypted: false,
+                    sealed: false,
+                    comment: self.comment(i),
+                }))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn document(&self) -> Option<(&Path, &Document)> {
+        Some((&self.file.display, &self.doc))
+    }
+}
+
+fn check_duplicates(
+    file: &EnvFile,
+    doc: &Document,
+    strictness: Strictness,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), LoadError> {
+    let mut seen: HashMap<&str, (u32, u32)> = HashMap::with_capacity(doc.entries().len());
+    for e in doc.entries() {
+        if let Some(&(line, column)) = seen.get(e.key.as_str()) {
+            let first = format!("{}:{line}:{column}", file.display.display());
+            if strictness == Strictness::Error {
+                return Err(LoadError::Duplicate {
+                    key: e.key.clone(),
+                    first,
+                    second: format!("{}:{}:{}", file.display.display(), e.line, e.column),
+                });
+            }
+            let mask = is_sensitive_name(&e.key).then_some(e.value_span.start);
+            let (_, _, quoted) = locate(doc.source().as_bytes(), e.key_span.start, mask);
+            warnings.push(
+                Diagnostic::warning(format!("`{}` is defined twice; the last definition wins", e.key))
+                    .with_location(Some(&file.display), e.line, e.column)
+                    .with_source(quoted, "defined again here")
+                    .with_note(format!("first defined at {first}"))
+                    .with_help("remove one of them, or set `duplicate_keys = \"error\"` under [resolve] to make this an error"),
+            );
+        }
+        seen.insert(&e.key, (e.line, e.column));
+    }
+    Ok(())
+}
