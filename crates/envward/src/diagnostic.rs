@@ -6,9 +6,29 @@ use std::path::Path;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-/// How serious a diagnostic is: the one [`Severity`](crate::findings::Severity)
-/// of findings (`Error` stops the command, `Warning` and `Info` do not).
-pub use crate::findings::Severity;
+/// How serious a diagnostic or a finding is (one type for both; `Error`
+/// stops a command, `Warning` and `Info` do not). Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed: fails `check` by default.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
 
 /// One source line to quote, with the span to underline. The text never
 /// holds a sensitive value: whoever builds it masks it first.

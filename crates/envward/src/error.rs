@@ -8,28 +8,7 @@ use crate::diagnostic::{Diagnostic, SourceLine};
 use crate::dotenv::ParseError;
 use crate::source::Origin;
 
-/// What kind of failure an error is. Every library error says which, and
-/// the binary maps kinds to exit codes in one table (DESIGN.md: 2 for bad
-/// input, usage, tampering and missing keys; a bug has its own code).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Input that is malformed, missing or unknown: a file that does not
-    /// parse, an unknown environment, an undefined reference.
-    Input,
-    /// A request that cannot be carried out as given: an invalid key name,
-    /// a file that is not the environment's, no recipient to encrypt to.
-    Usage,
-    /// Encrypted data that fails authentication, or whose header or
-    /// format is broken: changed outside envward.
-    Tamper,
-    /// No identity, or none that can decrypt.
-    Identity,
-    /// The operating system refused a read or a write.
-    Io,
-    /// A bug in envward: an invariant did not hold.
-    Internal,
-}
+pub use crate::error_kind::ErrorKind;
 
 /// The quoted line of a resolve error: path, line, column and the line.
 pub(crate) type QuotedLine = (PathBuf, u32, u32, SourceLine);

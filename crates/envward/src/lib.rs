@@ -20,6 +20,7 @@ mod de;
 pub mod diff;
 pub mod doctor;
 pub mod error;
+mod error_kind;
 pub mod export;
 pub mod findings;
 pub mod fs;

@@ -11,8 +11,8 @@ use clap::ValueEnum;
 use envward::Diagnostic;
 use envward::check::{CheckOptions, Report, Severity};
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum FailOn {

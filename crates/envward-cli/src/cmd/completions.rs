@@ -4,10 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
-
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,8 +20,8 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut cmd = Cli::command();
+/// `cmd` is the whole command line's definition (`Cli::command()`).
+pub fn run(args: Args, mut cmd: clap::Command) -> anyhow::Result<ExitCode> {
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "envward", &mut buf);
     let mut out = std::io::stdout().lock();
@@ -33,8 +30,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
-    let cmd = Cli::command();
+/// `cmd` is the whole command line's definition (`Cli::command()`).
+pub fn man(args: ManArgs, cmd: clap::Command) -> anyhow::Result<ExitCode> {
     match args.dir {
         None => {
             let mut buf = Vec::new();

@@ -8,8 +8,8 @@ use envward::Diagnostic;
 use envward::dotenv::Document;
 use zeroize::Zeroizing;
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct EncryptArgs {

@@ -10,8 +10,8 @@ use envward::diff::{Diff, Side, diff, fingerprint_key};
 use envward::dotenv::Document;
 use envward::{Diagnostic, LoadOptions};
 
-use crate::cli::{Global, TextOrJson};
 use crate::exit::Exit;
+use crate::global::{Global, TextOrJson};
 use crate::output::style;
 
 #[derive(Debug, clap::Args)]
@@ -37,7 +37,7 @@ fn load(g: &Global, env: Option<&String>) -> anyhow::Result<Side> {
     crate::output::warnings(&cfg);
     // Comparing an undecryptable value would compare a blank stand-in.
     if let Some(file) = cfg.sealed.first() {
-        return Err(Exit::input(crate::cli::sealed_diagnostic(file)));
+        return Err(Exit::input(crate::global::sealed_diagnostic(file)));
     }
     Ok(Side::from_resolved(&cfg))
 }

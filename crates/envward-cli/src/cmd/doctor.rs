@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use envward::doctor::{DoctorError, DoctorOptions, Target};
 
-use crate::cli::Global;
 use crate::cmd::check::FailOn;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {

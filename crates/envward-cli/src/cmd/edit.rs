@@ -8,8 +8,8 @@ use envward::Diagnostic;
 use envward::dotenv::Document;
 use envward::store::Scratch;
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct EditArgs {}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::cli::{Global, TextOrJson};
+use crate::global::{Global, TextOrJson};
 use crate::output::style;
 
 #[derive(Debug, clap::Args)]

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use envward::Diagnostic;
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use envward::{Diagnostic, Project};
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -14,8 +14,8 @@ use envward::config::{PROJECT_FILE, ProjectFile};
 use envward::schema::{VarType, toml_text};
 use envward::{Diagnostic, Project};
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum PresetName {

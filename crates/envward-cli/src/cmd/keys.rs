@@ -9,8 +9,8 @@ use envward::crypto;
 use envward::store::RecipientChange;
 use zeroize::Zeroizing;
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct KeygenArgs {

@@ -8,8 +8,8 @@ use std::process::{Command, ExitCode};
 
 use envward::Diagnostic;
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

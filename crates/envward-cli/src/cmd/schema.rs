@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use envward::config::{PROJECT_FILE, ProjectFile};
 use envward::{Config, Diagnostic, LoadOptions, Project};
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -51,7 +51,7 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
             allow_undefined: true,
             secrets_dir: g.secrets_dir.clone(),
             identities: g.identity.clone(),
-            passphrase_prompt: Some(crate::cli::passphrase_prompt()),
+            passphrase_prompt: Some(crate::global::passphrase_prompt()),
         })
         .map_err(Exit::from)?;
         // An environment without files (often the implicit `development`)

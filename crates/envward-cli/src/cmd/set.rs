@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use zeroize::Zeroizing;
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct SetArgs {

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use envward::{Config, Project};
 use serde_json::{Value, json};
 
-use crate::cli::{Global, TextOrJson};
 use crate::exit::Exit;
+use crate::global::{Global, TextOrJson};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -8,8 +8,8 @@ use envward::config::PROJECT_FILE;
 use envward::schema::preset::{self, Preset};
 use envward::{Diagnostic, Project};
 
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 use crate::output::style;
 
 #[derive(Debug, clap::Subcommand)]

@@ -16,6 +16,10 @@ mod vars;
 pub use layer::Layer;
 pub use vars::{EnvRule, Importance, Required, TYPE_NAMES, VarSpec, VarType};
 
+/// The environment name of files every environment reads (`.env`,
+/// `env/common.env`): their recipients are every environment's.
+pub const SHARED_SCOPE: &str = "*";
+
 /// The project file's name.
 pub const PROJECT_FILE: &str = "envward.toml";
 
@@ -309,10 +313,10 @@ impl ProjectFile {
         })
     }
 
-    /// The recipients of a scope: the environment's, or for a file every
-    /// environment reads, every environment's.
-    pub fn recipients(&self, scope: &crate::crypto::Scope) -> Vec<String> {
-        if scope.environment == crate::crypto::SHARED_SCOPE {
+    /// The recipients of the environment of a file: its own, or for a file
+    /// every environment reads ([`SHARED_SCOPE`]), every environment's.
+    pub fn recipients(&self, environment: &str) -> Vec<String> {
+        if environment == SHARED_SCOPE {
             let mut all: Vec<String> = Vec::new();
             for env in self.environments.values() {
                 for r in &env.recipients {
@@ -324,7 +328,7 @@ impl ProjectFile {
             all
         } else {
             self.environments
-                .get(&scope.environment)
+                .get(environment)
                 .map(|e| e.recipients.clone())
                 .unwrap_or_default()
         }

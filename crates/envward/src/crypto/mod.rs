@@ -51,7 +51,7 @@ const TAG_LEN: usize = 16;
 
 /// The environment name of the scope of a file shared by every
 /// environment (`.env`, `env/common.env`).
-pub const SHARED_SCOPE: &str = "*";
+pub use crate::config::SHARED_SCOPE;
 
 /// Where an encrypted file belongs: ciphertexts and the MAC are bound to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,8 +165,8 @@ pub enum CryptoError {
 
 impl CryptoError {
     /// What kind of failure this is.
-    pub fn kind(&self) -> crate::error::ErrorKind {
-        use crate::error::ErrorKind;
+    pub fn kind(&self) -> crate::error_kind::ErrorKind {
+        use crate::error_kind::ErrorKind;
         match self {
             CryptoError::UnknownVersion { .. }
             | CryptoError::Header(_)

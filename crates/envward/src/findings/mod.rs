@@ -24,28 +24,7 @@ use serde::Serialize;
 use crate::config::rules::SeverityName;
 use crate::source::Origin;
 
-/// How serious a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Should be fixed.
-    Warning,
-    /// Must be fixed: fails `check` by default.
-    Error,
-}
-
-impl Severity {
-    /// `error`, `warning` or `info`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::diagnostic::Severity;
 
 impl From<SeverityName> for Severity {
     fn from(s: SeverityName) -> Self {

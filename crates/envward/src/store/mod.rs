@@ -184,7 +184,7 @@ impl Store {
 
     /// The recipients a file is sealed to (from `envward.toml`).
     pub fn recipients(&self, file: &EnvFile) -> Vec<String> {
-        self.project.file.recipients(&self.scope(file))
+        self.project.file.recipients(&self.scope(file).environment)
     }
 
     /// The recipients a file is sealed to; an error when there is none.
@@ -201,10 +201,7 @@ impl Store {
 
     /// The environment's own recipients.
     pub fn own_recipients(&self) -> Vec<String> {
-        self.project.file.recipients(&Scope {
-            environment: self.environment.clone(),
-            namespace: String::new(),
-        })
+        self.project.file.recipients(&self.environment)
     }
 
     /// The identities, loaded on first use: writing a file that is not

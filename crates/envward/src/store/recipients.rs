@@ -99,7 +99,7 @@ impl Store {
             if header(&f, &doc)?.is_none() {
                 continue;
             }
-            let recipients = new_project.recipients(&self.scope(&f));
+            let recipients = new_project.recipients(&self.scope(&f).environment);
             let text = self.seal(&f, &doc, &recipients, policy, false, |_| Ok(()))?;
             sealed.push((f, text));
         }

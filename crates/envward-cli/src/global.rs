@@ -1,0 +1,123 @@
+//! The options every subcommand takes, and what they select: load
+//! options, the store, the passphrase prompt.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Options every subcommand takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Project directory (searched upwards for envward.toml) [default: .]
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Environment or alias [default: $ENVWARD_ENV, then development]
+    #[arg(short = 'e', long = "env", global = true, value_name = "ENV", action = clap::ArgAction::Append)]
+    pub env: Vec<String>,
+    /// Namespace to read (falls back to `common`) [default: all merged]
+    #[arg(short = 'n', long = "namespace", global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Undefined ${REFERENCES} become empty instead of an error
+    #[arg(long, global = true)]
+    pub allow_undefined: bool,
+    /// Directory whose files provide keys by name [default: /run/secrets]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub secrets_dir: Option<PathBuf>,
+    /// Identity file to decrypt with (age keys or an SSH private key); repeatable
+    /// [default: $ENVWARD_IDENTITY, $ENVWARD_IDENTITY_FILE, then ~/.config/envward/identity.txt]
+    #[arg(short = 'i', long = "identity", global = true, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub identity: Vec<PathBuf>,
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Global {
+    /// The library's load options for the global options.
+    pub fn load_options(&self) -> envward::LoadOptions {
+        envward::LoadOptions {
+            project_dir: self.project.clone(),
+            environment: self.env.last().cloned(),
+            namespace: self.namespace.clone(),
+            process_env: None,
+            allow_undefined: self.allow_undefined,
+            secrets_dir: self.secrets_dir.clone(),
+            identities: self.identity.clone(),
+            passphrase_prompt: Some(passphrase_prompt()),
+        }
+    }
+
+    /// The environment the global options select, opened for changes made
+    /// by `command`.
+    pub fn store(&self, command: &str) -> anyhow::Result<envward::store::Store> {
+        Ok(envward::store::Store::open(&self.load_options(), command)
+            .map_err(crate::exit::Exit::from)?)
+    }
+
+    /// Loads the configuration the global options select.
+    pub fn load(&self) -> anyhow::Result<envward::Resolved> {
+        let cfg = envward::Config::load(self.load_options()).map_err(crate::exit::Exit::from)?;
+        crate::output::warnings(&cfg);
+        Ok(cfg)
+    }
+
+    /// Loads, and refuses to go on when a required key has no value.
+    pub fn load_complete(&self) -> anyhow::Result<envward::Resolved> {
+        let cfg = self.load()?;
+        if let Some(file) = cfg.sealed.first() {
+            return Err(crate::exit::Exit::input(sealed_diagnostic(file)));
+        }
+        if let Err(e) = cfg.ensure_complete() {
+            return Err(crate::exit::Exit::input(
+                envward::Diagnostic::error(format!("{e} (environment `{}`)", cfg.environment))
+                    .with_help("set them in the environment's files or the process environment; nothing was started"),
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+/// Asks for an identity's passphrase on the terminal (never echoed); no
+/// prompt when stdin is not a terminal.
+pub fn passphrase_prompt() -> envward::crypto::PassphrasePrompt {
+    envward::crypto::PassphrasePrompt(std::sync::Arc::new(|source: &str| {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        rpassword::prompt_password(format!("passphrase for identity {source}: "))
+            .ok()
+            .map(envward::Secret::new)
+    }))
+}
+
+/// Why an encrypted file could not be read, and how to fix it.
+pub fn sealed_diagnostic(file: &envward::SealedFile) -> envward::Diagnostic {
+    let tried = if file.tried.is_empty() {
+        "no identity was found".to_string()
+    } else {
+        format!("identities tried: {}", file.tried.join(", "))
+    };
+    envward::Diagnostic::error(format!(
+        "cannot decrypt {} ({}): no identity matches its recipients; nothing was started",
+        file.path.display(),
+        file.scope
+    ))
+    .with_note(format!("encrypted to: {}", file.recipients.join(", ")))
+    .with_note(tried)
+    .with_help(envward::crypto::IDENTITY_HELP)
+}
+
+/// `--format text|json` for human-or-machine commands.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
