@@ -13,6 +13,7 @@ mod errors;
 mod export;
 mod generate;
 mod get_list_explain;
+mod hardening;
 mod html;
 mod layouts;
 mod misc;
