@@ -78,12 +78,7 @@ fn decrypt_output_is_private_and_not_through_a_link() {
     let identity = keys.path().join("id.txt");
     let p = Project::with(&[("envward.toml", ""), (".env.production", "")])
         .env("ENVWARD_IDENTITY_FILE", identity.to_str().unwrap());
-    let recipient = p
-        .run(&["keygen", "--output", identity.to_str().unwrap()])
-        .ok()
-        .stdout()
-        .trim()
-        .to_string();
+    let recipient = p.keygen(&identity);
     p.run(&["recipients", "add", "-e", "production", &recipient])
         .ok();
     p.cmd(&["set", "API_TOKEN", "-e", "production"])
