@@ -189,7 +189,7 @@ fn modes_are_explicit_under_umask_000() {
         "a new environment directory"
     );
     assert_eq!(mode(&p.join("env/production/common.env")), 0o600);
-    assert_eq!(mode(&p.join(".envward/rotations.jsonl")), 0o644);
+    assert_eq!(mode(&p.join(".envward/rotations.jsonl")), 0o600);
 }
 
 #[test]
