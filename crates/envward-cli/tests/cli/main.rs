@@ -17,6 +17,7 @@ mod hardening;
 mod html;
 mod layouts;
 mod misc;
+mod newcomer;
 mod reports;
 mod rules;
 mod run;
