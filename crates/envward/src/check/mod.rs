@@ -57,6 +57,36 @@ pub struct CheckOptions {
 /// ```
 pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     let opened = Project::open(options.load.project_dir.as_deref())?;
+    let mut loaded: Vec<Resolved> = if options.all_environments {
+        opened
+            .environments
+            .iter()
+            .map(|env| {
+                let mut load = options.load.clone();
+                load.environment = Some(env.clone());
+                Config::load_in(&opened, load)
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![Config::load_in(&opened, options.load.clone())?]
+    };
+    Ok(check_loaded(&opened, &mut loaded, options.profile))
+}
+
+/// The deploy gate of `run` and `export`: [`check`] of one environment
+/// already loaded (nothing is read twice, no passphrase asked twice).
+pub fn gate(cfg: &mut Resolved) -> Result<Report, LoadError> {
+    let opened = Project::open(Some(&cfg.root))?;
+    Ok(check_loaded(&opened, std::slice::from_mut(cfg), None))
+}
+
+/// Checks environments of `opened` already loaded. Sealed values (no
+/// identity opens them) are taken out of `loaded` and reported as skipped.
+fn check_loaded(
+    opened: &Project,
+    loaded: &mut [Resolved],
+    profile: Option<rules::Profile>,
+) -> Report {
     let (project, text, known) = (&opened.file, &opened.text, &opened.environments);
     let mut findings = Vec::new();
     let mut coverage = vec![Coverage {
@@ -86,23 +116,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         });
     }
 
-    let mut loaded: Vec<Resolved> = if options.all_environments {
-        known
-            .iter()
-            .map(|env| {
-                let mut load = options.load.clone();
-                load.environment = Some(env.clone());
-                Config::load_in(&opened, load)
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        vec![Config::load_in(&opened, options.load.clone())?]
-    };
     let environments: Vec<String> = loaded.iter().map(|c| c.environment.clone()).collect();
     // Encrypted values no identity opens: rules that need them are skipped
     // (reported as such), rules that need no value still run.
     let mut skipped = Vec::new();
-    for cfg in &mut loaded {
+    for cfg in loaded.iter_mut() {
         cfg.withhold_sealed();
         skipped.extend(cfg.withheld.iter().map(|key| Skipped {
             environment: cfg.environment.clone(),
@@ -111,7 +129,8 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         }));
     }
     let mut patterns = schema_rules::Patterns::default();
-    for cfg in &loaded {
+    let loaded: &[Resolved] = loaded;
+    for cfg in loaded {
         checks += schema_rules::check_environment(project, cfg, &mut patterns, &mut findings);
         for id in all_rules()
             .filter(|r| matches!(r.group, "schema" | "consistency"))
@@ -134,7 +153,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         }
     }
     if loaded.len() > 1 {
-        checks += consistency(project, &loaded, &mut findings);
+        checks += consistency(project, loaded, &mut findings);
     }
     for problem in rules::validate_settings(&project.rules)
         .into_iter()
@@ -154,13 +173,13 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         });
     }
     let shared = rules::Shared::default();
-    for cfg in &loaded {
+    for cfg in loaded {
         checks += rules::run(
             cfg,
-            &loaded,
+            loaded,
             &project.rules,
             &shared,
-            options.profile,
+            profile,
             &mut findings,
             &mut coverage,
         );
@@ -168,6 +187,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     }
     let mut report = Report::new(Tool::Check, opened.root.clone());
     report.environments = environments;
+    report.rule_sets = loaded
+        .iter()
+        .map(|c| (c.environment.clone(), c.rule_set))
+        .collect();
     report.findings = findings;
     report.checks = checks;
     report.skipped = skipped;
@@ -182,9 +205,9 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             )
         }))
         .collect();
-    crate::findings::apply_settings(&mut report, &project.rules, &loaded);
+    crate::findings::apply_settings(&mut report, &project.rules, loaded);
     sort(&mut report.findings, &report.environments);
-    Ok(report)
+    report
 }
 
 /// Keys set in the files of some environments but not in others.

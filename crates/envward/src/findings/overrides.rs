@@ -32,7 +32,7 @@ pub fn apply_settings(
             f.severity = severity.into();
         }
         let relaxed = registry::find(&f.rule).is_some_and(|r| r.has_tag("security"));
-        if relaxed && f.severity == Severity::Error && env.is_some_and(|c| !c.strict) {
+        if relaxed && f.severity == Severity::Error && env.is_some_and(|c| !c.strict()) {
             f.severity = Severity::Warning;
         }
         true

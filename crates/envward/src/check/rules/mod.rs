@@ -262,7 +262,7 @@ pub(crate) fn run(
                 )));
                 continue;
             }
-        } else if rule.applies == Applies::Strict && !cfg.strict {
+        } else if rule.applies == Applies::Strict && !cfg.strict() {
             record(RuleStatus::NotApplicable);
             continue;
         }

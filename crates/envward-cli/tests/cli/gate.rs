@@ -1,0 +1,206 @@
+//! The deploy gate, right by default (issue 12): which environments get
+//! the production rules, which variable selects the environment, and
+//! `run`/`export` refusing a strict environment that fails the gate.
+
+use serde_json::Value;
+
+use crate::harness::Project;
+
+/// A production configuration with three things the gate must refuse.
+const BAD_PRODUCTION: &str =
+    "DEBUG=True\nDATABASE_URL=sqlite:///db.sqlite3\nSECRET_KEY=dev-secret-key\n";
+
+fn rules_of(v: &Value, env: &str) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["environment"] == env && f["severity"] == "error")
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn production_like_names_are_strict_without_a_declaration() {
+    for name in ["production", "prod", "live", "staging", "stage", "preprod"] {
+        let p = Project::with(&[(&format!(".env.{name}"), BAD_PRODUCTION)]);
+        let r = p
+            .run(&["check", "-e", name, "--format", "json"])
+            .expect_code(1);
+        let v = r.json();
+        let rules = rules_of(&v, name);
+        assert!(
+            rules.contains(&"debug.enabled".to_string())
+                && rules.contains(&"database.production-ready".to_string()),
+            "{name}: {v:#}"
+        );
+        assert_eq!(v["rule_sets"][name]["strict"], true, "{v:#}");
+        assert_eq!(v["rule_sets"][name]["source"], "name", "{v:#}");
+    }
+}
+
+#[test]
+fn the_text_report_names_the_rule_set() {
+    let p = Project::with(&[(".env.production", BAD_PRODUCTION), (".env", "A=1\n")]);
+    let r = p.run(&["check", "-e", "production"]).expect_code(1);
+    assert!(
+        r.stdout()
+            .contains("production (strict by name: production rules)"),
+        "{}",
+        r.stdout()
+    );
+    let r = p.run(&["check", "-e", "development"]).ok();
+    assert!(
+        r.stdout()
+            .contains("development (not strict: development rules)"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
+fn strict_false_keeps_a_production_name_lenient_and_strict_true_wins_elsewhere() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\nstrict = false\n[environments.qa]\nstrict = true\n",
+        ),
+        (".env.production", BAD_PRODUCTION),
+        (".env.qa", BAD_PRODUCTION),
+    ]);
+    let v = p
+        .run(&["check", "-e", "production", "--format", "json"])
+        .ok()
+        .json();
+    assert!(rules_of(&v, "production").is_empty(), "{v:#}");
+    assert_eq!(v["rule_sets"]["production"]["source"], "declared");
+    let r = p.run(&["check", "-e", "qa"]).expect_code(1);
+    assert!(
+        r.stdout().contains("qa (strict: production rules)"),
+        "{}",
+        r.stdout()
+    );
+    // `status` reads the same decision.
+    let s = p.run(&["status", "--format", "json"]).ok().json();
+    let strict = |env: &str| {
+        s["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["environment"] == env)
+            .map(|e| e["strict"].clone())
+    };
+    assert_eq!(strict("qa"), Some(Value::Bool(true)), "{s:#}");
+    assert_eq!(strict("production"), Some(Value::Bool(false)), "{s:#}");
+}
+
+#[test]
+fn the_guides_variables_select_the_environment() {
+    let files = [
+        (".env", "WHERE=shared\n"),
+        (".env.production", "WHERE=production\n"),
+        (".env.staging", "WHERE=staging\n"),
+    ];
+    for var in ["ENVWARD_ENV", "ENVIRONMENT", "APP_ENV", "DJANGO_ENV"] {
+        let p = Project::with(&files).env(var, "production");
+        let r = p.run(&["get", "WHERE"]).ok();
+        assert_eq!(r.stdout().trim(), "production", "{var}");
+    }
+    // The first one set wins; -e wins over all.
+    let p = Project::with(&files)
+        .env("ENVWARD_ENV", "staging")
+        .env("ENVIRONMENT", "production");
+    assert_eq!(p.run(&["get", "WHERE"]).ok().stdout().trim(), "staging");
+    assert_eq!(
+        p.run(&["get", "WHERE", "-e", "production"])
+            .ok()
+            .stdout()
+            .trim(),
+        "production"
+    );
+}
+
+#[test]
+fn environment_variables_are_configurable_and_unknown_names_say_where_from() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[resolve]\nenvironment_variables = [\"DEPLOY_TARGET\"]\n",
+        ),
+        (".env.production", "WHERE=production\n"),
+    ])
+    .env("ENVIRONMENT", "nonsense")
+    .env("DEPLOY_TARGET", "production");
+    assert_eq!(p.run(&["get", "WHERE"]).ok().stdout().trim(), "production");
+
+    let p = Project::with(&[(".env.production", "WHERE=production\n")]).env("APP_ENV", "prodution");
+    let r = p.run(&["get", "WHERE"]).expect_code(2);
+    assert!(
+        r.stderr()
+            .contains("unknown environment `prodution` (from the variable APP_ENV)"),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr().contains("did you mean `production`?"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn run_and_export_refuse_a_strict_environment_that_fails_the_gate() {
+    let p = Project::with(&[(".env.production", BAD_PRODUCTION)]);
+    let marker = p.join("started");
+    let marker = marker.to_str().unwrap();
+    let r = p
+        .run(&["run", "-e", "production", "--", "touch", marker])
+        .expect_code(1);
+    assert!(!p.join("started").exists(), "the program was started");
+    assert!(r.stderr().contains("[debug.enabled]"), "{}", r.stderr());
+    assert!(r.stderr().contains("nothing was started"), "{}", r.stderr());
+    assert!(r.stdout().is_empty());
+    // Never a secret in the refusal.
+    assert!(!r.stderr().contains("dev-secret-key"), "{}", r.stderr());
+
+    let r = p.run(&["export", "-e", "production"]).expect_code(1);
+    assert!(r.stdout().is_empty(), "{}", r.stdout());
+    assert!(
+        r.stderr().contains("nothing was exported"),
+        "{}",
+        r.stderr()
+    );
+
+    // --no-check starts it anyway.
+    p.run(&[
+        "run",
+        "-e",
+        "production",
+        "--no-check",
+        "--",
+        "touch",
+        marker,
+    ])
+    .ok();
+    assert!(p.join("started").exists());
+    let r = p.run(&["export", "-e", "production", "--no-check"]).ok();
+    assert!(r.stdout().contains("DEBUG="), "{}", r.stdout());
+}
+
+#[test]
+fn run_is_not_gated_outside_strict_environments_nor_by_warnings() {
+    // Development: the same values start.
+    let p = Project::with(&[(".env", BAD_PRODUCTION)]);
+    p.run(&["run", "--", "true"]).ok();
+    // A strict environment with only a warning (short HSTS) starts.
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\nstrict = true\n"),
+        (".env.production", "SECURE_HSTS_SECONDS=3600\n"),
+    ]);
+    let v = p
+        .run(&["check", "-e", "production", "--format", "json"])
+        .ok()
+        .json();
+    assert!(v["summary"]["warnings"].as_u64().unwrap() > 0, "{v:#}");
+    p.run(&["run", "-e", "production", "--", "true"]).ok();
+}
