@@ -204,3 +204,105 @@ fn run_is_not_gated_outside_strict_environments_nor_by_warnings() {
     assert!(v["summary"]["warnings"].as_u64().unwrap() > 0, "{v:#}");
     p.run(&["run", "-e", "production", "--", "true"]).ok();
 }
+
+/// The rules of the findings about `key` in a check of production.
+fn production_rules_for(p: &Project, key: &str) -> Vec<String> {
+    let v = p
+        .run(&[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok()
+        .json();
+    let mut rules: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["key"] == key || (key.is_empty() && f["key"].is_null()))
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn every_rule_id_takes_settings_schema_and_custom_ones_included() {
+    let schema = "[vars.DECLARED]\n";
+    let env = ".env.production";
+    let p = Project::with(&[("envward.toml", schema), (env, "DECLARED=1\nSTRAY=1\n")]);
+    assert_eq!(production_rules_for(&p, "STRAY"), ["schema.unknown-key"]);
+    p.write(
+        "envward.toml",
+        format!("{schema}[rules.\"schema.unknown-key\"]\nenabled = false\n"),
+    );
+    assert!(production_rules_for(&p, "STRAY").is_empty());
+    assert!(production_rules_for(&p, "").is_empty(), "no schema.invalid");
+    p.write(
+        "envward.toml",
+        format!(
+            "{schema}[[rules.\"schema.unknown-key\".allow]]\nkey = \"STRAY\"\nreason = \"read by the proxy\"\n\
+             [[custom_rules]]\nid = \"custom.one\"\nkeys = \"DECLARED\"\nequals = \"2\"\nmessage = \"m\"\n\
+             [rules.\"custom.one\"]\nseverity = \"info\"\n"
+        ),
+    );
+    let v = p
+        .run(&["check", "-e", "production", "--format", "json"])
+        .ok()
+        .json();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{v:#}");
+    assert_eq!(findings[0]["rule"], "custom.one");
+    assert_eq!(findings[0]["severity"], "info");
+    // A real typo is still caught.
+    p.write(
+        "envward.toml",
+        format!("{schema}[rules.\"schema.unknown-keys\"]\nenabled = false\n"),
+    );
+    let v = p
+        .run(&["check", "-e", "production", "--format", "json"])
+        .expect_code(1)
+        .json();
+    assert!(
+        v.to_string().contains("did you mean `schema.unknown-key`?"),
+        "{v:#}"
+    );
+}
+
+/// The `secret.*` rules about SECRET_KEY (the file's mode is not the point).
+fn secret_rules(p: &Project) -> Vec<String> {
+    production_rules_for(p, "SECRET_KEY")
+        .into_iter()
+        .filter(|r| r.starts_with("secret."))
+        .collect()
+}
+
+#[test]
+fn inline_allow_takes_several_ids_and_families() {
+    let p = Project::with(&[(".env.production", "SECRET_KEY=aaaa\n")]);
+    assert_eq!(secret_rules(&p), ["secret.min-length", "secret.weak"]);
+    // One id allows that rule only: its sibling still fires.
+    p.write(
+        ".env.production",
+        "SECRET_KEY=aaaa  # envward:allow secret.min-length test fixture\n",
+    );
+    assert_eq!(secret_rules(&p), ["secret.weak"]);
+    for comment in [
+        "# envward:allow secret.min-length secret.weak test fixture",
+        "# envward:allow secret.min-length,secret.weak test fixture",
+        "# envward:allow secret.* test fixture",
+    ] {
+        p.write(".env.production", format!("SECRET_KEY=aaaa  {comment}\n"));
+        assert!(secret_rules(&p).is_empty(), "{comment}");
+    }
+    // Without a reason, nothing is allowed.
+    p.write(
+        ".env.production",
+        "SECRET_KEY=aaaa  # envward:allow secret.min-length secret.weak\n",
+    );
+    assert_eq!(secret_rules(&p), ["secret.min-length", "secret.weak"]);
+}

@@ -155,7 +155,7 @@ fn check_loaded(
     if loaded.len() > 1 {
         checks += consistency(project, loaded, &mut findings);
     }
-    for problem in rules::validate_settings(&project.rules)
+    for problem in rules::validate_settings(&project.rules, &project.custom_rules)
         .into_iter()
         .chain(custom::validate(&project.custom_rules))
     {
