@@ -306,3 +306,170 @@ fn inline_allow_takes_several_ids_and_families() {
     );
     assert_eq!(secret_rules(&p), ["secret.min-length", "secret.weak"]);
 }
+
+/// Guide 000's layout: production alone has the security settings.
+const GUIDE_000: &[(&str, &str)] = &[
+    (
+        "env/development/common.env",
+        "ENVIRONMENT=development\nDEBUG=True\nLOG_LEVEL=DEBUG\nSESSION_TIMEOUT=86400\nRATE_LIMIT_ENABLED=False\n",
+    ),
+    (
+        "env/staging/common.env",
+        "ENVIRONMENT=staging\nDEBUG=False\nLOG_LEVEL=INFO\nSESSION_TIMEOUT=3600\nRATE_LIMIT_ENABLED=True\n",
+    ),
+    (
+        "env/production/common.env",
+        "ENVIRONMENT=production\nDEBUG=False\nLOG_LEVEL=WARNING\nSESSION_TIMEOUT=1800\nRATE_LIMIT_ENABLED=True\nFORCE_HTTPS=True\n",
+    ),
+    (
+        "env/production/security.env",
+        "SECURE_SSL_REDIRECT=True\nSECURE_HSTS_SECONDS=31536000\nSECURE_CONTENT_TYPE_NOSNIFF=True\nSECURE_BROWSER_XSS_FILTER=True\n",
+    ),
+];
+
+fn missing_in(v: &Value) -> Vec<(String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "consistency.missing-in-environment")
+        .map(|f| {
+            (
+                f["environment"].as_str().unwrap().to_string(),
+                f["key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn production_only_settings_are_not_asked_of_development() {
+    let p = Project::with(GUIDE_000);
+    let v = p
+        .run(&[
+            "check",
+            "--all-envs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok()
+        .json();
+    let missing = missing_in(&v);
+    assert!(
+        missing.iter().all(|(env, _)| env == "staging"),
+        "development is not asked for production hardening: {missing:?}"
+    );
+    // Staging is production-like: it is still told what production sets.
+    assert!(missing.contains(&("staging".into(), "SECURE_HSTS_SECONDS".into())));
+    // A key development sets is still asked of production.
+    p.write(
+        "env/development/common.env",
+        "ENVIRONMENT=development\nREDIS_HOST=localhost\n",
+    );
+    let v = p
+        .run(&[
+            "check",
+            "--all-envs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok()
+        .json();
+    assert!(
+        missing_in(&v).contains(&("production".into(), "REDIS_HOST".into())),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn environments_without_files_of_their_own_are_not_compared() {
+    // development has no directory; qa exists only in envward.toml; both
+    // read only the shared file.
+    let p = Project::with(&[
+        ("envward.toml", "[environments.qa]\n"),
+        ("env/common.env", "APP_NAME=shop\n"),
+        ("env/production/common.env", "DEBUG=False\nSECRET_KEY=x\n"),
+        ("env/staging/common.env", "DEBUG=False\n"),
+    ]);
+    let v = p
+        .run(&[
+            "check",
+            "--all-envs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok()
+        .json();
+    let missing = missing_in(&v);
+    assert_eq!(
+        missing,
+        [("staging".to_string(), "SECRET_KEY".to_string())],
+        "{v:#}"
+    );
+}
+
+#[test]
+fn a_finding_about_a_shared_line_is_reported_once() {
+    let p = Project::with(&[
+        (".env", "REDIS_URL=redis://cache:6379\nPORT=http\n"),
+        (".env.production", "A=1\n"),
+        (".env.staging", "A=1\n"),
+    ]);
+    let v = p
+        .run(&[
+            "check",
+            "--all-envs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok()
+        .json();
+    let about = |key: &str, rule: &str| -> Vec<Value> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["key"] == key && f["rule"] == rule)
+            .cloned()
+            .collect()
+    };
+    let tls = about("REDIS_URL", "cache.tls");
+    assert_eq!(tls.len(), 1, "{v:#}");
+    assert_eq!(tls[0]["severity"], "error");
+    assert!(
+        tls[0]["message"].as_str().unwrap().contains("also read by"),
+        "{v:#}"
+    );
+    assert_eq!(about("PORT", "ports.valid").len(), 1, "{v:#}");
+    // Checking one environment still reports it there.
+    let v = p
+        .run(&[
+            "check",
+            "-e",
+            "development",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["key"] == "PORT")
+            .count(),
+        1,
+        "{v:#}"
+    );
+}

@@ -206,14 +206,32 @@ fn check_loaded(
         }))
         .collect();
     crate::findings::apply_settings(&mut report, &project.rules, loaded);
+    once_per_shared_line(&mut report.findings, loaded);
     sort(&mut report.findings, &report.environments);
     report
 }
 
 /// Keys set in the files of some environments but not in others.
+///
+/// Only environments with files of their own are compared: one that has
+/// only the shared files (or no file at all) defines exactly what every
+/// environment does. A key that only strict environments set (HSTS, secure
+/// cookies, production secrets) is production hardening: a non-strict
+/// environment is not asked to set it.
 fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Finding>) -> usize {
+    let loaded: Vec<&Resolved> = loaded
+        .iter()
+        .filter(|c| c.files.iter().any(|f| !f.shared))
+        .collect();
+    if loaded.len() < 2 {
+        return 0;
+    }
+    let strict: BTreeMap<&str, bool> = loaded
+        .iter()
+        .map(|c| (c.environment.as_str(), c.strict()))
+        .collect();
     let mut present: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for cfg in loaded {
+    for cfg in loaded.iter().copied() {
         for var in cfg.iter() {
             if !matches!(var.origin, Origin::Default) {
                 present
@@ -236,8 +254,12 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
             continue;
         }
         let declared_default = project.vars.get(*key).is_some_and(|v| v.default.is_some());
-        for cfg in loaded {
-            if envs.contains(cfg.environment.as_str()) || declared_default {
+        let strict_only = envs.iter().all(|e| strict.get(e).copied().unwrap_or(false));
+        for cfg in loaded.iter().copied() {
+            if envs.contains(cfg.environment.as_str())
+                || declared_default
+                || (strict_only && !cfg.strict())
+            {
                 continue;
             }
             findings.push(Finding {
@@ -261,6 +283,58 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
         }
     }
     checks
+}
+
+/// A value in a file every environment reads (`.env`, `env/common.env`)
+/// is one line: the same rule about the same key on that line is reported
+/// once, in the environment where it is most severe (the first of them),
+/// saying which other environments read it.
+fn once_per_shared_line(findings: &mut Vec<Finding>, loaded: &[Resolved]) {
+    if loaded.len() < 2 {
+        return;
+    }
+    let shared: BTreeSet<&std::path::Path> = loaded
+        .iter()
+        .flat_map(|c| c.files.iter().filter(|f| f.shared))
+        .map(|f| f.display.as_path())
+        .collect();
+    let line_of = |f: &Finding| match &f.origin {
+        Some(Origin::File { path, line, .. }) if shared.contains(path.as_path()) => {
+            Some((f.rule.clone(), f.key.clone(), path.clone(), *line))
+        }
+        _ => None,
+    };
+    let mut groups: BTreeMap<_, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.environment.is_some()
+            && let Some(id) = line_of(f)
+        {
+            groups.entry(id).or_default().push(i);
+        }
+    }
+    let mut dropped: BTreeSet<usize> = BTreeSet::new();
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let keep = *members
+            .iter()
+            .max_by_key(|&&i| (findings[i].severity, std::cmp::Reverse(i)))
+            .unwrap_or(&members[0]);
+        let others: Vec<String> = members
+            .iter()
+            .filter(|&&i| i != keep)
+            .filter_map(|&i| findings[i].environment.clone())
+            .collect();
+        findings[keep].message = format!(
+            "{} (a shared file: also read by {})",
+            findings[keep].message,
+            others.join(", ")
+        );
+        dropped.extend(members.iter().filter(|&&i| i != keep));
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !dropped.contains(&(i - 1))
+    });
 }
 
 fn sort(findings: &mut [Finding], environments: &[String]) {
