@@ -11,7 +11,7 @@ pub struct Global {
     /// Project directory (searched upwards for envward.toml) [default: .]
     #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
-    /// Environment or alias [default: $ENVWARD_ENV, then development]
+    /// Environment or alias [default: $ENVWARD_ENV, $ENVIRONMENT, $APP_ENV, $DJANGO_ENV, then development]
     #[arg(short = 'e', long = "env", global = true, value_name = "ENV", action = clap::ArgAction::Append)]
     pub env: Vec<String>,
     /// Namespace to read (falls back to `common`) [default: all merged]
@@ -106,6 +106,60 @@ impl Global {
             ));
         }
         Ok(cfg)
+    }
+
+    /// The deploy gate of `run` and `export` on the configuration they
+    /// loaded: in a strict environment,
+    /// the checks of `envward check -e ENV` (schema, security and custom
+    /// rules, with envward.toml's rule settings); on an error, the errors
+    /// go to stderr and the command stops with exit 1. `skip` is
+    /// `--no-check`. Environments that are not strict are not checked.
+    pub fn gate(
+        &self,
+        cfg: &mut envward::Resolved,
+        command: &str,
+        skip: bool,
+    ) -> anyhow::Result<()> {
+        if skip || !cfg.strict() {
+            return Ok(());
+        }
+        let mut report = envward::check::gate(cfg).map_err(crate::exit::Exit::from)?;
+        if !report.fails(envward::check::Severity::Error) {
+            return Ok(());
+        }
+        report
+            .findings
+            .retain(|f| f.severity == envward::check::Severity::Error);
+        let styled =
+            anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
+        let text = envward::report::text(&report, styled);
+        {
+            use std::io::Write;
+            let mut err = anstream::stderr().lock();
+            err.write_all(text.as_bytes())?;
+            err.flush()?;
+        }
+        let nothing = if command == "run" {
+            "nothing was started"
+        } else {
+            "nothing was exported"
+        };
+        Err(crate::exit::Exit {
+            code: 1,
+            diagnostic: Some(
+                envward::Diagnostic::error(format!(
+                    "`{}` is strict and fails the deploy gate ({} {}); {nothing}",
+                    cfg.environment,
+                    report.findings.len(),
+                    if report.findings.len() == 1 { "error" } else { "errors" },
+                ))
+                .with_help(format!(
+                    "fix them (`envward check -e {}` shows every finding), or pass --no-check to {command} anyway",
+                    cfg.environment
+                )),
+            ),
+        }
+        .into())
     }
 }
 

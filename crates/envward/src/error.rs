@@ -42,10 +42,13 @@ pub enum LoadError {
         second: String,
     },
     /// The environment is not known.
-    #[error("unknown environment `{name}`; known environments: {}", known.join(", "))]
+    #[error("unknown environment `{name}`{}; known environments: {}", from.as_ref().map(|v| format!(" (from the variable {v})")).unwrap_or_default(), known.join(", "))]
     UnknownEnvironment {
         /// What was asked for.
         name: String,
+        /// The process variable it came from (`ENVIRONMENT`); `None` when
+        /// it was asked for by name (`-e`).
+        from: Option<String>,
         /// What exists.
         known: Vec<String>,
         /// Their aliases.
@@ -122,11 +125,20 @@ impl LoadError {
             ),
             LoadError::UnknownEnvironment {
                 name,
+                from,
                 known,
                 aliases,
             } => {
-                let mut d = Diagnostic::error(format!("unknown environment `{name}`"))
-                    .with_note(format!("known environments: {}", known.join(", ")));
+                let mut d = match from {
+                    None => Diagnostic::error(format!("unknown environment `{name}`")),
+                    Some(var) => Diagnostic::error(format!(
+                        "unknown environment `{name}` (from the variable {var})"
+                    ))
+                    .with_note(format!(
+                        "{var} is one of the variables that select the environment ([resolve] environment_variables in envward.toml); pass -e ENV or unset it"
+                    )),
+                }
+                .with_note(format!("known environments: {}", known.join(", ")));
                 let candidates = known.iter().chain(aliases).map(String::as_str);
                 if let Some(s) = crate::suggest::closest(name, candidates) {
                     d = d.with_help(format!("did you mean `{s}`?"));

@@ -93,8 +93,9 @@ pub struct Resolved {
     pub environment: String,
     /// The namespace selected, if any.
     pub namespace: Option<String>,
-    /// Whether the environment is marked strict (production-like).
-    pub strict: bool,
+    /// Which rules apply: strict (production-like) or not, and why
+    /// ([`crate::config::ProjectFile::rule_set`]).
+    pub rule_set: crate::config::RuleSet,
     /// The project root.
     pub root: PathBuf,
     /// `"directory"` or `"flat"`.
@@ -178,6 +179,12 @@ pub enum ValueError {
 }
 
 impl Resolved {
+    /// Whether the environment is strict (production-like): the production
+    /// rules apply and their errors stay errors.
+    pub fn strict(&self) -> bool {
+        self.rule_set.strict
+    }
+
     /// Takes out every key whose value is sealed (encrypted, no identity),
     /// so that rules never read an empty stand-in for it.
     pub(crate) fn withhold_sealed(&mut self) {

@@ -43,10 +43,15 @@ pub struct Args {
     /// loader behaves (PS4, BASH_ENV, ENV, IFS, PATH, LD_PRELOAD, …)
     #[arg(long)]
     pub allow_unsafe_names: bool,
+    /// Export even when a strict environment fails the deploy gate
+    /// (the errors of `envward check -e ENV`)
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = g.load_complete()?;
+    let mut cfg = g.load_complete()?;
+    g.gate(&mut cfg, "export", args.no_check)?;
     let format = match args.format {
         Format::Dotenv => envward::export::Format::Dotenv,
         Format::Json => envward::export::Format::Json,

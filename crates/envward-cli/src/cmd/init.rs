@@ -73,8 +73,10 @@ fn alias(env: &str) -> Option<&'static str> {
     }
 }
 
+/// Strict by name, as the library decides it for an undeclared environment
+/// (init writes the decision down, so that it is visible and editable).
 fn is_strict(env: &str) -> bool {
-    matches!(env, "staging" | "production" | "prod" | "live")
+    ProjectFile::default().rule_set(env).strict
 }
 
 /// The first part of envward.toml: layout and environments.

@@ -16,6 +16,10 @@ pub struct Args {
     /// Start from an empty environment: the program sees only the configuration
     #[arg(long)]
     pub clean: bool,
+    /// Start even when a strict environment fails the deploy gate
+    /// (the errors of `envward check -e ENV`)
+    #[arg(long)]
+    pub no_check: bool,
     /// The program and its arguments (after `--`)
     #[arg(
         required = true,
@@ -27,7 +31,8 @@ pub struct Args {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = g.load_complete()?;
+    let mut cfg = g.load_complete()?;
+    g.gate(&mut cfg, "run", args.no_check)?;
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let program_path = if args.clean {
         find_in_path(program)

@@ -29,7 +29,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 json!({
                     "environment": env,
                     "loads": true,
-                    "strict": cfg.strict,
+                    "strict": cfg.strict(),
                     "files": cfg.files.len(),
                     "encrypted_files": encrypted_files,
                     "keys": cfg.len(),

@@ -220,7 +220,7 @@ fn secret_files_readable_by_other_users_are_reported() {
 const OVERRIDE_PROJECT: &[(&str, &str)] = &[
     (
         "envward.toml",
-        "[environments.production]\nstrict = true\n[vars.LOG_LEVEL]\ndefault = \"INFO\"\n[vars.SECRET_KEY]\nrequired = true\nsensitive = true\n",
+        "[environments.production]\nstrict = true\n[environments.staging]\nstrict = false\n[vars.LOG_LEVEL]\ndefault = \"INFO\"\n[vars.SECRET_KEY]\nrequired = true\nsensitive = true\n",
     ),
     (".env", "DEBUG=True\nPORT=8000\n"),
     (".env.production", "DEBUG=False\nPORT=8000\n"),

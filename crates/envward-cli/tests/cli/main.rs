@@ -11,6 +11,7 @@ mod doctor;
 mod encryption;
 mod errors;
 mod export;
+mod gate;
 mod generate;
 mod get_list_explain;
 mod hardening;

@@ -132,7 +132,7 @@ pub(crate) fn run(
     for c in compile(rules) {
         let applies = match &c.rule.environments {
             Some(envs) => envs.contains(&cfg.environment),
-            None => cfg.strict,
+            None => cfg.strict(),
         };
         coverage.push(Coverage {
             rule: Cow::Owned(c.rule.id.clone()),

@@ -57,6 +57,36 @@ pub struct CheckOptions {
 /// ```
 pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     let opened = Project::open(options.load.project_dir.as_deref())?;
+    let mut loaded: Vec<Resolved> = if options.all_environments {
+        opened
+            .environments
+            .iter()
+            .map(|env| {
+                let mut load = options.load.clone();
+                load.environment = Some(env.clone());
+                Config::load_in(&opened, load)
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![Config::load_in(&opened, options.load.clone())?]
+    };
+    Ok(check_loaded(&opened, &mut loaded, options.profile))
+}
+
+/// The deploy gate of `run` and `export`: [`check`] of one environment
+/// already loaded (nothing is read twice, no passphrase asked twice).
+pub fn gate(cfg: &mut Resolved) -> Result<Report, LoadError> {
+    let opened = Project::open(Some(&cfg.root))?;
+    Ok(check_loaded(&opened, std::slice::from_mut(cfg), None))
+}
+
+/// Checks environments of `opened` already loaded. Sealed values (no
+/// identity opens them) are taken out of `loaded` and reported as skipped.
+fn check_loaded(
+    opened: &Project,
+    loaded: &mut [Resolved],
+    profile: Option<rules::Profile>,
+) -> Report {
     let (project, text, known) = (&opened.file, &opened.text, &opened.environments);
     let mut findings = Vec::new();
     let mut coverage = vec![Coverage {
@@ -86,23 +116,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         });
     }
 
-    let mut loaded: Vec<Resolved> = if options.all_environments {
-        known
-            .iter()
-            .map(|env| {
-                let mut load = options.load.clone();
-                load.environment = Some(env.clone());
-                Config::load_in(&opened, load)
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        vec![Config::load_in(&opened, options.load.clone())?]
-    };
     let environments: Vec<String> = loaded.iter().map(|c| c.environment.clone()).collect();
     // Encrypted values no identity opens: rules that need them are skipped
     // (reported as such), rules that need no value still run.
     let mut skipped = Vec::new();
-    for cfg in &mut loaded {
+    for cfg in loaded.iter_mut() {
         cfg.withhold_sealed();
         skipped.extend(cfg.withheld.iter().map(|key| Skipped {
             environment: cfg.environment.clone(),
@@ -111,7 +129,8 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         }));
     }
     let mut patterns = schema_rules::Patterns::default();
-    for cfg in &loaded {
+    let loaded: &[Resolved] = loaded;
+    for cfg in loaded {
         checks += schema_rules::check_environment(project, cfg, &mut patterns, &mut findings);
         for id in all_rules()
             .filter(|r| matches!(r.group, "schema" | "consistency"))
@@ -134,9 +153,9 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         }
     }
     if loaded.len() > 1 {
-        checks += consistency(project, &loaded, &mut findings);
+        checks += consistency(project, loaded, &mut findings);
     }
-    for problem in rules::validate_settings(&project.rules)
+    for problem in rules::validate_settings(&project.rules, &project.custom_rules)
         .into_iter()
         .chain(custom::validate(&project.custom_rules))
     {
@@ -154,13 +173,13 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         });
     }
     let shared = rules::Shared::default();
-    for cfg in &loaded {
+    for cfg in loaded {
         checks += rules::run(
             cfg,
-            &loaded,
+            loaded,
             &project.rules,
             &shared,
-            options.profile,
+            profile,
             &mut findings,
             &mut coverage,
         );
@@ -168,6 +187,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     }
     let mut report = Report::new(Tool::Check, opened.root.clone());
     report.environments = environments;
+    report.rule_sets = loaded
+        .iter()
+        .map(|c| (c.environment.clone(), c.rule_set))
+        .collect();
     report.findings = findings;
     report.checks = checks;
     report.skipped = skipped;
@@ -182,15 +205,33 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             )
         }))
         .collect();
-    crate::findings::apply_settings(&mut report, &project.rules, &loaded);
+    crate::findings::apply_settings(&mut report, &project.rules, loaded);
+    once_per_shared_line(&mut report.findings, loaded);
     sort(&mut report.findings, &report.environments);
-    Ok(report)
+    report
 }
 
 /// Keys set in the files of some environments but not in others.
+///
+/// Only environments with files of their own are compared: one that has
+/// only the shared files (or no file at all) defines exactly what every
+/// environment does. A key that only strict environments set (HSTS, secure
+/// cookies, production secrets) is production hardening: a non-strict
+/// environment is not asked to set it.
 fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Finding>) -> usize {
+    let loaded: Vec<&Resolved> = loaded
+        .iter()
+        .filter(|c| c.files.iter().any(|f| !f.shared))
+        .collect();
+    if loaded.len() < 2 {
+        return 0;
+    }
+    let strict: BTreeMap<&str, bool> = loaded
+        .iter()
+        .map(|c| (c.environment.as_str(), c.strict()))
+        .collect();
     let mut present: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for cfg in loaded {
+    for cfg in loaded.iter().copied() {
         for var in cfg.iter() {
             if !matches!(var.origin, Origin::Default) {
                 present
@@ -213,8 +254,12 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
             continue;
         }
         let declared_default = project.vars.get(*key).is_some_and(|v| v.default.is_some());
-        for cfg in loaded {
-            if envs.contains(cfg.environment.as_str()) || declared_default {
+        let strict_only = envs.iter().all(|e| strict.get(e).copied().unwrap_or(false));
+        for cfg in loaded.iter().copied() {
+            if envs.contains(cfg.environment.as_str())
+                || declared_default
+                || (strict_only && !cfg.strict())
+            {
                 continue;
             }
             findings.push(Finding {
@@ -238,6 +283,58 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
         }
     }
     checks
+}
+
+/// A value in a file every environment reads (`.env`, `env/common.env`)
+/// is one line: the same rule about the same key on that line is reported
+/// once, in the environment where it is most severe (the first of them),
+/// saying which other environments read it.
+fn once_per_shared_line(findings: &mut Vec<Finding>, loaded: &[Resolved]) {
+    if loaded.len() < 2 {
+        return;
+    }
+    let shared: BTreeSet<&std::path::Path> = loaded
+        .iter()
+        .flat_map(|c| c.files.iter().filter(|f| f.shared))
+        .map(|f| f.display.as_path())
+        .collect();
+    let line_of = |f: &Finding| match &f.origin {
+        Some(Origin::File { path, line, .. }) if shared.contains(path.as_path()) => {
+            Some((f.rule.clone(), f.key.clone(), path.clone(), *line))
+        }
+        _ => None,
+    };
+    let mut groups: BTreeMap<_, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.environment.is_some()
+            && let Some(id) = line_of(f)
+        {
+            groups.entry(id).or_default().push(i);
+        }
+    }
+    let mut dropped: BTreeSet<usize> = BTreeSet::new();
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let keep = *members
+            .iter()
+            .max_by_key(|&&i| (findings[i].severity, std::cmp::Reverse(i)))
+            .unwrap_or(&members[0]);
+        let others: Vec<String> = members
+            .iter()
+            .filter(|&&i| i != keep)
+            .filter_map(|&i| findings[i].environment.clone())
+            .collect();
+        findings[keep].message = format!(
+            "{} (a shared file: also read by {})",
+            findings[keep].message,
+            others.join(", ")
+        );
+        dropped.extend(members.iter().filter(|&&i| i != keep));
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !dropped.contains(&(i - 1))
+    });
 }
 
 fn sort(findings: &mut [Finding], environments: &[String]) {

@@ -107,9 +107,10 @@ pub struct EnvironmentSettings {
     /// Other names for the environment (`prod` for `production`).
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Production-like: the strictest rules apply.
+    /// Production-like: the strictest rules apply. Unset: decided by the
+    /// name (see [`ProjectFile::rule_set`]).
     #[serde(default)]
-    pub strict: bool,
+    pub strict: Option<bool>,
     /// What the environment is for.
     #[serde(default)]
     pub description: Option<String>,
@@ -117,6 +118,42 @@ pub struct EnvironmentSettings {
     /// recipients (`age1…`) and SSH public keys (`ssh-ed25519 …`).
     #[serde(default)]
     pub recipients: Vec<String>,
+}
+
+/// Environment names that are production-like unless `envward.toml` says
+/// `strict = false`: production and the places that rehearse it.
+pub const STRICT_NAMES: &[&str] = &["production", "prod", "live", "staging", "stage", "preprod"];
+
+/// Which rules an environment gets, and why: see [`ProjectFile::rule_set`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RuleSet {
+    /// Production-like: the production rules apply, their errors stay errors.
+    pub strict: bool,
+    /// Where the decision comes from.
+    pub source: RuleSetSource,
+}
+
+/// Why an environment is strict or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetSource {
+    /// `strict = true|false` in `envward.toml`.
+    Declared,
+    /// Its name (or an alias) is one of [`STRICT_NAMES`], or is not.
+    Name,
+}
+
+impl RuleSet {
+    /// How reports name it: `strict: production rules`, `strict by name:
+    /// production rules`, `not strict: development rules`.
+    pub fn describe(self) -> &'static str {
+        match (self.strict, self.source) {
+            (true, RuleSetSource::Declared) => "strict: production rules",
+            (true, RuleSetSource::Name) => "strict by name: production rules",
+            (false, RuleSetSource::Declared) => "not strict (strict = false): development rules",
+            (false, RuleSetSource::Name) => "not strict: development rules",
+        }
+    }
 }
 
 /// What to do about a repeated thing.
@@ -157,6 +194,10 @@ pub struct ResolveSettings {
     /// Undefined references.
     #[serde(default)]
     pub undefined: Undefined,
+    /// Process variables that select the environment when `-e` is not
+    /// given, the first one set winning.
+    #[serde(default = "default_environment_variables")]
+    pub environment_variables: Vec<String>,
 }
 
 impl Default for ResolveSettings {
@@ -166,8 +207,17 @@ impl Default for ResolveSettings {
             secrets_dir: default_secrets_dir(),
             duplicate_keys: Strictness::Warn,
             undefined: Undefined::Error,
+            environment_variables: default_environment_variables(),
         }
     }
+}
+
+/// `ENVWARD_ENV`, then the names the guides and frameworks use:
+/// `ENVIRONMENT`, `APP_ENV`, `DJANGO_ENV`.
+pub fn default_environment_variables() -> Vec<String> {
+    ["ENVWARD_ENV", "ENVIRONMENT", "APP_ENV", "DJANGO_ENV"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// Process environment, secrets directory, local overrides, environment
@@ -331,6 +381,39 @@ impl ProjectFile {
                 .get(environment)
                 .map(|e| e.recipients.clone())
                 .unwrap_or_default()
+        }
+    }
+
+    /// The one decision of which rules apply to `environment` (a canonical
+    /// name): `strict = true|false` under `[environments.NAME]` wins;
+    /// otherwise an environment is strict when its name or one of its
+    /// aliases is one of [`STRICT_NAMES`] (`production`, `prod`, `live`,
+    /// `staging`, `stage`, `preprod`).
+    ///
+    /// ```
+    /// use envward::config::ProjectFile;
+    /// use std::path::Path;
+    /// let p = ProjectFile::parse("[environments.qa]\nstrict = true\n[environments.staging]\nstrict = false\n", Path::new("envward.toml")).unwrap();
+    /// assert!(p.rule_set("production").strict);
+    /// assert!(p.rule_set("qa").strict);
+    /// assert!(!p.rule_set("staging").strict);
+    /// assert!(!p.rule_set("development").strict);
+    /// ```
+    pub fn rule_set(&self, environment: &str) -> RuleSet {
+        let settings = self.environments.get(environment);
+        if let Some(strict) = settings.and_then(|e| e.strict) {
+            return RuleSet {
+                strict,
+                source: RuleSetSource::Declared,
+            };
+        }
+        let aliases = settings.map(|e| e.aliases.as_slice()).unwrap_or_default();
+        let strict = std::iter::once(environment)
+            .chain(aliases.iter().map(String::as_str))
+            .any(|n| STRICT_NAMES.contains(&n.to_ascii_lowercase().as_str()));
+        RuleSet {
+            strict,
+            source: RuleSetSource::Name,
         }
     }
 

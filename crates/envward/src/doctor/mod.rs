@@ -128,7 +128,7 @@ pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<Report, DoctorError
         project: cfg.as_ref().map(|c| ProjectInfo {
             root: c.root.clone(),
             environment: c.environment.clone(),
-            strict: c.strict,
+            strict: c.strict(),
         }),
     });
     crate::findings::apply_settings(&mut report, &opened.file.rules, cfg.as_slice());
@@ -482,7 +482,7 @@ fn overrides(
             )
         } else {
             (
-                if cfg.strict {
+                if cfg.strict() {
                     Severity::Error
                 } else {
                     Severity::Warning

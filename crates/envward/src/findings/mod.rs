@@ -217,6 +217,9 @@ pub struct Report {
     pub tool: Tool,
     /// The environments checked, in order (`check`; empty for `doctor`).
     pub environments: Vec<String>,
+    /// The rule set each environment checked got (`check`): strict or
+    /// not, and why.
+    pub rule_sets: std::collections::BTreeMap<String, crate::config::RuleSet>,
     /// The sections a report groups its findings by when they are not
     /// grouped by environment (`doctor`: exported, visible, overrides).
     pub sections: Vec<Section>,
@@ -338,6 +341,7 @@ impl Report {
         Report {
             tool,
             environments: Vec::new(),
+            rule_sets: Default::default(),
             sections: Vec::new(),
             findings: Vec::new(),
             checks: 0,

@@ -32,7 +32,7 @@ pub fn apply_settings(
             f.severity = severity.into();
         }
         let relaxed = registry::find(&f.rule).is_some_and(|r| r.has_tag("security"));
-        if relaxed && f.severity == Severity::Error && env.is_some_and(|c| !c.strict) {
+        if relaxed && f.severity == Severity::Error && env.is_some_and(|c| !c.strict()) {
             f.severity = Severity::Warning;
         }
         true
@@ -93,5 +93,17 @@ fn excepted(f: &Finding, s: Option<&RuleSettings>, cfg: Option<&Resolved>) -> bo
         return true;
     }
     key.and_then(|k| cfg?.get(k))
-        .is_some_and(|v| v.allows.iter().any(|a| *a == f.rule))
+        .is_some_and(|v| v.allows.iter().any(|a| allows(a, &f.rule)))
+}
+
+/// Whether an inline allow of `allowed` covers `rule`: the same id, or
+/// `family.*` for every rule of the family (`secret.*`: `secret.weak`,
+/// `secret.min-length`…). An id never covers its siblings.
+fn allows(allowed: &str, rule: &str) -> bool {
+    match allowed.strip_suffix(".*") {
+        Some(family) => rule
+            .strip_prefix(family)
+            .is_some_and(|rest| rest.starts_with('.')),
+        None => allowed == rule,
+    }
 }

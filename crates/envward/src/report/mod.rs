@@ -128,13 +128,14 @@ pub fn text(report: &Report, styled: bool) -> String {
         if items.is_empty() && group.is_none() {
             continue;
         }
-        write_group(
-            &mut out,
-            group.unwrap_or("envward.toml"),
-            &items,
-            styled,
-            true,
-        );
+        let title = match group {
+            None => "envward.toml".to_string(),
+            Some(env) => match report.rule_sets.get(env) {
+                Some(set) => format!("{env} ({})", set.describe()),
+                None => env.to_string(),
+            },
+        };
+        write_group(&mut out, &title, &items, styled, true);
     }
     for env in &report.environments {
         let keys: Vec<&str> = report
@@ -189,6 +190,7 @@ pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 ///
 /// ```json
 /// {"version": 1, "environments": ["production"],
+///  "rule_sets": {"production": {"strict": true, "source": "name"}},
 ///  "summary": {"errors": 1, "warnings": 0, "infos": 0, "checks": 12, "passed": 11},
 ///  "findings": [{"rule": "schema.required", "severity": "error", "environment": "production",
 ///                "key": "SECRET_KEY", "origin": null, "message": "...", "help": "..."}]}
@@ -203,6 +205,7 @@ pub fn json(report: &Report) -> serde_json::Value {
         "version": JSON_VERSION,
         "timestamp": report.timestamp,
         "environments": report.environments,
+        "rule_sets": report.rule_sets,
         "summary": {
             "errors": e,
             "warnings": w,

@@ -33,8 +33,8 @@ pub struct LoadOptions {
     /// Where to start looking for `envward.toml` (upwards). Defaults to the
     /// current directory.
     pub project_dir: Option<PathBuf>,
-    /// The environment (or an alias). Default: `ENVWARD_ENV`, then
-    /// `development`.
+    /// The environment (or an alias). Default: the first of `[resolve]
+    /// environment_variables` that is set, then `development`.
     pub environment: Option<String>,
     /// Restrict the view to one namespace (falling back to `common`).
     pub namespace: Option<String>,
@@ -144,10 +144,7 @@ impl Config {
                 .unwrap_or_else(|| project.resolve.secrets_dir.clone()),
         )));
         sources.push(Box::new(Defaults::new(&project.vars)));
-        let strict = project
-            .environments
-            .get(&environment)
-            .is_some_and(|e| e.strict);
+        let rule_set = project.rule_set(&environment);
         let resolver = Resolver::new(
             project,
             sources,
@@ -171,7 +168,7 @@ impl Config {
         Ok(Resolved {
             environment,
             namespace: options.namespace.clone(),
-            strict,
+            rule_set,
             root,
             layout: layout.kind_name(),
             files: env_files,
@@ -239,9 +236,12 @@ impl Project {
     }
 
     /// The one choice of environment, for reading and writing alike:
-    /// `requested` (a name or an alias), else `ENVWARD_ENV` in `process`,
-    /// else `development`; its canonical name, or an error naming the
-    /// known environments and aliases.
+    /// `requested` (a name or an alias), else the first variable of
+    /// `[resolve] environment_variables` (default `ENVWARD_ENV`,
+    /// `ENVIRONMENT`, `APP_ENV`, `DJANGO_ENV`) set to a non-empty value in
+    /// `process`, else `development`; its canonical name, or an error
+    /// naming the known environments and aliases (and the variable the
+    /// name came from).
     ///
     /// ```
     /// let dir = tempfile::tempdir().unwrap();
@@ -257,14 +257,24 @@ impl Project {
         requested: Option<&str>,
         process: &BTreeMap<String, String>,
     ) -> Result<String, LoadError> {
-        let requested = requested
-            .map(str::to_string)
-            .or_else(|| process.get("ENVWARD_ENV").cloned())
-            .unwrap_or_else(|| "development".to_string());
+        let (requested, from) = match requested {
+            Some(name) => (name.to_string(), None),
+            None => self
+                .file
+                .resolve
+                .environment_variables
+                .iter()
+                .find_map(|var| {
+                    let value = process.get(var)?.trim();
+                    (!value.is_empty()).then(|| (value.to_string(), Some(var.clone())))
+                })
+                .unwrap_or_else(|| ("development".to_string(), None)),
+        };
         let environment = self.file.canonical_environment(&requested).to_string();
         if !self.environments.contains(&environment) {
             return Err(LoadError::UnknownEnvironment {
                 name: requested,
+                from,
                 known: self.environments.clone(),
                 aliases: self
                     .file

@@ -334,23 +334,42 @@ fn written(def: &Definition<'_>, sensitive: bool) -> Value {
     }
 }
 
-/// `# envward:allow RULE[,RULE] reason…` → the rules, when a reason is given.
+/// `# envward:allow RULE[,RULE] [RULE…] reason…` → the rules, when a
+/// reason is given. The first word is always rules; the words after it
+/// are rules too while they look like rule ids (`secret.weak`,
+/// `custom.timeouts`, a family `secret.*`), and the rest is the reason.
 pub(crate) fn parse_allow(comment: &str) -> Vec<String> {
     let text = comment.trim_start_matches('#').trim();
     let Some(rest) = text.strip_prefix("envward:allow") else {
         return Vec::new();
     };
-    let mut words = rest.split_whitespace();
-    let Some(rules) = words.next() else {
-        return Vec::new();
-    };
-    if words.next().is_none() {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let ids = 1 + words
+        .iter()
+        .skip(1)
+        .take_while(|w| w.split(',').all(looks_like_rule_id))
+        .count();
+    if words.len() <= ids {
         // No reason, no exception.
         return Vec::new();
     }
-    rules
-        .split(',')
+    words[..ids]
+        .iter()
+        .flat_map(|w| w.split(','))
         .filter(|r| !r.is_empty())
         .map(String::from)
         .collect()
+}
+
+/// `family.name` in lower case, digits and `-` (or `family.*`).
+fn looks_like_rule_id(word: &str) -> bool {
+    let Some((family, name)) = word.split_once('.') else {
+        return false;
+    };
+    let part = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    };
+    part(family) && (name == "*" || part(name)) && !name.ends_with('.')
 }

@@ -262,7 +262,7 @@ pub(crate) fn run(
                 )));
                 continue;
             }
-        } else if rule.applies == Applies::Strict && !cfg.strict {
+        } else if rule.applies == Applies::Strict && !cfg.strict() {
             record(RuleStatus::NotApplicable);
             continue;
         }
@@ -362,15 +362,20 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// Problems in `[rules]`: unknown rule ids and parameters.
 pub(crate) fn validate_settings(
     settings: &indexmap::IndexMap<String, RuleSettings>,
+    custom: &[crate::config::rules::CustomRule],
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (id, s) in settings {
-        let configurable = registry::RULES
-            .iter()
-            .filter(|r| r.has_tag("security") || r.has_tag("process"));
+        // Every rule of the registry takes the same settings (enabled,
+        // severity, allow): schema, consistency, security and doctor ones.
+        let configurable = registry::RULES.iter();
         let params = match find(id) {
             Some(rule) => rule.params,
-            None if configurable.clone().any(|r| r.id == id) => &[],
+            None if configurable.clone().any(|r| r.id == id)
+                || custom.iter().any(|c| c.id == *id) =>
+            {
+                &[]
+            }
             None => {
                 let help = match crate::suggest::closest(id, configurable.map(|r| r.id)) {
                     Some(c) => format!("did you mean `{c}`? `envward rules` lists them"),
