@@ -20,6 +20,7 @@ mod reports;
 mod rules;
 mod run;
 mod schema;
+mod sensitivity;
 mod sentinel;
 mod status;
 mod template_init;

@@ -304,13 +304,18 @@ impl ProjectFile {
         all || self.is_sensitive_value(key, raw)
     }
 
-    /// Whether the value `raw` (as written) of `key` is a secret: the
-    /// schema says so, or the name, or a password in a URL.
+    /// Whether the value `raw` of `key` is a secret: the one rule,
+    /// [`crate::secret::Sensitivity`] (the schema, then the value's shape,
+    /// then the name, then a setting-like value).
     pub fn is_sensitive_value(&self, key: &str, raw: &str) -> bool {
+        self.sensitivity(key, raw).is_secret()
+    }
+
+    /// Why the value `raw` of `key` is or is not a secret (see
+    /// [`crate::secret::Sensitivity`]).
+    pub fn sensitivity(&self, key: &str, raw: &str) -> crate::secret::Sensitivity {
         let declared = self.vars.get(key).and_then(|s| s.declared_sensitive());
-        declared.unwrap_or_else(|| {
-            crate::secret::is_sensitive_name(key) || crate::secret::has_url_password(raw)
-        })
+        crate::secret::Sensitivity::of(declared, key, raw)
     }
 
     /// The recipients of the environment of a file: its own, or for a file

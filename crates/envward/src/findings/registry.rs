@@ -244,7 +244,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "database.production-ready",
         severity: Severity::Error,
-        summary: "the database is SQLite, on localhost, or reached without TLS",
+        summary: "the database is SQLite, on localhost, or reached without TLS, or its URL does not parse",
         group: "database",
         tags: &["security"],
     },
