@@ -14,6 +14,7 @@ mod export;
 mod generate;
 mod get_list_explain;
 mod html;
+mod integrity;
 mod layouts;
 mod misc;
 mod reports;

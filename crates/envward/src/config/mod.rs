@@ -117,6 +117,47 @@ pub struct EnvironmentSettings {
     /// recipients (`age1…`) and SSH public keys (`ssh-ed25519 …`).
     #[serde(default)]
     pub recipients: Vec<String>,
+    /// In an environment with recipients: sensitive keys that may be read
+    /// from a plaintext file (`true`: every key, and empty files too).
+    #[serde(default)]
+    pub allow_plaintext: Allow,
+    /// In an environment with recipients: encrypted keys that a local file
+    /// (`.env.local`, `env/<env>/<ns>.local.env`) may override (`true`:
+    /// every key).
+    #[serde(default)]
+    pub allow_local_override: Allow,
+}
+
+/// An exception to the integrity of an encrypted environment: `true` (every
+/// key), `false` (none), or a list of keys.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Allow {
+    /// `true` or `false`.
+    All(bool),
+    /// `["SENTRY_DSN", …]`.
+    Keys(Vec<String>),
+}
+
+impl Default for Allow {
+    fn default() -> Self {
+        Allow::All(false)
+    }
+}
+
+impl Allow {
+    /// Whether `key` is allowed.
+    pub fn allows(&self, key: &str) -> bool {
+        match self {
+            Allow::All(all) => *all,
+            Allow::Keys(keys) => keys.iter().any(|k| k == key),
+        }
+    }
+
+    /// Whether every key is allowed.
+    pub fn all(&self) -> bool {
+        matches!(self, Allow::All(true))
+    }
 }
 
 /// What to do about a repeated thing.

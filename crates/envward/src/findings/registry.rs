@@ -305,6 +305,20 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security"],
     },
     RuleInfo {
+        id: "encryption.integrity",
+        severity: Severity::Error,
+        summary: "in an environment with recipients: a sensitive value in clear, an own file empty or cut before its header, or a local file overriding an encrypted value",
+        group: "encryption",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "encryption.unverified",
+        severity: Severity::Warning,
+        summary: "an encrypted file no identity opens: its MAC and values were not verified",
+        group: "encryption",
+        tags: &[],
+    },
+    RuleInfo {
         id: "secret.in-plain-url",
         severity: Severity::Error,
         summary: "a URL carries a password but its key is declared `sensitive = false`",
