@@ -63,9 +63,34 @@ impl Global {
 
     /// Loads the configuration the global options select.
     pub fn load(&self) -> anyhow::Result<envward::Resolved> {
-        let cfg = envward::Config::load(self.load_options()).map_err(crate::exit::Exit::from)?;
+        let project = self.configured_project()?;
+        let cfg = envward::Config::load_in(&project, self.load_options())
+            .map_err(crate::exit::Exit::from)?;
         crate::output::warnings(&cfg);
         Ok(cfg)
+    }
+
+    /// The project the options select; an error (exit 2) when there is no
+    /// configuration at all there, naming where envward looked.
+    pub fn configured_project(&self) -> anyhow::Result<envward::Project> {
+        let project =
+            envward::Project::open(self.project.as_deref()).map_err(crate::exit::Exit::from)?;
+        if !project.has_configuration() {
+            return Err(crate::exit::Exit::input(
+                envward::Diagnostic::error(format!(
+                    "no configuration found in {}",
+                    project.root.display()
+                ))
+                .with_note(format!(
+                    "looked for {} in {} and every directory above it, and for .env files or an env/ directory in {}",
+                    envward::config::PROJECT_FILE,
+                    project.root.display(),
+                    project.root.display()
+                ))
+                .with_help("run envward in the project's directory (or pass -C DIR), or start one with `envward init`"),
+            ));
+        }
+        Ok(project)
     }
 
     /// Loads, and refuses to go on when a required key has no value.

@@ -108,6 +108,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 .with_help("give each --format but one an --output FILE"),
         ));
     }
+    g.configured_project()?;
     let report = envward::check::check(&CheckOptions {
         load: g.load_options(),
         all_environments: args.all_envs,

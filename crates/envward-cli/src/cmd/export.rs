@@ -56,8 +56,9 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         Format::K8sSecret => envward::export::Format::K8sSecret,
         Format::Github => envward::export::Format::Github,
     };
-    let text = envward::export::render(&cfg, format, args.name.as_deref())
-        .map_err(|e| Exit::input(Diagnostic::error(e.to_string()).with_help(e.help)))?;
+    let text =
+        envward::export::render_with(&cfg, format, args.name.as_deref(), args.allow_unsafe_names)
+            .map_err(|e| Exit::input(Diagnostic::error(e.to_string()).with_help(e.help)))?;
     crate::output::secret_data(args.output.as_deref(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -38,9 +38,10 @@ pub struct Args {
     /// Which kind of application
     #[arg(long, value_enum, default_value_t = PresetName::Web)]
     pub preset: PresetName,
-    /// File layout
-    #[arg(long, value_enum, default_value_t = LayoutName::Dir)]
-    pub layout: LayoutName,
+    /// File layout [default: the one the directory already uses (env/ or
+    /// .env files), else dir]
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutName>,
     /// Environments, comma-separated
     #[arg(
         long,
@@ -84,7 +85,7 @@ fn project_header(args: &Args) -> String {
     let _ = writeln!(
         s,
         "kind = \"{}\"",
-        if args.layout == LayoutName::Dir {
+        if args.layout == Some(LayoutName::Dir) {
             "directory"
         } else {
             "flat"
@@ -170,12 +171,63 @@ impl Writer<'_> {
     }
 }
 
-pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+/// The layout a directory already uses: `env/` → directory, `.env` files →
+/// flat; `None` when it has neither.
+fn found_layout(root: &Path) -> Option<LayoutName> {
+    if root.join("env").is_dir() {
+        return Some(LayoutName::Dir);
+    }
+    let flat = std::fs::read_dir(root).ok()?.flatten().any(|e| {
+        e.file_name()
+            .to_str()
+            .is_some_and(|n| n == ".env" || n.starts_with(".env."))
+    });
+    flat.then_some(LayoutName::Flat)
+}
+
+/// The `envward.toml` of a project above `root`, if any.
+fn enclosing_project(root: &Path) -> Option<std::path::PathBuf> {
+    let root = std::fs::canonicalize(root).ok()?;
+    root.ancestors()
+        .skip(1)
+        .map(|d| d.join(PROJECT_FILE))
+        .find(|f| f.is_file())
+}
+
+pub fn run(g: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let root = match &g.project {
         Some(p) => p.clone(),
         None => std::env::current_dir()?,
     };
     std::fs::create_dir_all(&root)?;
+    if !args.force
+        && !root.join(PROJECT_FILE).exists()
+        && let Some(outer) = enclosing_project(&root)
+    {
+        return Err(Exit::input(
+            Diagnostic::error(format!(
+                "{} is inside the project of {}: init would start a second project nested in it",
+                root.display(),
+                outer.display()
+            ))
+            .with_help("run envward from that project's directory, or pass --force to start a nested project anyway"),
+        ));
+    }
+    let found = found_layout(&root);
+    if let (Some(asked), Some(found)) = (args.layout, found)
+        && asked != found
+        && !args.force
+    {
+        return Err(Exit::input(
+            Diagnostic::error(format!(
+                "this directory already uses the {} layout; --layout {} would leave its files unread",
+                if found == LayoutName::Dir { "directory (env/)" } else { "flat (.env files)" },
+                if asked == LayoutName::Dir { "dir" } else { "flat" },
+            ))
+            .with_help("leave out --layout to adopt the layout that is there, or pass --force"),
+        ));
+    }
+    args.layout = Some(args.layout.or(found).unwrap_or(LayoutName::Dir));
     if let Some(bad) = args.envs.iter().find(|e| {
         e.is_empty()
             || !e
@@ -212,7 +264,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     w.file("envward.schema.json", &schema_json, 0o644)?;
     let mut env_files = BTreeMap::new();
     for env in &args.envs {
-        let rel = match args.layout {
+        let rel = match args.layout.unwrap_or(LayoutName::Dir) {
             LayoutName::Dir => format!("env/{env}/common.env"),
             LayoutName::Flat => format!(".env.{env}"),
         };
@@ -227,7 +279,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         &envward::schema::example(&project.file, &project.environments),
         0o644,
     )?;
-    let added = gitignore(&root, args.layout)?;
+    let added = gitignore(&root, args.layout.unwrap_or(LayoutName::Dir))?;
     for f in &w.written {
         anstream::eprintln!("  created {f}");
     }

@@ -2,6 +2,7 @@
 //! the library's write path (encrypted files stay encrypted).
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use zeroize::Zeroizing;
@@ -18,18 +19,54 @@ pub struct SetArgs {
     /// Write the value in clear even when it would be encrypted
     #[arg(long)]
     pub plain: bool,
+    /// The file to change (one of the environment's) [default: where the
+    /// key's value comes from, else the namespace's file]
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct UnsetArgs {
     /// The key
     pub key: String,
+    /// The file to change (one of the environment's) [default: where the
+    /// key's value comes from]
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// The file a change of `key` goes to: `--file`, else where its value
+/// comes from (or the namespace's file).
+fn file_for(
+    store: &envward::store::Store,
+    key: &str,
+    named: Option<&PathBuf>,
+) -> anyhow::Result<envward::layout::EnvFile> {
+    Ok(match named {
+        Some(path) => store
+            .files(std::slice::from_ref(path))
+            .map_err(Exit::from)?
+            .remove(0),
+        None => store.file_for_key(key).map_err(Exit::from)?,
+    })
+}
+
+/// How a file is shown after a change: shared or local files say so.
+fn describe(file: &envward::layout::EnvFile) -> String {
+    let what = if file.shared {
+        " (shared by every environment)"
+    } else if file.layer == envward::Layer::Local {
+        " (a local override)"
+    } else {
+        ""
+    };
+    format!("{}{what}", file.display.display())
 }
 
 /// `envward set KEY [VALUE]`.
 pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
     let store = g.store("set")?;
-    let file = store.namespace_file().map_err(Exit::from)?;
+    let file = file_for(&store, &args.key, args.file.as_ref())?;
     let value = match args.value {
         Some(v) => Zeroizing::new(v),
         None => {
@@ -62,7 +99,7 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
     anstream::eprintln!(
         "set {} in {}{}",
         args.key,
-        file.display.display(),
+        describe(&file),
         if done.encrypted {
             " (encrypted file)"
         } else {
@@ -75,10 +112,10 @@ pub fn set(g: &Global, args: SetArgs) -> anyhow::Result<ExitCode> {
 /// `envward unset KEY`.
 pub fn unset(g: &Global, args: UnsetArgs) -> anyhow::Result<ExitCode> {
     let store = g.store("unset")?;
-    let file = store.namespace_file().map_err(Exit::from)?;
+    let file = file_for(&store, &args.key, args.file.as_ref())?;
     let mut tx = store.edit_existing(&file).map_err(Exit::from)?;
     tx.unset(&args.key).map_err(Exit::from)?;
     tx.commit().map_err(Exit::from)?;
-    anstream::eprintln!("removed {} from {}", args.key, file.display.display());
+    anstream::eprintln!("removed {} from {}", args.key, describe(&file));
     Ok(ExitCode::SUCCESS)
 }

@@ -38,13 +38,7 @@ pub(crate) fn setup() -> Setup {
         ),
     ])
     .env("ENVWARD_IDENTITY_FILE", identity.to_str().unwrap());
-    let recipient = p
-        .run(&["keygen", "--output", identity.to_str().unwrap()])
-        .ok()
-        .stdout()
-        .trim()
-        .to_string();
-    assert!(recipient.starts_with("age1"), "{recipient}");
+    let recipient = p.keygen(&identity);
     for env in ["production", "staging"] {
         p.run(&["recipients", "add", "-e", env, &recipient]).ok();
         p.run(&["encrypt", "-e", env]).ok();

@@ -74,6 +74,19 @@ impl Project {
         c
     }
 
+    /// `envward keygen --output IDENTITY`; returns the recipient.
+    #[track_caller]
+    pub fn keygen(&self, identity: &Path) -> String {
+        let recipient = self
+            .run(&["keygen", "--output", identity.to_str().unwrap()])
+            .ok()
+            .stdout()
+            .trim()
+            .to_string();
+        assert!(recipient.starts_with("age1"), "{recipient}");
+        recipient
+    }
+
     /// Runs and returns the output, whatever the status.
     pub fn run(&self, args: &[&str]) -> Run {
         Run(self.cmd(args).output().expect("envward runs"))

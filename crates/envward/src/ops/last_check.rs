@@ -31,7 +31,7 @@ pub fn record(root: &Path, last: &LastCheck) -> std::io::Result<()> {
         return Ok(());
     }
     let text = serde_json::to_string_pretty(last).map_err(std::io::Error::other)? + "\n";
-    crate::fs::write_atomic(&root.join(LAST_CHECK), text.as_bytes(), 0o644)
+    crate::fs::write_atomic(&root.join(LAST_CHECK), text.as_bytes(), 0o600)
 }
 
 /// The last check recorded, when there is one that parses.

@@ -67,7 +67,7 @@ pub fn record(root: &Path, records: &[Rotation]) -> std::io::Result<()> {
     }
     let path = root.join(ROTATIONS_FILE);
     if let Some(dir) = path.parent() {
-        crate::fs::create_dir_all_mode(dir, 0o755)?;
+        crate::fs::create_dir_all_mode(dir, 0o700)?;
     }
     let _lock = crate::fs::lock_dir_of(&path)?;
     let mut text = String::new();
@@ -79,9 +79,9 @@ pub fn record(root: &Path, records: &[Rotation]) -> std::io::Result<()> {
     opts.create(true).append(true);
     #[cfg(unix)]
     {
-        // Not the umask's widest (0666 under `umask 000`).
+        // State, not for others (and not 0666 under `umask 000`).
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o644);
+        opts.mode(0o600);
     }
     let mut file = opts.open(&path)?;
     // One write of whole lines: concurrent appenders never interleave.

@@ -229,6 +229,19 @@ impl Project {
         })
     }
 
+    /// Whether there is any configuration here: an `envward.toml` at the
+    /// root, or env files of the layout (`.env*`, `env/`). Without any,
+    /// reading "no configuration" would look like a clean bill of health.
+    pub fn has_configuration(&self) -> bool {
+        if self.root.join(PROJECT_FILE).is_file() {
+            return true;
+        }
+        let layout = Layout::detect(&self.root, &self.file.layout);
+        self.environments
+            .iter()
+            .any(|env| layout.files(env).is_ok_and(|files| !files.is_empty()))
+    }
+
     /// The one choice of environment, for reading and writing alike:
     /// `requested` (a name or an alias), else `ENVWARD_ENV` in `process`,
     /// else `development`; its canonical name, or an error naming the

@@ -55,6 +55,12 @@ pub enum StoreError {
         /// The file.
         path: PathBuf,
     },
+    /// The file is a symbolic link to nothing.
+    #[error("{} is a symbolic link to a file that does not exist", path.display())]
+    DanglingLink {
+        /// The link.
+        path: PathBuf,
+    },
     /// The file does not set the key.
     #[error("`{key}` is not set in {}", path.display())]
     NotSet {
@@ -89,9 +95,10 @@ impl StoreError {
             StoreError::Load(e) => e.kind(),
             StoreError::Crypto(e) => e.kind(),
             StoreError::Io { .. } | StoreError::Record { .. } => ErrorKind::Io,
-            StoreError::Missing { .. } | StoreError::SealedText | StoreError::ProjectFile(_) => {
-                ErrorKind::Input
-            }
+            StoreError::Missing { .. }
+            | StoreError::DanglingLink { .. }
+            | StoreError::SealedText
+            | StoreError::ProjectFile(_) => ErrorKind::Input,
             StoreError::InvalidKey(_)
             | StoreError::NotInEnvironment { .. }
             | StoreError::Layout(_)
@@ -125,6 +132,8 @@ impl StoreError {
             | StoreError::Layout(_)
             | StoreError::Missing { .. }
             | StoreError::ProjectFile(_) => Diagnostic::error(self.to_string()),
+            StoreError::DanglingLink { .. } => Diagnostic::error(self.to_string())
+                .with_help("envward writes through a link to its file: create the file it points to, or remove the link"),
         }
     }
 

@@ -130,6 +130,34 @@ impl Store {
         Ok(files)
     }
 
+    /// Where a change of `key` goes when no namespace was selected: the
+    /// file its effective value comes from (the highest-precedence file of
+    /// the environment that defines it, a local override or a shared file
+    /// included), else [`Store::namespace_file`]. With a namespace
+    /// selected, always that namespace's file.
+    pub fn file_for_key(&self, key: &str) -> Result<EnvFile, StoreError> {
+        if self.namespace.is_some() {
+            return self.namespace_file();
+        }
+        let precedence = &self.project.file.resolve.precedence;
+        let mut defining: Vec<(usize, bool, EnvFile)> = Vec::new();
+        for f in self.all_files()? {
+            let Some(layer) = precedence.iter().position(|&p| p == f.layer) else {
+                continue;
+            };
+            if read_doc(&f)?.is_some_and(|doc| doc.get(key).is_some()) {
+                defining.push((layer, f.namespace == COMMON, f));
+            }
+        }
+        defining.sort_by(|a, b| {
+            (a.0, a.1, &a.2.namespace, a.2.rank).cmp(&(b.0, b.1, &b.2.namespace, b.2.rank))
+        });
+        match defining.into_iter().next() {
+            Some((_, _, f)) => Ok(f),
+            None => self.namespace_file(),
+        }
+    }
+
     /// The files `named` (each must be a file of the environment), or,
     /// when none is named, every file of the environment's own (not the
     /// shared ones), sorted by path.
@@ -253,7 +281,8 @@ impl Store {
     /// (created when missing) and reads it. The lock is held until the
     /// transaction is committed or dropped.
     pub fn edit(&self, file: &EnvFile) -> Result<Transaction<'_>, StoreError> {
-        let lock = lock(&file.path)?;
+        let target = write_target(file)?;
+        let lock = lock(&target)?;
         let original = read_doc(file)?;
         let encrypted = match &original {
             Some(doc) => header(file, doc)?.is_some(),
@@ -261,6 +290,7 @@ impl Store {
         };
         Ok(Transaction {
             store: self,
+            target,
             file: file.clone(),
             _lock: lock,
             original,
@@ -360,6 +390,9 @@ enum Op {
 pub struct Transaction<'s> {
     store: &'s Store,
     file: EnvFile,
+    /// Where the file is written: its path, or the file a symbolic link
+    /// there points to (written through, the link kept).
+    target: PathBuf,
     _lock: DirLock,
     original: Option<Document>,
     encrypted: bool,
@@ -386,6 +419,22 @@ impl Transaction<'_> {
     /// Whether the file, as read under the lock, is encrypted.
     pub fn is_encrypted(&self) -> bool {
         self.encrypted
+    }
+
+    /// How many lines of the file (its envward header) come before the
+    /// plaintext [`Transaction::plaintext`] gives: add them to a line of
+    /// the plaintext to get the line in the file.
+    pub fn header_lines(&self) -> usize {
+        let Some(doc) = &self.original else {
+            return 0;
+        };
+        if !self.encrypted {
+            return 0;
+        }
+        doc.comments()
+            .iter()
+            .filter(|c| doc.text(&c.span).starts_with(crypto::HEADER_PREFIX))
+            .count()
     }
 
     /// Whether the file, as read, sets `key`.
@@ -519,16 +568,26 @@ impl Transaction<'_> {
             apply(&mut doc).map_err(|e| crypto_error(file, e))?;
             (doc.source().to_string(), false)
         };
-        if self.decrypt {
+        let emptied = !encrypted
+            && self.original.is_some()
+            && self.ops.iter().any(|op| matches!(op, Op::Unset(_)))
+            && text.trim().is_empty();
+        if emptied {
+            // Nothing left (not even a comment): no empty file stays behind.
+            std::fs::remove_file(&self.target).map_err(|source| StoreError::Io {
+                path: file.display.clone(),
+                source,
+            })?;
+        } else if self.decrypt {
             // Plaintext secrets: private whatever the encrypted file's mode.
-            crate::fs::write_private(&file.path, text.as_bytes()).map_err(|source| {
+            crate::fs::write_private(&self.target, text.as_bytes()).map_err(|source| {
                 StoreError::Io {
-                    path: file.path.clone(),
+                    path: file.display.clone(),
                     source,
                 }
             })?;
         } else {
-            write(&file.path, text.as_bytes())?;
+            write(&self.target, text.as_bytes())?;
         }
         let changes = changes.into_inner();
         let rotated: Vec<String> = changes
@@ -646,6 +705,20 @@ fn read_doc(file: &EnvFile) -> Result<Option<Document>, StoreError> {
             path: file.display.clone(),
             source,
         }),
+    }
+}
+
+/// Where writes of `file` go: its path, or, when that is a symbolic link,
+/// the file it points to (written through; the link is never replaced).
+/// A link to nothing is an error.
+fn write_target(file: &EnvFile) -> Result<PathBuf, StoreError> {
+    match std::fs::symlink_metadata(&file.path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            std::fs::canonicalize(&file.path).map_err(|_| StoreError::DanglingLink {
+                path: file.display.clone(),
+            })
+        }
+        _ => Ok(file.path.clone()),
     }
 }
 

@@ -1,0 +1,232 @@
+//! What a first-time user hit in the first hour (issue 13), each through
+//! the binary: where `set` writes, links, file modes, `edit` without a
+//! terminal and with a typo, silent success in an empty directory, `init`
+//! in an existing project.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::harness::Project;
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn set_changes_the_file_the_value_comes_from() {
+    let p = Project::with(&[(".env", "DEBUG=True\nPORT=8000\n")]);
+    let r = p.run(&["set", "DEBUG", "False"]).ok();
+    assert!(
+        r.stderr()
+            .contains("set DEBUG in .env (shared by every environment)"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.join(".env")).unwrap(),
+        "DEBUG=False\nPORT=8000\n"
+    );
+    assert!(!p.join(".env.development").exists());
+    // A key defined nowhere goes to the environment's own file.
+    p.run(&["set", "NEW_KEY", "1"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(p.join(".env.development")).unwrap(),
+        "NEW_KEY=1\n"
+    );
+    // --file chooses.
+    p.run(&["set", "PORT", "9000", "--file", ".env.development"])
+        .ok();
+    assert!(
+        std::fs::read_to_string(p.join(".env.development"))
+            .unwrap()
+            .contains("PORT=9000")
+    );
+    assert_eq!(p.run(&["get", "PORT"]).ok().stdout(), "9000\n");
+}
+
+#[test]
+fn unset_leaves_no_empty_file_behind() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.staging]\n[environments.production]\n",
+        ),
+        (".env", "A=1\n"),
+    ]);
+    p.run(&["set", "B", "2", "-e", "staging"]).ok();
+    assert!(p.join(".env.staging").exists());
+    p.run(&["unset", "B", "-e", "staging"]).ok();
+    assert!(
+        !p.join(".env.staging").exists(),
+        "the emptied file is removed"
+    );
+    // A file that keeps a comment stays.
+    p.write(".env.production", "# production\nC=3\n");
+    p.run(&["unset", "C", "-e", "production"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(p.join(".env.production")).unwrap(),
+        "# production\n"
+    );
+}
+
+#[test]
+fn a_symlinked_env_file_is_written_through() {
+    let p = Project::with(&[
+        ("envward.toml", "[environments.staging]\n"),
+        ("shared/prod.env", "DEBUG=True\n"),
+        (".env", ""),
+    ]);
+    std::fs::set_permissions(
+        p.join("shared/prod.env"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("shared/prod.env", p.join(".env.production")).unwrap();
+    p.run(&["set", "DEBUG", "False", "-e", "production"]).ok();
+    assert!(
+        std::fs::symlink_metadata(p.join(".env.production"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.join("shared/prod.env")).unwrap(),
+        "DEBUG=False\n"
+    );
+    assert_eq!(
+        mode(&p.join("shared/prod.env")),
+        0o640,
+        "the target keeps its mode"
+    );
+    // A link to nothing is refused, and nothing is created.
+    std::os::unix::fs::symlink("shared/missing.env", p.join(".env.staging")).unwrap();
+    let r = p.run(&["set", "A", "1", "-e", "staging"]).expect_code(2);
+    assert!(r.stderr().contains("symbolic link"), "{}", r.stderr());
+    assert!(!p.join("shared/missing.env").exists());
+}
+
+#[test]
+fn envward_state_is_private() {
+    let p = Project::with(&[("envward.toml", ""), (".env", "A=1\n")]);
+    std::fs::create_dir(p.join(".envward")).unwrap();
+    p.run(&["set", "API_TOKEN", "token-value-123", "--plain"])
+        .ok();
+    assert_eq!(mode(&p.join(".envward/rotations.jsonl")), 0o600);
+    p.run(&["check"]).ok();
+    assert_eq!(mode(&p.join(".envward/last-check.json")), 0o600);
+}
+
+/// An encrypted production and the identity that opens it.
+fn encrypted() -> (Project, tempfile::TempDir) {
+    let keys = tempfile::tempdir().unwrap();
+    let identity = keys.path().join("id.txt");
+    let p = Project::with(&[("envward.toml", "[environments.production]\n")])
+        .env("ENVWARD_IDENTITY_FILE", identity.to_str().unwrap());
+    let recipient = p.keygen(&identity);
+    p.run(&["recipients", "add", "-e", "production", &recipient])
+        .ok();
+    p.cmd(&["set", "API_TOKEN", "-e", "production"])
+        .write_stdin("SENTINEL-newcomer-token")
+        .assert()
+        .success();
+    p.run(&["set", "DEBUG", "False", "-e", "production"]).ok();
+    (p, keys)
+}
+
+#[test]
+fn edit_starts_no_editor_without_a_terminal() {
+    let (p, _keys) = encrypted();
+    let before = std::fs::read_to_string(p.join(".env.production")).unwrap();
+    // No VISUAL/EDITOR and no terminal: `vi` would print the plaintext to
+    // the log.
+    let r = p.run(&["edit", "-e", "production"]).expect_code(2);
+    assert!(r.stderr().contains("no terminal"), "{}", r.stderr());
+    assert!(!r.stdout().contains("SENTINEL") && !r.stderr().contains("SENTINEL"));
+    assert_eq!(
+        std::fs::read_to_string(p.join(".env.production")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn edit_parse_errors_name_the_real_files_line() {
+    let (p, _keys) = encrypted();
+    let tools = tempfile::tempdir().unwrap();
+    let ed = tools.path().join("ed.sh");
+    std::fs::write(
+        &ed,
+        "#!/bin/sh\nprintf 'BROKEN=\"unterminated\\n' >> \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&ed, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = std::fs::read_to_string(p.join(".env.production")).unwrap();
+    let line = file.lines().count() + 1;
+    let r = p
+        .run_env(
+            &["edit", "-e", "production"],
+            &[("EDITOR", ed.to_str().unwrap())],
+            &[],
+        )
+        .expect_code(2);
+    let err = r.stderr();
+    assert!(
+        err.contains(&format!(".env.production:{line}:")),
+        "line {line}:\n{err}"
+    );
+    assert!(err.contains("was not changed"), "{err}");
+    assert!(!err.contains("SENTINEL"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(p.join(".env.production")).unwrap(),
+        file
+    );
+}
+
+#[test]
+fn an_empty_directory_is_no_configuration() {
+    let p = Project::new();
+    for args in [
+        vec!["check"],
+        vec!["list"],
+        vec!["export"],
+        vec!["run", "--", "true"],
+    ] {
+        let r = p.run(&args).expect_code(2);
+        assert!(
+            r.stderr().contains("no configuration found"),
+            "{args:?}: {}",
+            r.stderr()
+        );
+        assert!(!r.stdout().contains("no problems"));
+    }
+    // init still works there.
+    p.run(&["init"]).ok();
+    p.run(&["list"]).ok();
+}
+
+#[test]
+fn init_adopts_the_layout_it_finds_and_does_not_nest() {
+    let p = Project::with(&[(".env", "A=1\n"), (".env.production", "A=2\n")]);
+    p.run(&["init"]).ok();
+    let toml = std::fs::read_to_string(p.join("envward.toml")).unwrap();
+    assert!(toml.contains("kind = \"flat\""), "{toml}");
+    assert!(!p.join("env").exists(), "no second layout");
+    assert_eq!(
+        std::fs::read_to_string(p.join(".env.production")).unwrap(),
+        "A=2\n"
+    );
+    assert!(p.join(".env.development").exists());
+
+    let q = Project::with(&[(".env.production", "A=2\n")]);
+    let r = q.run(&["init", "--layout", "dir"]).expect_code(2);
+    assert!(r.stderr().contains("flat"), "{}", r.stderr());
+
+    // From a subdirectory of a project: refused without --force.
+    std::fs::create_dir(p.join("app")).unwrap();
+    let r = p.run(&["init", "-C", "app"]).expect_code(2);
+    assert!(r.stderr().contains("nested"), "{}", r.stderr());
+    assert!(!p.join("app/envward.toml").exists());
+}
