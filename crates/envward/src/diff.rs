@@ -145,8 +145,9 @@ impl Diff {
 /// ```
 /// use envward::dotenv::Document;
 /// use envward::diff::{Side, diff};
-/// let a = Side::from_document("a", &Document::parse("A=1\nB=\"x\"\nTOKEN=s1\n").unwrap());
-/// let b = Side::from_document("b", &Document::parse("export B=x\nA=one\nTOKEN=s2\nC=3\n").unwrap());
+/// let schema = envward::config::ProjectFile::default();
+/// let a = Side::from_document("a", &Document::parse("A=1\nB=\"x\"\nTOKEN=s1\n").unwrap(), &schema);
+/// let b = Side::from_document("b", &Document::parse("export B=x\nA=one\nTOKEN=s2\nC=3\n").unwrap(), &schema);
 /// let d = diff(&a, &b, false, Some(b"k"));
 /// assert_eq!(d.added[0].key, "C");
 /// assert_eq!(d.changed.len(), 2);
