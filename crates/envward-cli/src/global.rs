@@ -99,6 +99,19 @@ impl Global {
         if let Some(file) = cfg.sealed.first() {
             return Err(crate::exit::Exit::input(sealed_diagnostic(file)));
         }
+        if let Some(breach) = cfg.integrity.first() {
+            let mut d = envward::Diagnostic::error(format!("{breach}; nothing was started"))
+                .with_location(Some(&breach.path), breach.line, 1)
+                .with_help(breach.help(&cfg.environment));
+            if cfg.integrity.len() > 1 {
+                d = d.with_note(format!(
+                    "{} more: run `envward check -e {}` to list them",
+                    cfg.integrity.len() - 1,
+                    cfg.environment
+                ));
+            }
+            return Err(crate::exit::Exit::input(d));
+        }
         if let Err(e) = cfg.ensure_complete() {
             return Err(crate::exit::Exit::input(
                 envward::Diagnostic::error(format!("{e} (environment `{}`)", cfg.environment))

@@ -8,8 +8,8 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use crate::config::ProjectFile;
 use crate::dotenv::{Document, Part, RefOp, Template};
-use crate::secret::is_sensitive_name;
 use crate::value::Resolved;
 
 /// One side of a comparison: key → (value, sensitive).
@@ -35,8 +35,9 @@ impl Side {
 
     /// One `.env` document, values as written in canonical form (quotes
     /// and escapes decoded; references normalised to `${NAME}` syntax, not
-    /// resolved). Duplicates: the last definition.
-    pub fn from_document(label: &str, doc: &Document) -> Side {
+    /// resolved). Duplicates: the last definition. Sensitivity is the one
+    /// rule, with the schema of `project`.
+    pub fn from_document(label: &str, doc: &Document, project: &ProjectFile) -> Side {
         Side {
             label: label.to_string(),
             values: doc
@@ -44,8 +45,7 @@ impl Side {
                 .iter()
                 .map(|e| {
                     let text = canonical(&e.template);
-                    let sensitive =
-                        is_sensitive_name(&e.key) || crate::secret::has_url_password(&text);
+                    let sensitive = project.is_sensitive_value(&e.key, &text);
                     (e.key.clone(), (text, sensitive))
                 })
                 .collect(),
@@ -145,8 +145,9 @@ impl Diff {
 /// ```
 /// use envward::dotenv::Document;
 /// use envward::diff::{Side, diff};
-/// let a = Side::from_document("a", &Document::parse("A=1\nB=\"x\"\nTOKEN=s1\n").unwrap());
-/// let b = Side::from_document("b", &Document::parse("export B=x\nA=one\nTOKEN=s2\nC=3\n").unwrap());
+/// let schema = envward::config::ProjectFile::default();
+/// let a = Side::from_document("a", &Document::parse("A=1\nB=\"x\"\nTOKEN=s1\n").unwrap(), &schema);
+/// let b = Side::from_document("b", &Document::parse("export B=x\nA=one\nTOKEN=s2\nC=3\n").unwrap(), &schema);
 /// let d = diff(&a, &b, false, Some(b"k"));
 /// assert_eq!(d.added[0].key, "C");
 /// assert_eq!(d.changed.len(), 2);

@@ -111,6 +111,10 @@ pub struct Resolved {
     pub sealed: Vec<SealedFile>,
     /// The files read that are encrypted (relative to the project root).
     pub encrypted_files: Vec<PathBuf>,
+    /// What breaks the integrity of an encrypted environment (a secret in
+    /// clear, a truncated file, a local override of an encrypted value):
+    /// `run`, `get` and `export` refuse to go on.
+    pub integrity: Vec<crate::resolve::Breach>,
     /// Keys whose sealed value was taken out (see `withhold_sealed`).
     pub(crate) withheld: std::collections::BTreeSet<String>,
     /// Types declared in the schema.
@@ -148,6 +152,13 @@ pub enum ValueError {
     Sealed {
         /// The files, relative to the project root.
         files: Vec<String>,
+    },
+    /// The environment is encrypted and something around its encrypted
+    /// files breaks that (never holds a value).
+    #[error("{}", breaches.join("; "))]
+    Integrity {
+        /// What breaks it, one message each.
+        breaches: Vec<String>,
     },
     /// The key has no value.
     #[error("`{key}` is not set")]
@@ -230,8 +241,10 @@ impl Resolved {
         &self.missing_required
     }
 
-    /// Fails when a required key has no value: `run`, `get` and `export`
-    /// call this before doing anything.
+    /// Fails when a value is unavailable (an encrypted file no identity
+    /// opens), when the integrity of an encrypted environment is broken
+    /// ([`Resolved::integrity`]), or when a required key has no value:
+    /// `run`, `get` and `export` call this before doing anything.
     pub fn ensure_complete(&self) -> Result<(), ValueError> {
         if !self.sealed.is_empty() {
             return Err(ValueError::Sealed {
@@ -240,6 +253,11 @@ impl Resolved {
                     .iter()
                     .map(|f| f.path.display().to_string())
                     .collect(),
+            });
+        }
+        if !self.integrity.is_empty() {
+            return Err(ValueError::Integrity {
+                breaches: self.integrity.iter().map(ToString::to_string).collect(),
             });
         }
         if self.missing_required.is_empty() {

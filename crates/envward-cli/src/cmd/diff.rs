@@ -42,7 +42,7 @@ fn load(g: &Global, env: Option<&String>) -> anyhow::Result<Side> {
     Ok(Side::from_resolved(&cfg))
 }
 
-fn read_file(path: &PathBuf) -> anyhow::Result<Side> {
+fn read_file(path: &PathBuf, project_dir: Option<&std::path::Path>) -> anyhow::Result<Side> {
     let bytes = std::fs::read(path).map_err(|e| {
         Exit::input(Diagnostic::error(format!(
             "cannot read {}: {e}",
@@ -51,22 +51,28 @@ fn read_file(path: &PathBuf) -> anyhow::Result<Side> {
     })?;
     let doc =
         Document::parse_vec(bytes).map_err(|e| Exit::input(e.with_path(path).diagnostic()))?;
-    Ok(Side::from_document(&path.display().to_string(), &doc))
+    // The schema's `sensitive = …` applies to files compared directly too.
+    let project = envward::Project::open(project_dir).map_err(Exit::from)?;
+    Ok(Side::from_document(
+        &path.display().to_string(),
+        &doc,
+        &project.file,
+    ))
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let process: BTreeMap<String, String> = std::env::vars().collect();
     let (left, right, keys_only) = match (args.files.len(), g.env.len(), args.example) {
         (2, 0, false) => (
-            read_file(&args.files[0])?,
-            read_file(&args.files[1])?,
+            read_file(&args.files[0], g.project.as_deref())?,
+            read_file(&args.files[1], g.project.as_deref())?,
             false,
         ),
         (0, 2, false) => (load(g, g.env.first())?, load(g, g.env.get(1))?, false),
         (0, 0 | 1, true) => {
             let left = load(g, g.env.first())?;
             let project = envward::Project::open(g.project.as_deref()).map_err(Exit::from)?;
-            let mut right = read_file(&project.root.join(".env.example"))?;
+            let mut right = read_file(&project.root.join(".env.example"), Some(&project.root))?;
             right.label = ".env.example".into();
             (left, right, true)
         }

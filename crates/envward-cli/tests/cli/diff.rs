@@ -110,7 +110,7 @@ fn json_and_fingerprints() {
 
 #[test]
 fn a_fingerprint_key_is_created_per_user() {
-    let p = Project::with(&[(".env.a", "TOKEN=1\n"), (".env.b", "TOKEN=2\n")]);
+    let p = Project::with(&[(".env.a", "TOKEN=tok-a\n"), (".env.b", "TOKEN=tok-b\n")]);
     let home = p.join("home");
     let p = p.env("HOME", home.to_str().unwrap());
     let r = p

@@ -12,14 +12,14 @@ const SECURITY: &str = "# Production secrets\nDEBUG=False\nSECRET_KEY=\"SENTINEL
 
 /// A project with production and staging encrypted to one identity; the
 /// identity file is outside the project, named by ENVWARD_IDENTITY_FILE.
-struct Setup {
-    p: Project,
+pub(crate) struct Setup {
+    pub(crate) p: Project,
     _keys: tempfile::TempDir,
     identity: std::path::PathBuf,
     recipient: String,
 }
 
-fn setup() -> Setup {
+pub(crate) fn setup() -> Setup {
     let keys = tempfile::tempdir().unwrap();
     let identity = keys.path().join("id.txt");
     let p = Project::with(&[

@@ -120,6 +120,9 @@ fn check_loaded(
     // Encrypted values no identity opens: rules that need them are skipped
     // (reported as such), rules that need no value still run.
     let mut skipped = Vec::new();
+    for cfg in loaded.iter() {
+        checks += integrity(cfg, &mut findings, &mut coverage);
+    }
     for cfg in loaded.iter_mut() {
         cfg.withhold_sealed();
         skipped.extend(cfg.withheld.iter().map(|key| Skipped {
@@ -209,6 +212,59 @@ fn check_loaded(
     once_per_shared_line(&mut report.findings, loaded);
     sort(&mut report.findings, &report.environments);
     report
+}
+
+/// The integrity of an encrypted environment: every breach is an error;
+/// every encrypted file no identity opened is a warning that its MAC and
+/// values were not verified (only its structure was).
+fn integrity(cfg: &Resolved, findings: &mut Vec<Finding>, coverage: &mut Vec<Coverage>) -> usize {
+    let at = |path: &std::path::Path, line: u32| Origin::File {
+        path: path.to_path_buf(),
+        line,
+        column: 1,
+        layer: crate::source::Layer::Environment,
+        namespace: String::new(),
+    };
+    for b in &cfg.integrity {
+        findings.push(Finding {
+            rule: "encryption.integrity".into(),
+            severity: Severity::Error,
+            environment: Some(cfg.environment.clone()),
+            key: b.key.clone(),
+            origin: Some(at(&b.path, b.line)),
+            message: b.to_string(),
+            help: Some(b.help(&cfg.environment)),
+            location: None,
+            tags: Vec::new(),
+        });
+    }
+    for file in &cfg.sealed {
+        findings.push(Finding {
+            rule: "encryption.unverified".into(),
+            severity: Severity::Warning,
+            environment: Some(cfg.environment.clone()),
+            key: None,
+            origin: Some(at(&file.path, 1)),
+            message: format!(
+                "the integrity of {} ({}) was NOT verified: no identity can decrypt it, so its MAC and values were not checked (only its header and the shape of its values)",
+                file.path.display(),
+                file.scope
+            ),
+            help: Some(
+                "run `envward check` with an identity (ENVWARD_IDENTITY, --identity) to verify it; a broken MAC is then an error".into(),
+            ),
+            location: None,
+            tags: Vec::new(),
+        });
+    }
+    for rule in ["encryption.integrity", "encryption.unverified"] {
+        coverage.push(Coverage {
+            rule: Cow::Borrowed(rule),
+            environment: Some(cfg.environment.clone()),
+            status: RuleStatus::Ran,
+        });
+    }
+    2
 }
 
 /// Keys set in the files of some environments but not in others.

@@ -118,6 +118,47 @@ pub struct EnvironmentSettings {
     /// recipients (`age1…`) and SSH public keys (`ssh-ed25519 …`).
     #[serde(default)]
     pub recipients: Vec<String>,
+    /// In an environment with recipients: sensitive keys that may be read
+    /// from a plaintext file (`true`: every key, and empty files too).
+    #[serde(default)]
+    pub allow_plaintext: Allow,
+    /// In an environment with recipients: encrypted keys that a local file
+    /// (`.env.local`, `env/<env>/<ns>.local.env`) may override (`true`:
+    /// every key).
+    #[serde(default)]
+    pub allow_local_override: Allow,
+}
+
+/// An exception to the integrity of an encrypted environment: `true` (every
+/// key), `false` (none), or a list of keys.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Allow {
+    /// `true` or `false`.
+    All(bool),
+    /// `["SENTRY_DSN", …]`.
+    Keys(Vec<String>),
+}
+
+impl Default for Allow {
+    fn default() -> Self {
+        Allow::All(false)
+    }
+}
+
+impl Allow {
+    /// Whether `key` is allowed.
+    pub fn allows(&self, key: &str) -> bool {
+        match self {
+            Allow::All(all) => *all,
+            Allow::Keys(keys) => keys.iter().any(|k| k == key),
+        }
+    }
+
+    /// Whether every key is allowed.
+    pub fn all(&self) -> bool {
+        matches!(self, Allow::All(true))
+    }
 }
 
 /// Environment names that are production-like unless `envward.toml` says
@@ -354,13 +395,18 @@ impl ProjectFile {
         all || self.is_sensitive_value(key, raw)
     }
 
-    /// Whether the value `raw` (as written) of `key` is a secret: the
-    /// schema says so, or the name, or a password in a URL.
+    /// Whether the value `raw` of `key` is a secret: the one rule,
+    /// [`crate::secret::Sensitivity`] (the schema, then the value's shape,
+    /// then the name, then a setting-like value).
     pub fn is_sensitive_value(&self, key: &str, raw: &str) -> bool {
+        self.sensitivity(key, raw).is_secret()
+    }
+
+    /// Why the value `raw` of `key` is or is not a secret (see
+    /// [`crate::secret::Sensitivity`]).
+    pub fn sensitivity(&self, key: &str, raw: &str) -> crate::secret::Sensitivity {
         let declared = self.vars.get(key).and_then(|s| s.declared_sensitive());
-        declared.unwrap_or_else(|| {
-            crate::secret::is_sensitive_name(key) || crate::secret::has_url_password(raw)
-        })
+        crate::secret::Sensitivity::of(declared, key, raw)
     }
 
     /// The recipients of the environment of a file: its own, or for a file

@@ -32,7 +32,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::dotenv::Document;
 
-pub use file::{Header, Opened, Seal, blank, header, one_line, open};
+pub use file::{Header, Opened, Seal, blank, check_structure, header, one_line, open};
 pub use identity::{
     Identities, IdentitySource, PassphrasePrompt, default_identity_path, generate_identity,
     parse_recipient, protect_identity,

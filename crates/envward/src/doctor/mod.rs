@@ -25,7 +25,7 @@ use crate::config::{PROJECT_FILE, ProjectFile};
 use crate::findings::{Finding, Process, Section, Severity, Tool, registry};
 use crate::layout::Layout;
 use crate::resolve::{Config, FILE_SUFFIX, LoadOptions, Project};
-use crate::secret::{has_url_password, is_sensitive_name};
+use crate::secret::{Sensitivity, is_sensitive_name};
 use crate::source::{Layer, Origin};
 use crate::value::Resolved;
 
@@ -179,17 +179,21 @@ fn sensitive_reason(
     project: &ProjectFile,
     cfg: Option<&Resolved>,
 ) -> Option<&'static str> {
-    if let Some(declared) = project.vars.get(key).and_then(|s| s.declared_sensitive()) {
-        return declared.then_some("envward.toml marks it sensitive");
-    }
-    if is_sensitive_name(key) {
-        return Some("its name says it is a secret");
-    }
-    if has_url_password(value) {
-        return Some("it is a URL with a password");
-    }
     if key == "ENVWARD_IDENTITY" || value.trim_start().starts_with("AGE-SECRET-KEY-") {
-        return Some("it holds an age identity (a private key)");
+        return project
+            .vars
+            .get(key)
+            .and_then(|s| s.declared_sensitive())
+            .unwrap_or(true)
+            .then_some("it holds an age identity (a private key)");
+    }
+    match project.sensitivity(key, value) {
+        Sensitivity::Declared => return Some("envward.toml marks it sensitive"),
+        Sensitivity::DeclaredNot => return None,
+        Sensitivity::Name => return Some("its name says it is a secret"),
+        Sensitivity::Shape("a URL with a password") => return Some("it is a URL with a password"),
+        Sensitivity::Shape(_) => return Some("its value has the shape of a secret"),
+        Sensitivity::Setting => {}
     }
     if cfg
         .and_then(|c| c.get(key))

@@ -244,7 +244,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "database.production-ready",
         severity: Severity::Error,
-        summary: "the database is SQLite, on localhost, or reached without TLS",
+        summary: "the database is SQLite, on localhost, or reached without TLS, or its URL does not parse",
         group: "database",
         tags: &["security"],
     },
@@ -303,6 +303,20 @@ pub static RULES: &[RuleInfo] = &[
         summary: "a *_PORT is not a number from 1 to 65535, or is privileged (< 1024)",
         group: "ports",
         tags: &["security"],
+    },
+    RuleInfo {
+        id: "encryption.integrity",
+        severity: Severity::Error,
+        summary: "in an environment with recipients: a sensitive value in clear, an own file empty or cut before its header, or a local file overriding an encrypted value",
+        group: "encryption",
+        tags: &[],
+    },
+    RuleInfo {
+        id: "encryption.unverified",
+        severity: Severity::Warning,
+        summary: "an encrypted file no identity opens: its MAC and values were not verified",
+        group: "encryption",
+        tags: &[],
     },
     RuleInfo {
         id: "secret.in-plain-url",

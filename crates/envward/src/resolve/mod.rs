@@ -7,6 +7,7 @@
 //! for each key; `eval` expands references.
 
 mod eval;
+mod integrity;
 mod resolver;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ use crate::value::{Resolved, Var};
 use resolver::Resolver;
 
 pub use crate::source::FILE_SUFFIX;
+pub use integrity::{Breach, BreachKind};
 
 /// Deepest chain of references followed before giving up.
 pub const MAX_DEPTH: usize = 64;
@@ -155,6 +157,7 @@ impl Config {
         let view = resolver.view_of(options.namespace.as_deref());
         let (vars, more_warnings) = resolver.resolve_view(view)?;
         warnings.extend(more_warnings);
+        let integrity = integrity::check(&resolver, view, &environment, &vars);
         let missing_required = project
             .vars
             .iter()
@@ -177,6 +180,7 @@ impl Config {
             missing_required,
             sealed,
             encrypted_files,
+            integrity,
             withheld: BTreeSet::new(),
             declared: project
                 .vars

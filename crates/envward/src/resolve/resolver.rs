@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::dotenv::locate;
 use crate::error::{LoadError, ResolveError, ResolveErrorKind};
 use crate::layout::COMMON;
-use crate::secret::{has_url_password, is_sensitive_name};
+use crate::secret::is_sensitive_name;
 use crate::source::{Definition, FILE_SUFFIX, FilePath, Key, Origin, Source, Text};
 use crate::value::{Overridden, Value, Var};
 
@@ -228,7 +228,8 @@ impl<'a> Resolver<'a> {
             let winner = &cands[0].def;
             // An explicit `sensitive = …` in the schema wins over every
             // guess (the `secret.in-plain-url` rule flags a URL password
-            // declared not sensitive).
+            // declared not sensitive); then an encrypted value, one built
+            // from a secret, and the one rule on the value.
             let declared = self
                 .project
                 .vars
@@ -236,15 +237,23 @@ impl<'a> Resolver<'a> {
                 .and_then(|v| v.declared_sensitive());
             let sensitive = declared.unwrap_or_else(|| {
                 winner.encrypted
-                    || self.is_sensitive(key)
                     || value.tainted
-                    || has_url_password(&value.text)
+                    || self.project.is_sensitive_value(key, &value.text)
             });
+            // A definition that lost is masked when the key is, and also
+            // when what was written there is a secret by itself (a URL
+            // with a password overridden by one without).
             let overridden = cands[1..]
                 .iter()
                 .map(|c| Overridden {
                     origin: c.def.origin.clone(),
-                    written: written(&c.def, sensitive),
+                    written: written(
+                        &c.def,
+                        sensitive
+                            || declared.is_none()
+                                && (c.def.encrypted
+                                    || self.project.is_sensitive_value(key, &c.def.written)),
+                    ),
                 })
                 .collect();
             if view == 0 {

@@ -612,6 +612,17 @@ fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     if let Some(v) = ctx.first(&["DATABASE_URL", "DB_URL"]) {
         let Ok(url) = url::Url::parse(v.value.expose().trim()) else {
+            // Every other database check needs the URL: say that they could
+            // not run, naming the key and never the value.
+            if !v.value.expose().trim().is_empty() {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` is not a valid URL (percent-encode `/`, `@`, `:`, `?` and `#` in a password: %2F, %40, %3A, %3F, %23), so the database checks did not run",
+                        v.key
+                    ),
+                );
+            }
             return;
         };
         let scheme = url.scheme();

@@ -1,0 +1,164 @@
+//! One rule decides what is a secret (schema, then the value's shape, then
+//! the name as a whole): every command masks the same values, and
+//! settings are not called secrets.
+
+use crate::harness::Project;
+
+const PASSWORD: &str = "SENTINEL/pw+9Zq=";
+
+#[test]
+fn explain_masks_an_overridden_url_with_a_password() {
+    let p = Project::with(&[
+        (
+            ".env",
+            "DATABASE_URL=postgres://app:SENTINEL-old-pw@db/app\n",
+        ),
+        (".env.production", "DATABASE_URL=sqlite:///var/app.db\n"),
+    ]);
+    for format in ["text", "json"] {
+        let r = p
+            .run(&[
+                "explain",
+                "DATABASE_URL",
+                "-e",
+                "production",
+                "--format",
+                format,
+            ])
+            .ok();
+        assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+        assert!(
+            r.stdout().contains("sqlite:///var/app.db"),
+            "{}",
+            r.stdout()
+        );
+    }
+}
+
+#[test]
+fn diff_of_two_files_honours_the_schema() {
+    let p = Project::with(&[
+        ("envward.toml", "[vars.LICENSE]\nsensitive = true\n"),
+        ("a.env", "LICENSE=SENTINEL-license-a\nDEBUG=True\n"),
+        ("b.env", "LICENSE=SENTINEL-license-b\nDEBUG=False\n"),
+    ]);
+    for format in ["text", "json"] {
+        let r = p.run(&["diff", "a.env", "b.env", "--format", format]).ok();
+        assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+        assert!(r.stdout().contains("LICENSE"), "{}", r.stdout());
+        assert!(r.stdout().contains("True"), "{}", r.stdout());
+    }
+}
+
+#[test]
+fn list_and_diff_mask_a_url_whose_password_holds_a_slash() {
+    let url = format!("postgres://app:{PASSWORD}@db.internal:5432/app?sslmode=require");
+    let p = Project::with(&[
+        (
+            ".env.production",
+            &format!("DATABASE_URL={url}\nREDIS_URL=rediss://:{PASSWORD}@cache:6380/0\n"),
+        ),
+        (".env.staging", "DATABASE_URL=postgres://app@db/app\n"),
+    ]);
+    let r = p.run(&["list", "-e", "production"]).ok();
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+    let r = p
+        .run(&["list", "-e", "production", "--format", "json"])
+        .ok();
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+    assert_eq!(r.json()["vars"][0]["sensitive"], true);
+    let r = p.run(&["diff", "-e", "production", "-e", "staging"]).ok();
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+    let r = p.run(&["diff", ".env.production", ".env.staging"]).ok();
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+}
+
+#[test]
+fn an_unparsable_database_url_is_reported_by_key_never_by_value() {
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\nstrict = true\n"),
+        (
+            ".env.production",
+            &format!("DATABASE_URL=postgres://app:{PASSWORD}@db.internal:5432/app\n"),
+        ),
+    ]);
+    let r = p
+        .run(&["check", "-e", "production", "--format", "json"])
+        .expect_code(1);
+    let all = format!("{}{}", r.stdout(), r.stderr());
+    assert!(!all.contains("SENTINEL"), "{all}");
+    let findings = r.json()["findings"].as_array().unwrap().clone();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "database.production-ready"
+                && f["key"] == "DATABASE_URL"
+                && f["message"].as_str().unwrap().contains("not a valid URL")),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn settings_named_like_secrets_are_not_checked_as_secrets() {
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\nstrict = true\n"),
+        (
+            ".env.production",
+            "JWT_ACCESS_TOKEN_LIFETIME_MINUTES=15\nJWT_REFRESH_TOKEN_LIFETIME_DAYS=7\n\
+             PASSWORD_MIN_LENGTH=8\nPASSWORD_RESET_TOKEN_EXPIRY_HOURS=1\n\
+             TOKEN_BLACKLIST_ENABLED=True\nENCRYPTION_KEY_ID=key-2024-01\n\
+             AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nJWT_ALGORITHM=HS256\n",
+        ),
+    ]);
+    let r = p.run(&["check", "-e", "production", "--format", "json"]);
+    let secret_findings: Vec<_> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("secret."))
+        .cloned()
+        .collect();
+    assert!(secret_findings.is_empty(), "{secret_findings:#?}");
+    let r = p
+        .run(&["list", "-e", "production", "--format", "json"])
+        .ok();
+    for v in r.json()["vars"].as_array().unwrap() {
+        assert_eq!(v["sensitive"], false, "{v}");
+    }
+}
+
+#[test]
+fn key_names_and_secret_shapes_are_masked_and_encrypted() {
+    let keys = tempfile::tempdir().unwrap();
+    let identity = keys.path().join("id.txt");
+    let rsa =
+        "\"-----BEGIN RSA PRIVATE KEY-----\nSENTINEL-rsa-body\n-----END RSA PRIVATE KEY-----\"";
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\n"),
+        (
+            "env/production/common.env",
+            &format!(
+                "STRIPE_KEY=sk_live_SENTINEL4eC39HqLyjWDarjtT1zdp7dc\nHMAC_KEY=SENTINEL-hmac\n\
+                 APP_KEY=SENTINEL-app\nOPENAI_KEY=SENTINEL-openai\nMASTER_KEY=SENTINEL-master\n\
+                 PAYMENTS=sk_live_SENTINELabcdefghijklmnop\nTLS_CERT_KEY={rsa}\nDEBUG=False\n"
+            ),
+        ),
+    ])
+    .env("ENVWARD_IDENTITY_FILE", identity.to_str().unwrap());
+    let r = p.run(&["list", "-e", "production"]).ok();
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+    let recipient = p
+        .run(&["keygen", "--output", identity.to_str().unwrap()])
+        .ok()
+        .stdout()
+        .trim()
+        .to_string();
+    p.run(&["recipients", "add", "-e", "production", &recipient])
+        .ok();
+    p.run(&["encrypt", "-e", "production"]).ok();
+    let file = std::fs::read_to_string(p.join("env/production/common.env")).unwrap();
+    assert!(!file.contains("SENTINEL"), "{file}");
+    assert!(file.contains("DEBUG=False\n"), "{file}");
+    let r = p.run(&["get", "TLS_CERT_KEY", "-e", "production"]).ok();
+    assert!(r.stdout().contains("SENTINEL-rsa-body"), "{}", r.stdout());
+}
