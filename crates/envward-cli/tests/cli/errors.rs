@@ -121,8 +121,8 @@ fn malformed_project_file() {
         ),
         (".env", "A=1\n"),
     ]);
-    assert!(e.contains("envward.toml:2:"), "{e}");
-    assert!(e.contains("nope"), "{e}");
+    assert!(e.contains("envward.toml:2:26"), "{e}");
+    assert!(e.contains("unknown value, expected one of"), "{e}");
     let e = error_of(&[("envward.toml", "[layout]\nkind = \"flat\"\ncolour = 1\n")]);
     assert!(e.contains("unknown field `colour`"), "{e}");
     let e = error_of(&[("envward.toml", "[vars.A]\ntyp = \"int\"\n")]);

@@ -10,6 +10,7 @@ mod django_parity;
 mod doctor;
 mod encryption;
 mod errors;
+mod excerpts;
 mod export;
 mod generate;
 mod get_list_explain;
