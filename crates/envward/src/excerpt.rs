@@ -124,8 +124,14 @@ pub(crate) fn excerpt_line(
     } else if caret < MAX_LINE - CONTEXT {
         vec![(0, MAX_LINE)]
     } else {
-        let head = (0, CONTEXT.min(key.as_ref().map_or(0, |k| k.end).max(CONTEXT / 2)));
-        let tail = (caret.saturating_sub(CONTEXT), (caret + CONTEXT).min(text.len()));
+        let head = (
+            0,
+            CONTEXT.min(key.as_ref().map_or(0, |k| k.end).max(CONTEXT / 2)),
+        );
+        let tail = (
+            caret.saturating_sub(CONTEXT),
+            (caret + CONTEXT).min(text.len()),
+        );
         vec![head, tail]
     };
     let mut out = String::new();

@@ -14,6 +14,7 @@ mod excerpts;
 mod export;
 mod generate;
 mod get_list_explain;
+mod hostile;
 mod html;
 mod layouts;
 mod misc;

@@ -24,7 +24,9 @@ use resolver::Resolver;
 
 pub use crate::source::FILE_SUFFIX;
 
-/// Deepest chain of references followed before giving up.
+/// Deepest nesting of conditional references (`${A:-${B:-…}}` through
+/// other keys) followed before giving up. Plain chains (`K2=${K1}x`) have
+/// no limit: they are resolved deepest first, without recursion.
 pub const MAX_DEPTH: usize = 64;
 
 /// What to load: the project, the environment, the namespace.

@@ -229,6 +229,7 @@ impl<'a> Resolver<'a> {
             if cands.is_empty() {
                 continue;
             }
+            eval.prewarm(view, key, 0)?;
             let value = eval.eval_cand(view, key, 0)?;
             let winner = &cands[0].def;
             // An explicit `sensitive = …` in the schema wins over every
