@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 /// How serious a diagnostic or a finding is (one type for both; `Error`
 /// stops a command, `Warning` and `Info` do not). Ordered: `Info < Warning < Error`.
@@ -31,7 +31,8 @@ impl Severity {
 }
 
 /// One source line to quote, with the span to underline. The text never
-/// holds a sensitive value: whoever builds it masks it first.
+/// holds value text: it is built by the one excerpt function, which keeps
+/// keys and structure and masks the rest (security invariant 7).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceLine {
     /// 1-based line number.
@@ -128,16 +129,29 @@ impl Diagnostic {
             origin = format!("{path}:{line}:{column}");
             match &self.source {
                 Some((src, label)) => {
-                    group = group.element(
-                        Snippet::source(src.text.as_str())
-                            .line_start(src.line as usize)
-                            .path(path.as_str())
-                            .annotation(
-                                AnnotationKind::Primary
-                                    .span(src.span.clone())
-                                    .label(label.as_str()),
-                            ),
-                    );
+                    let mut snippet = Snippet::source(src.text.as_str())
+                        .line_start(src.line as usize)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(src.span.clone())
+                                .label(label.as_str()),
+                        );
+                    // The renderer derives the column from the excerpt; a
+                    // long line is cut, so then the origin is given.
+                    let derived = src
+                        .text
+                        .get(..src.span.start)
+                        .map(|t| t.chars().count() + 1);
+                    if derived == Some(*column as usize) {
+                        snippet = snippet.path(path.as_str());
+                    } else {
+                        group = group.element(
+                            Origin::path(path.as_str())
+                                .line(*line as usize)
+                                .char_column(*column as usize),
+                        );
+                    }
+                    group = group.element(snippet);
                 }
                 None => {
                     group = group.element(Level::NOTE.message(format!("at {origin}")));

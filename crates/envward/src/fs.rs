@@ -210,3 +210,91 @@ pub fn tracked_by_git(path: &Path) -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// Whether a regular file is at `path` (following links): `Ok(false)` when
+/// nothing is there, an error naming what is there when it is not a
+/// regular file (a FIFO would hang a read, a device never ends, a
+/// directory or a link to nothing is not a file) so that it is never
+/// silently skipped.
+pub fn is_regular_file(path: &Path) -> std::io::Result<bool> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) => Err(not_regular(path, kind_of(&m.file_type()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(not_regular(path, "a link to nothing"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads the regular file at `path`, at most `cap` bytes: a FIFO, a
+/// device, a directory or a larger file is an error saying so.
+pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    if !is_regular_file(path)? {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such file",
+        ));
+    }
+    let file = std::fs::File::open(path)?;
+    // Checked again on the open file: the path may have changed since.
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(path, kind_of(&meta.file_type())));
+    }
+    if meta.len() > cap {
+        return Err(too_large(meta.len(), cap));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        let len = bytes.len() as u64;
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(too_large(len, cap));
+    }
+    Ok(bytes)
+}
+
+fn too_large(len: u64, cap: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("it holds more than {cap} bytes ({len} read): larger files are refused"),
+    )
+}
+
+fn not_regular(path: &Path, what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "{} is {what}, not a regular file: only regular files (or links to one) are read",
+            path.display()
+        ),
+    )
+}
+
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}

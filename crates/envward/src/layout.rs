@@ -113,11 +113,7 @@ impl Layout {
                         continue;
                     };
                     let env = rest.strip_suffix(".local").unwrap_or(rest);
-                    if !env.is_empty()
-                        && !NOT_ENVIRONMENTS.contains(&env)
-                        && !env.contains('.')
-                        && entry.is_file()
-                    {
+                    if !env.is_empty() && !NOT_ENVIRONMENTS.contains(&env) && !env.contains('.') {
                         out.push(env.to_string());
                     }
                 }
@@ -145,7 +141,7 @@ impl Layout {
                 ];
                 for (name, layer, rank) in candidates {
                     let path = self.root.join(&name);
-                    if path.is_file() {
+                    if crate::fs::is_regular_file(&path)? {
                         out.push(EnvFile {
                             shared: !name.starts_with(&format!(".env.{environment}")),
                             display: PathBuf::from(&name),
@@ -218,7 +214,7 @@ impl Layout {
             let Some(stem) = name.strip_suffix(".env") else {
                 continue;
             };
-            if stem.is_empty() || !path.is_file() {
+            if stem.is_empty() || !crate::fs::is_regular_file(&path)? {
                 continue;
             }
             let (namespace, layer) = match stem.strip_suffix(".local") {

@@ -21,6 +21,7 @@ pub mod diff;
 pub mod doctor;
 pub mod error;
 mod error_kind;
+mod excerpt;
 pub mod export;
 pub mod findings;
 pub mod fs;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, SourceLine};
+use crate::excerpt::{Syntax, ValueAt, excerpt};
 
 mod layer;
 mod vars;
@@ -31,7 +32,7 @@ pub struct ProjectFile {
     #[serde(default)]
     pub layout: LayoutSettings,
     /// `[environments.<name>]`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "environments")]
     pub environments: BTreeMap<String, EnvironmentSettings>,
     /// `[resolve]`.
     #[serde(default)]
@@ -94,6 +95,36 @@ impl Default for LayoutSettings {
             dir: default_env_dir(),
         }
     }
+}
+
+/// `[environments]`, each alias naming one environment: an alias that is
+/// another environment's name, its own, or another environment's alias
+/// would make a name mean two environments (or chase its own tail).
+fn environments<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, EnvironmentSettings>, D::Error> {
+    let envs = BTreeMap::<String, EnvironmentSettings>::deserialize(d)?;
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, settings) in &envs {
+        for alias in &settings.aliases {
+            let problem = if envs.contains_key(alias) {
+                Some(format!(
+                    "alias `{alias}` of environment `{name}` is the name of an environment"
+                ))
+            } else {
+                owner
+                    .insert(alias, name)
+                    .filter(|o| o != name)
+                    .map(|other| format!("alias `{alias}` is given to both `{other}` and `{name}`"))
+            };
+            if let Some(problem) = problem {
+                return Err(serde::de::Error::custom(format!(
+                    "{problem}: an alias names exactly one environment"
+                )));
+            }
+        }
+    }
+    Ok(envs)
 }
 
 fn default_env_dir() -> PathBuf {
@@ -301,7 +332,9 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
         /// The quoted line.
-        source_line: Option<SourceLine>,
+        source_line: Option<Box<SourceLine>>,
+        /// "did you mean …", when a name is close to a known one.
+        suggestion: Option<String>,
     },
 }
 
@@ -316,19 +349,45 @@ impl ConfigError {
                 column,
                 message,
                 source_line,
+                suggestion,
             } => {
                 let mut d = Diagnostic::error(format!("invalid {PROJECT_FILE}: {message}"))
                     .with_location(Some(path), *line, *column);
                 if let Some(src) = source_line {
-                    d = d.with_source(src.clone(), "here");
+                    d = d.with_source((**src).clone(), "here");
                 }
                 d.with_help(
-                    suggestion(message).unwrap_or_else(|| {
+                    suggestion.clone().unwrap_or_else(|| {
                         "see docs/configuration-file.md for every setting".into()
                     }),
                 )
             }
         }
+    }
+}
+
+/// serde's message without the value it quotes: `invalid type: string
+/// "hunter2", expected a number` loses `"hunter2"`, `unknown variant
+/// `flt`` becomes `unknown value` (the value may be a secret; the excerpt
+/// shows where it is). Field names are keys and stay.
+fn without_values(message: &str) -> String {
+    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(invalid (?:type|value|length): (?:string|integer|floating point|character|byte array|bytes|unsigned integer)) (?:"(?:[^"\\]|\\.)*"|`[^`]*`)"#,
+        )
+        .expect("a valid regex")
+    });
+    static VARIANT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"unknown variant `[^`]*`").expect("a valid regex")
+    });
+    let message = QUOTED.replace_all(message, "$1");
+    // An unknown choice is value text too: the suggestion names the
+    // closest known one instead.
+    let message = VARIANT.replace_all(&message, "unknown value");
+    // Bound it: a message quoting a huge key stays short.
+    match message.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &message[..i]),
+        None => message.into_owned(),
     }
 }
 
@@ -358,28 +417,14 @@ impl ProjectFile {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start).min(text.len());
-            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-            let line = text[..at].matches('\n').count() as u32 + 1;
-            let column = text[line_start..at].chars().count() as u32 + 1;
-            let caret = at - line_start;
-            let line_text = text[line_start..line_end]
-                .trim_end_matches('\r')
-                .to_string();
-            let width = line_text[caret.min(line_text.len())..]
-                .chars()
-                .next()
-                .map_or(0, char::len_utf8);
+            let shown = excerpt(text.as_bytes(), at, ValueAt::Unknown, Syntax::Toml);
             ConfigError::Toml {
                 path: path.to_path_buf(),
-                line,
-                column,
-                message: e.message().to_string(),
-                source_line: Some(SourceLine {
-                    line,
-                    span: caret.min(line_text.len())..caret.min(line_text.len()) + width,
-                    text: line_text,
-                }),
+                line: shown.line,
+                column: shown.column,
+                message: without_values(e.message()),
+                source_line: Some(Box::new(shown.source)),
+                suggestion: suggestion(e.message()),
             }
         })
     }

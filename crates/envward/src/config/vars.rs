@@ -63,10 +63,10 @@ pub struct VarSpec {
     #[serde(default)]
     pub pattern: Option<String>,
     /// Smallest allowed number (numeric types; seconds for durations).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "finite")]
     pub min: Option<f64>,
     /// Largest allowed number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "finite")]
     pub max: Option<f64>,
     /// Fewest characters.
     #[serde(default)]
@@ -277,5 +277,17 @@ impl fmt::Display for VarType {
         .position(|t| t == self)
         .unwrap_or(0);
         f.write_str(TYPE_NAMES[i])
+    }
+}
+
+/// `min` and `max`: a number, never NaN or infinite (no value compares
+/// with NaN, so a NaN bound would silently accept everything).
+fn finite<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let n = Option::<f64>::deserialize(d)?;
+    match n {
+        Some(n) if !n.is_finite() => Err(serde::de::Error::custom(
+            "`min` and `max` must be finite numbers (not nan or inf)",
+        )),
+        _ => Ok(n),
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, SourceLine};
-use crate::secret::is_sensitive_name;
+use crate::excerpt::{Syntax, ValueAt, excerpt};
 
 /// What went wrong while reading a `.env` file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +73,8 @@ struct Detail {
     source_line: SourceLine,
     quote: u8,
     note: Option<String>,
+    /// The words before `=` joined into one key (`ALLOWED_HOSTS`).
+    suggestion: Option<String>,
 }
 
 impl ParseError {
@@ -94,19 +96,42 @@ impl ParseError {
 
     fn build(kind: ParseErrorKind, bytes: &[u8], at: usize, key: Option<(&str, usize)>) -> Self {
         let at = at.min(bytes.len());
-        let mask_from = key.filter(|(k, _)| is_sensitive_name(k)).map(|(_, v)| v);
-        let (line, column, source_line) = locate(bytes, at, mask_from);
+        // Before the `=` (a bad key, a missing `=`) the line is judged by
+        // its shape; after it, everything from the value on is masked.
+        let value = match (kind, key) {
+            (ParseErrorKind::InvalidKey | ParseErrorKind::MissingEquals, _) | (_, None) => {
+                ValueAt::Unknown
+            }
+            (_, Some((_, v))) => ValueAt::Offset(v),
+        };
+        let shown = excerpt(bytes, at, value, Syntax::Dotenv);
+        // Name the key only when the excerpt shows it: a "key" that does
+        // not read as one (`AGE-SECRET-KEY-1…`) may be a secret.
+        let visible = |k: &str| {
+            shown
+                .key
+                .as_deref()
+                .is_some_and(|w| w.split(' ').next() == Some(k))
+        };
+        let key = key.map(|(k, _)| k).filter(|k| visible(k));
+        let suggestion = match &shown.key {
+            Some(words) if kind == ParseErrorKind::MissingEquals && words.contains(' ') => {
+                Some(words.replace(' ', "_"))
+            }
+            _ => None,
+        };
         ParseError {
             kind,
             path: None,
             offset: at,
-            line,
-            column,
-            key: key.map(|(k, _)| k.to_string()),
+            line: shown.line,
+            column: shown.column,
+            key: key.map(str::to_string),
             detail: Box::new(Detail {
-                source_line,
+                source_line: shown.source,
                 quote: bytes.get(at).copied().unwrap_or(b'"'),
                 note: None,
+                suggestion,
             }),
         }
     }
@@ -132,7 +157,10 @@ impl ParseError {
                 format!("invalid character in key `{key}`")
             }
             ParseErrorKind::InvalidKey => "expected a key, a `#` comment or a blank line".into(),
-            ParseErrorKind::MissingEquals => format!("expected `=` after `{key}`"),
+            ParseErrorKind::MissingEquals if self.key.is_some() => {
+                format!("expected `=` after `{key}`")
+            }
+            ParseErrorKind::MissingEquals => "expected `=` after a key".into(),
             ParseErrorKind::UnterminatedQuote => {
                 let style = if self.detail.quote == b'\'' {
                     "single"
@@ -173,9 +201,10 @@ impl ParseError {
             ParseErrorKind::InvalidKey => {
                 "keys match [A-Za-z_][A-Za-z0-9_.-]*; comments start with `#`".into()
             }
-            ParseErrorKind::MissingEquals => {
-                format!("write `{key}=value`, or `{key}=` for an empty value")
-            }
+            ParseErrorKind::MissingEquals => match &self.detail.suggestion {
+                Some(joined) => format!("a key has no spaces: write `{joined}=value`"),
+                None => format!("write `{key}=value`, or `{key}=` for an empty value"),
+            },
             ParseErrorKind::UnterminatedQuote if self.detail.quote == b'\'' => {
                 "close the value with `'`; single-quoted values cannot contain `'`, use double quotes".into()
             }
@@ -217,48 +246,3 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
-
-/// Line, column and the quoted line of byte `at` in `bytes`. When
-/// `mask_from` is given (where a sensitive value starts), nothing of the
-/// line from that offset on is shown: it becomes `[redacted]`.
-pub(crate) fn locate(bytes: &[u8], at: usize, mask_from: Option<usize>) -> (u32, u32, SourceLine) {
-    let at = at.min(bytes.len());
-    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-    let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u32 + 1;
-    let mut text_start = line_start;
-    if line_start == 0 && bytes.starts_with("\u{feff}".as_bytes()) {
-        text_start = 3.min(at);
-    }
-    let prefix = String::from_utf8_lossy(&bytes[text_start..at]).into_owned();
-    let column = prefix.chars().count() as u32 + 1;
-    let cut = mask_from
-        .filter(|&m| m <= line_end)
-        .map(|m| m.max(text_start));
-    let (text, span) = match cut {
-        Some(cut) if cut <= at => {
-            let mut text = String::from_utf8_lossy(&bytes[text_start..cut]).into_owned();
-            // Keep the caret in its true column (renderers derive the
-            // column from it) without showing what precedes it.
-            let hidden = String::from_utf8_lossy(&bytes[cut..at]).chars().count();
-            text.extend(std::iter::repeat_n(' ', hidden));
-            let caret = text.len();
-            text.push_str("[redacted]");
-            (text, caret..caret + "[redacted]".len())
-        }
-        _ => {
-            let end = cut.unwrap_or(line_end);
-            let mut rest = String::from_utf8_lossy(&bytes[at..end]).into_owned();
-            if rest.ends_with('\r') {
-                rest.pop();
-            }
-            let caret = prefix.len();
-            let width = rest.chars().next().map_or(0, char::len_utf8);
-            if cut.is_some() {
-                rest.push_str("[redacted]");
-            }
-            (prefix + &rest, caret..caret + width)
-        }
-    };
-    (line, column, SourceLine { line, text, span })
-}

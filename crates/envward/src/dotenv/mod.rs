@@ -20,7 +20,6 @@ pub mod template;
 
 use std::ops::Range;
 
-pub(crate) use error::locate;
 pub use error::{ParseError, ParseErrorKind};
 use template::{Mode, TemplateError};
 pub use template::{Part, Ref, RefOp, Template};

@@ -2,7 +2,7 @@
 //! detection, an output budget, and taint tracking of secrets.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -12,6 +12,9 @@ use crate::dotenv::{Part, Ref, RefOp, Template};
 use crate::error::{ResolveError, ResolveErrorKind};
 use crate::secret::is_sensitive_name;
 use crate::source::{FilePath, Origin, Text};
+
+/// A definition: the view, the key, the index of the candidate.
+type Node<'r> = (ViewId, &'r str, usize);
 
 pub(super) struct Eval<'r, 'a> {
     pub(super) r: &'r Resolver<'a>,
@@ -112,6 +115,93 @@ impl<'r> Eval<'r, '_> {
         Ok(value)
     }
 
+    /// Evaluates, deepest first and without recursion, every definition
+    /// that definition `idx` of `key` depends on whatever the values (the
+    /// targets of its top-level references, and theirs), so that
+    /// evaluating it then goes one level deep: a chain of references of
+    /// any length resolves. The words of `${A:-word}` and `${A:+word}` are
+    /// conditional and left to the evaluation (where [`MAX_DEPTH`] bounds
+    /// their nesting). A cycle is an error here.
+    pub(super) fn prewarm(
+        &mut self,
+        view: ViewId,
+        key: &'r str,
+        idx: usize,
+    ) -> Result<(), ResolveError> {
+        let root = (view, key, idx);
+        if self.memo.contains_key(&root) {
+            return Ok(());
+        }
+        // The path from the root: a node, its dependencies, how many of
+        // them were visited.
+        let mut path: Vec<(Node<'r>, Vec<Node<'r>>, usize)> = vec![(root, self.deps(root)?, 0)];
+        let mut on_path: HashSet<Node<'r>> = HashSet::from([root]);
+        while let Some((node, deps, next)) = path.last_mut() {
+            let node = *node;
+            let Some(&dep) = deps.get(*next) else {
+                path.pop();
+                on_path.remove(&node);
+                self.eval_cand(node.0, node.1, node.2)?;
+                continue;
+            };
+            *next += 1;
+            if self.memo.contains_key(&dep) {
+                continue;
+            }
+            if on_path.contains(&dep) {
+                let pos = path.iter().position(|(n, _, _)| *n == dep).unwrap_or(0);
+                let mut chain: Vec<String> = path[pos..]
+                    .iter()
+                    .map(|(n, _, _)| n.1.to_string())
+                    .collect();
+                chain.push(dep.1.to_string());
+                let origin = self.cands(dep.0, dep.1)?[dep.2].def.origin.clone();
+                return Err(self
+                    .r
+                    .error(ResolveErrorKind::Cycle { chain }, origin, None, None));
+            }
+            let deps = self.deps(dep)?;
+            on_path.insert(dep);
+            path.push((dep, deps, 0));
+        }
+        Ok(())
+    }
+
+    /// The definitions `node` needs whatever the values: the targets of
+    /// its top-level references, in order, up to one the evaluation will
+    /// refuse (an unknown namespace).
+    fn deps(&mut self, (view, key, idx): Node<'r>) -> Result<Vec<Node<'r>>, ResolveError> {
+        let cands = self.cands(view, key)?;
+        let (template, own_key, own_idx) = match &cands[idx].def.value {
+            Text::Template { template, .. } => (*template, key, idx),
+            Text::File {
+                path: FilePath::Template { key, template, .. },
+                ..
+            } => (*template, *key, usize::MAX),
+            _ => return Ok(Vec::new()),
+        };
+        let mut out = Vec::new();
+        for part in template.parts() {
+            let Part::Ref(r) = part else { continue };
+            let target = match &r.namespace {
+                None => view,
+                Some(ns) => match self.r.namespaces.iter().position(|n| n == ns) {
+                    Some(i) => i + 1,
+                    None => break,
+                },
+            };
+            let from = if r.name == own_key && target == view && own_idx != usize::MAX {
+                own_idx + 1
+            } else {
+                0
+            };
+            if from < self.cands(target, &r.name)?.len() {
+                out.push((target, r.name.as_str(), from));
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn eval_cand_inner(
         &mut self,
         view: ViewId,
@@ -174,7 +264,7 @@ impl<'r> Eval<'r, '_> {
         path: &Path,
         origin: Origin,
     ) -> Result<Evaluated, ResolveError> {
-        match std::fs::read(path) {
+        match crate::fs::read_regular(path, MAX_SECRET_FILE) {
             Ok(bytes) => {
                 let bytes = zeroize::Zeroizing::new(bytes);
                 let mut text = match std::str::from_utf8(&bytes) {
@@ -363,6 +453,10 @@ pub(super) struct Ctx<'k, 'b> {
     /// Blamed for an error about the whole value (too large).
     pub(super) blame: &'b Origin,
 }
+
+/// Largest `KEY_FILE` read: a secret, a certificate or a key bundle fits;
+/// `/dev/zero` does not.
+const MAX_SECRET_FILE: u64 = 1 << 20;
 
 /// A relative `KEY_FILE` path is relative to the file that sets it.
 fn resolve_path(base: Option<&Path>, path: &str) -> PathBuf {

@@ -26,7 +26,9 @@ use resolver::Resolver;
 pub use crate::source::FILE_SUFFIX;
 pub use integrity::{Breach, BreachKind};
 
-/// Deepest chain of references followed before giving up.
+/// Deepest nesting of conditional references (`${A:-${B:-…}}` through
+/// other keys) followed before giving up. Plain chains (`K2=${K1}x`) have
+/// no limit: they are resolved deepest first, without recursion.
 pub const MAX_DEPTH: usize = 64;
 
 /// What to load: the project, the environment, the namespace.
@@ -236,7 +238,9 @@ impl Project {
         let layout = Layout::detect(&self.root, &self.file.layout);
         self.environments
             .iter()
-            .any(|env| layout.files(env).is_ok_and(|files| !files.is_empty()))
+            // A file that cannot be listed (a FIFO, a link to nothing) is
+            // something: loading reports it.
+            .any(|env| layout.files(env).map_or(true, |files| !files.is_empty()))
     }
 
     /// The one choice of environment, for reading and writing alike:

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use super::eval::Eval;
 use crate::config::ProjectFile;
 use crate::diagnostic::Diagnostic;
-use crate::dotenv::locate;
 use crate::error::{LoadError, ResolveError, ResolveErrorKind};
+use crate::excerpt::{Syntax, ValueAt, excerpt};
 use crate::layout::COMMON;
 use crate::secret::is_sensitive_name;
 use crate::source::{Definition, FILE_SUFFIX, FilePath, Key, Origin, Source, Text};
@@ -166,7 +166,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Builds an error, quoting the line at byte `at` of source `src` (the
-    /// value is masked when `key` is sensitive).
+    /// value of `key`, starting at the offset given, masked).
     pub(super) fn error(
         &self,
         kind: ResolveErrorKind,
@@ -176,9 +176,9 @@ impl<'a> Resolver<'a> {
     ) -> ResolveError {
         let source_line = at.and_then(|(src, offset)| {
             let (path, doc) = self.sources[src].document()?;
-            let mask = key.filter(|(k, _)| self.is_sensitive(k)).map(|(_, v)| v);
-            let (line, column, text) = locate(doc.source().as_bytes(), offset, mask);
-            Some((path.to_path_buf(), line, column, text))
+            let value = key.map_or(ValueAt::Unknown, |(_, v)| ValueAt::Offset(v));
+            let shown = excerpt(doc.source().as_bytes(), offset, value, Syntax::Dotenv);
+            Some((path.to_path_buf(), shown.line, shown.column, shown.source))
         });
         ResolveError::new(kind, origin, source_line)
     }
@@ -189,11 +189,16 @@ impl<'a> Resolver<'a> {
         let Some((path, doc)) = s.document() else {
             return Origin::Default;
         };
-        let (line, column, _) = locate(doc.source().as_bytes(), offset, None);
+        let shown = excerpt(
+            doc.source().as_bytes(),
+            offset,
+            ValueAt::Unknown,
+            Syntax::Dotenv,
+        );
         Origin::File {
             path: path.to_path_buf(),
-            line,
-            column,
+            line: shown.line,
+            column: shown.column,
             layer: s.layer(),
             namespace: s.namespace().unwrap_or(COMMON).to_string(),
         }
@@ -224,6 +229,7 @@ impl<'a> Resolver<'a> {
             if cands.is_empty() {
                 continue;
             }
+            eval.prewarm(view, key, 0)?;
             let value = eval.eval_cand(view, key, 0)?;
             let winner = &cands[0].def;
             // An explicit `sensitive = …` in the schema wins over every

@@ -9,10 +9,10 @@ use super::{Conflict, Definition, FilePath, Key, Layer, Origin, Source, Text};
 use crate::config::Strictness;
 use crate::crypto;
 use crate::diagnostic::Diagnostic;
-use crate::dotenv::{Document, locate};
+use crate::dotenv::Document;
 use crate::error::LoadError;
+use crate::excerpt::{Syntax, excerpt_line};
 use crate::layout::EnvFile;
-use crate::secret::is_sensitive_name;
 
 /// An encrypted file that no available identity could open.
 #[derive(Clone, Debug)]
@@ -265,6 +265,9 @@ impl Source for FileSource {
     }
 }
 
+/// Duplicate keys of a file reported one by one, before one summary.
+const DUPLICATE_WARNINGS: usize = 10;
+
 fn check_duplicates(
     file: &EnvFile,
     doc: &Document,
@@ -272,6 +275,7 @@ fn check_duplicates(
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), LoadError> {
     let mut seen: HashMap<&str, (u32, u32)> = HashMap::with_capacity(doc.entries().len());
+    let (mut shown, mut more) = (0usize, 0usize);
     for e in doc.entries() {
         if let Some(&(line, column)) = seen.get(e.key.as_str()) {
             let first = format!("{}:{line}:{column}", file.display.display());
@@ -282,8 +286,22 @@ fn check_duplicates(
                     second: format!("{}:{}:{}", file.display.display(), e.line, e.column),
                 });
             }
-            let mask = is_sensitive_name(&e.key).then_some(e.value_span.start);
-            let (_, _, quoted) = locate(doc.source().as_bytes(), e.key_span.start, mask);
+            if shown == DUPLICATE_WARNINGS {
+                more += 1;
+                continue;
+            }
+            shown += 1;
+            // The entry's own line, read from its start: linear in the
+            // number of duplicates, whatever their number.
+            let line = &doc.source().as_bytes()[e.span.start..];
+            let quoted = excerpt_line(
+                line,
+                e.line,
+                e.key_span.start - e.span.start,
+                Some(e.value_span.start - e.span.start),
+                Syntax::Dotenv,
+            )
+            .source;
             warnings.push(
                 Diagnostic::warning(format!("`{}` is defined twice; the last definition wins", e.key))
                     .with_location(Some(&file.display), e.line, e.column)
@@ -293,6 +311,15 @@ fn check_duplicates(
             );
         }
         seen.insert(&e.key, (e.line, e.column));
+    }
+    if more > 0 {
+        warnings.push(
+            Diagnostic::warning(format!(
+                "{} defines {more} more keys twice; only the first {DUPLICATE_WARNINGS} are shown",
+                file.display.display()
+            ))
+            .with_help("set `duplicate_keys = \"error\"` under [resolve] to stop at the first one"),
+        );
     }
     Ok(())
 }
