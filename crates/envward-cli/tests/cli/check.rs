@@ -269,8 +269,25 @@ fn exit_codes_and_fail_on() {
 #[test]
 fn example_project_report() {
     let p = Project::webapp();
-    let r = p.run(&["--color", "never", "check", "--all-envs"]).ok();
+    // The example's staging has drifted (the README's first command shows
+    // this): it fails the gate while development and production pass.
+    let r = p
+        .run(&["--color", "never", "check", "--all-envs"])
+        .expect_code(1);
     insta::assert_snapshot!("webapp_all_envs", r.stdout());
+    // The README pastes this output under its first command.
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    assert!(
+        readme.contains("cargo run -q -p envward-cli -- -C examples/webapp check --all-envs\n")
+            && readme.contains(&format!("```text\n{}```", r.stdout())),
+        "README.md's first command or its output is out of date:\n{}",
+        r.stdout()
+    );
+    p.run(&["check", "-e", "production"]).ok();
+    p.run(&["check", "-e", "development"]).ok();
     // Break production and see it fail, with locations.
     p.write(
         "env/production/common.env",

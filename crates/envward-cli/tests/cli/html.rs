@@ -10,9 +10,33 @@ use std::time::{Duration, Instant};
 use crate::harness::Project;
 
 /// examples/webapp with production broken: DEBUG on, a long session, short
-/// HSTS, short and weak secrets (7 errors, 2 warnings in production).
+/// HSTS, short and weak secrets (7 errors, 2 warnings in production), and
+/// staging repaired (the example's staging has drifted on purpose), so that
+/// the matrix also shows an environment that passes.
 fn failing_project() -> Project {
     let p = Project::webapp();
+    for (file, from, to) in [
+        ("common.env", "DEBUG=True", "DEBUG=False"),
+        ("common.env", "LOG_LEVEL=DEBUG", "LOG_LEVEL=INFO"),
+        (
+            "common.env",
+            "ALLOWED_HOSTS=*",
+            "ALLOWED_HOSTS=staging.webapp.example",
+        ),
+        (
+            "common.env",
+            "SESSION_COOKIE_SECURE=False",
+            "SESSION_COOKIE_SECURE=True",
+        ),
+        ("database.env", "sslmode=disable", "sslmode=require"),
+        ("security.env", "'django-insecure-", "'st4g1ng-"),
+    ] {
+        let path = format!("env/staging/{file}");
+        let text = std::fs::read_to_string(p.join(&path)).unwrap();
+        assert!(text.contains(from), "{path} no longer has {from}");
+        p.write(&path, text.replace(from, to));
+    }
+    p.run(&["check", "-e", "staging"]).ok();
     let common = std::fs::read_to_string(p.join("env/production/common.env")).unwrap();
     p.write(
         "env/production/common.env",
@@ -143,10 +167,11 @@ fn html_report_is_self_contained_with_matrix_and_findings() {
     assert!(html.contains(
         "Not run (does not apply to the environments checked): <code>consistency.missing-in-environment</code>."
     ));
-    // A rule that ran in one environment and not in another shows n/a.
+    // A rule that ran in one environment and not in another shows n/a
+    // (the example's staging fails the gate: exit 1).
     let r = Project::webapp()
         .run(&["check", "--all-envs", "--format", "html"])
-        .ok();
+        .expect_code(1);
     assert!(
         matrix_row(&r.stdout(), "debug.enabled")
             .contains("<td class=\"na\" data-env=\"development\" title=\"does not apply to this environment\">n/a</td>")
