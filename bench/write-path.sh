@@ -6,6 +6,7 @@
 #
 #   bash bench/write-path.sh                      # this checkout only
 #   BASE_BIN=/path/to/old/envward bash bench/write-path.sh
+#   NEW_BIN=/path/to/envward BASE_BIN=… bash bench/write-path.sh   # no build
 #
 # Every run rewrites the whole file: lock, read, decrypt when encrypted,
 # change, re-seal (unchanged values keep their ciphertext), fsync, rename.
@@ -23,10 +24,11 @@ for tool in cargo hyperfine; do
     command -v "$tool" >/dev/null || { echo "error: $tool not found" >&2; exit 2; }
 done
 
-echo "==> cargo build --release -p envward-cli" >&2
-(cd "$ROOT" && cargo build --release -p envward-cli)
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-NEW_BIN="$TARGET_DIR/release/envward"
+if [ -z "${NEW_BIN:-}" ]; then
+    echo "==> cargo build --release -p envward-cli" >&2
+    (cd "$ROOT" && cargo build --release -p envward-cli)
+    NEW_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/envward"
+fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/envward-write.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT

@@ -145,7 +145,18 @@ impl Store {
             let Some(layer) = precedence.iter().position(|&p| p == f.layer) else {
                 continue;
             };
-            if read_doc(&f)?.is_some_and(|doc| doc.get(key).is_some()) {
+            // Most files do not mention the key at all: only those that do
+            // are parsed.
+            let bytes = std::fs::read(&f.path).map_err(|source| StoreError::Io {
+                path: f.display.clone(),
+                source,
+            })?;
+            if memchr::memmem::find(&bytes, key.as_bytes()).is_none() {
+                continue;
+            }
+            let doc = Document::parse_vec(bytes)
+                .map_err(|e| StoreError::Load(crate::LoadError::from(e.with_path(&f.display))))?;
+            if doc.get(key).is_some() {
                 defining.push((layer, f.namespace == COMMON, f));
             }
         }
@@ -537,15 +548,26 @@ impl Transaction<'_> {
         let overwrite = self.ops.iter().any(|op| matches!(op, Op::Overwrite(_)));
         let changes = std::cell::RefCell::new(Vec::new());
         let project = &store.project.file;
+        let sensitive = |k: &str, raw: &str| project.is_sensitive_value(k, raw);
         let apply = |plain: &mut Document| -> Result<(), CryptoError> {
+            let keyed = self
+                .ops
+                .iter()
+                .all(|op| matches!(op, Op::Set(..) | Op::Unset(_)));
+            if keyed {
+                // Only the keys named change: compare those, not the file.
+                let before = keyed_values(plain, &self.ops);
+                apply_ops(plain, &self.ops).map_err(CryptoError::Reparse)?;
+                *changes.borrow_mut() = keyed_changes(&before, plain, sensitive);
+                return Ok(());
+            }
             let before = if overwrite {
                 Document::default()
             } else {
                 plain.clone()
             };
             apply_ops(plain, &self.ops).map_err(CryptoError::Reparse)?;
-            *changes.borrow_mut() =
-                diff(&before, plain, |k, raw| project.is_sensitive_value(k, raw));
+            *changes.borrow_mut() = diff(&before, plain, sensitive);
             Ok(())
         };
         let (text, encrypted) = if self.decrypt {
@@ -626,31 +648,88 @@ fn value_of<'d>(doc: &'d Document, e: &'d Entry) -> &'d str {
         .unwrap_or_else(|| doc.text(&e.value_span))
 }
 
-/// Keys added, changed and removed between two plaintext documents.
+/// The value (as a program sees it) and raw text of each key `ops` name,
+/// before they apply; `None` for a key not set.
+fn keyed_values(doc: &Document, ops: &[Op]) -> Vec<(String, Option<(String, String)>)> {
+    let mut out: Vec<(String, Option<(String, String)>)> = Vec::new();
+    for op in ops {
+        let key = match op {
+            Op::Set(k, _) | Op::Unset(k) => k,
+            Op::Replace(_) | Op::Overwrite(_) => continue,
+        };
+        if out.iter().any(|(k, _)| k == key) {
+            continue;
+        }
+        let old = doc
+            .get(key)
+            .map(|e| (value_of(doc, e).to_string(), doc_raw(doc, e).to_string()));
+        out.push((key.clone(), old));
+    }
+    out
+}
+
+/// The changes of the keys in `before` once the ops applied to `after`.
+fn keyed_changes(
+    before: &[(String, Option<(String, String)>)],
+    after: &Document,
+    sensitive: impl Fn(&str, &str) -> bool,
+) -> Vec<Change> {
+    before
+        .iter()
+        .filter_map(|(key, old)| {
+            let now = after.get(key);
+            let (kind, raw) = match (old, now) {
+                (None, Some(e)) => (ChangeKind::Added, doc_raw(after, e)),
+                (Some((v, _)), Some(e)) if value_of(after, e) != v => {
+                    (ChangeKind::Changed, doc_raw(after, e))
+                }
+                (Some((_, raw)), None) => (ChangeKind::Removed, raw.as_str()),
+                _ => return None,
+            };
+            Some(Change {
+                key: key.clone(),
+                kind,
+                sensitive: sensitive(key, raw),
+            })
+        })
+        .collect()
+}
+
+/// Keys added, changed and removed between two plaintext documents, in
+/// one pass over each (the last definition of a key is its value).
 fn diff(
     before: &Document,
     after: &Document,
     sensitive: impl Fn(&str, &str) -> bool,
 ) -> Vec<Change> {
+    use std::collections::HashMap;
+    fn index(doc: &Document) -> HashMap<&str, usize> {
+        let mut map = HashMap::with_capacity(doc.entries().len());
+        for (i, e) in doc.entries().iter().enumerate() {
+            map.insert(e.key.as_str(), i);
+        }
+        map
+    }
+    let (old, new) = (index(before), index(after));
     let mut out = Vec::new();
-    for e in after.entries() {
+    for (i, e) in after.entries().iter().enumerate() {
+        if new.get(e.key.as_str()) != Some(&i) {
+            continue; // an earlier definition of a key defined again
+        }
         let now = value_of(after, e);
-        let kind = match before.get(&e.key) {
+        let kind = match old.get(e.key.as_str()) {
             None => ChangeKind::Added,
-            Some(old) if value_of(before, old) != now => ChangeKind::Changed,
+            Some(&j) if value_of(before, &before.entries()[j]) != now => ChangeKind::Changed,
             Some(_) => continue,
         };
-        if out.iter().any(|c: &Change| c.key == e.key) {
-            continue;
-        }
         out.push(Change {
             key: e.key.clone(),
             kind,
             sensitive: sensitive(&e.key, doc_raw(after, e)),
         });
     }
-    for e in before.entries() {
-        if after.get(&e.key).is_none() && !out.iter().any(|c| c.key == e.key) {
+    for (i, e) in before.entries().iter().enumerate() {
+        if old.get(e.key.as_str()) == Some(&i) && !new.contains_key(e.key.as_str()) {
             out.push(Change {
                 key: e.key.clone(),
                 kind: ChangeKind::Removed,
