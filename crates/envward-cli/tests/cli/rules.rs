@@ -611,3 +611,97 @@ message = "data stays in the EU"
         "{f:?}"
     );
 }
+
+/// `files.*` findings of `check -e production` (with or without the
+/// identity): (rule, path, line, key, message).
+fn file_findings(p: &Project, remove: &[&str]) -> Vec<(String, String, u64, String, String)> {
+    let out = p.run_env(
+        &[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        &[],
+        remove,
+    );
+    assert!(!out.stdout().contains("SENTINEL"), "{}", out.stdout());
+    let v: Value = serde_json::from_str(&out.stdout()).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("files."))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["origin"]["path"].as_str().unwrap_or("").to_string(),
+                f["origin"]["line"].as_u64().unwrap_or(0),
+                f["key"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn encrypted_files_hold_no_secrets_in_clear_for_the_file_rules() {
+    let s = crate::encryption::setup();
+    git(&s.p, &["init", "-q"]);
+    #[cfg(unix)]
+    for f in ["env/production/security.env", "env/production/common.env"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(s.p.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // Every secret there is `envward:v1:…`: committing them is the point,
+    // with the identity or without it.
+    assert_eq!(file_findings(&s.p, &[]), []);
+    assert_eq!(file_findings(&s.p, &["ENVWARD_IDENTITY_FILE"]), []);
+}
+
+#[test]
+fn file_rules_point_at_the_first_secret_in_clear_and_name_every_one() {
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (
+            ".env.production",
+            &format!(
+                "APP_NAME=shop\nEMPTY_TOKEN=\nDB_PASSWORD=SENTINEL-db-pw-91\nDEBUG=False\nAPI_TOKEN={STRONG}\n"
+            ),
+        ),
+        (".env", "SECRET_KEY=\nPLAIN=1\n"),
+    ]);
+    git(&p, &["init", "-q"]);
+    let found = file_findings(&p, &[]);
+    let git_found: Vec<_> = found.iter().filter(|f| f.0 == "files.git").collect();
+    assert_eq!(
+        git_found.len(),
+        1,
+        "an empty secret is no secret: {found:?}"
+    );
+    let (_, path, line, key, message) = git_found[0];
+    assert_eq!(
+        (path.as_str(), *line, key.as_str()),
+        (".env.production", 3, "DB_PASSWORD")
+    );
+    assert!(
+        message.contains("`API_TOKEN`, `DB_PASSWORD`") && !message.contains("EMPTY_TOKEN"),
+        "{message}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [".env.production", ".env"] {
+            std::fs::set_permissions(p.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let perms: Vec<_> = file_findings(&p, &[])
+            .into_iter()
+            .filter(|f| f.0 == "files.permissions")
+            .map(|f| (f.1, f.2))
+            .collect();
+        assert_eq!(perms, [(".env.production".to_string(), 3)]);
+    }
+}

@@ -271,7 +271,7 @@ fn secret_max_age(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         .iter()
         .filter(|v| v.sensitive)
         .map(|v| v.key.as_str())
-        .chain(ctx.cfg.withheld.iter().map(String::as_str));
+        .chain(ctx.cfg.withheld.keys().map(String::as_str));
     for key in keys {
         let Some(r) = rotation::last(records, &ctx.cfg.environment, key) else {
             continue;
@@ -934,39 +934,97 @@ fn secret_in_plain_url(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
 }
 
-/// Env files (relative path) that define a sensitive value, with the key
-/// and line of the first such definition.
-fn files_with_secrets<'a>(ctx: &'a Ctx<'_>) -> Vec<(std::path::PathBuf, &'a crate::value::Var)> {
-    let mut out: Vec<(std::path::PathBuf, &crate::value::Var)> = Vec::new();
-    for v in ctx.cfg.iter().filter(|v| v.sensitive) {
-        let origins = std::iter::once(&v.origin).chain(v.overridden.iter().map(|o| &o.origin));
-        for o in origins {
-            if let crate::source::Origin::File { path, .. } = o
-                && !out.iter().any(|(p, _)| p == path)
-            {
-                out.push((path.clone(), v));
+/// An env file holding secrets in clear: its path (relative to the
+/// project), the line of the first one, and every key written in clear.
+struct ClearFile {
+    path: std::path::PathBuf,
+    line: u32,
+    keys: Vec<String>,
+}
+
+impl ClearFile {
+    /// `` `A`, `B` `` for messages (keys only, never values).
+    fn keys(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Env files that write a secret in clear (not encrypted, not empty), in
+/// every definition of every key, including keys whose encrypted value
+/// no identity opens: the result does not depend on the identities
+/// present.
+fn files_with_secrets(ctx: &Ctx<'_>) -> Vec<ClearFile> {
+    let mut out: Vec<ClearFile> = Vec::new();
+    let vars = ctx.cfg.iter().chain(ctx.cfg.withheld.values());
+    for v in vars {
+        let defs = std::iter::once((&v.origin, v.in_clear))
+            .chain(v.overridden.iter().map(|o| (&o.origin, o.in_clear)));
+        for (origin, in_clear) in defs {
+            let crate::source::Origin::File { path, line, .. } = origin else {
+                continue;
+            };
+            if !in_clear {
+                continue;
+            }
+            match out.iter_mut().find(|f| &f.path == path) {
+                Some(f) => {
+                    f.line = f.line.min(*line);
+                    if !f.keys.contains(&v.key) {
+                        f.keys.push(v.key.clone());
+                    }
+                }
+                None => out.push(ClearFile {
+                    path: path.clone(),
+                    line: *line,
+                    keys: vec![v.key.clone()],
+                }),
             }
         }
     }
+    for f in &mut out {
+        f.keys.sort();
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// The key defined at `line` of `file` (the first secret in clear there).
+fn first_key<'a>(ctx: &'a Ctx<'_>, file: &'a ClearFile) -> &'a str {
+    ctx.cfg
+        .iter()
+        .chain(ctx.cfg.withheld.values())
+        .find(|v| {
+            std::iter::once(&v.origin)
+                .chain(v.overridden.iter().map(|o| &o.origin))
+                .any(|o| {
+                    matches!(o, crate::source::Origin::File { path, line, .. }
+                        if path == &file.path && *line == file.line)
+                })
+        })
+        .map_or_else(|| file.keys[0].as_str(), |v| v.key.as_str())
 }
 
 fn file_permissions(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     #[cfg(unix)]
-    for (path, v) in files_with_secrets(ctx) {
+    for f in files_with_secrets(ctx) {
         use std::os::unix::fs::PermissionsExt;
-        let Ok(meta) = std::fs::metadata(ctx.cfg.root.join(&path)) else {
+        let Ok(meta) = std::fs::metadata(ctx.cfg.root.join(&f.path)) else {
             continue;
         };
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o037 != 0 {
-            out.file(
-                &path,
-                v,
+            out.at(
+                &f.path,
+                f.line,
+                first_key(ctx, &f),
                 format!(
-                    "{} holds secrets (`{}`) and has mode {mode:04o}",
-                    path.display(),
-                    v.key
+                    "{} holds secrets in clear ({}) and has mode {mode:04o}",
+                    f.path.display(),
+                    f.keys()
                 ),
             );
         }
@@ -981,21 +1039,21 @@ fn file_git(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let Some(git) = ctx.shared.git(ctx.all) else {
         return;
     };
-    for (path, v) in &files {
-        let shown = path.to_string_lossy();
-        if git.tracked.contains(shown.as_ref()) {
-            out.file(
-                path,
-                v,
-                format!("{shown} holds secrets (`{}`) and is tracked by git", v.key),
-            );
+    for f in &files {
+        let shown = f.path.to_string_lossy();
+        let what = if git.tracked.contains(shown.as_ref()) {
+            "is tracked by git"
         } else if !git.ignored.contains(shown.as_ref()) {
-            out.file(
-                path,
-                v,
-                format!("{shown} holds secrets (`{}`) and is not git-ignored", v.key),
-            );
-        }
+            "is not git-ignored"
+        } else {
+            continue;
+        };
+        out.at(
+            &f.path,
+            f.line,
+            first_key(ctx, f),
+            format!("{shown} holds secrets in clear ({}) and {what}", f.keys()),
+        );
     }
 }
 
