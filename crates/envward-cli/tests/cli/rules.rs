@@ -705,3 +705,51 @@ fn file_rules_point_at_the_first_secret_in_clear_and_name_every_one() {
         assert_eq!(perms, [(".env.production".to_string(), 3)]);
     }
 }
+
+#[test]
+fn database_credentials_checks_the_password_inside_the_url() {
+    let url = |userinfo: &str| {
+        format!("DATABASE_URL=postgres://{userinfo}@db.internal/app?sslmode=require\n")
+    };
+    for (userinfo, weak) in [
+        ("myapp:SENTINEL", true), // shorter than 12
+        ("myapp:myapp", true),    // equal to the user
+        ("myapp:changeme", true), // a default
+        ("myapp:SENTINEL%2Dpw%2Dlong-enough-91", false),
+        ("SENTINEL-user-long-name:SENTINEL-user-long-name", true),
+        ("myapp", false), // no password in the URL
+    ] {
+        let p = Project::with(&[
+            ("envward.toml", SCHEMA),
+            (".env.production", &url(userinfo)),
+        ]);
+        private(&p, &[".env.production"]);
+        let out = p.run(&[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert!(!out.stdout().contains("SENTINEL"), "{}", out.stdout());
+        assert!(!out.stderr().contains("SENTINEL"));
+        let v: Value = serde_json::from_str(&out.stdout()).unwrap();
+        let found: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "database.credentials")
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        let expected: &[&str] = if weak {
+            &["`DATABASE_URL` holds a weak or default password"]
+        } else {
+            &[]
+        };
+        assert_eq!(found, expected, "{userinfo}");
+        let text = p.run(&["check", "-e", "production", "--fail-on", "never"]);
+        assert!(!text.stdout().contains("SENTINEL") && !text.stderr().contains("SENTINEL"));
+    }
+}

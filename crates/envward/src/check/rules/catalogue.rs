@@ -702,25 +702,68 @@ fn database_credentials(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             ),
         );
     }
-    const WEAK: &[&str] = &[
-        "postgres", "password", "admin", "123456", "root", "mysql", "changeme", "secret",
-    ];
     for key in [
         "POSTGRES_PASSWORD",
         "DB_PASSWORD",
         "MYSQL_PASSWORD",
         "DATABASE_PASSWORD",
     ] {
-        if let Some(v) = ctx.cfg.get(key) {
-            let p = v.value.expose();
-            if WEAK.contains(&p.to_ascii_lowercase().as_str())
-                || user.as_deref() == Some(p)
-                || p.chars().count() < 12
-            {
-                out.var(v, format!("`{key}` is a weak or default password"));
-            }
+        if let Some(v) = ctx.cfg.get(key)
+            && weak_password(v.value.expose(), user.as_deref())
+        {
+            out.var(v, format!("`{key}` is a weak or default password"));
         }
     }
+    // The password inside the URL, checked the same way (against the
+    // URL's own user), never quoted.
+    if let Some((v, u)) = &url_user
+        && let Some(password) = u.password()
+    {
+        let password = percent_decoded(password);
+        let url_user = percent_decoded(u.username());
+        let user = if url_user.is_empty() {
+            user.as_deref()
+        } else {
+            Some(url_user.as_str())
+        };
+        if weak_password(&password, user) {
+            out.var(v, format!("`{}` holds a weak or default password", v.key));
+        }
+    }
+}
+
+/// A default password, one equal to the user name, or one shorter than 12
+/// characters.
+fn weak_password(password: &str, user: Option<&str>) -> bool {
+    const WEAK: &[&str] = &[
+        "postgres", "password", "admin", "123456", "root", "mysql", "changeme", "secret",
+    ];
+    WEAK.contains(&password.to_ascii_lowercase().as_str())
+        || user == Some(password)
+        || password.chars().count() < 12
+}
+
+/// `%XX` escapes of a URL part decoded (invalid ones kept as written).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn redis_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
