@@ -753,3 +753,68 @@ fn database_credentials_checks_the_password_inside_the_url() {
         assert!(!text.stdout().contains("SENTINEL") && !text.stderr().contains("SENTINEL"));
     }
 }
+
+#[test]
+fn a_fresh_init_fails_its_gate_only_on_values_to_fill_in() {
+    for (preset, layout, dev_file) in [
+        ("django", "dir", "env/development/common.env"),
+        ("web", "flat", ".env.development"),
+    ] {
+        let p = Project::new();
+        git(&p, &["init", "-q"]);
+        p.run(&["init", "--preset", preset, "--layout", layout])
+            .ok();
+        let gitignore = std::fs::read_to_string(p.join(".gitignore")).unwrap();
+        assert!(
+            gitignore.lines().any(|l| l == dev_file),
+            "development secrets are git-ignored: {gitignore}"
+        );
+        let example = std::fs::read_to_string(p.join(".env.example")).unwrap();
+        assert!(
+            example.contains("DATABASE_URL=postgres://app:your-password-here@"),
+            "{example}"
+        );
+        let out = p.run(&[
+            "check",
+            "--all-envs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        let v: Value = serde_json::from_str(&out.stdout()).unwrap();
+        let noisy: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                let rule = f["rule"].as_str().unwrap();
+                rule.starts_with("files.")
+                    || rule == "example.secret"
+                    || rule == "database.credentials"
+            })
+            .map(|f| f["message"].to_string())
+            .collect();
+        assert_eq!(noisy, Vec::<String>::new(), "{preset}");
+    }
+}
+
+#[test]
+fn example_placeholders_are_not_secrets() {
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (".env.production", "A=1\n"),
+        (
+            ".env.example",
+            "API_KEY=your-api-key-here\nDATABASE_URL=postgres://app:<password>@db/app\nCACHE_URL=redis://:your_password_here@cache:6379\nJWT_SECRET=real-looking-9f8e7d6c5b4a\nBROKER_URL=amqp://app:SENTINEL-real-pw-7@mq/\n",
+        ),
+    ]);
+    let found = production_findings(&p, |f| f["key"].as_str().unwrap_or("").to_string());
+    let mut keys: Vec<&str> = found
+        .iter()
+        .filter(|(rule, _)| rule == "example.secret")
+        .map(|(_, key)| key.as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["BROKER_URL", "JWT_SECRET"]);
+}

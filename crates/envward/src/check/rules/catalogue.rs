@@ -392,6 +392,17 @@ const PLACEHOLDERS: &[&str] = &[
     "123456",
 ];
 
+/// An example value that stands for a secret without being one: empty, a
+/// known placeholder, `<…>`, `xxx` or `***`, or `your-…-here`.
+fn is_placeholder(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    lower.is_empty()
+        || PLACEHOLDERS.contains(&lower.as_str())
+        || lower.starts_with('<')
+        || lower.chars().all(|c| c == 'x' || c == '*')
+        || (lower.starts_with("your") && lower.ends_with("here"))
+}
+
 fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for v in secrets(ctx) {
         let text = v.value.expose();
@@ -708,7 +719,9 @@ fn database_credentials(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         "MYSQL_PASSWORD",
         "DATABASE_PASSWORD",
     ] {
-        if let Some(v) = ctx.cfg.get(key)
+        // An empty password is a value still to fill in (`schema.required`
+        // says so), not a weak one.
+        if let Some(v) = ctx.cfg.get(key).filter(|v| !v.value.expose().is_empty())
             && weak_password(v.value.expose(), user.as_deref())
         {
             out.var(v, format!("`{key}` is a weak or default password"));
@@ -1122,11 +1135,19 @@ fn example_secret(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             .get(&e.key)
             .map_or_else(|| crate::secret::is_sensitive_name(&e.key), |v| v.sensitive);
         let value = e.template.as_literal().unwrap_or("x");
-        let placeholder = value.is_empty()
-            || PLACEHOLDERS.contains(&value.to_ascii_lowercase().as_str())
-            || value.starts_with('<')
-            || value.chars().all(|c| c == 'x' || c == 'X' || c == '*');
-        if sensitive && !placeholder {
+        // A key not set in the environment is judged by the one
+        // sensitivity rule on the example value too (a URL with a password).
+        let sensitive = sensitive
+            || ctx.cfg.get(&e.key).is_none()
+                && crate::secret::Sensitivity::of(None, &e.key, value).is_secret();
+        // A URL is judged by its password: `postgres://app:<password>@db`.
+        let judged = match crate::secret::url_userinfo(value) {
+            Some(r) => value[r.start..r.end - 1]
+                .split_once(':')
+                .map_or("", |(_, password)| password),
+            None => value,
+        };
+        if sensitive && !is_placeholder(judged) {
             out.at(
                 std::path::Path::new(".env.example"),
                 e.line,
