@@ -63,6 +63,9 @@ pub struct Overridden {
     pub origin: Origin,
     /// What was written there (before interpolation).
     pub written: Value,
+    /// Whether what was written there is a secret in clear (not
+    /// encrypted, not empty).
+    pub in_clear: bool,
 }
 
 /// One resolved key.
@@ -84,6 +87,10 @@ pub struct Var {
     /// Whether the winning definition is an encrypted value no identity
     /// could decrypt: the value is empty and must not be used.
     pub sealed: bool,
+    /// Whether the winning definition writes a secret in clear where it is
+    /// stored (not encrypted, not empty): what `files.git` and
+    /// `files.permissions` look for.
+    pub in_clear: bool,
 }
 
 /// The configuration of one environment.
@@ -115,8 +122,9 @@ pub struct Resolved {
     /// clear, a truncated file, a local override of an encrypted value):
     /// `run`, `get` and `export` refuse to go on.
     pub integrity: Vec<crate::resolve::Breach>,
-    /// Keys whose sealed value was taken out (see `withhold_sealed`).
-    pub(crate) withheld: std::collections::BTreeSet<String>,
+    /// Keys whose sealed value was taken out (see `withhold_sealed`), with
+    /// what was taken out (rules on files still read their definitions).
+    pub(crate) withheld: BTreeMap<String, Var>,
     /// Types declared in the schema.
     pub(crate) declared: BTreeMap<String, VarType>,
 }
@@ -206,8 +214,9 @@ impl Resolved {
             .map(|v| v.key.clone())
             .collect();
         for key in keys {
-            self.vars.remove(&key);
-            self.withheld.insert(key);
+            if let Some(var) = self.vars.remove(&key) {
+                self.withheld.insert(key, var);
+            }
         }
     }
 

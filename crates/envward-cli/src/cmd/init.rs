@@ -281,7 +281,21 @@ pub fn run(g: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         &envward::schema::example(&project.file, &project.environments),
         0o644,
     )?;
-    let added = gitignore(&root, args.layout.unwrap_or(LayoutName::Dir))?;
+    // The env files of environments that are not strict hold generated
+    // development secrets in clear: git-ignored. Those of strict ones hold
+    // empty secrets, to be filled in encrypted (`envward encrypt`) and
+    // committed, or kept out of the files.
+    let generated: Vec<String> = args
+        .envs
+        .iter()
+        .filter(|e| !is_strict(e))
+        .map(|env| match args.layout.unwrap_or(LayoutName::Dir) {
+            LayoutName::Dir => format!("env/{env}/common.env"),
+            LayoutName::Flat => format!(".env.{env}"),
+        })
+        .filter(|rel| w.written.contains(rel))
+        .collect();
+    let added = gitignore(&root, args.layout.unwrap_or(LayoutName::Dir), &generated)?;
     for f in &w.written {
         anstream::eprintln!("  created {f}");
     }
@@ -296,7 +310,7 @@ pub fn run(g: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Appends the entries `.gitignore` lacks; never rewrites what is there.
-fn gitignore(root: &Path, layout: LayoutName) -> anyhow::Result<Vec<String>> {
+fn gitignore(root: &Path, layout: LayoutName, generated: &[String]) -> anyhow::Result<Vec<String>> {
     let path = root.join(".gitignore");
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
     let wanted: &[&str] = match layout {
@@ -311,6 +325,8 @@ fn gitignore(root: &Path, layout: LayoutName) -> anyhow::Result<Vec<String>> {
     let present: Vec<&str> = existing.lines().map(str::trim).collect();
     let missing: Vec<String> = wanted
         .iter()
+        .copied()
+        .chain(generated.iter().map(String::as_str))
         .filter(|w| !present.contains(w))
         .map(|s| s.to_string())
         .collect();

@@ -611,3 +611,210 @@ message = "data stays in the EU"
         "{f:?}"
     );
 }
+
+/// `files.*` findings of `check -e production` (with or without the
+/// identity): (rule, path, line, key, message).
+fn file_findings(p: &Project, remove: &[&str]) -> Vec<(String, String, u64, String, String)> {
+    let out = p.run_env(
+        &[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        &[],
+        remove,
+    );
+    assert!(!out.stdout().contains("SENTINEL"), "{}", out.stdout());
+    let v: Value = serde_json::from_str(&out.stdout()).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("files."))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["origin"]["path"].as_str().unwrap_or("").to_string(),
+                f["origin"]["line"].as_u64().unwrap_or(0),
+                f["key"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn encrypted_files_hold_no_secrets_in_clear_for_the_file_rules() {
+    let s = crate::encryption::setup();
+    git(&s.p, &["init", "-q"]);
+    #[cfg(unix)]
+    for f in ["env/production/security.env", "env/production/common.env"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(s.p.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // Every secret there is `envward:v1:…`: committing them is the point,
+    // with the identity or without it.
+    assert_eq!(file_findings(&s.p, &[]), []);
+    assert_eq!(file_findings(&s.p, &["ENVWARD_IDENTITY_FILE"]), []);
+}
+
+#[test]
+fn file_rules_point_at_the_first_secret_in_clear_and_name_every_one() {
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (
+            ".env.production",
+            &format!(
+                "APP_NAME=shop\nEMPTY_TOKEN=\nDB_PASSWORD=SENTINEL-db-pw-91\nDEBUG=False\nAPI_TOKEN={STRONG}\n"
+            ),
+        ),
+        (".env", "SECRET_KEY=\nPLAIN=1\n"),
+    ]);
+    git(&p, &["init", "-q"]);
+    let found = file_findings(&p, &[]);
+    let git_found: Vec<_> = found.iter().filter(|f| f.0 == "files.git").collect();
+    assert_eq!(
+        git_found.len(),
+        1,
+        "an empty secret is no secret: {found:?}"
+    );
+    let (_, path, line, key, message) = git_found[0];
+    assert_eq!(
+        (path.as_str(), *line, key.as_str()),
+        (".env.production", 3, "DB_PASSWORD")
+    );
+    assert!(
+        message.contains("`API_TOKEN`, `DB_PASSWORD`") && !message.contains("EMPTY_TOKEN"),
+        "{message}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [".env.production", ".env"] {
+            std::fs::set_permissions(p.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let perms: Vec<_> = file_findings(&p, &[])
+            .into_iter()
+            .filter(|f| f.0 == "files.permissions")
+            .map(|f| (f.1, f.2))
+            .collect();
+        assert_eq!(perms, [(".env.production".to_string(), 3)]);
+    }
+}
+
+#[test]
+fn database_credentials_checks_the_password_inside_the_url() {
+    let url = |userinfo: &str| {
+        format!("DATABASE_URL=postgres://{userinfo}@db.internal/app?sslmode=require\n")
+    };
+    for (userinfo, weak) in [
+        ("myapp:SENTINEL", true), // shorter than 12
+        ("myapp:myapp", true),    // equal to the user
+        ("myapp:changeme", true), // a default
+        ("myapp:SENTINEL%2Dpw%2Dlong-enough-91", false),
+        ("SENTINEL-user-long-name:SENTINEL-user-long-name", true),
+        ("myapp", false), // no password in the URL
+    ] {
+        let p = Project::with(&[
+            ("envward.toml", SCHEMA),
+            (".env.production", &url(userinfo)),
+        ]);
+        private(&p, &[".env.production"]);
+        let out = p.run(&[
+            "check",
+            "-e",
+            "production",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert!(!out.stdout().contains("SENTINEL"), "{}", out.stdout());
+        assert!(!out.stderr().contains("SENTINEL"));
+        let v: Value = serde_json::from_str(&out.stdout()).unwrap();
+        let found: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "database.credentials")
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        let expected: &[&str] = if weak {
+            &["`DATABASE_URL` holds a weak or default password"]
+        } else {
+            &[]
+        };
+        assert_eq!(found, expected, "{userinfo}");
+        let text = p.run(&["check", "-e", "production", "--fail-on", "never"]);
+        assert!(!text.stdout().contains("SENTINEL") && !text.stderr().contains("SENTINEL"));
+    }
+}
+
+#[test]
+fn a_fresh_init_fails_its_gate_only_on_values_to_fill_in() {
+    for (preset, layout, dev_file) in [
+        ("django", "dir", "env/development/common.env"),
+        ("web", "flat", ".env.development"),
+    ] {
+        let p = Project::new();
+        git(&p, &["init", "-q"]);
+        p.run(&["init", "--preset", preset, "--layout", layout])
+            .ok();
+        let gitignore = std::fs::read_to_string(p.join(".gitignore")).unwrap();
+        assert!(
+            gitignore.lines().any(|l| l == dev_file),
+            "development secrets are git-ignored: {gitignore}"
+        );
+        let example = std::fs::read_to_string(p.join(".env.example")).unwrap();
+        assert!(
+            example.contains("DATABASE_URL=postgres://app:your-password-here@"),
+            "{example}"
+        );
+        let out = p.run(&[
+            "check",
+            "--all-envs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        let v: Value = serde_json::from_str(&out.stdout()).unwrap();
+        let noisy: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                let rule = f["rule"].as_str().unwrap();
+                rule.starts_with("files.")
+                    || rule == "example.secret"
+                    || rule == "database.credentials"
+            })
+            .map(|f| f["message"].to_string())
+            .collect();
+        assert_eq!(noisy, Vec::<String>::new(), "{preset}");
+    }
+}
+
+#[test]
+fn example_placeholders_are_not_secrets() {
+    let p = Project::with(&[
+        ("envward.toml", SCHEMA),
+        (".env.production", "A=1\n"),
+        (
+            ".env.example",
+            "API_KEY=your-api-key-here\nDATABASE_URL=postgres://app:<password>@db/app\nCACHE_URL=redis://:your_password_here@cache:6379\nJWT_SECRET=real-looking-9f8e7d6c5b4a\nBROKER_URL=amqp://app:SENTINEL-real-pw-7@mq/\n",
+        ),
+    ]);
+    let found = production_findings(&p, |f| f["key"].as_str().unwrap_or("").to_string());
+    let mut keys: Vec<&str> = found
+        .iter()
+        .filter(|(rule, _)| rule == "example.secret")
+        .map(|(_, key)| key.as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["BROKER_URL", "JWT_SECRET"]);
+}

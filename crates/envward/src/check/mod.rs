@@ -125,7 +125,7 @@ fn check_loaded(
     }
     for cfg in loaded.iter_mut() {
         cfg.withhold_sealed();
-        skipped.extend(cfg.withheld.iter().map(|key| Skipped {
+        skipped.extend(cfg.withheld.keys().map(|key| Skipped {
             environment: cfg.environment.clone(),
             key: key.clone(),
             reason: "encrypted",
@@ -296,7 +296,7 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
                     .insert(cfg.environment.as_str());
             }
         }
-        for key in &cfg.withheld {
+        for key in cfg.withheld.keys() {
             present
                 .entry(key.as_str())
                 .or_default()

@@ -33,7 +33,7 @@ pub(super) fn check_environment(
     let env = cfg.environment.as_str();
     let mut checks = 0;
     for (key, spec) in &project.vars {
-        if cfg.withheld.contains(key) {
+        if cfg.withheld.contains_key(key) {
             continue;
         }
         let var = cfg.get(key).filter(|v| !v.value.expose().is_empty());

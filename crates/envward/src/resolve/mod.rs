@@ -183,7 +183,7 @@ impl Config {
             sealed,
             encrypted_files,
             integrity,
-            withheld: BTreeSet::new(),
+            withheld: BTreeMap::new(),
             declared: project
                 .vars
                 .iter()

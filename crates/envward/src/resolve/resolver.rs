@@ -253,6 +253,7 @@ impl<'a> Resolver<'a> {
                 .iter()
                 .map(|c| Overridden {
                     origin: c.def.origin.clone(),
+                    in_clear: self.in_clear(key, &c.def),
                     written: written(
                         &c.def,
                         sensitive
@@ -280,10 +281,21 @@ impl<'a> Resolver<'a> {
                     sensitive,
                     allows: winner.comment.map(parse_allow).unwrap_or_default(),
                     sealed: winner.sealed,
+                    in_clear: self.in_clear(key, winner),
                 },
             );
         }
         Ok((vars, warnings))
+    }
+
+    /// Whether `def` writes a secret in clear where it is stored: not
+    /// encrypted, not empty, not read from a file, and a secret by the
+    /// one sensitivity rule.
+    fn in_clear(&self, key: &str, def: &Definition<'_>) -> bool {
+        !def.encrypted
+            && !matches!(def.value, Text::File { .. })
+            && !def.written.trim().is_empty()
+            && self.project.is_sensitive_value(key, &def.written)
     }
 
     /// Warns when the two highest definitions of a key in the merged view

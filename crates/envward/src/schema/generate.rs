@@ -5,6 +5,21 @@ use std::fmt::Write as _;
 
 use super::{Importance, VarSpec};
 use crate::config::ProjectFile;
+/// `scheme://user:your-password-here@host…` for a URL carrying a password;
+/// any other secret-shaped example becomes empty.
+fn placeholder_password(value: &str) -> String {
+    let Some(r) = crate::secret::url_userinfo(value) else {
+        return String::new();
+    };
+    let info = &value[r.start..r.end - 1];
+    let user = info.split(':').next().unwrap_or("");
+    format!(
+        "{}{user}:your-password-here@{}",
+        &value[..r.start],
+        &value[r.end..]
+    )
+}
+
 fn is_sensitive(key: &str, spec: &VarSpec) -> bool {
     spec.is_sensitive(key)
 }
@@ -79,7 +94,16 @@ pub fn example(project: &ProjectFile, environments: &[String]) -> String {
                 spec.example
                     .as_deref()
                     .or(spec.default.as_deref())
-                    .map(crate::dotenv::quote_value)
+                    .map(|v| {
+                        // A URL with a password is a secret by its shape:
+                        // the example keeps the URL, with a placeholder
+                        // that `example.secret` recognises as the password.
+                        if project.is_sensitive_value(key, v) {
+                            crate::dotenv::quote_value(&placeholder_password(v))
+                        } else {
+                            crate::dotenv::quote_value(v)
+                        }
+                    })
                     .unwrap_or_default()
             };
             let _ = writeln!(out, "{key}={value}");

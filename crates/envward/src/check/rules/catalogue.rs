@@ -271,7 +271,7 @@ fn secret_max_age(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         .iter()
         .filter(|v| v.sensitive)
         .map(|v| v.key.as_str())
-        .chain(ctx.cfg.withheld.iter().map(String::as_str));
+        .chain(ctx.cfg.withheld.keys().map(String::as_str));
     for key in keys {
         let Some(r) = rotation::last(records, &ctx.cfg.environment, key) else {
             continue;
@@ -391,6 +391,17 @@ const PLACEHOLDERS: &[&str] = &[
     "secretkey",
     "123456",
 ];
+
+/// An example value that stands for a secret without being one: empty, a
+/// known placeholder, `<…>`, `xxx` or `***`, or `your-…-here`.
+fn is_placeholder(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    lower.is_empty()
+        || PLACEHOLDERS.contains(&lower.as_str())
+        || lower.starts_with('<')
+        || lower.chars().all(|c| c == 'x' || c == '*')
+        || (lower.starts_with("your") && lower.ends_with("here"))
+}
 
 fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for v in secrets(ctx) {
@@ -702,25 +713,70 @@ fn database_credentials(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             ),
         );
     }
-    const WEAK: &[&str] = &[
-        "postgres", "password", "admin", "123456", "root", "mysql", "changeme", "secret",
-    ];
     for key in [
         "POSTGRES_PASSWORD",
         "DB_PASSWORD",
         "MYSQL_PASSWORD",
         "DATABASE_PASSWORD",
     ] {
-        if let Some(v) = ctx.cfg.get(key) {
-            let p = v.value.expose();
-            if WEAK.contains(&p.to_ascii_lowercase().as_str())
-                || user.as_deref() == Some(p)
-                || p.chars().count() < 12
-            {
-                out.var(v, format!("`{key}` is a weak or default password"));
-            }
+        // An empty password is a value still to fill in (`schema.required`
+        // says so), not a weak one.
+        if let Some(v) = ctx.cfg.get(key).filter(|v| !v.value.expose().is_empty())
+            && weak_password(v.value.expose(), user.as_deref())
+        {
+            out.var(v, format!("`{key}` is a weak or default password"));
         }
     }
+    // The password inside the URL, checked the same way (against the
+    // URL's own user), never quoted.
+    if let Some((v, u)) = &url_user
+        && let Some(password) = u.password()
+    {
+        let password = percent_decoded(password);
+        let url_user = percent_decoded(u.username());
+        let user = if url_user.is_empty() {
+            user.as_deref()
+        } else {
+            Some(url_user.as_str())
+        };
+        if weak_password(&password, user) {
+            out.var(v, format!("`{}` holds a weak or default password", v.key));
+        }
+    }
+}
+
+/// A default password, one equal to the user name, or one shorter than 12
+/// characters.
+fn weak_password(password: &str, user: Option<&str>) -> bool {
+    const WEAK: &[&str] = &[
+        "postgres", "password", "admin", "123456", "root", "mysql", "changeme", "secret",
+    ];
+    WEAK.contains(&password.to_ascii_lowercase().as_str())
+        || user == Some(password)
+        || password.chars().count() < 12
+}
+
+/// `%XX` escapes of a URL part decoded (invalid ones kept as written).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn redis_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
@@ -934,39 +990,97 @@ fn secret_in_plain_url(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
 }
 
-/// Env files (relative path) that define a sensitive value, with the key
-/// and line of the first such definition.
-fn files_with_secrets<'a>(ctx: &'a Ctx<'_>) -> Vec<(std::path::PathBuf, &'a crate::value::Var)> {
-    let mut out: Vec<(std::path::PathBuf, &crate::value::Var)> = Vec::new();
-    for v in ctx.cfg.iter().filter(|v| v.sensitive) {
-        let origins = std::iter::once(&v.origin).chain(v.overridden.iter().map(|o| &o.origin));
-        for o in origins {
-            if let crate::source::Origin::File { path, .. } = o
-                && !out.iter().any(|(p, _)| p == path)
-            {
-                out.push((path.clone(), v));
+/// An env file holding secrets in clear: its path (relative to the
+/// project), the line of the first one, and every key written in clear.
+struct ClearFile {
+    path: std::path::PathBuf,
+    line: u32,
+    keys: Vec<String>,
+}
+
+impl ClearFile {
+    /// `` `A`, `B` `` for messages (keys only, never values).
+    fn keys(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Env files that write a secret in clear (not encrypted, not empty), in
+/// every definition of every key, including keys whose encrypted value
+/// no identity opens: the result does not depend on the identities
+/// present.
+fn files_with_secrets(ctx: &Ctx<'_>) -> Vec<ClearFile> {
+    let mut out: Vec<ClearFile> = Vec::new();
+    let vars = ctx.cfg.iter().chain(ctx.cfg.withheld.values());
+    for v in vars {
+        let defs = std::iter::once((&v.origin, v.in_clear))
+            .chain(v.overridden.iter().map(|o| (&o.origin, o.in_clear)));
+        for (origin, in_clear) in defs {
+            let crate::source::Origin::File { path, line, .. } = origin else {
+                continue;
+            };
+            if !in_clear {
+                continue;
+            }
+            match out.iter_mut().find(|f| &f.path == path) {
+                Some(f) => {
+                    f.line = f.line.min(*line);
+                    if !f.keys.contains(&v.key) {
+                        f.keys.push(v.key.clone());
+                    }
+                }
+                None => out.push(ClearFile {
+                    path: path.clone(),
+                    line: *line,
+                    keys: vec![v.key.clone()],
+                }),
             }
         }
     }
+    for f in &mut out {
+        f.keys.sort();
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// The key defined at `line` of `file` (the first secret in clear there).
+fn first_key<'a>(ctx: &'a Ctx<'_>, file: &'a ClearFile) -> &'a str {
+    ctx.cfg
+        .iter()
+        .chain(ctx.cfg.withheld.values())
+        .find(|v| {
+            std::iter::once(&v.origin)
+                .chain(v.overridden.iter().map(|o| &o.origin))
+                .any(|o| {
+                    matches!(o, crate::source::Origin::File { path, line, .. }
+                        if path == &file.path && *line == file.line)
+                })
+        })
+        .map_or_else(|| file.keys[0].as_str(), |v| v.key.as_str())
 }
 
 fn file_permissions(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     #[cfg(unix)]
-    for (path, v) in files_with_secrets(ctx) {
+    for f in files_with_secrets(ctx) {
         use std::os::unix::fs::PermissionsExt;
-        let Ok(meta) = std::fs::metadata(ctx.cfg.root.join(&path)) else {
+        let Ok(meta) = std::fs::metadata(ctx.cfg.root.join(&f.path)) else {
             continue;
         };
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o037 != 0 {
-            out.file(
-                &path,
-                v,
+            out.at(
+                &f.path,
+                f.line,
+                first_key(ctx, &f),
                 format!(
-                    "{} holds secrets (`{}`) and has mode {mode:04o}",
-                    path.display(),
-                    v.key
+                    "{} holds secrets in clear ({}) and has mode {mode:04o}",
+                    f.path.display(),
+                    f.keys()
                 ),
             );
         }
@@ -981,21 +1095,21 @@ fn file_git(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let Some(git) = ctx.shared.git(ctx.all) else {
         return;
     };
-    for (path, v) in &files {
-        let shown = path.to_string_lossy();
-        if git.tracked.contains(shown.as_ref()) {
-            out.file(
-                path,
-                v,
-                format!("{shown} holds secrets (`{}`) and is tracked by git", v.key),
-            );
+    for f in &files {
+        let shown = f.path.to_string_lossy();
+        let what = if git.tracked.contains(shown.as_ref()) {
+            "is tracked by git"
         } else if !git.ignored.contains(shown.as_ref()) {
-            out.file(
-                path,
-                v,
-                format!("{shown} holds secrets (`{}`) and is not git-ignored", v.key),
-            );
-        }
+            "is not git-ignored"
+        } else {
+            continue;
+        };
+        out.at(
+            &f.path,
+            f.line,
+            first_key(ctx, f),
+            format!("{shown} holds secrets in clear ({}) and {what}", f.keys()),
+        );
     }
 }
 
@@ -1021,11 +1135,19 @@ fn example_secret(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             .get(&e.key)
             .map_or_else(|| crate::secret::is_sensitive_name(&e.key), |v| v.sensitive);
         let value = e.template.as_literal().unwrap_or("x");
-        let placeholder = value.is_empty()
-            || PLACEHOLDERS.contains(&value.to_ascii_lowercase().as_str())
-            || value.starts_with('<')
-            || value.chars().all(|c| c == 'x' || c == 'X' || c == '*');
-        if sensitive && !placeholder {
+        // A key not set in the environment is judged by the one
+        // sensitivity rule on the example value too (a URL with a password).
+        let sensitive = sensitive
+            || ctx.cfg.get(&e.key).is_none()
+                && crate::secret::Sensitivity::of(None, &e.key, value).is_secret();
+        // A URL is judged by its password: `postgres://app:<password>@db`.
+        let judged = match crate::secret::url_userinfo(value) {
+            Some(r) => value[r.start..r.end - 1]
+                .split_once(':')
+                .map_or("", |(_, password)| password),
+            None => value,
+        };
+        if sensitive && !is_placeholder(judged) {
             out.at(
                 std::path::Path::new(".env.example"),
                 e.line,

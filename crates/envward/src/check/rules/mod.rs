@@ -197,15 +197,6 @@ impl Emit<'_> {
 }
 
 impl Emit<'_> {
-    /// Reports a file (about the secret `var` it holds).
-    pub fn file(&mut self, path: &std::path::Path, var: &Var, message: String) {
-        let line = match &var.origin {
-            crate::source::Origin::File { path: p, line, .. } if p == path => *line,
-            _ => 1,
-        };
-        self.at(path, line, &var.key, message);
-    }
-
     /// Reports line `line` of `path` (relative to the project).
     pub fn at(&mut self, path: &std::path::Path, line: u32, key: &str, message: String) {
         self.findings.push(Finding {
