@@ -342,20 +342,24 @@ fn missing_in(v: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `check --all-envs --format json --fail-on never`.
+fn all_envs_json(p: &Project) -> serde_json::Value {
+    p.run(&[
+        "check",
+        "--all-envs",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ])
+    .ok()
+    .json()
+}
+
 #[test]
 fn production_only_settings_are_not_asked_of_development() {
     let p = Project::with(GUIDE_000);
-    let v = p
-        .run(&[
-            "check",
-            "--all-envs",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok()
-        .json();
+    let v = all_envs_json(&p);
     let missing = missing_in(&v);
     assert!(
         missing.iter().all(|(env, _)| env == "staging"),
@@ -368,17 +372,7 @@ fn production_only_settings_are_not_asked_of_development() {
         "env/development/common.env",
         "ENVIRONMENT=development\nREDIS_HOST=localhost\n",
     );
-    let v = p
-        .run(&[
-            "check",
-            "--all-envs",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok()
-        .json();
+    let v = all_envs_json(&p);
     assert!(
         missing_in(&v).contains(&("production".into(), "REDIS_HOST".into())),
         "{v:#}"
@@ -395,17 +389,7 @@ fn environments_without_files_of_their_own_are_not_compared() {
         ("env/production/common.env", "DEBUG=False\nSECRET_KEY=x\n"),
         ("env/staging/common.env", "DEBUG=False\n"),
     ]);
-    let v = p
-        .run(&[
-            "check",
-            "--all-envs",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok()
-        .json();
+    let v = all_envs_json(&p);
     let missing = missing_in(&v);
     assert_eq!(
         missing,
@@ -421,17 +405,7 @@ fn a_finding_about_a_shared_line_is_reported_once() {
         (".env.production", "A=1\n"),
         (".env.staging", "A=1\n"),
     ]);
-    let v = p
-        .run(&[
-            "check",
-            "--all-envs",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok()
-        .json();
+    let v = all_envs_json(&p);
     let about = |key: &str, rule: &str| -> Vec<Value> {
         v["findings"]
             .as_array()

@@ -3,17 +3,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::harness::Project;
+use crate::harness::{Project, mode};
 
 const SECRET: &str = "SENTINEL-hardening-secret-4e1f";
-
-fn mode(path: &std::path::Path) -> u32 {
-    std::fs::symlink_metadata(path)
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o7777
-}
 
 /// A project whose development environment holds a secret.
 fn project() -> Project {

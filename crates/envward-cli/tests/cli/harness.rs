@@ -105,6 +105,16 @@ impl Project {
     }
 }
 
+/// The permission bits of `path` (not following a link).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
 /// The output of one run.
 pub struct Run(pub Output);
 

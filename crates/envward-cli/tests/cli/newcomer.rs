@@ -5,15 +5,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::harness::Project;
-
-fn mode(path: &std::path::Path) -> u32 {
-    std::fs::symlink_metadata(path)
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o7777
-}
+use crate::harness::{Project, mode};
 
 #[test]
 fn set_changes_the_file_the_value_comes_from() {
