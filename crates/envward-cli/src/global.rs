@@ -205,6 +205,7 @@ pub fn sealed_diagnostic(file: &envward::SealedFile) -> envward::Diagnostic {
     .with_note(format!("encrypted to: {}", file.recipients.join(", ")))
     .with_note(tried)
     .with_help(envward::crypto::IDENTITY_HELP)
+    .with_hint(Some(envward::diagnostic::Hint::ProvideIdentity))
 }
 
 /// `--format text|json` for human-or-machine commands.

@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod exit;
 mod global;
+mod hints;
 mod output;
 
 use std::process::ExitCode;

@@ -8,7 +8,7 @@ use envward::Diagnostic;
 
 /// Prints a diagnostic to stderr, styled when stderr is a colour terminal.
 pub fn diagnostic(d: &Diagnostic) {
-    let text = d.render(true);
+    let text = d.render_worded(true, &crate::hints::word);
     let mut err = anstream::stderr().lock();
     let _ = writeln!(err, "{text}");
 }

@@ -43,6 +43,52 @@ pub struct SourceLine {
     pub span: Range<usize>,
 }
 
+/// A next step that names something only the caller can word: a command
+/// of the `envward` binary, a function of a binding. Library messages never
+/// name commands; they carry hints, and the caller words them
+/// ([`Diagnostic::render_worded`]). [`Hint::describe`] is the library's own
+/// wording, which names no command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// Add a recipient to the environment.
+    AddRecipient {
+        /// The environment.
+        environment: String,
+    },
+    /// Give an identity that can decrypt.
+    ProvideIdentity,
+    /// Create an age identity and use its recipient.
+    CreateIdentity,
+    /// Change encrypted files only through envward's write path.
+    ChangeThroughEnvward,
+    /// Show the files an environment reads.
+    ListFiles,
+    /// Create an environment's file by setting a key in it.
+    SetKey,
+    /// Show an environment's recipients.
+    ListRecipients,
+}
+
+impl Hint {
+    /// The library's wording: what to do, without naming a command.
+    pub fn describe(&self) -> String {
+        match self {
+            Hint::AddRecipient { environment } => format!(
+                "add a recipient to environment `{environment}` (its `recipients` in envward.toml)"
+            ),
+            Hint::ProvideIdentity => "provide an identity that can decrypt it".into(),
+            Hint::CreateIdentity => "create an age identity and use its recipient".into(),
+            Hint::ChangeThroughEnvward => {
+                "change encrypted files only through envward, never by hand".into()
+            }
+            Hint::ListFiles => "list the environment's files to see which are read".into(),
+            Hint::SetKey => "set a key in the environment to create its file".into(),
+            Hint::ListRecipients => "list the environment's recipients".into(),
+        }
+    }
+}
+
 /// A message about a place in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -58,6 +104,8 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// What to do about it.
     pub help: Option<String>,
+    /// A next step for the caller to word (a command of the binary).
+    pub hint: Option<Hint>,
 }
 
 impl Diagnostic {
@@ -79,6 +127,7 @@ impl Diagnostic {
             source: None,
             notes: Vec::new(),
             help: None,
+            hint: None,
         }
     }
 
@@ -107,7 +156,14 @@ impl Diagnostic {
         self
     }
 
-    /// Renders the diagnostic as text, with ANSI colours when `styled`.
+    /// Sets the next step for the caller to word.
+    pub fn with_hint(mut self, hint: Option<Hint>) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// Renders the diagnostic as text, with ANSI colours when `styled`; a
+    /// hint in the library's words ([`Hint::describe`]).
     ///
     /// ```
     /// use envward::dotenv::Document;
@@ -118,6 +174,12 @@ impl Diagnostic {
     /// assert!(text.contains("2 | FOO"));
     /// ```
     pub fn render(&self, styled: bool) -> String {
+        self.render_worded(styled, &Hint::describe)
+    }
+
+    /// [`Diagnostic::render`], with the hint worded by `word` (the binary
+    /// names its commands there).
+    pub fn render_worded(&self, styled: bool, word: &dyn Fn(&Hint) -> String) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
@@ -163,6 +225,10 @@ impl Diagnostic {
         }
         if let Some(help) = &self.help {
             group = group.element(Level::HELP.message(help.as_str()));
+        }
+        let worded = self.hint.as_ref().map(word);
+        if let Some(hint) = &worded {
+            group = group.element(Level::HELP.message(hint.as_str()));
         }
         let renderer = if styled {
             Renderer::styled()

@@ -155,9 +155,11 @@ impl LoadError {
                     Some(line) => d.with_location(Some(path), line, 1),
                     None => d.with_note(format!("in {}", path.display())),
                 };
-                d.with_help(source.help())
+                d.with_help(source.help()).with_hint(source.hint())
             }
-            LoadError::Identity(e) => Diagnostic::error(e.to_string()).with_help(e.help()),
+            LoadError::Identity(e) => Diagnostic::error(e.to_string())
+                .with_help(e.help())
+                .with_hint(e.hint()),
             LoadError::UnknownNamespace { name, known, .. } => {
                 let mut d = Diagnostic::error(self.to_string());
                 if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {

@@ -45,7 +45,11 @@ pub enum RecipientsCommand {
 }
 
 fn crypto_error(e: crypto::CryptoError) -> anyhow::Error {
-    Exit::input(Diagnostic::error(e.to_string()).with_help(e.help()))
+    Exit::input(
+        Diagnostic::error(e.to_string())
+            .with_help(e.help())
+            .with_hint(e.hint()),
+    )
 }
 
 /// `envward keygen`: a new age identity, 0600; prints the recipient.

@@ -222,3 +222,22 @@ fn init_adopts_the_layout_it_finds_and_does_not_nest() {
     assert!(r.stderr().contains("nested"), "{}", r.stderr());
     assert!(!p.join("app/envward.toml").exists());
 }
+
+#[test]
+fn the_binary_words_the_librarys_next_steps() {
+    let p = Project::with(&[(".env", "A=1\n")]);
+    let r = p
+        .run(&["set", "SECRET_KEY", "s3cret-value-for-the-test"])
+        .expect_code(2);
+    let err = r.stderr();
+    // The library's help names no command; the hint becomes the command.
+    assert!(
+        err.contains("[environments.development] in envward.toml"),
+        "{err}"
+    );
+    assert!(
+        err.contains("envward recipients add -e development age1"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret-value-for-the-test"), "{err}");
+}

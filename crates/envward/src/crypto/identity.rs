@@ -159,7 +159,7 @@ impl Identities {
                 age::ssh::Identity::Unencrypted(_) => {}
                 age::ssh::Identity::Encrypted(_) => {
                     return Err(err(
-                        "passphrase-protected SSH keys are not supported; use an age identity (`envward keygen`) or an unencrypted deploy key".into(),
+                        "passphrase-protected SSH keys are not supported; use an age identity or an unencrypted deploy key".into(),
                     ));
                 }
                 age::ssh::Identity::Unsupported(k) => {

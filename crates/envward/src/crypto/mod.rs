@@ -196,7 +196,7 @@ impl CryptoError {
         }
     }
 
-    /// What to do about it.
+    /// What to do about it, naming no command (see [`CryptoError::hint`]).
     pub fn help(&self) -> String {
         match self {
             CryptoError::UnknownVersion { .. } => {
@@ -205,25 +205,42 @@ impl CryptoError {
             CryptoError::NoHeader { .. } | CryptoError::Header(_) => {
                 "restore the file from version control; an encrypted file must keep its `# envward:` header lines".into()
             }
-            CryptoError::NoIdentity => IDENTITY_HELP.into(),
+            CryptoError::NoIdentity | CryptoError::Identity { .. } => IDENTITY_HELP.into(),
             CryptoError::Mac
             | CryptoError::Value { .. }
             | CryptoError::Corrupt { .. }
             | CryptoError::Scope { .. }
             | CryptoError::Plaintext { .. } => {
-                "the file was changed outside envward: review `git diff` and restore it from version control; change encrypted files only with `envward set`, `unset` or `edit`".into()
+                "the file was changed outside envward: review `git diff` and restore it from version control".into()
             }
             CryptoError::Recipient(_) => {
-                "create an age recipient with `envward keygen`, or use a `ssh-ed25519` public key".into()
+                "a recipient is an age recipient (`age1…`) or an `ssh-ed25519` public key".into()
             }
             CryptoError::NoRecipients(scope) => {
                 let env = scope.split('/').next().unwrap_or(scope);
-                format!("add one with `envward recipients add -e {env} age1…` (or `recipients = [\"age1…\"]` under [environments.{env}] in envward.toml)")
+                format!("give the environment recipients: `recipients = [\"age1…\"]` under [environments.{env}] in envward.toml")
             }
-            CryptoError::Identity { .. } => IDENTITY_HELP.into(),
             CryptoError::Unwrap(_) | CryptoError::Wrap(_) | CryptoError::Reparse(_) => {
                 "restore the file from version control".into()
             }
+        }
+    }
+
+    /// The next step for the caller to word (a command of the binary).
+    pub fn hint(&self) -> Option<crate::diagnostic::Hint> {
+        use crate::diagnostic::Hint;
+        match self {
+            CryptoError::NoIdentity | CryptoError::Identity { .. } => Some(Hint::ProvideIdentity),
+            CryptoError::Mac
+            | CryptoError::Value { .. }
+            | CryptoError::Corrupt { .. }
+            | CryptoError::Scope { .. }
+            | CryptoError::Plaintext { .. } => Some(Hint::ChangeThroughEnvward),
+            CryptoError::Recipient(_) => Some(Hint::CreateIdentity),
+            CryptoError::NoRecipients(scope) => Some(Hint::AddRecipient {
+                environment: scope.split('/').next().unwrap_or(scope).to_string(),
+            }),
+            _ => None,
         }
     }
 }
@@ -247,7 +264,7 @@ pub const OWN_SECRETS: &[&str] = &[
 ];
 
 /// How to provide an identity.
-pub const IDENTITY_HELP: &str = "provide an identity: `--identity FILE`, `ENVWARD_IDENTITY` (the key itself), `ENVWARD_IDENTITY_FILE`, or the default file written by `envward keygen`";
+pub const IDENTITY_HELP: &str = "provide an identity: `ENVWARD_IDENTITY` (the key itself), `ENVWARD_IDENTITY_FILE`, or the default identity file (`$XDG_CONFIG_HOME/envward/identity.txt`)";
 
 /// The per-file data key. Zeroized on drop.
 pub struct DataKey {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::crypto::CryptoError;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Hint};
 use crate::error::{ErrorKind, LoadError};
 
 /// A change to configuration failed; nothing was written unless the
@@ -112,21 +112,24 @@ impl StoreError {
     pub fn diagnostic(&self) -> Diagnostic {
         match self {
             StoreError::Load(e) => e.diagnostic(),
-            StoreError::Crypto(e) => Diagnostic::error(e.to_string()).with_help(e.help()),
+            StoreError::Crypto(e) => Diagnostic::error(e.to_string())
+                .with_help(e.help())
+                .with_hint(e.hint()),
             StoreError::InvalidKey(_) => Diagnostic::error(self.to_string())
                 .with_help("keys are letters, digits and `_`, not starting with a digit"),
-            StoreError::NotInEnvironment { .. } => Diagnostic::error(self.to_string()).with_help(
-                "give -e ENV for the environment it belongs to; `envward list` shows the files read",
-            ),
+            StoreError::NotInEnvironment { .. } => Diagnostic::error(self.to_string())
+                .with_help("name the environment it belongs to")
+                .with_hint(Some(Hint::ListFiles)),
             StoreError::NotSet { .. } => Diagnostic::error(self.to_string())
                 .with_help("-n NS selects another namespace's file"),
             StoreError::NoFiles(_) => Diagnostic::error(self.to_string())
-                .with_help("create one with `envward set KEY -e ENV`"),
+                .with_hint(Some(Hint::SetKey)),
             StoreError::SealedText => Diagnostic::error(self.to_string()).with_help(
                 "edit plaintext values only; envward writes the header; nothing changed",
             ),
             StoreError::NotRecipient { .. } => Diagnostic::error(self.to_string())
-                .with_help("`envward recipients list -e ENV` shows them; nothing was changed"),
+                .with_help("nothing was changed")
+                .with_hint(Some(Hint::ListRecipients)),
             StoreError::Io { .. }
             | StoreError::Record { .. }
             | StoreError::Layout(_)

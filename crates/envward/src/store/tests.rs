@@ -74,6 +74,19 @@ fn a_sensitive_value_encrypts_the_file_and_needs_recipients() {
     let err = tx.commit().unwrap_err();
     assert!(err.is_no_recipients(), "{err}");
     assert_eq!(err.kind(), crate::ErrorKind::Usage);
+    // The library names no command: the next step is data for the caller.
+    let d = err.diagnostic();
+    assert_eq!(
+        d.hint,
+        Some(crate::diagnostic::Hint::AddRecipient {
+            environment: "development".into()
+        })
+    );
+    let text = d.render(false);
+    assert!(!text.contains("`envward "), "{text}");
+    assert!(text.contains("recipients"), "{text}");
+    let worded = d.render_worded(false, &|_| "WORDED".to_string());
+    assert!(worded.contains("help: WORDED"), "{worded}");
     assert!(!file.path.exists(), "a failed seal writes nothing");
 
     let process = encrypted_project(dir.path());
