@@ -207,18 +207,7 @@ fn run_is_not_gated_outside_strict_environments_nor_by_warnings() {
 
 /// The rules of the findings about `key` in a check of production.
 fn production_rules_for(p: &Project, key: &str) -> Vec<String> {
-    let v = p
-        .run(&[
-            "check",
-            "-e",
-            "production",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok()
-        .json();
+    let v = p.check_json("production");
     let mut rules: Vec<String> = v["findings"]
         .as_array()
         .unwrap()
@@ -342,24 +331,10 @@ fn missing_in(v: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `check --all-envs --format json --fail-on never`.
-fn all_envs_json(p: &Project) -> serde_json::Value {
-    p.run(&[
-        "check",
-        "--all-envs",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ])
-    .ok()
-    .json()
-}
-
 #[test]
 fn production_only_settings_are_not_asked_of_development() {
     let p = Project::with(GUIDE_000);
-    let v = all_envs_json(&p);
+    let v = p.check_json("--all-envs");
     let missing = missing_in(&v);
     assert!(
         missing.iter().all(|(env, _)| env == "staging"),
@@ -372,7 +347,7 @@ fn production_only_settings_are_not_asked_of_development() {
         "env/development/common.env",
         "ENVIRONMENT=development\nREDIS_HOST=localhost\n",
     );
-    let v = all_envs_json(&p);
+    let v = p.check_json("--all-envs");
     assert!(
         missing_in(&v).contains(&("production".into(), "REDIS_HOST".into())),
         "{v:#}"
@@ -389,7 +364,7 @@ fn environments_without_files_of_their_own_are_not_compared() {
         ("env/production/common.env", "DEBUG=False\nSECRET_KEY=x\n"),
         ("env/staging/common.env", "DEBUG=False\n"),
     ]);
-    let v = all_envs_json(&p);
+    let v = p.check_json("--all-envs");
     let missing = missing_in(&v);
     assert_eq!(
         missing,
@@ -405,7 +380,7 @@ fn a_finding_about_a_shared_line_is_reported_once() {
         (".env.production", "A=1\n"),
         (".env.staging", "A=1\n"),
     ]);
-    let v = all_envs_json(&p);
+    let v = p.check_json("--all-envs");
     let about = |key: &str, rule: &str| -> Vec<Value> {
         v["findings"]
             .as_array()
@@ -424,18 +399,7 @@ fn a_finding_about_a_shared_line_is_reported_once() {
     );
     assert_eq!(about("PORT", "ports.valid").len(), 1, "{v:#}");
     // Checking one environment still reports it there.
-    let v = p
-        .run(&[
-            "check",
-            "-e",
-            "development",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok()
-        .json();
+    let v = p.check_json("development");
     assert_eq!(
         v["findings"]
             .as_array()

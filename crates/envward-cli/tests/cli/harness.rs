@@ -87,6 +87,18 @@ impl Project {
         recipient
     }
 
+    /// `check -e ENV --format json --fail-on never` (ENV `--all-envs` checks
+    /// every environment), asserting exit 0, as JSON.
+    #[track_caller]
+    pub fn check_json(&self, env: &str) -> serde_json::Value {
+        let mut args = vec!["check", "--format", "json", "--fail-on", "never"];
+        match env {
+            "--all-envs" => args.push("--all-envs"),
+            env => args.extend(["-e", env]),
+        }
+        self.run(&args).ok().json()
+    }
+
     /// Runs and returns the output, whatever the status.
     pub fn run(&self, args: &[&str]) -> Run {
         Run(self.cmd(args).output().expect("envward runs"))

@@ -22,18 +22,7 @@ fn private(p: &Project, files: &[&str]) {
 /// `check -e production` as JSON: the findings as (rule, second field),
 /// the second field picked by `field` (`key` or the origin's path).
 fn production_findings(p: &Project, field: fn(&Value) -> String) -> Vec<(String, String)> {
-    let r = p
-        .run(&[
-            "check",
-            "-e",
-            "production",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .ok();
-    let v: Value = r.json();
+    let v: Value = p.check_json("production");
     v["findings"]
         .as_array()
         .unwrap()
