@@ -157,9 +157,7 @@ impl LoadError {
                 };
                 d.with_help(source.help()).with_hint(source.hint())
             }
-            LoadError::Identity(e) => Diagnostic::error(e.to_string())
-                .with_help(e.help())
-                .with_hint(e.hint()),
+            LoadError::Identity(e) => e.diagnostic(),
             LoadError::UnknownNamespace { name, known, .. } => {
                 let mut d = Diagnostic::error(self.to_string());
                 if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {

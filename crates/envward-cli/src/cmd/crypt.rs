@@ -77,9 +77,11 @@ pub fn encrypt(g: &Global, args: EncryptArgs) -> anyhow::Result<ExitCode> {
 pub fn rekey(g: &Global, args: RekeyArgs) -> anyhow::Result<ExitCode> {
     let store = g.store("rekey")?;
     let files = if args.files.is_empty() {
-        let mut own = store.encrypted_files().map_err(Exit::from)?;
-        own.retain(|f| !f.shared);
-        own
+        let own = store.encrypted_files().map_err(Exit::from)?;
+        own.into_iter()
+            .map(|(f, _)| f)
+            .filter(|f| !f.shared)
+            .collect()
     } else {
         store.files(&args.files).map_err(Exit::from)?
     };

@@ -45,11 +45,7 @@ pub enum RecipientsCommand {
 }
 
 fn crypto_error(e: crypto::CryptoError) -> anyhow::Error {
-    Exit::input(
-        Diagnostic::error(e.to_string())
-            .with_help(e.help())
-            .with_hint(e.hint()),
-    )
+    Exit::input(e.diagnostic())
 }
 
 /// `envward keygen`: a new age identity, 0600; prints the recipient.
@@ -124,9 +120,8 @@ pub fn recipients(g: &Global, command: RecipientsCommand) -> anyhow::Result<Exit
             if own.is_empty() {
                 anstream::eprintln!("environment `{}` has no recipients", store.environment());
             }
-            for f in store.encrypted_files().map_err(Exit::from)? {
-                let header = store.header(&f).map_err(Exit::from)?;
-                let sealed_to = header.map(|h| h.recipients).unwrap_or_default();
+            for (f, header) in store.encrypted_files().map_err(Exit::from)? {
+                let sealed_to = header.recipients;
                 let state = if sealed_to == store.recipients(&f) {
                     "up to date"
                 } else {

@@ -226,6 +226,14 @@ impl CryptoError {
         }
     }
 
+    /// The error as a diagnostic without a place (a file's errors are
+    /// located by [`crate::LoadError::Crypto`]): message, help and hint.
+    pub fn diagnostic(&self) -> crate::diagnostic::Diagnostic {
+        crate::diagnostic::Diagnostic::error(self.to_string())
+            .with_help(self.help())
+            .with_hint(self.hint())
+    }
+
     /// The next step for the caller to word (a command of the binary).
     pub fn hint(&self) -> Option<crate::diagnostic::Hint> {
         use crate::diagnostic::Hint;

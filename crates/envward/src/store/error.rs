@@ -112,9 +112,7 @@ impl StoreError {
     pub fn diagnostic(&self) -> Diagnostic {
         match self {
             StoreError::Load(e) => e.diagnostic(),
-            StoreError::Crypto(e) => Diagnostic::error(e.to_string())
-                .with_help(e.help())
-                .with_hint(e.hint()),
+            StoreError::Crypto(e) => e.diagnostic(),
             StoreError::InvalidKey(_) => Diagnostic::error(self.to_string())
                 .with_help("keys are letters, digits and `_`, not starting with a digit"),
             StoreError::NotInEnvironment { .. } => Diagnostic::error(self.to_string())

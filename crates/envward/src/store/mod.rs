@@ -194,26 +194,17 @@ impl Store {
 
     /// Encrypted files whose recipients come from this environment: its
     /// own, and the shared ones (their recipients are every
-    /// environment's). Sorted by path.
-    pub fn encrypted_files(&self) -> Result<Vec<EnvFile>, StoreError> {
+    /// environment's), each with its header (read once). Sorted by path.
+    pub fn encrypted_files(&self) -> Result<Vec<(EnvFile, crypto::Header)>, StoreError> {
         let mut out = Vec::new();
         for f in self.all_files()? {
             if let Some(doc) = read_doc(&f)?
-                && header(&f, &doc)?.is_some()
+                && let Some(h) = header(&f, &doc)?
             {
-                out.push(f);
+                out.push((f, h));
             }
         }
         Ok(out)
-    }
-
-    /// The envward header of `file` (`None` when it is not encrypted or
-    /// does not exist).
-    pub fn header(&self, file: &EnvFile) -> Result<Option<crypto::Header>, StoreError> {
-        match read_doc(file)? {
-            Some(doc) => header(file, &doc),
-            None => Ok(None),
-        }
     }
 
     /// The scope a file is sealed to.
@@ -541,10 +532,12 @@ impl Transaction<'_> {
     /// Applies the changes and writes the file atomically, under the lock
     /// taken by [`Store::edit`]; then records the change of every
     /// sensitive value.
-    pub fn commit(self) -> Result<Committed, StoreError> {
+    pub fn commit(mut self) -> Result<Committed, StoreError> {
         let store = self.store;
+        let existed = self.original.is_some();
+        // Taken, not cloned: the transaction ends here.
+        let stored = self.original.take().unwrap_or_default();
         let file = &self.file;
-        let stored = self.original.clone().unwrap_or_default();
         let overwrite = self.ops.iter().any(|op| matches!(op, Op::Overwrite(_)));
         let changes = std::cell::RefCell::new(Vec::new());
         let project = &store.project.file;
@@ -591,7 +584,7 @@ impl Transaction<'_> {
             (doc.source().to_string(), false)
         };
         let emptied = !encrypted
-            && self.original.is_some()
+            && existed
             && self.ops.iter().any(|op| matches!(op, Op::Unset(_)))
             && text.trim().is_empty();
         if emptied {
