@@ -129,7 +129,12 @@ fn env_file(env: &str, project: &ProjectFile) -> anyhow::Result<String> {
             .get(env)
             .and_then(|r| r.equals.as_ref())
             .map(toml_text);
+        // A default for this environment is written down, so that what
+        // the environment uses is visible in its file.
+        let env_default = spec.env.get(env).and_then(|r| r.default.clone());
         let value = if let Some(v) = rule {
+            Some(v)
+        } else if let Some(v) = env_default {
             Some(v)
         } else if development {
             let secret_like = matches!(spec.var_type(), VarType::Secret | VarType::String);
@@ -144,6 +149,10 @@ fn env_file(env: &str, project: &ProjectFile) -> anyhow::Result<String> {
             None
         };
         if let Some(v) = value {
+            let required = spec.is_required_in(env);
+            if v.is_empty() && !required {
+                continue;
+            }
             if v.is_empty() {
                 let _ = writeln!(out, "# required: set before deploying {env}");
             }

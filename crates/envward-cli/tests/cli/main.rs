@@ -26,6 +26,7 @@ mod reports;
 mod rules;
 mod run;
 mod schema;
+mod secrets;
 mod sensitivity;
 mod sentinel;
 mod status;

@@ -5,7 +5,10 @@ use serde_json::Value;
 
 use crate::harness::Project;
 
-const SCHEMA: &str = "[environments.production]\nstrict = true\n";
+/// A strict production whose secrets are written in clear on purpose:
+/// `secret.plaintext-in-strict` would fire on every case, so it is off here
+/// (it has tests of its own).
+const SCHEMA: &str = "[environments.production]\nstrict = true\n[rules.\"secret.plaintext-in-strict\"]\nenabled = false\n";
 
 /// Env files with secrets are private here, so that only the rule under
 /// test fires (`files.permissions` has its own tests).
@@ -69,8 +72,38 @@ fn every_rule_fires_and_stays_quiet() {
         ),
         (
             "secret.min-length",
-            format!("SECRET_KEY={STRONG}"),
+            format!("DJANGO_SECRET_KEY={STRONG}"),
+            format!("DJANGO_SECRET_KEY={strong_django}"),
+        ),
+        (
+            "secret.min-length",
+            "SIGNING_KEY=Xk2#pQ9!vL4@mN7+wR1%tY6^".into(),
+            format!("SIGNING_KEY={STRONG}"),
+        ),
+        (
+            "secret.min-length",
+            "EMAIL_HOST_PASSWORD=Xk2#pQ9!vL4@".into(),
+            "EMAIL_HOST_PASSWORD=Xk2#pQ9!vL4@mN7+wR1%t".into(),
+        ),
+        (
+            "secret.weak",
+            "API_TOKEN=dummy-token-value-for-local-runs".into(),
+            format!("API_TOKEN={STRONG}"),
+        ),
+        (
+            "secret.weak",
+            "SECRET_KEY=test-secret-key-0123456789abcdef0123456789abcdef".into(),
             format!("SECRET_KEY={strong_django}"),
+        ),
+        (
+            "secret.weak",
+            format!("SECRET_KEY={}", "changeme".repeat(7)),
+            format!("SECRET_KEY={strong_django}"),
+        ),
+        (
+            "secret.weak",
+            "DB_PASSWORD=Password123456!".into(),
+            "DB_PASSWORD=n8Vq2-Lx7Rt-Wz4Kp-9Hd3F".into(),
         ),
         (
             "secret.weak",
@@ -265,6 +298,9 @@ fn every_rule_fires_and_stays_quiet() {
             "example.secret",
             // encryption.rs: secret_max_age_flags_old_rotations_even_without_an_identity
             "secret.max-age",
+            // secrets.rs
+            "secret.plaintext-in-strict",
+            "files.identity-permissions",
         ];
         if !own_tests.contains(&id) {
             assert!(
@@ -346,8 +382,13 @@ fn configuration_exceptions_and_inline_allows() {
         .is_empty()
     );
     let f = rules_in(
-        "API_TOKEN=short-but-ok-token\n",
-        "[rules.\"secret.min-length\"]\nmin_length = 10\n",
+        "API_TOKEN=short-tok-12\n",
+        "[rules.\"secret.min-length\"]\ntoken_min_length = 10\n",
+    );
+    assert!(f.is_empty(), "{f:?}");
+    let f = rules_in(
+        "SIGNING_KEY=short-but-ok-signing-key\n",
+        "[rules.\"secret.min-length\"]\nmin_length = 20\n",
     );
     assert!(f.is_empty(), "{f:?}");
     let f = rules_in(

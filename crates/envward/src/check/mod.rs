@@ -70,14 +70,56 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     } else {
         vec![Config::load_in(&opened, options.load.clone())?]
     };
-    Ok(check_loaded(&opened, &mut loaded, options.profile))
+    let mut shared = rules::Shared::default();
+    let process: BTreeMap<String, String> = match &options.load.process_env {
+        Some(p) => p.clone(),
+        None => std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+    };
+    shared.identity_files = crate::crypto::identity_files(&options.load.identities, &process);
+    shared.compared = compared_environments(&opened, options, &loaded, &shared);
+    Ok(check_loaded(&opened, &mut loaded, options.profile, shared))
+}
+
+/// The secrets (as digests) of the environments not checked in this run,
+/// when a strict one is: `secret.reused-across-environments` then finds a
+/// development secret reused in production without `--all-envs`. Loaded
+/// without asking for a passphrase; an environment that does not load is
+/// left out (it is not the one checked).
+fn compared_environments(
+    opened: &Project,
+    options: &CheckOptions,
+    loaded: &[Resolved],
+    shared: &rules::Shared,
+) -> Vec<rules::EnvDigests> {
+    if options.all_environments || !loaded.iter().any(Resolved::strict) {
+        return Vec::new();
+    }
+    opened
+        .environments
+        .iter()
+        .filter(|env| !loaded.iter().any(|c| &c.environment == *env))
+        .filter_map(|env| {
+            let mut load = options.load.clone();
+            load.environment = Some(env.clone());
+            load.passphrase_prompt = None;
+            let cfg = Config::load_in(opened, load).ok()?;
+            Some(shared.digests_of(&cfg))
+        })
+        .collect()
 }
 
 /// The deploy gate of `run` and `export`: [`check`] of one environment
 /// already loaded (nothing is read twice, no passphrase asked twice).
 pub fn gate(cfg: &mut Resolved) -> Result<Report, LoadError> {
     let opened = Project::open(Some(&cfg.root))?;
-    Ok(check_loaded(&opened, std::slice::from_mut(cfg), None))
+    Ok(check_loaded(
+        &opened,
+        std::slice::from_mut(cfg),
+        None,
+        rules::Shared::default(),
+    ))
 }
 
 /// Checks environments of `opened` already loaded. Sealed values (no
@@ -86,6 +128,7 @@ fn check_loaded(
     opened: &Project,
     loaded: &mut [Resolved],
     profile: Option<rules::Profile>,
+    shared: rules::Shared,
 ) -> Report {
     let (project, text, known) = (&opened.file, &opened.text, &opened.environments);
     let mut findings = Vec::new();
@@ -175,7 +218,6 @@ fn check_loaded(
             tags: Vec::new(),
         });
     }
-    let shared = rules::Shared::default();
     for cfg in loaded {
         checks += rules::run(
             cfg,
@@ -309,7 +351,10 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
         if envs.len() == loaded.len() {
             continue;
         }
-        let declared_default = project.vars.get(*key).is_some_and(|v| v.default.is_some());
+        let declared_default = project
+            .vars
+            .get(*key)
+            .is_some_and(|v| v.default.is_some() || v.env.values().any(|r| r.default.is_some()));
         let strict_only = envs.iter().all(|e| strict.get(e).copied().unwrap_or(false));
         for cfg in loaded.iter().copied() {
             if envs.contains(cfg.environment.as_str())

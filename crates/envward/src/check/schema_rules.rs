@@ -40,13 +40,22 @@ pub(super) fn check_environment(
         checks += 1;
         let Some(var) = var else {
             if spec.is_required_in(env) {
+                // Written empty (as `envward init` leaves the values only
+                // the user knows): say it is a value still to fill in, where.
+                let empty = cfg.get(key);
+                let message = match empty {
+                    Some(_) => format!(
+                        "required key `{key}` is empty: a value still to fill in before deploying {env}"
+                    ),
+                    None => format!("required key `{key}` is not set"),
+                };
                 findings.push(finding(
                     "schema.required",
                     Severity::Error,
                     env,
                     key,
-                    None,
-                    format!("required key `{key}` is not set"),
+                    empty,
+                    message,
                     format!("set `{key}` in {env}'s files or the process environment"),
                 ));
             }

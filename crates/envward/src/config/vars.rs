@@ -106,6 +106,11 @@ pub struct EnvRule {
     /// Fewest characters here.
     #[serde(default)]
     pub min_length: Option<usize>,
+    /// Value used here when no source defines the key (instead of the
+    /// key's `default`): `PGSSLMODE` is `prefer` on a laptop, `require`
+    /// in production.
+    #[serde(default)]
+    pub default: Option<String>,
 }
 
 impl VarSpec {
@@ -115,6 +120,15 @@ impl VarSpec {
             .as_deref()
             .and_then(VarType::parse)
             .unwrap_or(VarType::String)
+    }
+
+    /// The default in `environment`: its `[env.<environment>] default`,
+    /// else the key's `default`.
+    pub fn default_in(&self, environment: &str) -> Option<&str> {
+        self.env
+            .get(environment)
+            .and_then(|r| r.default.as_deref())
+            .or(self.default.as_deref())
     }
 
     /// Whether the key is required in `environment`.

@@ -78,6 +78,47 @@ pub fn default_identity_path(env: &BTreeMap<String, String>) -> Option<PathBuf> 
     Some(base.join("envward").join("identity.txt"))
 }
 
+/// The identity files [`Identities::load`] reads with these arguments, in
+/// its order, without reading them: the `explicit` files,
+/// `ENVWARD_IDENTITY_FILE`, and the default file when it exists and
+/// nothing else gives an identity.
+pub fn identity_files(explicit: &[PathBuf], env: &BTreeMap<String, String>) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = explicit.to_vec();
+    if let Some(path) = env.get("ENVWARD_IDENTITY_FILE").filter(|v| !v.is_empty()) {
+        files.push(PathBuf::from(path));
+    }
+    let variable = env
+        .get("ENVWARD_IDENTITY")
+        .is_some_and(|v| !v.trim().is_empty());
+    if files.is_empty()
+        && !variable
+        && let Some(path) = default_identity_path(env)
+        && path.is_file()
+    {
+        files.push(path);
+    }
+    files
+}
+
+/// The permission bits of an identity file when its group or other users
+/// have any access to it (an identity is a private key: 0600 or 0400, as
+/// ssh asks of its keys); `None` when it is private, absent, or not on
+/// Unix.
+pub fn identity_file_exposure(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+        let mode = meta.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 impl Identities {
     /// Loads the identities named by `explicit` files and the environment
     /// `env` (see the module documentation).

@@ -35,7 +35,7 @@ use crate::dotenv::Document;
 pub use file::{Header, Opened, Seal, blank, check_structure, header, one_line, open};
 pub use identity::{
     Identities, IdentitySource, PassphrasePrompt, default_identity_path, generate_identity,
-    parse_recipient, protect_identity,
+    identity_file_exposure, identity_files, parse_recipient, protect_identity,
 };
 
 /// The prefix of an encrypted value.

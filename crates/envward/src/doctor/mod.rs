@@ -91,7 +91,14 @@ pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<Report, DoctorError
         .secrets_dir
         .clone()
         .unwrap_or_else(|| opened.file.resolve.secrets_dir.clone());
-    readable_secret_files(env, &opened.file, cfg.as_ref(), &secrets_dir, &mut findings);
+    readable_secret_files(
+        env,
+        &opened.file,
+        cfg.as_ref(),
+        &secrets_dir,
+        &load.identities,
+        &mut findings,
+    );
     if let (Some(pid), Some(owner), Some(reader)) = (env.pid, env.owner, env.reader) {
         findings.extend(environ_exposure(pid, owner, reader));
     }
@@ -250,7 +257,10 @@ struct SecretFile {
     path: PathBuf,
     shown: PathBuf,
     key: Option<String>,
-    origin: Origin,
+    origin: Option<Origin>,
+    /// An age identity (a private key): any access by group or others is
+    /// reported, as ssh does for its keys.
+    identity: bool,
 }
 
 fn readable_secret_files(
@@ -258,6 +268,7 @@ fn readable_secret_files(
     project: &ProjectFile,
     cfg: Option<&Resolved>,
     secrets_dir: &Path,
+    identities: &[PathBuf],
     findings: &mut Vec<Finding>,
 ) {
     let mut files = Vec::new();
@@ -284,11 +295,12 @@ fn readable_secret_files(
             path: full,
             shown: written.clone(),
             key: Some(shown(key)),
-            origin: Origin::FileRef {
+            origin: Some(Origin::FileRef {
                 var: shown(var),
                 path: written,
                 declared: Box::new(Origin::Process),
-            },
+            }),
+            identity: false,
         });
     }
     // `KEY_FILE` in the project's files (relative to the file that sets it).
@@ -303,7 +315,8 @@ fn readable_secret_files(
                 path: full,
                 shown: path.clone(),
                 key: Some(var.key.clone()),
-                origin: var.origin.clone(),
+                origin: Some(var.origin.clone()),
+                identity: false,
             });
         }
     }
@@ -316,9 +329,24 @@ fn readable_secret_files(
                 shown: path.clone(),
                 path: path.clone(),
                 key: None,
-                origin: Origin::SecretsDir { path },
+                origin: Some(Origin::SecretsDir { path }),
+                identity: false,
             });
         }
+    }
+    // The identity files envward would read in this environment.
+    for path in crate::crypto::identity_files(identities, &env.vars) {
+        let full = match &env.cwd {
+            Some(cwd) if path.is_relative() => cwd.join(&path),
+            _ => path.clone(),
+        };
+        files.push(SecretFile {
+            path: full,
+            shown: path,
+            key: None,
+            origin: None,
+            identity: true,
+        });
     }
     let mut seen = BTreeSet::new();
     for file in files {
@@ -329,16 +357,24 @@ fn readable_secret_files(
         let Some(mode) = file_mode(&file.path) else {
             continue;
         };
-        let Some(severity) = exposure(mode) else {
-            continue;
+        let severity = match exposure(mode) {
+            Some(s) => s,
+            // An identity is a private key: group read is too much.
+            None if file.identity && mode & 0o077 != 0 => Severity::Warning,
+            None => continue,
         };
         let who = if mode & 0o004 != 0 {
             "every user on this machine can read it"
+        } else if file.identity {
+            "its group or other users can reach it (an identity is a private key)"
         } else {
             "its group or other users have more than read access to it"
         };
         let what = match &file.key {
             Some(k) => format!("holds the value of `{k}`"),
+            None if file.identity => {
+                "is an age identity (it decrypts every encrypted value)".to_string()
+            }
             None => "is in the secrets directory".to_string(),
         };
         findings.push(Finding {
@@ -346,15 +382,19 @@ fn readable_secret_files(
             severity,
             environment: None,
             key: file.key.clone(),
-            origin: Some(file.origin),
+            origin: file.origin,
             message: format!(
                 "{} {what} and has mode {mode:04o}: {who}",
                 file.shown.display()
             ),
-            help: Some(format!(
-                "chmod 600 {} (640 when a group must read it)",
-                file.path.display()
-            )),
+            help: Some(if file.identity {
+                format!("chmod 600 {}", file.path.display())
+            } else {
+                format!(
+                    "chmod 600 {} (640 when a group must read it)",
+                    file.path.display()
+                )
+            }),
             location: None,
             tags: Vec::new(),
         });

@@ -157,16 +157,30 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "secret.min-length",
         severity: Severity::Error,
-        summary: "a secret is shorter than 32 characters (50 for Django's SECRET_KEY)",
+        summary: "a secret is shorter than its kind needs: 32 for a generated key (50 for Django's SECRET_KEY), 16 for a password or provider token",
         group: "secret",
         tags: &["security", "django:security.W009"],
     },
     RuleInfo {
         id: "secret.weak",
         severity: Severity::Error,
-        summary: "a secret has fewer than 5 distinct characters, or is a placeholder (changeme, secret, xxx…, django-insecure-…)",
+        summary: "a secret is a placeholder or development value (changeme, dummy-…, dev-secret…, xxx…, django-insecure-…), a well-known weak password, or has fewer than 5 distinct characters",
         group: "secret",
         tags: &["security", "django:security.W009", "django:security.W025"],
+    },
+    RuleInfo {
+        id: "secret.plaintext-in-strict",
+        severity: Severity::Warning,
+        summary: "a secret is written in clear in an env file of a strict environment (not encrypted, not from the process environment or a KEY_FILE)",
+        group: "secret",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "files.identity-permissions",
+        severity: Severity::Error,
+        summary: "the age identity file envward reads is readable by its group or other users (not 0600)",
+        group: "files",
+        tags: &["security"],
     },
     RuleInfo {
         id: "secret.reused-across-keys",

@@ -147,7 +147,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| project.resolve.secrets_dir.clone()),
         )));
-        sources.push(Box::new(Defaults::new(&project.vars)));
+        sources.push(Box::new(Defaults::new(&project.vars, &environment)));
         let rule_set = project.rule_set(&environment);
         let resolver = Resolver::new(
             project,
@@ -171,7 +171,7 @@ impl Config {
             .map(|(key, _)| key.clone())
             .collect();
         Ok(Resolved {
-            environment,
+            environment: environment.clone(),
             namespace: options.namespace.clone(),
             rule_set,
             root,

@@ -291,10 +291,26 @@ impl<'a> Resolver<'a> {
     /// Whether `def` writes a secret in clear where it is stored: not
     /// encrypted, not empty, not read from a file, and a secret by the
     /// one sensitivity rule.
+    ///
+    /// `${…}` references are not secrets written there (the values they
+    /// name are judged where they are written): `SECRET_KEY=${VAULT_KEY}`
+    /// and `postgres://${USER}:${PASSWORD}@db/app` write none.
     fn in_clear(&self, key: &str, def: &Definition<'_>) -> bool {
-        !def.encrypted
-            && !matches!(def.value, Text::File { .. })
-            && !def.written.trim().is_empty()
+        if def.encrypted || matches!(def.value, Text::File { .. }) || def.written.trim().is_empty()
+        {
+            return false;
+        }
+        let literal = without_references(&def.written);
+        if literal == def.written {
+            return self.project.is_sensitive_value(key, &def.written);
+        }
+        let empty_password = crate::secret::url_userinfo(&literal).is_some_and(|r| {
+            literal[r.start..r.end - 1]
+                .split_once(':')
+                .is_some_and(|(_, p)| p.is_empty())
+        });
+        !literal.trim().is_empty()
+            && !empty_password
             && self.project.is_sensitive_value(key, &def.written)
     }
 
@@ -399,4 +415,22 @@ fn looks_like_rule_id(word: &str) -> bool {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
     };
     part(family) && (name == "*" || part(name)) && !name.ends_with('.')
+}
+
+/// `text` without its `${…}` references.
+fn without_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -167,6 +167,38 @@ pub fn validate_schema(
                     "keep one of the two rules".into(),
                 );
             }
+            if let Some(value) = &rule.default {
+                let env_pattern = rule
+                    .pattern
+                    .as_ref()
+                    .and_then(|p| regex::Regex::new(&format!("^(?:{p})$")).ok());
+                let spec_pattern = spec
+                    .pattern
+                    .as_ref()
+                    .and_then(|_| patterns.first())
+                    .cloned();
+                if let Err(expected) = check_type(t, value) {
+                    problem(
+                        format!("the default of `{key}` in `{env}` is not a valid {t}"),
+                        format!("expected {expected}"),
+                    );
+                } else if spec
+                    .choices
+                    .as_ref()
+                    .is_some_and(|c| !c.iter().any(|c| c == value))
+                    || [env_pattern, spec_pattern]
+                        .iter()
+                        .flatten()
+                        .any(|re| !re.is_match(value))
+                {
+                    problem(
+                        format!(
+                            "the default of `{key}` in `{env}` breaks its own rules (choices or pattern)"
+                        ),
+                        "fix the default or the rule".into(),
+                    );
+                }
+            }
         }
     }
     out

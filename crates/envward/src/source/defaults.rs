@@ -1,5 +1,6 @@
-//! Defaults declared in `envward.toml` (`[vars.KEY] default = "…"`), taken
-//! as written (no interpolation).
+//! Defaults declared in `envward.toml` (`[vars.KEY] default = "…"`, or
+//! `[vars.KEY.env.ENV] default = "…"` for one environment), taken as
+//! written (no interpolation).
 
 use std::borrow::Cow;
 
@@ -9,12 +10,13 @@ use crate::config::VarSpec;
 /// The schema's defaults.
 pub(crate) struct Defaults<'a> {
     vars: &'a indexmap::IndexMap<String, VarSpec>,
+    environment: &'a str,
 }
 
 impl<'a> Defaults<'a> {
-    /// The defaults of `vars`.
-    pub(crate) fn new(vars: &'a indexmap::IndexMap<String, VarSpec>) -> Self {
-        Defaults { vars }
+    /// The defaults of `vars` in `environment`.
+    pub(crate) fn new(vars: &'a indexmap::IndexMap<String, VarSpec>, environment: &'a str) -> Self {
+        Defaults { vars, environment }
     }
 }
 
@@ -25,14 +27,18 @@ impl Source for Defaults<'_> {
 
     fn keys(&self, f: &mut dyn FnMut(&str)) {
         for (key, spec) in self.vars {
-            if spec.default.is_some() {
+            if spec.default_in(self.environment).is_some() {
                 f(key);
             }
         }
     }
 
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
-        let Some(text) = self.vars.get(key.name).and_then(|v| v.default.as_deref()) else {
+        let Some(text) = self
+            .vars
+            .get(key.name)
+            .and_then(|v| v.default_in(self.environment))
+        else {
             return Ok(None);
         };
         Ok(Some(Definition {

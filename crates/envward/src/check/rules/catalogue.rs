@@ -59,18 +59,39 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "secret.min-length",
         applies: Applies::Strict,
-        why: "Short secrets can be brute-forced; Django's own deploy check asks for 50 characters.",
-        fix: "generate a long random value, e.g. `openssl rand -base64 48`",
-        params: &[("min_length", "32"), ("django_min_length", "50")],
+        why: "A key the project generates can be brute-forced when short (Django's own deploy check asks 50 characters for SECRET_KEY); a password or provider token shorter than any real one is truncated or a stand-in.",
+        fix: "generate a long random value, e.g. `openssl rand -base64 48` (for a password or token: the full value the provider issued)",
+        params: &[
+            ("min_length", "32"),
+            ("django_min_length", "50"),
+            ("password_min_length", "16"),
+            ("token_min_length", "16"),
+        ],
         run: secret_min_length,
     },
     Rule {
         id: "secret.weak",
         applies: Applies::Strict,
-        why: "Placeholder and low-variety secrets are the first ones attackers try.",
+        why: "Placeholder, development and low-variety secrets are the first ones attackers try.",
         fix: "generate a random value for this environment",
         params: &[],
         run: secret_weak,
+    },
+    Rule {
+        id: "secret.plaintext-in-strict",
+        applies: Applies::Strict,
+        why: "A secret written in clear in an env file of a production-like environment is readable by whoever reads the file, its backups and copies; encrypted, it needs an identity too.",
+        fix: "encrypt it (`envward encrypt -e ENV`), or provide it through the process environment, KEY_FILE or the secrets directory",
+        params: &[],
+        run: plaintext_in_strict,
+    },
+    Rule {
+        id: "files.identity-permissions",
+        applies: Applies::All,
+        why: "The identity decrypts every encrypted value of the project: any local user who can read it can read them all.",
+        fix: "chmod 600 the identity file",
+        params: &[],
+        run: identity_permissions,
     },
     Rule {
         id: "secret.reused-across-keys",
@@ -357,18 +378,44 @@ fn secrets<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a crate::value::Var> 
     })
 }
 
+/// Whether the project is a Django project: `--profile django`, a
+/// `manage.py` at its root, or `DJANGO_SETTINGS_MODULE` in its
+/// configuration. (Only decides whether `SECRET_KEY` is Django's.)
+fn is_django(ctx: &Ctx<'_>) -> bool {
+    ctx.profile == Some(super::Profile::Django)
+        || ctx.cfg.root.join("manage.py").is_file()
+        || ctx.cfg.get("DJANGO_SETTINGS_MODULE").is_some()
+}
+
 fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    let general = ctx.param_usize("min_length", 32);
-    let django = ctx.param_usize("django_min_length", 50);
+    use super::strength::{SecretKind, is_django_secret_key, kind_of};
+    let generated = ctx.param_usize("min_length", 32);
+    let django_key = ctx.param_usize("django_min_length", 50);
+    let password = ctx.param_usize("password_min_length", 16);
+    let token = ctx.param_usize("token_min_length", 16);
+    let django = is_django(ctx);
     for v in secrets(ctx) {
-        let min = if matches!(v.key.as_str(), "SECRET_KEY" | "DJANGO_SECRET_KEY") {
-            django.max(general)
+        let text = v.value.expose();
+        let (min, what) = if is_django_secret_key(&v.key, django) {
+            (django_key, "Django's SECRET_KEY")
         } else {
-            general
+            let kind = kind_of(&v.key, text);
+            let min = match kind {
+                SecretKind::GeneratedKey => generated,
+                SecretKind::Password => password,
+                SecretKind::Token => token,
+            };
+            (min, kind.describe())
         };
-        let len = v.value.expose().chars().count();
+        let len = text.chars().count();
         if len < min {
-            out.var(v, format!("`{}` is shorter than {min} characters", v.key));
+            out.var(
+                v,
+                format!(
+                    "`{}` is shorter than {min} characters (the minimum for {what})",
+                    v.key
+                ),
+            );
         }
     }
 }
@@ -398,12 +445,14 @@ fn is_placeholder(value: &str) -> bool {
     let lower = value.trim().to_ascii_lowercase();
     lower.is_empty()
         || PLACEHOLDERS.contains(&lower.as_str())
+        || super::strength::is_placeholder(&lower)
         || lower.starts_with('<')
         || lower.chars().all(|c| c == 'x' || c == '*')
         || (lower.starts_with("your") && lower.ends_with("here"))
 }
 
 fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    use super::strength::{SecretKind, is_known_weak, is_placeholder, kind_of};
     for v in secrets(ctx) {
         let text = v.value.expose();
         let lower = text.to_ascii_lowercase();
@@ -415,8 +464,10 @@ fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         };
         let what = if lower.starts_with("django-insecure-") {
             Some("a `django-insecure-` key generated for development")
-        } else if PLACEHOLDERS.contains(&lower.as_str()) || lower.chars().all(|c| c == 'x') {
-            Some("a placeholder")
+        } else if PLACEHOLDERS.contains(&lower.as_str()) || is_placeholder(text) {
+            Some("a placeholder or development value, to be replaced with a real one")
+        } else if kind_of(&v.key, text) == SecretKind::Password && is_known_weak(text) {
+            Some("a well-known weak password")
         } else if distinct < 5 {
             Some("made of fewer than 5 distinct characters")
         } else {
@@ -425,6 +476,79 @@ fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         if let Some(what) = what {
             out.var(v, format!("`{}` is {what}", v.key));
         }
+    }
+}
+
+/// Secrets written in clear in an env file of a strict environment: each
+/// definition in clear (winning or overridden), once per key and file.
+/// Values from the process environment, a `KEY_FILE` or the secrets
+/// directory are not in a file of the project; a key the integrity check
+/// already reports (an environment with recipients) is left to it.
+fn plaintext_in_strict(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let vars = ctx.cfg.iter().chain(ctx.cfg.withheld.values());
+    for v in vars {
+        if ctx
+            .cfg
+            .integrity
+            .iter()
+            .any(|b| b.key.as_deref() == Some(v.key.as_str()))
+        {
+            continue;
+        }
+        let defs = std::iter::once((&v.origin, v.in_clear))
+            .chain(v.overridden.iter().map(|o| (&o.origin, o.in_clear)));
+        let mut seen: Vec<&std::path::Path> = Vec::new();
+        for (origin, in_clear) in defs {
+            let crate::source::Origin::File { path, line, .. } = origin else {
+                continue;
+            };
+            if !in_clear || seen.contains(&path.as_path()) {
+                continue;
+            }
+            seen.push(path);
+            out.at(
+                path,
+                *line,
+                &v.key,
+                format!(
+                    "`{}` is a secret written in clear in {} ({})",
+                    v.key,
+                    path.display(),
+                    ctx.cfg.environment
+                ),
+            );
+        }
+    }
+}
+
+/// The identity files envward reads in this run, readable by group or
+/// others. Reported once per run, in the first strict environment checked
+/// (else the first one).
+fn identity_permissions(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let reporter = ctx
+        .all
+        .iter()
+        .find(|c| c.strict())
+        .or_else(|| ctx.all.first());
+    if reporter.is_some_and(|r| r.environment != ctx.cfg.environment) {
+        return;
+    }
+    for path in &ctx.shared.identity_files {
+        let Some(mode) = crate::crypto::identity_file_exposure(path) else {
+            continue;
+        };
+        out.file(
+            path,
+            format!(
+                "the identity file {} has mode {mode:04o}: {}",
+                path.display(),
+                if mode & 0o004 != 0 {
+                    "every user on this machine can read it, and decrypt every encrypted value"
+                } else {
+                    "its group can reach it (an identity is a private key: mode 0600)"
+                }
+            ),
+        );
     }
 }
 
@@ -440,27 +564,50 @@ fn reused_across_keys(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
 }
 
+/// The same secret in another environment: one checked in this run, or
+/// one loaded only to compare with (`check -e production` reads the
+/// others). Compared by keyed digest; the same key first, then any key.
+/// Two values from the same place outside the project's files (the
+/// process environment, the secrets directory, a default) are one value
+/// seen twice, not a reuse.
 fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    for v in secrets(ctx) {
-        for other in ctx
-            .all
-            .iter()
-            .filter(|o| o.environment != ctx.cfg.environment)
-        {
-            if other
-                .get(&v.key)
-                .is_some_and(|o| o.value.expose() == v.value.expose())
-            {
-                out.var(
-                    v,
-                    format!(
-                        "`{}` has the same value in {} and {}",
-                        v.key, ctx.cfg.environment, other.environment
-                    ),
-                );
+    let others: Vec<_> = ctx
+        .shared
+        .all_digests(ctx.all)
+        .filter(|d| d.environment != ctx.cfg.environment)
+        .collect();
+    for v in secrets(ctx).filter(|v| !v.sealed) {
+        let digest = ctx.shared.digest(v.value.expose());
+        let shared_source = |origin: &crate::source::Origin| {
+            origin == &v.origin && !matches!(origin, crate::source::Origin::File { .. })
+        };
+        let mut hit = None;
+        for same_key in [true, false] {
+            hit = others.iter().find_map(|d| {
+                d.secrets
+                    .iter()
+                    .find(|(k, h, o)| {
+                        (k == &v.key) == same_key && h == &digest && !shared_source(o)
+                    })
+                    .map(|(k, _, _)| (d.environment.as_str(), k.as_str()))
+            });
+            if hit.is_some() {
                 break;
             }
         }
+        let Some((env, key)) = hit else { continue };
+        let message = if key == v.key {
+            format!(
+                "`{}` has the same value in {} and {env}",
+                v.key, ctx.cfg.environment
+            )
+        } else {
+            format!(
+                "`{}` in {} has the same value as `{key}` in {env}",
+                v.key, ctx.cfg.environment
+            )
+        };
+        out.var(v, message);
     }
 }
 
@@ -550,7 +697,11 @@ fn allowed_hosts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     };
     let text = v.value.expose();
     if items(text).next().is_none() {
-        out.var(v, format!("`{}` is empty", v.key));
+        // A required key left empty is reported by `schema.required`, as a
+        // value still to fill in.
+        if !ctx.cfg.missing_required.contains(&v.key) {
+            out.var(v, format!("`{}` is empty", v.key));
+        }
     } else if items(text).any(|h| h == "*") {
         out.var(v, format!("`{}` contains the wildcard `*`", v.key));
     } else if let Some(h) = items(text).find(|h| is_local_host(h)) {

@@ -5,6 +5,7 @@
 //! (`envward rules explain ID`).
 
 mod catalogue;
+pub mod strength;
 
 use super::{Coverage, Finding, RuleStatus, Severity};
 use crate::findings::{RuleInfo, registry};
@@ -71,6 +72,8 @@ pub struct Ctx<'a> {
     pub settings: Option<&'a RuleSettings>,
     /// Facts gathered once per check run (git's view of the files).
     pub shared: &'a Shared,
+    /// The profile asked for (`--profile django`), if any.
+    pub profile: Option<Profile>,
 }
 
 /// Facts that cost a subprocess, gathered at most once per check run.
@@ -78,6 +81,23 @@ pub struct Ctx<'a> {
 pub struct Shared {
     git: std::cell::OnceCell<Option<GitFacts>>,
     rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
+    digests: std::cell::OnceCell<Vec<EnvDigests>>,
+    /// Digests of the secrets of environments loaded only to be compared
+    /// with (`check -e production` reads development to find reuse).
+    pub(crate) compared: Vec<EnvDigests>,
+    /// The identity files envward would read in this run (`--identity`,
+    /// `ENVWARD_IDENTITY_FILE`, the default file when it exists).
+    pub(crate) identity_files: Vec<std::path::PathBuf>,
+    digest_key: std::cell::OnceCell<[u8; 32]>,
+}
+
+/// The secrets of one environment as keyed digests (HMAC-SHA256 under a
+/// key drawn for this run): what reuse rules compare, so that the values
+/// of environments that are not checked are not kept.
+pub(crate) struct EnvDigests {
+    pub(crate) environment: String,
+    /// Key, digest of the value, where the value came from.
+    pub(crate) secrets: Vec<(String, [u8; 32], crate::source::Origin)>,
 }
 
 /// What git says about the env files of every loaded environment.
@@ -89,6 +109,50 @@ pub struct GitFacts {
 }
 
 impl Shared {
+    /// The keyed digest of a secret value (never stored, never shown).
+    pub(crate) fn digest(&self, value: &str) -> [u8; 32] {
+        use hmac::Mac;
+        let key = self.digest_key.get_or_init(|| {
+            let mut k = [0u8; 32];
+            // Without randomness the digests are still only compared with
+            // each other in memory: a fixed key changes nothing visible.
+            let _ = getrandom::fill(&mut k);
+            k
+        });
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The digests of the secrets of `cfg`: every sensitive, non-empty,
+    /// non-URL value that was decrypted (sealed ones are not known).
+    pub(crate) fn digests_of(&self, cfg: &Resolved) -> EnvDigests {
+        EnvDigests {
+            environment: cfg.environment.clone(),
+            secrets: cfg
+                .iter()
+                .filter(|v| is_comparable_secret(v))
+                .map(|v| {
+                    (
+                        v.key.clone(),
+                        self.digest(v.value.expose()),
+                        v.origin.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The digests of every environment checked in this run, then of
+    /// those loaded only to be compared with.
+    pub(crate) fn all_digests(&self, all: &[Resolved]) -> impl Iterator<Item = &EnvDigests> {
+        self.digests
+            .get_or_init(|| all.iter().map(|c| self.digests_of(c)).collect())
+            .iter()
+            .chain(&self.compared)
+    }
+
     /// The project's rotation records, read once per run.
     pub fn rotations(&self, root: &std::path::Path) -> &[crate::ops::rotation::Rotation] {
         self.rotations
@@ -151,6 +215,12 @@ impl Shared {
     }
 }
 
+/// A secret the reuse rules compare: sensitive, set, not sealed, not a
+/// URL (URLs carry other rules).
+pub(crate) fn is_comparable_secret(v: &Var) -> bool {
+    v.sensitive && !v.sealed && !v.value.expose().is_empty() && !v.value.expose().contains("://")
+}
+
 impl Ctx<'_> {
     /// A numeric parameter, or its default.
     pub fn param_usize(&self, name: &str, default: usize) -> usize {
@@ -197,6 +267,14 @@ impl Emit<'_> {
 }
 
 impl Emit<'_> {
+    /// Reports a file about no key (`path` as it should be shown).
+    pub fn file(&mut self, path: &std::path::Path, message: String) {
+        self.at(path, 1, "", message);
+        if let Some(f) = self.findings.last_mut() {
+            f.key = None;
+        }
+    }
+
     /// Reports line `line` of `path` (relative to the project).
     pub fn at(&mut self, path: &std::path::Path, line: u32, key: &str, message: String) {
         self.findings.push(Finding {
@@ -274,6 +352,7 @@ pub(crate) fn run(
                 all,
                 settings: s,
                 shared,
+                profile,
             },
             &mut emit,
         );
