@@ -509,3 +509,29 @@ fn init_django_passes_its_own_gate_once_the_values_are_filled_in() {
         }
     }
 }
+
+/// `[vars.KEY.env.ENV] default`: the value in that environment when no
+/// source sets it, checked against the key's rules like any default.
+#[test]
+fn a_default_for_one_environment() {
+    let schema = "[environments.development]\n[environments.production]\nstrict = true\n\
+                  [vars.PGSSLMODE]\ntype = \"enum\"\nchoices = [\"prefer\", \"require\"]\ndefault = \"prefer\"\n\
+                  [vars.PGSSLMODE.env.production]\ndefault = \"require\"\n";
+    let p = Project::with(&[("envward.toml", schema)]);
+    let dev = p.run(&["get", "PGSSLMODE", "-e", "development"]).ok();
+    assert_eq!(dev.stdout().trim(), "prefer");
+    let prod = p.run(&["get", "PGSSLMODE", "-e", "production"]).ok();
+    assert_eq!(prod.stdout().trim(), "require");
+    // A default that breaks the key's own rules is a schema error.
+    p.write(
+        "envward.toml",
+        schema.replace("default = \"require\"", "default = \"always\""),
+    );
+    let r = p.run(&["check", "-e", "production"]).expect_code(1);
+    assert!(
+        r.stdout()
+            .contains("the default of `PGSSLMODE` in `production` breaks its own rules"),
+        "{}",
+        r.stdout()
+    );
+}
