@@ -265,6 +265,24 @@ fn origins_and_front_end_urls_are_checked_for_their_shape() {
         &[],
     );
     ok.run(&["check", "-e", "production"]).ok();
+    // A JSON array is a list too: its spaces are JSON's, its items judged.
+    let json = project(
+        STRICT,
+        "CORS_ALLOWED_ORIGINS='[\"https://a.example.com\", \"https://b.example.com\"]'\n",
+        &[],
+    );
+    json.run(&["check", "-e", "production"]).ok();
+    json.write(
+        ".env.production",
+        "CORS_ALLOWED_ORIGINS='[\"https://a.example.com/\"]'\n",
+    );
+    let r = json.run(&["check", "-e", "production"]).expect_code(1);
+    assert!(
+        r.stdout()
+            .contains("`CORS_ALLOWED_ORIGINS`: `https://a.example.com/` ends with a slash  .env.production:1:1  [origins.format]"),
+        "{}",
+        r.stdout()
+    );
 }
 
 #[test]

@@ -588,10 +588,10 @@ fn cors(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
     for key in &origins::ORIGIN_LISTS[..3] {
         for v in ctx.each(key) {
-            let text = v.value.expose();
-            if items(text).any(|o| o == "*" || o.contains("://*")) {
+            let list = origins::OriginList::parse(v.value.expose()).items;
+            if list.iter().any(|o| o == "*" || o.contains("://*")) {
                 out.var(v, format!("`{}` contains a wildcard", v.key));
-            } else if let Some(o) = items(text).find(|o| o.starts_with("http://")) {
+            } else if let Some(o) = list.iter().find(|o| o.starts_with("http://")) {
                 out.var(
                     v,
                     format!("`{}` allows the plain-HTTP origin {}", v.key, item(v, o)),
@@ -632,8 +632,10 @@ fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
     // Origins without a scheme are `origins.format`'s.
     for v in ctx.each("CSRF_TRUSTED_ORIGINS") {
-        if let Some(o) =
-            items(v.value.expose()).find(|o| o.contains("://") && !o.starts_with("https://"))
+        if let Some(o) = origins::OriginList::parse(v.value.expose())
+            .items
+            .iter()
+            .find(|o| o.contains("://") && !o.starts_with("https://"))
         {
             out.var(
                 v,

@@ -190,12 +190,7 @@ impl Ctx<'_> {
     pub fn unset(&self, name: &str) -> bool {
         self.get(name)
             .is_none_or(|v| v.value.expose().trim().is_empty())
-            && ![
-                name.to_string(),
-                format!("{}{name}", super::setting::PREFIX),
-            ]
-            .iter()
-            .any(|k| self.missing.contains(k))
+            && !self.missing.iter().any(|k| super::setting::is(k, name))
     }
 }
 

@@ -19,6 +19,32 @@ pub(super) fn items(text: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The origins of a list: a JSON array of strings (`["https://a.example"]`,
+/// as pydantic-style settings read lists), else [`items`]. `json` says
+/// which.
+pub(super) struct OriginList {
+    /// The origins, as written.
+    pub items: Vec<String>,
+    /// Whether the list is a JSON array.
+    pub json: bool,
+}
+
+impl OriginList {
+    pub(super) fn parse(text: &str) -> OriginList {
+        let text = text.trim();
+        match serde_json::from_str::<Vec<String>>(text) {
+            Ok(items) if text.starts_with('[') => OriginList {
+                items: items.into_iter().map(|i| i.trim().to_string()).collect(),
+                json: true,
+            },
+            _ => OriginList {
+                items: items(text).map(String::from).collect(),
+                json: false,
+            },
+        }
+    }
+}
+
 /// What is wrong with the shape of an origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Shape {
@@ -111,10 +137,13 @@ pub(super) fn format(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for key in ORIGIN_LISTS {
         for v in ctx.each(key) {
             let text = v.value.expose().trim();
-            let mut problems: Vec<String> = items(text)
+            let list = OriginList::parse(text);
+            let mut problems: Vec<String> = list
+                .items
+                .iter()
                 .filter_map(|o| shape(o).map(|s| format!("{} {}", item(v, o), s.says())))
                 .collect();
-            if text.contains(char::is_whitespace) {
+            if !list.json && text.contains(char::is_whitespace) {
                 problems.push(
                     "it holds spaces (a settings file that splits on commas keeps them, and ` https://…` matches no origin)"
                         .into(),
@@ -155,18 +184,23 @@ pub(super) fn csrf_trusted(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let callers = ORIGIN_LISTS[..3]
         .iter()
         .flat_map(|k| ctx.each(k))
-        .flat_map(|v| items(v.value.expose()).map(move |o| (v, o)))
+        .flat_map(|v| {
+            OriginList::parse(v.value.expose())
+                .items
+                .into_iter()
+                .map(move |o| (v, o))
+        })
         .chain(
             ["FRONTEND_URL", "CLIENT_URL"]
                 .iter()
                 .flat_map(|k| ctx.each(k))
-                .map(|v| (v, v.value.expose().trim())),
+                .map(|v| (v, v.value.expose().trim().to_string())),
         );
     for (v, origin) in callers {
         if origin == "*" || origin.contains("://*") {
             continue;
         }
-        if let Some(h) = host(origin)
+        if let Some(h) = host(&origin)
             && !own(&h)
             && !super::catalogue::is_local_host(&h)
         {
@@ -176,7 +210,7 @@ pub(super) fn csrf_trusted(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 format!(
                     "`CSRF_TRUSTED_ORIGINS` is not set, but `{}` lets {} call this site from another origin: Django rejects its POST, PUT and DELETE requests (403)",
                     v.key,
-                    item(v, origin)
+                    item(v, &origin)
                 ),
             );
             return;
@@ -209,6 +243,15 @@ mod tests {
         );
         assert_eq!(shape("https://app.example.com/api"), Some(Shape::Path));
         assert_eq!(shape("https://app.example.com?x=1"), Some(Shape::Path));
+    }
+
+    #[test]
+    fn json_arrays_are_lists_of_origins() {
+        let list = OriginList::parse(r#"["https://a.example", "https://b.example/"]"#);
+        assert!(list.json);
+        assert_eq!(list.items, ["https://a.example", "https://b.example/"]);
+        let list = OriginList::parse("[https://a.example");
+        assert!(!list.json);
     }
 
     #[test]
