@@ -80,6 +80,41 @@ fn a_django_project_fails_the_gate_on_settings_left_to_djangos_defaults() {
         assert!(text.contains(line), "{line}\n{text}");
     }
     assert!(!text.contains("django security."), "{text}");
+    // `run` and `export` stop on them too: the same deploy gate.
+    let r = p
+        .run(&["run", "-e", "production", "--", "true"])
+        .expect_code(1);
+    assert!(
+        r.stderr().contains("fails the deploy gate"),
+        "{}",
+        r.stderr()
+    );
+
+    // A value from the process environment counts once envward reads the
+    // key (named in the files, or declared): the help says how.
+    assert!(
+        text.contains("name it in this environment's files (`SECRET_KEY=`) or declare it under [vars.SECRET_KEY]"),
+        "{text}"
+    );
+    p.write(".env.production", format!("{SPARSE}SECRET_KEY=\n"));
+    let args = [
+        "check",
+        "-e",
+        "production",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    let v = p.run_env(&args, &[("SECRET_KEY", KEY)], &[]).ok().json();
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "SECRET_KEY"),
+        "{v}"
+    );
 
     // The same values in a project that is not recognisably Django pass:
     // nothing says those settings mean anything.

@@ -231,7 +231,7 @@ impl Emit<'_> {
                 key: Some(name.to_string()),
                 origin: None,
                 message,
-                help: Some(self.rule.fix.to_string()),
+                help: Some(unset_help(self.rule.fix, name)),
                 location: None,
                 tags: Vec::new(),
             }),
@@ -406,13 +406,24 @@ fn django_defaults(
             key: Some(key.to_string()),
             origin: var.map(|v| v.origin.clone()),
             message,
-            help: Some(emit.rule.fix.to_string()),
+            help: Some(match var {
+                Some(_) => emit.rule.fix.to_string(),
+                None => unset_help(emit.rule.fix, key),
+            }),
             location: None,
             tags: if ids { vec![tag()] } else { Vec::new() },
         });
         claimed.insert((i, emit.findings.len() - 1));
     }
     count
+}
+
+/// The help of a finding about a setting no source sets: the rule's fix,
+/// and how envward comes to see a value provided from outside its files.
+fn unset_help(fix: &str, key: &str) -> String {
+    format!(
+        "{fix}; when the process environment or the secrets directory provides `{key}`, name it in this environment's files (`{key}=`) or declare it under [vars.{key}]: envward reads only the keys its files name or envward.toml declares"
+    )
 }
 
 /// A set of rules that mirrors another tool's checks.
