@@ -53,7 +53,7 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ProfileName {
-    /// Django's `manage.py check --deploy`: its checks, with their ids
+    /// Django's `manage.py check --deploy`: its checks and their ids
     Django,
 }
 
@@ -74,8 +74,9 @@ pub struct Args {
     /// Also write audit_log_<timestamp>.json (the JSON report) into DIR
     #[arg(long, value_name = "DIR")]
     pub audit_log: Option<PathBuf>,
-    /// Run only the rules that mirror another tool's checks, in every
-    /// environment checked, and show that tool's ids (django: security.W018…)
+    /// Add another tool's checks and ids to every rule: the rules that mirror
+    /// them also run in environments that are not strict, and findings show
+    /// that tool's ids (django: security.W018…)
     #[arg(long, value_enum)]
     pub profile: Option<ProfileName>,
 }

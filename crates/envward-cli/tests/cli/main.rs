@@ -7,6 +7,7 @@ mod check;
 mod conformance;
 mod diff;
 mod django_parity;
+mod django_project;
 mod doctor;
 mod encryption;
 mod errors;

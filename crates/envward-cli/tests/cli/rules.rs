@@ -161,6 +161,11 @@ fn every_rule_fires_and_stays_quiet() {
             "ALLOWED_HOSTS=app.example.com,www.example.com".into(),
         ),
         (
+            "hosts.allowed",
+            "DJANGO_ALLOWED_HOSTS=*".into(),
+            "DJANGO_ALLOWED_HOSTS=app.example.com".into(),
+        ),
+        (
             "cors.origins",
             "CORS_ALLOWED_ORIGINS=https://a.example,http://b.example".into(),
             "CORS_ALLOWED_ORIGINS=https://a.example".into(),
@@ -179,6 +184,16 @@ fn every_rule_fires_and_stays_quiet() {
             "urls.https",
             "CSRF_TRUSTED_ORIGINS=http://app.example.com".into(),
             "CSRF_TRUSTED_ORIGINS=https://app.example.com".into(),
+        ),
+        (
+            "urls.https",
+            "FRONTEND_URL=app.example.com".into(),
+            "FRONTEND_URL=https://app.example.com".into(),
+        ),
+        (
+            "urls.https",
+            "FRONTEND_URL=https://localhost:3000".into(),
+            "FRONTEND_URL=https://app.example.com".into(),
         ),
         (
             "database.production-ready",
@@ -218,7 +233,38 @@ fn every_rule_fires_and_stays_quiet() {
         (
             "email.tls",
             "EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend".into(),
-            "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend".into(),
+            "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend\nEMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=True".into(),
+        ),
+        (
+            // No EMAIL_HOST: Django sends to localhost:25, in clear.
+            "email.tls",
+            "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend\nEMAIL_USE_TLS=False".into(),
+            "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend\nEMAIL_USE_TLS=True".into(),
+        ),
+        (
+            "email.port",
+            "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=25\nEMAIL_USE_TLS=True".into(),
+            "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_TLS=True".into(),
+        ),
+        (
+            "origins.format",
+            "CORS_ALLOWED_ORIGINS=https://a.example/".into(),
+            "CORS_ALLOWED_ORIGINS=https://a.example".into(),
+        ),
+        (
+            "origins.format",
+            "CSRF_TRUSTED_ORIGINS=app.example.com".into(),
+            "CSRF_TRUSTED_ORIGINS=https://app.example.com".into(),
+        ),
+        (
+            "origins.format",
+            "CORS_ALLOWED_ORIGINS=https://a.example, https://b.example".into(),
+            "CORS_ALLOWED_ORIGINS=https://a.example,https://b.example".into(),
+        ),
+        (
+            "csrf.trusted-origins",
+            "DJANGO_SETTINGS_MODULE=site.settings\nALLOWED_HOSTS=api.example.com\nCORS_ALLOWED_ORIGINS=https://app.example.com".into(),
+            "DJANGO_SETTINGS_MODULE=site.settings\nALLOWED_HOSTS=api.example.com\nCORS_ALLOWED_ORIGINS=https://app.example.com\nCSRF_TRUSTED_ORIGINS=https://app.example.com".into(),
         ),
         (
             "value.shell-substitution",

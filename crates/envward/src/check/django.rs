@@ -1,16 +1,20 @@
-//! `--profile django`: Django's own deploy checks (`manage.py check
-//! --deploy`, `django/core/checks/security/`) decided from the
-//! configuration, each reported under the envward rule that covers the same
-//! setting and tagged with Django's id (`security.W018`).
+//! Django's own deploy checks (`manage.py check --deploy`,
+//! `django/core/checks/security/`) decided from the configuration, each
+//! reported under the envward rule that covers the same setting.
 //!
-//! The envward rules run as usual; a finding of theirs is tagged when
-//! Django's condition holds for its key (so envward's stricter opinions,
-//! such as HSTS below a year, stay untagged). When Django's condition holds
-//! and the envward rule found nothing — mostly because the setting is unset
-//! and Django's default is unsafe — the profile adds a finding under that
-//! rule. Django's settings are read the way `tests/django/parity_site/
-//! settings.py` reads them from the environment (docs/rules.md).
+//! In a Django environment (a Django project's strict environments, see
+//! [`super::framework`], or any environment under `--profile django`) the
+//! envward rules run as usual, then Django's checks: a finding of theirs
+//! stands for a check when Django's condition holds for its key (so
+//! envward's stricter opinions, such as HSTS below a year, stay apart).
+//! When Django's condition holds and the envward rule found nothing —
+//! mostly because the setting is unset and Django's default is unsafe —
+//! a finding is added under that rule. Under the profile, the findings
+//! carry Django's id (`security.W018`). Django's settings are read the way
+//! `tests/django/parity_site/settings.py` reads them from the environment,
+//! under their name or with the `DJANGO_` prefix (docs/rules.md).
 
+use super::setting;
 use crate::value::Resolved;
 
 /// One of Django's deploy checks that configuration can decide.
@@ -42,7 +46,10 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 s.hsts_seconds() == Some(0),
-                "`SECURE_HSTS_SECONDS` is not set (Django's default is 0): no HSTS",
+                format!(
+                    "`{}` is not set (Django's default is 0): no HSTS",
+                    s.name("SECURE_HSTS_SECONDS")
+                ),
             )
         },
     },
@@ -55,7 +62,10 @@ pub static CHECKS: &[DjangoCheck] = &[
             when(
                 s.hsts_seconds().is_some_and(|n| n != 0)
                     && !s.flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", false),
-                "`SECURE_HSTS_INCLUDE_SUBDOMAINS` is not true (Django's default is false)",
+                format!(
+                    "`{}` is not true (Django's default is false)",
+                    s.name("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+                ),
             )
         },
     },
@@ -67,7 +77,7 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 !s.flag("SECURE_CONTENT_TYPE_NOSNIFF", true),
-                "`SECURE_CONTENT_TYPE_NOSNIFF` is not true",
+                format!("`{}` is not true", s.name("SECURE_CONTENT_TYPE_NOSNIFF")),
             )
         },
     },
@@ -79,7 +89,10 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 !s.flag("SECURE_SSL_REDIRECT", false),
-                "`SECURE_SSL_REDIRECT` is not true (Django's default is false)",
+                format!(
+                    "`{}` is not true (Django's default is false)",
+                    s.name("SECURE_SSL_REDIRECT")
+                ),
             )
         },
     },
@@ -91,7 +104,7 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             let key = s.get("SECRET_KEY").unwrap_or("");
             match weak_key(key) {
-                Some(why) => vec![format!("`SECRET_KEY` {why}")],
+                Some(why) => vec![format!("`{}` {why}", s.name("SECRET_KEY"))],
                 None => Vec::new(),
             }
         },
@@ -104,7 +117,10 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 !s.flag("SESSION_COOKIE_SECURE", false),
-                "`SESSION_COOKIE_SECURE` is not true (Django's default is false)",
+                format!(
+                    "`{}` is not true (Django's default is false)",
+                    s.name("SESSION_COOKIE_SECURE")
+                ),
             )
         },
     },
@@ -116,7 +132,7 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 !s.flag("SESSION_COOKIE_HTTPONLY", true),
-                "`SESSION_COOKIE_HTTPONLY` is not true",
+                format!("`{}` is not true", s.name("SESSION_COOKIE_HTTPONLY")),
             )
         },
     },
@@ -128,7 +144,10 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 !s.flag("CSRF_USE_SESSIONS", false) && !s.flag("CSRF_COOKIE_SECURE", false),
-                "`CSRF_COOKIE_SECURE` is not true (Django's default is false)",
+                format!(
+                    "`{}` is not true (Django's default is false)",
+                    s.name("CSRF_COOKIE_SECURE")
+                ),
             )
         },
     },
@@ -137,7 +156,12 @@ pub static CHECKS: &[DjangoCheck] = &[
         key: "DEBUG",
         rules: &["debug.enabled"],
         condition: "DEBUG is true",
-        decide: |s| when(s.flag("DEBUG", false), "`DEBUG` is on"),
+        decide: |s| {
+            when(
+                s.flag("DEBUG", false),
+                format!("`{}` is on", s.name("DEBUG")),
+            )
+        },
     },
     DjangoCheck {
         id: "security.W019",
@@ -147,7 +171,7 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 s.get("X_FRAME_OPTIONS").is_some_and(|v| v != "DENY"),
-                "`X_FRAME_OPTIONS` is not exactly `DENY`",
+                format!("`{}` is not exactly `DENY`", s.name("X_FRAME_OPTIONS")),
             )
         },
     },
@@ -159,7 +183,7 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 list(s.get("ALLOWED_HOSTS").unwrap_or("")).next().is_none(),
-                "`ALLOWED_HOSTS` is empty (Django's default)",
+                format!("`{}` is empty (Django's default)", s.name("ALLOWED_HOSTS")),
             )
         },
     },
@@ -171,7 +195,10 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 s.hsts_seconds().is_some_and(|n| n != 0) && !s.flag("SECURE_HSTS_PRELOAD", false),
-                "`SECURE_HSTS_PRELOAD` is not true (Django's default is false)",
+                format!(
+                    "`{}` is not true (Django's default is false)",
+                    s.name("SECURE_HSTS_PRELOAD")
+                ),
             )
         },
     },
@@ -183,7 +210,10 @@ pub static CHECKS: &[DjangoCheck] = &[
         decide: |s| {
             when(
                 s.get("SECURE_REFERRER_POLICY") == Some(""),
-                "`SECURE_REFERRER_POLICY` is empty: no Referrer-Policy header",
+                format!(
+                    "`{}` is empty: no Referrer-Policy header",
+                    s.name("SECURE_REFERRER_POLICY")
+                ),
             )
         },
     },
@@ -197,7 +227,10 @@ pub static CHECKS: &[DjangoCheck] = &[
                 s.get("SECURE_REFERRER_POLICY")
                     .filter(|v| !v.is_empty())
                     .is_some_and(|v| v.split(',').any(|p| !REFERRER_POLICIES.contains(&p.trim()))),
-                "`SECURE_REFERRER_POLICY` is not a valid referrer policy",
+                format!(
+                    "`{}` is not a valid referrer policy",
+                    s.name("SECURE_REFERRER_POLICY")
+                ),
             )
         },
     },
@@ -215,7 +248,10 @@ pub static CHECKS: &[DjangoCheck] = &[
                             "same-origin" | "same-origin-allow-popups" | "unsafe-none"
                         )
                 }),
-                "`SECURE_CROSS_ORIGIN_OPENER_POLICY` is not a valid policy",
+                format!(
+                    "`{}` is not a valid policy",
+                    s.name("SECURE_CROSS_ORIGIN_OPENER_POLICY")
+                ),
             )
         },
     },
@@ -228,7 +264,9 @@ pub static CHECKS: &[DjangoCheck] = &[
             list(s.get("SECRET_KEY_FALLBACKS").unwrap_or(""))
                 .enumerate()
                 .filter_map(|(i, key)| {
-                    weak_key(key).map(|why| format!("`SECRET_KEY_FALLBACKS` item {} {why}", i + 1))
+                    weak_key(key).map(|why| {
+                        format!("`{}` item {} {why}", s.name("SECRET_KEY_FALLBACKS"), i + 1)
+                    })
                 })
                 .collect()
         },
@@ -258,12 +296,8 @@ pub fn rules() -> impl Iterator<Item = &'static str> {
     ids.into_iter()
 }
 
-fn when(cond: bool, message: &str) -> Vec<String> {
-    if cond {
-        vec![message.to_string()]
-    } else {
-        Vec::new()
-    }
+fn when(cond: bool, message: String) -> Vec<String> {
+    if cond { vec![message] } else { Vec::new() }
 }
 
 /// Django's `_check_secret_key`, negated: why `key` is weak. Never quotes it.
@@ -296,9 +330,15 @@ fn list(text: &str) -> impl Iterator<Item = &str> {
 struct Settings<'a>(&'a Resolved);
 
 impl Settings<'_> {
-    /// The value as set (empty when set empty), `None` when unset.
+    /// The value as set (empty when set empty), `None` when unset; under
+    /// its name or with the `DJANGO_` prefix ([`setting::get`]).
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(|v| v.value.expose())
+        setting::get(self.0, key).map(|v| v.value.expose())
+    }
+
+    /// The key that sets the setting `key` (`DJANGO_SECRET_KEY`), or `key`.
+    fn name<'k>(&'k self, key: &'k str) -> &'k str {
+        setting::get(self.0, key).map_or(key, |v| v.key.as_str())
     }
 
     /// A boolean: unset gives `default`; set, only true/1/yes/on are true.

@@ -4,8 +4,10 @@
 
 pub mod custom;
 pub mod django;
+pub mod framework;
 pub mod rules;
 mod schema_rules;
+pub mod setting;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,8 +36,9 @@ pub struct CheckOptions {
     pub load: LoadOptions,
     /// Check every known environment.
     pub all_environments: bool,
-    /// Run only the rules of a profile, in every environment, with the
-    /// profile's ids on the findings (`--profile django`).
+    /// A profile: its rules also run in environments that are not strict,
+    /// and its ids go on the findings (`--profile django`). Every other
+    /// rule runs as without it.
     pub profile: Option<rules::Profile>,
 }
 
@@ -225,6 +228,7 @@ fn check_loaded(
             &project.rules,
             &shared,
             profile,
+            framework::django(opened, cfg).is_some(),
             &mut findings,
             &mut coverage,
         );

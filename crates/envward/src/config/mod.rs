@@ -28,6 +28,9 @@ pub const PROJECT_FILE: &str = "envward.toml";
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
+    /// `[project]`: what the application is.
+    #[serde(default)]
+    pub project: ProjectSettings,
     /// `[layout]`.
     #[serde(default)]
     pub layout: LayoutSettings,
@@ -53,6 +56,28 @@ pub struct ProjectFile {
 
 /// `[vars.<KEY>]`: see [`VarSpec`].
 pub type VarSettings = VarSpec;
+
+/// `[project]`: what the application is.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSettings {
+    /// The framework the application is built on: `"django"` makes the
+    /// rules read unset settings with Django's defaults; `"none"` turns off
+    /// the recognition of a Django project (`manage.py`, `DJANGO_*` keys).
+    /// Unset: recognised (docs/rules.md).
+    #[serde(default)]
+    pub framework: Option<FrameworkName>,
+}
+
+/// `[project] framework`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameworkName {
+    /// A Django project.
+    Django,
+    /// No framework whose defaults the rules know.
+    None,
+}
 
 /// `[templates]`: where third-party presets live.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]

@@ -251,8 +251,22 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "urls.https",
         severity: Severity::Error,
-        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) or CSRF_TRUSTED_ORIGINS entry is not https",
+        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) has no scheme, names the local host or is not https, or a CSRF_TRUSTED_ORIGINS entry is not https",
         group: "urls",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "origins.format",
+        severity: Severity::Error,
+        summary: "an origin in CORS_ALLOWED_ORIGINS or CSRF_TRUSTED_ORIGINS has no scheme, a path or a trailing slash, or the list holds spaces",
+        group: "origins",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "csrf.trusted-origins",
+        severity: Severity::Error,
+        summary: "a Django site called from other origins (CORS, FRONTEND_URL) has no CSRF_TRUSTED_ORIGINS",
+        group: "csrf",
         tags: &["security"],
     },
     RuleInfo {
@@ -279,7 +293,14 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "email.tls",
         severity: Severity::Error,
-        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL, or to a console/dummy backend",
+        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL (localhost:25 when EMAIL_HOST is unset), or to a console/dummy backend",
+        group: "email",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "email.port",
+        severity: Severity::Warning,
+        summary: "mail is submitted on port 25 (EMAIL_PORT=25, or unset in a Django project)",
         group: "email",
         tags: &["security"],
     },

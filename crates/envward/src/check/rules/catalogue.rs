@@ -1,6 +1,7 @@
 //! The built-in rules. Facts from the Django deployment checklist and the
 //! usual production guides: names, thresholds and placeholder values.
 
+use super::origins::{self, items};
 use super::{Applies, Ctx, Emit, Rule};
 use crate::value::parse_bool;
 
@@ -14,7 +15,7 @@ fn shown(v: &crate::value::Var) -> String {
 }
 
 /// `` `item` `` for messages, or `an entry` when the value is sensitive.
-fn item(v: &crate::value::Var, item: &str) -> String {
+pub(super) fn item(v: &crate::value::Var, item: &str) -> String {
     if v.sensitive {
         "an entry".into()
     } else {
@@ -166,6 +167,22 @@ pub static RULES: &[Rule] = &[
         run: urls_https,
     },
     Rule {
+        id: "origins.format",
+        applies: Applies::All,
+        why: "Browsers send the origin as scheme://host[:port] and Django and django-cors-headers compare it as text: an entry without a scheme, with a path or a trailing slash, or with a space left by the list's separator matches no request, so the front end's calls fail (or a broken list is worked around with a wildcard).",
+        fix: "write each origin as https://host[:port], separated by commas without spaces",
+        params: &[],
+        run: origins::format,
+    },
+    Rule {
+        id: "csrf.trusted-origins",
+        applies: Applies::Strict,
+        why: "Since Django 4.0 the CSRF check compares the Origin header with the site's own host and CSRF_TRUSTED_ORIGINS: a front end on another origin gets 403 on every POST, PUT and DELETE until its origin is listed.",
+        fix: "list the front end's origins in CSRF_TRUSTED_ORIGINS (https://app.example.com)",
+        params: &[],
+        run: origins::csrf_trusted,
+    },
+    Rule {
         id: "database.production-ready",
         applies: Applies::Strict,
         why: "Production data needs a real server, and credentials and rows crossing the network need TLS.",
@@ -196,6 +213,14 @@ pub static RULES: &[Rule] = &[
         fix: "set EMAIL_USE_TLS=True and a real SMTP backend",
         params: &[],
         run: email_tls,
+    },
+    Rule {
+        id: "email.port",
+        applies: Applies::Strict,
+        why: "Port 25 is the port mail servers relay on: cloud providers block it outbound, and servers on it rarely require TLS. Applications submit mail on 587 (STARTTLS) or 465 (TLS).",
+        fix: "set EMAIL_PORT=587 with EMAIL_USE_TLS=True (or 465 with EMAIL_USE_SSL=True)",
+        params: &[],
+        run: email_port,
     },
     Rule {
         id: "headers.security",
@@ -316,9 +341,9 @@ fn secret_max_age(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 }
 
 fn debug_enabled(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    for key in ["DEBUG", "DJANGO_DEBUG", "FLASK_DEBUG", "APP_DEBUG"] {
-        if let Some(v) = ctx.cfg.get(key).filter(|v| is_true(v.value.expose())) {
-            out.var(v, format!("`{key}` is on in {}", ctx.cfg.environment));
+    for key in ["DEBUG", "FLASK_DEBUG", "APP_DEBUG"] {
+        for v in ctx.each(key).filter(|v| is_true(v.value.expose())) {
+            out.var(v, format!("`{}` is on in {}", v.key, ctx.cfg.environment));
         }
     }
 }
@@ -331,16 +356,17 @@ fn development_mode(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         "RAILS_ENV",
         "ENVIRONMENT",
     ] {
-        if let Some(v) = ctx.cfg.get(key)
-            && matches!(
+        for v in ctx.each(key).filter(|v| {
+            matches!(
                 v.value.expose().trim().to_ascii_lowercase().as_str(),
                 "development" | "dev"
             )
-        {
+        }) {
             out.var(
                 v,
                 format!(
-                    "`{key}` = {:?} in {}",
+                    "`{}` = {:?} in {}",
+                    v.key,
                     v.value.expose(),
                     ctx.cfg.environment
                 ),
@@ -350,8 +376,8 @@ fn development_mode(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 }
 
 fn log_level(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    for key in ["LOG_LEVEL", "DJANGO_LOG_LEVEL", "RUST_LOG"] {
-        if let Some(v) = ctx.cfg.get(key) {
+    for key in ["LOG_LEVEL", "RUST_LOG"] {
+        for v in ctx.each(key) {
             let l = v.value.expose().to_ascii_lowercase();
             if l == "debug"
                 || l == "trace"
@@ -361,7 +387,8 @@ fn log_level(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 out.var(
                     v,
                     format!(
-                        "`{key}` = {:?} logs too much for {}",
+                        "`{}` = {:?} logs too much for {}",
+                        v.key,
                         v.value.expose(),
                         ctx.cfg.environment
                     ),
@@ -378,22 +405,13 @@ fn secrets<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a crate::value::Var> 
     })
 }
 
-/// Whether the project is a Django project: `--profile django`, a
-/// `manage.py` at its root, or `DJANGO_SETTINGS_MODULE` in its
-/// configuration. (Only decides whether `SECRET_KEY` is Django's.)
-fn is_django(ctx: &Ctx<'_>) -> bool {
-    ctx.profile == Some(super::Profile::Django)
-        || ctx.cfg.root.join("manage.py").is_file()
-        || ctx.cfg.get("DJANGO_SETTINGS_MODULE").is_some()
-}
-
 fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     use super::strength::{SecretKind, is_django_secret_key, kind_of};
     let generated = ctx.param_usize("min_length", 32);
     let django_key = ctx.param_usize("django_min_length", 50);
     let password = ctx.param_usize("password_min_length", 16);
     let token = ctx.param_usize("token_min_length", 16);
-    let django = is_django(ctx);
+    let django = ctx.django;
     for v in secrets(ctx) {
         let text = v.value.expose();
         let (min, what) = if is_django_secret_key(&v.key, django) {
@@ -613,15 +631,15 @@ fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 
 fn https_redirect(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for key in ["FORCE_HTTPS", "SECURE_SSL_REDIRECT"] {
-        if let Some(v) = ctx.cfg.get(key).filter(|v| is_false(v.value.expose())) {
-            out.var(v, format!("`{key}` is off in {}", ctx.cfg.environment));
+        for v in ctx.each(key).filter(|v| is_false(v.value.expose())) {
+            out.var(v, format!("`{}` is off in {}", v.key, ctx.cfg.environment));
         }
     }
 }
 
 fn hsts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let min = ctx.param_usize("min_seconds", 31_536_000);
-    if let Some(v) = ctx.cfg.get("SECURE_HSTS_SECONDS")
+    if let Some(v) = ctx.get("SECURE_HSTS_SECONDS")
         && v.value
             .expose()
             .trim()
@@ -630,15 +648,12 @@ fn hsts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     {
         out.var(
             v,
-            format!(
-                "`SECURE_HSTS_SECONDS` = {} is below {min}",
-                v.value.expose().trim()
-            ),
+            format!("`{}` = {} is below {min}", v.key, v.value.expose().trim()),
         );
     }
     for key in ["SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD"] {
-        if let Some(v) = ctx.cfg.get(key).filter(|v| is_false(v.value.expose())) {
-            out.var(v, format!("`{key}` is off"));
+        for v in ctx.each(key).filter(|v| is_false(v.value.expose())) {
+            out.var(v, format!("`{}` is off", v.key));
         }
     }
 }
@@ -649,8 +664,8 @@ fn cookies_secure(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         "CSRF_COOKIE_SECURE",
         "SESSION_COOKIE_HTTPONLY",
     ] {
-        if let Some(v) = ctx.cfg.get(key).filter(|v| is_false(v.value.expose())) {
-            out.var(v, format!("`{key}` is off in {}", ctx.cfg.environment));
+        for v in ctx.each(key).filter(|v| is_false(v.value.expose())) {
+            out.var(v, format!("`{}` is off in {}", v.key, ctx.cfg.environment));
         }
     }
 }
@@ -658,17 +673,18 @@ fn cookies_secure(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 fn session_timeout(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let max = ctx.param_usize("max_seconds", 3600);
     for key in ["SESSION_TIMEOUT", "SESSION_COOKIE_AGE"] {
-        if let Some(v) = ctx.cfg.get(key)
-            && v.value
+        for v in ctx.each(key).filter(|v| {
+            v.value
                 .expose()
                 .trim()
                 .parse::<u64>()
                 .is_ok_and(|s| s as usize > max)
-        {
+        }) {
             out.var(
                 v,
                 format!(
-                    "`{key}` = {} seconds is above {max}",
+                    "`{}` = {} seconds is above {max}",
+                    v.key,
                     v.value.expose().trim()
                 ),
             );
@@ -676,64 +692,50 @@ fn session_timeout(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
 }
 
-fn items(text: &str) -> impl Iterator<Item = &str> {
-    text.split([',', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-fn is_local_host(h: &str) -> bool {
+pub(super) fn is_local_host(h: &str) -> bool {
     let h = h.trim_start_matches('.').to_ascii_lowercase();
     h == "localhost" || h.starts_with("127.") || h == "::1" || h == "[::1]" || h == "0.0.0.0"
 }
 
 fn allowed_hosts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    let Some(v) = ctx
-        .cfg
-        .get("ALLOWED_HOSTS")
-        .or_else(|| ctx.cfg.get("DJANGO_ALLOWED_HOSTS"))
-    else {
-        return;
-    };
-    let text = v.value.expose();
-    if items(text).next().is_none() {
+    if let Some(v) = ctx.get("ALLOWED_HOSTS")
+        && items(v.value.expose()).next().is_none()
         // A required key left empty is reported by `schema.required`, as a
         // value still to fill in.
-        if !ctx.cfg.missing_required.contains(&v.key) {
-            out.var(v, format!("`{}` is empty", v.key));
+        && !ctx.cfg.missing_required.contains(&v.key)
+    {
+        out.var(v, format!("`{}` is empty", v.key));
+    }
+    for v in ctx.each("ALLOWED_HOSTS") {
+        let text = v.value.expose();
+        if items(text).any(|h| h == "*") {
+            out.var(v, format!("`{}` contains the wildcard `*`", v.key));
+        } else if let Some(h) = items(text).find(|h| is_local_host(h)) {
+            out.var(
+                v,
+                format!("`{}` names the local host {}", v.key, item(v, h)),
+            );
         }
-    } else if items(text).any(|h| h == "*") {
-        out.var(v, format!("`{}` contains the wildcard `*`", v.key));
-    } else if let Some(h) = items(text).find(|h| is_local_host(h)) {
-        out.var(
-            v,
-            format!("`{}` names the local host {}", v.key, item(v, h)),
-        );
     }
 }
 
 fn cors(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    if let Some(v) = ctx
-        .cfg
-        .get("CORS_ALLOW_ALL_ORIGINS")
-        .or_else(|| ctx.cfg.get("CORS_ORIGIN_ALLOW_ALL"))
-        && is_true(v.value.expose())
+    for v in ["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"]
+        .iter()
+        .flat_map(|k| ctx.each(k))
+        .filter(|v| is_true(v.value.expose()))
     {
         out.var(v, format!("`{}` allows every origin", v.key));
     }
-    for key in [
-        "CORS_ALLOWED_ORIGINS",
-        "CORS_ORIGINS",
-        "CORS_ORIGIN_WHITELIST",
-    ] {
-        if let Some(v) = ctx.cfg.get(key) {
-            let text = v.value.expose();
-            if items(text).any(|o| o == "*" || o.contains("://*")) {
-                out.var(v, format!("`{key}` contains a wildcard"));
-            } else if let Some(o) = items(text).find(|o| o.starts_with("http://")) {
+    for key in &origins::ORIGIN_LISTS[..3] {
+        for v in ctx.each(key) {
+            let list = origins::OriginList::parse(v.value.expose()).items;
+            if list.iter().any(|o| o == "*" || o.contains("://*")) {
+                out.var(v, format!("`{}` contains a wildcard", v.key));
+            } else if let Some(o) = list.iter().find(|o| o.starts_with("http://")) {
                 out.var(
                     v,
-                    format!("`{key}` allows the plain-HTTP origin {}", item(v, o)),
+                    format!("`{}` allows the plain-HTTP origin {}", v.key, item(v, o)),
                 );
             }
         }
@@ -741,33 +743,46 @@ fn cors(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 }
 
 fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    for key in [
-        "BASE_URL",
-        "SITE_URL",
-        "FRONTEND_URL",
-        "PUBLIC_URL",
-        "APP_URL",
-        "API_URL",
-    ] {
-        if let Some(v) = ctx.cfg.get(key) {
-            let text = v.value.expose().trim();
-            if text.starts_with("http://") {
-                out.var(v, format!("`{key}`{} is not https", shown(v)));
-            } else if text.starts_with("https://")
-                && text.ends_with('/')
-                && text.matches('/').count() == 3
-            {
-                out.var(v, format!("`{key}`{} ends with a slash", shown(v)));
-            }
+    for v in origins::FRONTEND_URLS.iter().flat_map(|k| ctx.each(k)) {
+        let text = v.value.expose().trim();
+        let key = &v.key;
+        if text.is_empty() {
+            continue;
+        }
+        if !text.contains("://") {
+            out.var(
+                v,
+                format!(
+                    "`{key}`{} has no scheme: links built from it are not absolute (https://)",
+                    shown(v)
+                ),
+            );
+        } else if origins::host(text).is_some_and(|h| is_local_host(&h)) {
+            out.var(
+                v,
+                format!("`{key}`{} points at the local host: links built from it (password resets, e-mails) lead users to their own machine", shown(v)),
+            );
+        } else if text.starts_with("http://") {
+            out.var(v, format!("`{key}`{} is not https", shown(v)));
+        } else if text.starts_with("https://")
+            && text.ends_with('/')
+            && text.matches('/').count() == 3
+        {
+            out.var(v, format!("`{key}`{} ends with a slash", shown(v)));
         }
     }
-    if let Some(v) = ctx.cfg.get("CSRF_TRUSTED_ORIGINS")
-        && let Some(o) = items(v.value.expose()).find(|o| !o.starts_with("https://"))
-    {
-        out.var(
-            v,
-            format!("`CSRF_TRUSTED_ORIGINS` contains `{o}`, which is not https"),
-        );
+    // Origins without a scheme are `origins.format`'s.
+    for v in ctx.each("CSRF_TRUSTED_ORIGINS") {
+        if let Some(o) = origins::OriginList::parse(v.value.expose())
+            .items
+            .iter()
+            .find(|o| o.contains("://") && !o.starts_with("https://"))
+        {
+            out.var(
+                v,
+                format!("`{}` contains {}, which is not https", v.key, item(v, o)),
+            );
+        }
     }
 }
 
@@ -805,7 +820,6 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                     ))
         });
         let global_tls = ctx
-            .cfg
             .get("PGSSLMODE")
             .is_some_and(|m| matches!(m.value.expose(), "require" | "verify-ca" | "verify-full"));
         if (scheme.starts_with("postgres") || scheme.starts_with("mysql")) && !tls && !global_tls {
@@ -817,10 +831,21 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 ),
             );
         }
-    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "MYSQL_HOST"])
-        && is_local_host(v.value.expose().trim())
+    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "MYSQL_HOST"]) {
+        if is_local_host(v.value.expose().trim()) {
+            out.var(v, format!("`{}` is the local host", v.key));
+        }
+    } else if ctx.django
+        && ctx
+            .first(&["DATABASE_HOST", "DB_NAME", "POSTGRES_DB", "MYSQL_DATABASE"])
+            .is_none()
+        && ctx.unset("DATABASE_URL")
     {
-        out.var(v, format!("`{}` is the local host", v.key));
+        out.unset(
+            ctx,
+            "DATABASE_URL",
+            "no database is configured: `DATABASE_URL` is not set (nor DB_HOST, POSTGRES_HOST…), and Django settings that read it fall back to their default, usually SQLite".into(),
+        );
     }
 }
 
@@ -872,10 +897,10 @@ fn database_credentials(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     ] {
         // An empty password is a value still to fill in (`schema.required`
         // says so), not a weak one.
-        if let Some(v) = ctx.cfg.get(key).filter(|v| !v.value.expose().is_empty())
-            && weak_password(v.value.expose(), user.as_deref())
-        {
-            out.var(v, format!("`{key}` is a weak or default password"));
+        for v in ctx.each(key).filter(|v| {
+            !v.value.expose().is_empty() && weak_password(v.value.expose(), user.as_deref())
+        }) {
+            out.var(v, format!("`{}` is a weak or default password", v.key));
         }
     }
     // The password inside the URL, checked the same way (against the
@@ -932,16 +957,33 @@ fn percent_decoded(text: &str) -> String {
 
 fn redis_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for key in ["REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL"] {
-        if let Some(v) = ctx.cfg.get(key)
-            && v.value.expose().trim().starts_with("redis://")
+        for v in ctx
+            .each(key)
+            .filter(|v| v.value.expose().trim().starts_with("redis://"))
         {
-            out.var(v, format!("`{key}` uses redis:// (no TLS)"));
+            out.var(v, format!("`{}` uses redis:// (no TLS)", v.key));
         }
     }
 }
 
+/// The mail backend's setting, in lower case, when it is set.
+fn email_backend(ctx: &Ctx<'_>) -> Option<String> {
+    ctx.get("EMAIL_BACKEND")
+        .map(|v| v.value.expose().trim().to_ascii_lowercase())
+        .filter(|b| !b.is_empty())
+}
+
+/// Whether mail goes out over SMTP: the backend is an SMTP one, or none is
+/// set (Django's default is SMTP) and EMAIL_HOST is.
+fn sends_smtp(ctx: &Ctx<'_>) -> bool {
+    match email_backend(ctx) {
+        Some(b) => b.contains("smtp"),
+        None => ctx.first(&["EMAIL_HOST"]).is_some(),
+    }
+}
+
 fn email_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    if let Some(v) = ctx.cfg.get("EMAIL_BACKEND") {
+    if let Some(v) = ctx.get("EMAIL_BACKEND") {
         let b = v.value.expose().to_ascii_lowercase();
         if b.contains("console")
             || b.contains("dummy")
@@ -950,27 +992,60 @@ fn email_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         {
             out.var(
                 v,
-                format!(
-                    "`EMAIL_BACKEND` = {:?} does not send mail",
-                    v.value.expose()
-                ),
+                format!("`{}` = {:?} does not send mail", v.key, v.value.expose()),
             );
             return;
         }
     }
-    let Some(host) = ctx
-        .cfg
-        .get("EMAIL_HOST")
-        .filter(|h| !h.value.expose().trim().is_empty())
-    else {
+    let host = ctx.first(&["EMAIL_HOST"]);
+    // An SMTP backend without EMAIL_HOST sends to Django's default host,
+    // localhost, on EMAIL_PORT (default 25).
+    let backend = ctx
+        .get("EMAIL_BACKEND")
+        .filter(|v| v.value.expose().to_ascii_lowercase().contains("smtp"));
+    if host.is_none() && backend.is_none() {
+        return;
+    }
+    let on = |k: &str| ctx.get(k).is_some_and(|v| is_true(v.value.expose()));
+    if on("EMAIL_USE_TLS") || on("EMAIL_USE_SSL") {
+        return;
+    }
+    let Some(target) = ctx.get("EMAIL_USE_TLS").or(host).or(backend) else {
         return;
     };
-    let on = |k: &str| ctx.cfg.get(k).is_some_and(|v| is_true(v.value.expose()));
-    if !on("EMAIL_USE_TLS") && !on("EMAIL_USE_SSL") {
-        let target = ctx.cfg.get("EMAIL_USE_TLS").unwrap_or(host);
+    let message = match host {
+        Some(_) => "mail is sent without TLS (EMAIL_USE_TLS / EMAIL_USE_SSL are off)".to_string(),
+        None => format!(
+            "mail is sent without TLS to localhost:{}: the SMTP backend is on, EMAIL_HOST is not set (Django's default is localhost) and EMAIL_USE_TLS / EMAIL_USE_SSL are off",
+            match ctx.first(&["EMAIL_PORT"]) {
+                None => "25",
+                Some(p) if p.sensitive => "EMAIL_PORT",
+                Some(p) => p.value.expose().trim(),
+            }
+        ),
+    };
+    out.var(target, message);
+}
+
+fn email_port(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in ["EMAIL_PORT", "SMTP_PORT"]
+        .iter()
+        .flat_map(|k| ctx.each(k))
+        .filter(|v| v.value.expose().trim() == "25")
+    {
         out.var(
-            target,
-            "mail is sent without TLS (EMAIL_USE_TLS / EMAIL_USE_SSL are off)".to_string(),
+            v,
+            format!(
+                "`{}` = 25 is the port mail servers relay on: cloud providers block it, and it rarely requires TLS",
+                v.key
+            ),
+        );
+    }
+    if ctx.django && sends_smtp(ctx) && ctx.unset("EMAIL_PORT") {
+        out.unset(
+            ctx,
+            "EMAIL_PORT",
+            "`EMAIL_PORT` is not set, and Django's default is 25: the port mail servers relay on, blocked by cloud providers and rarely requiring TLS".into(),
         );
     }
 }
@@ -988,14 +1063,14 @@ fn shell_substitution(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 }
 
 fn headers(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
-    let get = |k: &str| ctx.cfg.get(k);
+    let get = |k: &str| ctx.get(k);
     if let Some(v) = get("X_FRAME_OPTIONS")
         && !v.value.expose().trim().eq_ignore_ascii_case("DENY")
     {
-        out.var(v, format!("`X_FRAME_OPTIONS`{} is not DENY", shown(v)));
+        out.var(v, format!("`{}`{} is not DENY", v.key, shown(v)));
     }
     if let Some(v) = get("SECURE_CONTENT_TYPE_NOSNIFF").filter(|v| is_false(v.value.expose())) {
-        out.var(v, "`SECURE_CONTENT_TYPE_NOSNIFF` is off".to_string());
+        out.var(v, format!("`{}` is off", v.key));
     }
     const REFERRER: &[&str] = &[
         "no-referrer",
@@ -1014,10 +1089,7 @@ fn headers(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         if policies.iter().any(|p| !REFERRER.contains(&p.as_str())) {
             out.var(
                 v,
-                format!(
-                    "`SECURE_REFERRER_POLICY`{} is not a valid referrer policy",
-                    shown(v)
-                ),
+                format!("`{}`{} is not a valid referrer policy", v.key, shown(v)),
             );
         } else if policies
             .iter()
@@ -1025,30 +1097,21 @@ fn headers(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         {
             out.var(
                 v,
-                format!(
-                    "`SECURE_REFERRER_POLICY`{} leaks full URLs to other sites",
-                    shown(v)
-                ),
+                format!("`{}`{} leaks full URLs to other sites", v.key, shown(v)),
             );
         }
     }
     if let Some(v) = get("SECURE_CROSS_ORIGIN_OPENER_POLICY") {
         let p = v.value.expose().trim().to_ascii_lowercase();
         if !matches!(p.as_str(), "same-origin" | "same-origin-allow-popups") {
-            out.var(
-                v,
-                format!(
-                    "`SECURE_CROSS_ORIGIN_OPENER_POLICY`{} is not same-origin",
-                    shown(v)
-                ),
-            );
+            out.var(v, format!("`{}`{} is not same-origin", v.key, shown(v)));
         }
     }
     for key in ["SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE"] {
         if let Some(v) = get(key) {
             let p = v.value.expose().trim().to_ascii_lowercase();
             if !matches!(p.as_str(), "lax" | "strict") {
-                out.var(v, format!("`{key}`{} is not Lax or Strict", shown(v)));
+                out.var(v, format!("`{}`{} is not Lax or Strict", v.key, shown(v)));
             }
         }
     }
@@ -1057,9 +1120,9 @@ fn headers(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 fn proxy_header(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let behind = ["USE_X_FORWARDED_HOST", "BEHIND_PROXY", "TRUST_PROXY"]
         .iter()
-        .find_map(|k| ctx.cfg.get(k).filter(|v| is_true(v.value.expose())));
+        .find_map(|k| ctx.get(k).filter(|v| is_true(v.value.expose())));
     let Some(behind) = behind else { return };
-    match ctx.cfg.get("SECURE_PROXY_SSL_HEADER") {
+    match ctx.get("SECURE_PROXY_SSL_HEADER") {
         Some(v) => {
             let norm: String = v
                 .value
@@ -1071,7 +1134,8 @@ fn proxy_header(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 out.var(
                     v,
                     format!(
-                        "`SECURE_PROXY_SSL_HEADER`{} is not HTTP_X_FORWARDED_PROTO,https",
+                        "`{}`{} is not HTTP_X_FORWARDED_PROTO,https",
+                        v.key,
                         shown(v)
                     ),
                 );
@@ -1089,11 +1153,10 @@ fn proxy_header(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 
 fn api_local(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for key in ["API_HOST", "HOST", "SERVER_NAME", "PUBLIC_HOST"] {
-        if let Some(v) = ctx.cfg.get(key)
-            && is_local_host(v.value.expose().trim())
-            && v.value.expose().trim() != "0.0.0.0"
-        {
-            out.var(v, format!("`{key}`{} is the local host", shown(v)));
+        for v in ctx.each(key).filter(|v| {
+            is_local_host(v.value.expose().trim()) && v.value.expose().trim() != "0.0.0.0"
+        }) {
+            out.var(v, format!("`{}`{} is the local host", v.key, shown(v)));
         }
     }
 }

@@ -5,6 +5,7 @@
 //! (`envward rules explain ID`).
 
 mod catalogue;
+mod origins;
 pub mod strength;
 
 use super::{Coverage, Finding, RuleStatus, Severity};
@@ -74,6 +75,12 @@ pub struct Ctx<'a> {
     pub shared: &'a Shared,
     /// The profile asked for (`--profile django`), if any.
     pub profile: Option<Profile>,
+    /// Whether `cfg` is checked as a Django environment (a Django project,
+    /// or `--profile django`): unset Django settings have Django's defaults.
+    pub django: bool,
+    /// Keys that `schema.required` reports missing in this environment: a
+    /// rule does not report them unset a second time.
+    pub missing: &'a std::collections::BTreeSet<String>,
 }
 
 /// Facts that cost a subprocess, gathered at most once per check run.
@@ -231,13 +238,29 @@ impl Ctx<'_> {
             .unwrap_or(default)
     }
 
-    /// The first of `keys` that is set (non-empty).
+    /// The first of `keys` that is set (non-empty), each read as
+    /// [`Ctx::get`] reads it.
     pub fn first(&self, keys: &[&str]) -> Option<&Var> {
-        keys.iter().find_map(|k| {
-            self.cfg
-                .get(k)
-                .filter(|v| !v.value.expose().trim().is_empty())
-        })
+        keys.iter()
+            .find_map(|k| self.get(k).filter(|v| !v.value.expose().trim().is_empty()))
+    }
+
+    /// The setting `name`, as `NAME` or `DJANGO_NAME` ([`super::setting::get`]).
+    pub fn get(&self, name: &str) -> Option<&Var> {
+        super::setting::get(self.cfg, name)
+    }
+
+    /// Every variable that sets `name`: `NAME`, then `DJANGO_NAME`.
+    pub fn each(&self, name: &str) -> impl Iterator<Item = &Var> {
+        super::setting::each(self.cfg, name)
+    }
+
+    /// Whether the setting `name` is unset (or empty) and `schema.required`
+    /// does not already say so: then a rule reports it with the default.
+    pub fn unset(&self, name: &str) -> bool {
+        self.get(name)
+            .is_none_or(|v| v.value.expose().trim().is_empty())
+            && !self.missing.iter().any(|k| super::setting::is(k, name))
     }
 }
 
@@ -275,6 +298,24 @@ impl Emit<'_> {
         }
     }
 
+    /// Reports the setting `name`, unset: at its line when it is set empty.
+    pub fn unset(&mut self, ctx: &Ctx<'_>, name: &str, message: String) {
+        match ctx.get(name) {
+            Some(v) => self.var(v, message),
+            None => self.findings.push(Finding {
+                rule: self.rule.id.into(),
+                severity: self.severity,
+                environment: Some(self.env.to_string()),
+                key: Some(name.to_string()),
+                origin: None,
+                message,
+                help: Some(unset_help(self.rule.fix, name)),
+                location: None,
+                tags: Vec::new(),
+            }),
+        }
+    }
+
     /// Reports line `line` of `path` (relative to the project).
     pub fn at(&mut self, path: &std::path::Path, line: u32, key: &str, message: String) {
         self.findings.push(Finding {
@@ -297,22 +338,33 @@ impl Emit<'_> {
     }
 }
 
-/// Runs every enabled rule on `cfg`; returns how many rules ran. Records
-/// in `coverage` what happened to each rule. Under a profile, only the
-/// profile's rules run, in every environment, and their findings carry the
-/// profile's ids.
+/// Runs every enabled rule on `cfg`; returns how many checks ran. Records
+/// in `coverage` what happened to each rule. The rules that apply only to
+/// strict environments run there; under a profile, the profile's rules run
+/// in every environment too, and the findings the profile's tool would also
+/// make carry its ids. In a Django environment (`django`, or the profile),
+/// unset Django settings are judged by Django's defaults.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     cfg: &Resolved,
     all: &[Resolved],
     settings: &indexmap::IndexMap<String, RuleSettings>,
     shared: &Shared,
     profile: Option<Profile>,
+    django: bool,
     findings: &mut Vec<Finding>,
     coverage: &mut Vec<Coverage>,
 ) -> usize {
-    let in_profile: Option<Vec<&str>> = profile.map(|p| match p {
-        Profile::Django => super::django::rules().collect(),
-    });
+    let in_profile: Vec<&str> = match profile {
+        Some(Profile::Django) => super::django::rules().collect(),
+        None => Vec::new(),
+    };
+    let django = django || profile == Some(Profile::Django);
+    let missing: std::collections::BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f.rule == "schema.required" && f.environment.as_ref() == Some(&cfg.environment))
+        .filter_map(|f| f.key.clone())
+        .collect();
     let mut ran = Vec::new();
     for rule in RULES {
         let s = settings.get(rule.id);
@@ -323,15 +375,7 @@ pub(crate) fn run(
                 status,
             });
         };
-        if let Some(ids) = &in_profile {
-            if !ids.contains(&rule.id) {
-                record(RuleStatus::Skipped(format!(
-                    "not part of --profile {}",
-                    profile.map_or("", Profile::name)
-                )));
-                continue;
-            }
-        } else if rule.applies == Applies::Strict && !cfg.strict() {
+        if rule.applies == Applies::Strict && !cfg.strict() && !in_profile.contains(&rule.id) {
             record(RuleStatus::NotApplicable);
             continue;
         }
@@ -353,59 +397,112 @@ pub(crate) fn run(
                 settings: s,
                 shared,
                 profile,
+                django,
+                missing: &missing,
             },
             &mut emit,
         );
-        ran.push((emit, s));
+        ran.push(emit);
     }
     let mut count = ran.len();
-    if profile == Some(Profile::Django) {
-        django_ids(cfg, &mut ran);
-        count += super::django::CHECKS.len();
+    if django {
+        count += django_defaults(cfg, &mut ran, profile.is_some(), &missing, findings);
     }
-    for (emit, _) in ran {
+    for emit in ran {
         findings.extend(emit.findings);
     }
     count
 }
 
-/// Tags the findings that Django's deploy checks also make with Django's
-/// id, and reports under the envward rule what Django reports and the rule
-/// did not see (an unset setting whose default is unsafe, a condition the
-/// rule does not test).
-fn django_ids(cfg: &Resolved, ran: &mut [(Emit<'_>, Option<&RuleSettings>)]) {
+/// Django's deploy checks on `cfg`: what Django reports and the envward
+/// rule that covers the setting did not see (an unset setting whose
+/// default is unsafe, a condition the rule does not test) is reported
+/// under that rule. With `ids` (`--profile django`), every finding Django
+/// also makes carries Django's id, a `schema.required` one included.
+/// Returns how many checks ran (those whose rule ran).
+fn django_defaults(
+    cfg: &Resolved,
+    ran: &mut [Emit<'_>],
+    ids: bool,
+    missing: &std::collections::BTreeSet<String>,
+    findings: &mut [Finding],
+) -> usize {
+    use super::setting;
+    let mut count = 0;
+    // Findings that stand for one of Django's checks already: each stands
+    // for one (a key can fail two checks, W022 and E023).
+    let mut claimed = std::collections::BTreeSet::new();
+    for check in super::django::CHECKS {
+        if ran.iter().any(|e| check.rules.contains(&e.rule.id)) {
+            count += 1;
+        }
+    }
     for (check, message) in super::django::decide(cfg) {
-        let mut tagged = false;
-        for (emit, _) in ran.iter_mut() {
+        let tag = || std::borrow::Cow::Owned(format!("django:{}", check.id));
+        let mut seen = false;
+        for (i, emit) in ran.iter_mut().enumerate() {
             if !check.rules.contains(&emit.rule.id) {
                 continue;
             }
-            for f in &mut emit.findings {
-                if f.key.as_deref() == Some(check.key) && f.django().is_none() {
-                    f.tags.push(format!("django:{}", check.id).into());
-                    tagged = true;
+            for (j, f) in emit.findings.iter_mut().enumerate() {
+                if f.key.as_deref().is_some_and(|k| setting::is(k, check.key))
+                    && claimed.insert((i, j))
+                {
+                    if ids {
+                        f.tags.push(tag());
+                    }
+                    seen = true;
                 }
             }
         }
-        if tagged {
+        if seen {
             continue;
         }
-        let Some((emit, _)) = ran.iter_mut().find(|(e, _)| e.rule.id == check.rules[0]) else {
-            continue; // the rule is off: so is Django's check
+        let Some(i) = ran.iter().position(|e| e.rule.id == check.rules[0]) else {
+            continue; // the rule does not run here, or is off: so is Django's check
         };
-        let var = cfg.get(check.key);
+        let var = setting::get(cfg, check.key);
+        let key = var.map_or(check.key, |v| v.key.as_str());
+        if missing.iter().any(|k| setting::is(k, check.key)) {
+            // `schema.required` says it already.
+            if ids
+                && let Some(f) = findings.iter_mut().find(|f| {
+                    f.rule == "schema.required"
+                        && f.environment.as_ref() == Some(&cfg.environment)
+                        && f.key.as_deref().is_some_and(|k| setting::is(k, check.key))
+                        && f.django().is_none()
+                })
+            {
+                f.tags.push(tag());
+            }
+            continue;
+        }
+        let emit = &mut ran[i];
         emit.findings.push(Finding {
             rule: emit.rule.id.into(),
             severity: emit.severity,
             environment: Some(cfg.environment.clone()),
-            key: Some(check.key.to_string()),
+            key: Some(key.to_string()),
             origin: var.map(|v| v.origin.clone()),
             message,
-            help: Some(emit.rule.fix.to_string()),
+            help: Some(match var {
+                Some(_) => emit.rule.fix.to_string(),
+                None => unset_help(emit.rule.fix, key),
+            }),
             location: None,
-            tags: vec![format!("django:{}", check.id).into()],
+            tags: if ids { vec![tag()] } else { Vec::new() },
         });
+        claimed.insert((i, emit.findings.len() - 1));
     }
+    count
+}
+
+/// The help of a finding about a setting no source sets: the rule's fix,
+/// and how envward comes to see a value provided from outside its files.
+fn unset_help(fix: &str, key: &str) -> String {
+    format!(
+        "{fix}; when the process environment or the secrets directory provides `{key}`, name it in this environment's files (`{key}=`) or declare it under [vars.{key}]: envward reads only the keys its files name or envward.toml declares"
+    )
 }
 
 /// A set of rules that mirrors another tool's checks.

@@ -1,0 +1,93 @@
+//! How a rule finds a setting in the environment: under its own name
+//! (`SECRET_KEY`) or with the `DJANGO_` prefix many Django projects give
+//! their variables (`DJANGO_SECRET_KEY`, `DJANGO_ALLOWED_HOSTS`). Every
+//! rule looks settings up here, so the prefix is handled in one place.
+
+use crate::value::{Resolved, Var};
+
+/// The prefix a setting may carry in the environment.
+pub const PREFIX: &str = "DJANGO_";
+
+/// The setting `name`: `NAME` when it is set to something, else
+/// `DJANGO_NAME` when that is set to something, else whichever of them is
+/// set (empty); `None` when neither is set.
+pub fn get<'a>(cfg: &'a Resolved, name: &str) -> Option<&'a Var> {
+    let mut set = each(cfg, name);
+    let first = set.next()?;
+    if !first.value.expose().trim().is_empty() {
+        return Some(first);
+    }
+    Some(
+        set.find(|v| !v.value.expose().trim().is_empty())
+            .unwrap_or(first),
+    )
+}
+
+/// Every variable that sets `name`: `NAME`, then `DJANGO_NAME`, each when
+/// set. Rules that judge a value judge each of them (a `DEBUG=False` does
+/// not hide a `DJANGO_DEBUG=True`).
+pub fn each<'a>(cfg: &'a Resolved, name: &str) -> impl Iterator<Item = &'a Var> {
+    let prefixed = if name.starts_with(PREFIX) {
+        None
+    } else {
+        cfg.get(&format!("{PREFIX}{name}"))
+    };
+    cfg.get(name).into_iter().chain(prefixed)
+}
+
+/// Whether the key `key` sets `name` (`SECRET_KEY` or `DJANGO_SECRET_KEY`).
+pub fn is(key: &str, name: &str) -> bool {
+    key == name || key.strip_prefix(PREFIX) == Some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Resolved {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = pairs.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        std::fs::write(dir.path().join(".env"), text).unwrap();
+        crate::Config::load(crate::LoadOptions {
+            project_dir: Some(dir.path().into()),
+            process_env: Some(Default::default()),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn key(v: Option<&Var>) -> Option<&str> {
+        v.map(|v| v.key.as_str())
+    }
+
+    #[test]
+    fn a_setting_is_found_under_its_name_then_with_the_prefix() {
+        let c = cfg(&[("DJANGO_SECRET_KEY", "k"), ("DEBUG", "False")]);
+        assert_eq!(key(get(&c, "SECRET_KEY")), Some("DJANGO_SECRET_KEY"));
+        assert_eq!(key(get(&c, "DEBUG")), Some("DEBUG"));
+        assert_eq!(key(get(&c, "ALLOWED_HOSTS")), None);
+
+        // The name without prefix wins when both hold a value; an empty
+        // one gives way to the other.
+        let c = cfg(&[("DEBUG", "False"), ("DJANGO_DEBUG", "True")]);
+        assert_eq!(key(get(&c, "DEBUG")), Some("DEBUG"));
+        let keys: Vec<&str> = each(&c, "DEBUG").map(|v| v.key.as_str()).collect();
+        assert_eq!(keys, ["DEBUG", "DJANGO_DEBUG"]);
+        let c = cfg(&[("ALLOWED_HOSTS", ""), ("DJANGO_ALLOWED_HOSTS", "*")]);
+        assert_eq!(key(get(&c, "ALLOWED_HOSTS")), Some("DJANGO_ALLOWED_HOSTS"));
+        let c = cfg(&[("ALLOWED_HOSTS", ""), ("DJANGO_ALLOWED_HOSTS", "")]);
+        assert_eq!(key(get(&c, "ALLOWED_HOSTS")), Some("ALLOWED_HOSTS"));
+
+        // A name that already has the prefix is not prefixed twice.
+        let c = cfg(&[("DJANGO_SETTINGS_MODULE", "site.settings")]);
+        assert_eq!(each(&c, "DJANGO_SETTINGS_MODULE").count(), 1);
+    }
+
+    #[test]
+    fn a_key_sets_a_setting_with_or_without_the_prefix() {
+        assert!(is("SECRET_KEY", "SECRET_KEY"));
+        assert!(is("DJANGO_SECRET_KEY", "SECRET_KEY"));
+        assert!(!is("JWT_SECRET_KEY", "SECRET_KEY"));
+        assert!(!is("DJANGO_DJANGO_SECRET_KEY", "SECRET_KEY"));
+    }
+}
