@@ -23,7 +23,7 @@ impl Source for Defaults<'_> {
         Layer::Default
     }
 
-    fn keys(&self, f: &mut dyn FnMut(&str)) {
+    fn keys<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
         for (key, spec) in self.vars {
             if spec.default.is_some() {
                 f(key);
