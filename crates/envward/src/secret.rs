@@ -200,12 +200,19 @@ enum NameClass {
 }
 
 fn name_class(key: &str) -> NameClass {
-    let upper = key.to_ascii_uppercase();
-    let words: Vec<&str> = upper
-        .split(['_', '-', '.'])
-        .filter(|w| !w.is_empty())
-        .collect();
-    let Some(&last) = words.last() else {
+    // Asked for every key loaded: no allocation for an upper-case name.
+    let upper: std::borrow::Cow<'_, str> = if key.bytes().any(|b| b.is_ascii_lowercase()) {
+        key.to_ascii_uppercase().into()
+    } else {
+        key.into()
+    };
+    let upper = upper.as_ref();
+    let (mut count, mut last) = (0usize, None);
+    for w in upper.split(['_', '-', '.']).filter(|w| !w.is_empty()) {
+        count += 1;
+        last = Some(w);
+    }
+    let Some(last) = last else {
         return NameClass::Setting;
     };
     if SETTING_SUFFIXES.contains(&last) {
@@ -215,7 +222,7 @@ fn name_class(key: &str) -> NameClass {
         .iter()
         .any(|w| upper.contains(w))
         // `DB_PWD`, `ADMIN_PIN`; but `PWD` alone is the shell's directory.
-        || (words.len() > 1 && matches!(last, "PWD" | "PIN"));
+        || (count > 1 && matches!(last, "PWD" | "PIN"));
     if password
         || SECRET_LAST_WORDS.contains(&last)
         || SENSITIVE_WORDS.iter().any(|w| upper.contains(w))

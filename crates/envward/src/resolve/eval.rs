@@ -2,7 +2,9 @@
 //! detection, an output budget, and taint tracking of secrets.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -18,8 +20,8 @@ type Node<'r> = (ViewId, &'r str, usize);
 
 pub(super) struct Eval<'r, 'a> {
     pub(super) r: &'r Resolver<'a>,
-    pub(super) memo: HashMap<(ViewId, &'r str, usize), Evaluated>,
-    pub(super) cands: HashMap<(ViewId, &'r str), Rc<Vec<Cand<'r>>>>,
+    pub(super) memo: FxHashMap<(ViewId, &'r str, usize), Evaluated>,
+    pub(super) cands: FxHashMap<(ViewId, &'r str), Rc<Vec<Cand<'r>>>>,
     pub(super) stack: Vec<(ViewId, &'r str, usize)>,
     pub(super) produced: usize,
 }
@@ -50,7 +52,9 @@ impl<'r> Eval<'r, '_> {
         if from < cands.len() {
             return self.eval_cand(view, key, from).map(Some);
         }
-        if from == 0 && !self.r.keys[view].contains(key) {
+        // No source of the view defines it (what a source lists it also
+        // answers for), and envward.toml does not declare it.
+        if from == 0 && !self.r.project.vars.contains_key(key) {
             // Not configured at all: fall back to the process environment.
             return Ok(self.r.process.get(key).map(|v| Evaluated {
                 text: Rc::from(v.as_str()),

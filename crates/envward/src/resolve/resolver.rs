@@ -2,7 +2,8 @@
 //! precedence`, per view (all namespaces merged, or one namespace over
 //! `common`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -34,7 +35,6 @@ pub(super) struct Resolver<'a> {
     pub(super) namespaces: Vec<String>,
     /// Per view: indexes of `sources`, highest precedence first.
     pub(super) ranked: Vec<Vec<usize>>,
-    pub(super) keys: Vec<BTreeSet<String>>,
     pub(super) allow_undefined: bool,
     pub(super) budget: usize,
 }
@@ -65,26 +65,29 @@ impl<'a> Resolver<'a> {
             process,
             namespaces,
             ranked: Vec::new(),
-            keys: Vec::new(),
             allow_undefined,
             budget: input.saturating_mul(4).saturating_add(64 << 20),
         };
         let views = r.namespaces.len() + 1;
         for view in 0..views {
             let ranked = r.rank(view);
-            let mut keys = BTreeSet::new();
-            for &i in &ranked {
-                r.sources[i].keys(&mut |k| {
-                    if !keys.contains(k) {
-                        keys.insert(k.to_string());
-                    }
-                });
-            }
-            keys.extend(r.project.vars.keys().cloned());
             r.ranked.push(ranked);
-            r.keys.push(keys);
         }
         r
+    }
+
+    /// The keys of a view, sorted, each once: those its sources define
+    /// (a `KEY_FILE` as `KEY`) and those `envward.toml` declares. Borrowed
+    /// from the sources: no key is copied.
+    pub(super) fn keys(&self, view: ViewId) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for &i in &self.ranked[view] {
+            self.sources[i].keys(&mut |k| keys.push(k));
+        }
+        keys.extend(self.project.vars.keys().map(String::as_str));
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     pub(super) fn view_of(&self, namespace: Option<&str>) -> ViewId {
@@ -144,7 +147,8 @@ impl<'a> Resolver<'a> {
             name: key,
             file: &file,
         };
-        let mut out = Vec::new();
+        // Most keys have one definition.
+        let mut out = Vec::with_capacity(1);
         for &src in &self.ranked[view] {
             match self.sources[src].lookup(&query) {
                 Ok(Some(def)) => out.push(Cand { src, def }),
@@ -217,21 +221,54 @@ impl<'a> Resolver<'a> {
     ) -> Result<(BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
         let mut eval = Eval {
             r: self,
-            memo: HashMap::new(),
-            cands: HashMap::new(),
+            memo: Default::default(),
+            cands: Default::default(),
             stack: Vec::new(),
             produced: 0,
         };
         let mut vars = BTreeMap::new();
         let mut warnings = Vec::new();
-        for key in &self.keys[view] {
-            let cands = eval.cands(view, key)?;
-            if cands.is_empty() {
+        for key in self.keys(view) {
+            // A value without references is its text: nothing to expand,
+            // nothing to remember for later references (they look it up
+            // again).
+            let own;
+            let cands: &[Cand<'_>] = match eval.cands.get(&(view, key)) {
+                Some(memo) => {
+                    own = memo.clone();
+                    &own
+                }
+                None => {
+                    let found = self.candidates(view, key)?;
+                    let plain = match found.first().map(|c| &c.def.value) {
+                        None => continue,
+                        Some(Text::Template { template, .. }) => !template.has_refs(),
+                        Some(_) => false,
+                    };
+                    own = if plain {
+                        Rc::new(found)
+                    } else {
+                        eval.cands.insert((view, key), Rc::new(found));
+                        eval.cands(view, key)?
+                    };
+                    &own
+                }
+            };
+            let Some(first) = cands.first() else {
                 continue;
-            }
-            eval.prewarm(view, key, 0)?;
-            let value = eval.eval_cand(view, key, 0)?;
-            let winner = &cands[0].def;
+            };
+            let winner = &first.def;
+            let (text, tainted): (Cow<'_, str>, bool) = match &winner.value {
+                Text::Template { template, .. } if !template.has_refs() => (
+                    Cow::Borrowed(template.as_literal().unwrap_or_default()),
+                    false,
+                ),
+                _ => {
+                    eval.prewarm(view, key, 0)?;
+                    let value = eval.eval_cand(view, key, 0)?;
+                    (Cow::Owned(value.text.to_string()), value.tainted)
+                }
+            };
             // An explicit `sensitive = …` in the schema wins over every
             // guess (the `secret.in-plain-url` rule flags a URL password
             // declared not sensitive); then an encrypted value, one built
@@ -241,10 +278,17 @@ impl<'a> Resolver<'a> {
                 .vars
                 .get(key)
                 .and_then(|v| v.declared_sensitive());
+            // The one rule on the text as written, asked once (it is the
+            // value itself when written without quotes or references).
+            let written_secret = self.project.is_sensitive_value(key, &winner.written);
             let sensitive = declared.unwrap_or_else(|| {
                 winner.encrypted
-                    || value.tainted
-                    || self.project.is_sensitive_value(key, &value.text)
+                    || tainted
+                    || if *winner.written == *text {
+                        written_secret
+                    } else {
+                        self.project.is_sensitive_value(key, &text)
+                    }
             });
             // A definition that lost is masked when the key is, and also
             // when what was written there is a secret by itself (a URL
@@ -264,13 +308,14 @@ impl<'a> Resolver<'a> {
                 })
                 .collect();
             if view == 0 {
-                self.namespace_conflict(key, &cands, &mut warnings);
+                self.namespace_conflict(key, cands, &mut warnings);
             }
-            let text = value.text.to_string();
+            let text = text.into_owned();
+            let in_clear = self.in_clear_if(winner, || written_secret);
             vars.insert(
-                key.clone(),
+                key.to_string(),
                 Var {
-                    key: key.clone(),
+                    key: key.to_string(),
                     value: if sensitive {
                         Value::Secret(crate::Secret::new(text))
                     } else {
@@ -281,7 +326,7 @@ impl<'a> Resolver<'a> {
                     sensitive,
                     allows: winner.comment.map(parse_allow).unwrap_or_default(),
                     sealed: winner.sealed,
-                    in_clear: self.in_clear(key, winner),
+                    in_clear,
                 },
             );
         }
@@ -296,22 +341,25 @@ impl<'a> Resolver<'a> {
     /// name are judged where they are written): `SECRET_KEY=${VAULT_KEY}`
     /// and `postgres://${USER}:${PASSWORD}@db/app` write none.
     fn in_clear(&self, key: &str, def: &Definition<'_>) -> bool {
-        if def.encrypted || matches!(def.value, Text::File { .. }) || def.written.trim().is_empty()
-        {
+        self.in_clear_if(def, || self.project.is_sensitive_value(key, &def.written))
+    }
+
+    /// [`Self::in_clear`], with `secret` saying whether the text written
+    /// is a secret by the one sensitivity rule (asked only when needed).
+    fn in_clear_if(&self, def: &Definition<'_>, secret: impl FnOnce() -> bool) -> bool {
+        if !clear_where_stored(def) {
             return false;
         }
         let literal = without_references(&def.written);
         if literal == def.written {
-            return self.project.is_sensitive_value(key, &def.written);
+            return secret();
         }
         let empty_password = crate::secret::url_userinfo(&literal).is_some_and(|r| {
             literal[r.start..r.end - 1]
                 .split_once(':')
                 .is_some_and(|(_, p)| p.is_empty())
         });
-        !literal.trim().is_empty()
-            && !empty_password
-            && self.project.is_sensitive_value(key, &def.written)
+        !literal.trim().is_empty() && !empty_password && secret()
     }
 
     /// Warns when the two highest definitions of a key in the merged view
@@ -345,6 +393,12 @@ impl<'a> Resolver<'a> {
             );
         }
     }
+}
+
+/// Whether `def` is written as text where it is stored: not encrypted,
+/// not empty, not read from a file.
+fn clear_where_stored(def: &Definition<'_>) -> bool {
+    !def.encrypted && !matches!(def.value, Text::File { .. }) && !def.written.trim().is_empty()
 }
 
 /// The origin of a winning definition: a `KEY_FILE` of a document gets
@@ -418,7 +472,10 @@ fn looks_like_rule_id(word: &str) -> bool {
 }
 
 /// `text` without its `${…}` references.
-fn without_references(text: &str) -> String {
+fn without_references(text: &str) -> Cow<'_, str> {
+    if !text.contains("${") {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -432,5 +489,5 @@ fn without_references(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }

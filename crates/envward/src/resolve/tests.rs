@@ -39,7 +39,7 @@ impl Source for Memory {
         self.namespace
     }
 
-    fn keys(&self, f: &mut dyn FnMut(&str)) {
+    fn keys<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
         self.vars.keys().for_each(|k| f(k));
     }
 

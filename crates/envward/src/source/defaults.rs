@@ -25,7 +25,7 @@ impl Source for Defaults<'_> {
         Layer::Default
     }
 
-    fn keys(&self, f: &mut dyn FnMut(&str)) {
+    fn keys<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
         for (key, spec) in self.vars {
             if spec.default_in(self.environment).is_some() {
                 f(key);

@@ -2,7 +2,7 @@
 //! (or blanked when no identity can open it), checked for duplicate keys.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{Conflict, Definition, FilePath, Key, Layer, Origin, Source, Text};
@@ -83,7 +83,49 @@ pub(crate) struct FileSource {
     /// Whether the file has an encryption header.
     is_encrypted: bool,
     /// Key → index of its last (effective) entry.
-    index: HashMap<String, usize>,
+    index: EntryIndex,
+}
+
+/// Entry index by key, borrowing the keys from the document (no key is
+/// copied): a hash table of entry indexes.
+#[derive(Default)]
+struct EntryIndex {
+    table: hashbrown::HashTable<u32>,
+}
+
+impl EntryIndex {
+    fn hash(key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(key)
+    }
+
+    /// Indexes every entry of `doc`; a later duplicate replaces an
+    /// earlier one (the last definition wins).
+    fn of(doc: &Document) -> Self {
+        let entries = doc.entries();
+        let mut table = hashbrown::HashTable::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 2^32 entries");
+            match table.entry(
+                Self::hash(&e.key),
+                |&j: &u32| entries[j as usize].key == e.key,
+                |&j: &u32| Self::hash(&entries[j as usize].key),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(mut o) => *o.get_mut() = i,
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+            }
+        }
+        EntryIndex { table }
+    }
+
+    fn get(&self, doc: &Document, key: &str) -> Option<usize> {
+        let entries = doc.entries();
+        self.table
+            .find(Self::hash(key), |&j| entries[j as usize].key == key)
+            .map(|&j| j as usize)
+    }
 }
 
 impl FileSource {
@@ -138,10 +180,7 @@ impl FileSource {
             }
         }
         check_duplicates(&file, &doc, duplicates, warnings)?;
-        let mut index = HashMap::with_capacity(doc.entries().len());
-        for (i, e) in doc.entries().iter().enumerate() {
-            index.insert(e.key.clone(), i);
-        }
+        let index = EntryIndex::of(&doc);
         Ok(FileSource {
             file,
             doc,
@@ -197,7 +236,7 @@ impl Source for FileSource {
         self.file.rank
     }
 
-    fn keys(&self, f: &mut dyn FnMut(&str)) {
+    fn keys<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
         for e in self.doc.entries() {
             let key = e
                 .key
@@ -210,12 +249,15 @@ impl Source for FileSource {
 
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let entries = self.doc.entries();
-        match (self.index.get(key.name), self.index.get(key.file)) {
-            (Some(_), Some(&f)) => Err(Conflict {
+        match (
+            self.index.get(&self.doc, key.name),
+            self.index.get(&self.doc, key.file),
+        ) {
+            (Some(_), Some(f)) => Err(Conflict {
                 origin: self.origin(f),
                 at: Some(entries[f].key_span.start),
             }),
-            (Some(&i), None) => {
+            (Some(i), None) => {
                 let e = &entries[i];
                 let encrypted = self.encrypted.contains(&i);
                 Ok(Some(Definition {
@@ -230,7 +272,7 @@ impl Source for FileSource {
                     comment: self.comment(i),
                 }))
             }
-            (None, Some(&i)) => {
+            (None, Some(i)) => {
                 let e = &entries[i];
                 let declared = self.origin(i);
                 let written = self.doc.text(&e.value_span);
@@ -274,7 +316,8 @@ fn check_duplicates(
     strictness: Strictness,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), LoadError> {
-    let mut seen: HashMap<&str, (u32, u32)> = HashMap::with_capacity(doc.entries().len());
+    let mut seen: rustc_hash::FxHashMap<&str, (u32, u32)> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(doc.entries().len(), Default::default());
     let (mut shown, mut more) = (0usize, 0usize);
     for e in doc.entries() {
         if let Some(&(line, column)) = seen.get(e.key.as_str()) {

@@ -49,7 +49,7 @@ pub(crate) trait Source {
     /// Calls `f` with each key it defines. A source that only answers
     /// lookups (the process environment, the secrets directory) lists none:
     /// it overrides keys defined elsewhere but adds none.
-    fn keys(&self, f: &mut dyn FnMut(&str)) {
+    fn keys<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
         let _ = f;
     }
 
