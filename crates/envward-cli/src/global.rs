@@ -161,10 +161,9 @@ impl Global {
             code: 1,
             diagnostic: Some(
                 envward::Diagnostic::error(format!(
-                    "`{}` is strict and fails the deploy gate ({} {}); {nothing}",
+                    "`{}` is strict and fails the deploy gate ({}); {nothing}",
                     cfg.environment,
-                    report.findings.len(),
-                    if report.findings.len() == 1 { "error" } else { "errors" },
+                    envward::plural::count(report.findings.len(), "error", "errors"),
                 ))
                 .with_help(format!(
                     "fix them (`envward check -e {}` shows every finding), or pass --no-check to {command} anyway",

@@ -187,7 +187,7 @@ pub enum ValueError {
         shown: String,
     },
     /// Required keys without a value.
-    #[error("missing required {}: {}", if keys.len() == 1 { "key" } else { "keys" }, keys.join(", "))]
+    #[error("missing required {}: {}", crate::plural::noun(keys.len(), "key", "keys"), keys.join(", "))]
     MissingRequired {
         /// The keys.
         keys: Vec<String>,

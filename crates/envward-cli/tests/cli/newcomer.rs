@@ -241,3 +241,106 @@ fn the_binary_words_the_librarys_next_steps() {
     );
     assert!(!err.contains("s3cret-value-for-the-test"), "{err}");
 }
+
+#[test]
+fn an_invalid_schema_does_not_leave_an_environment_passing() {
+    let p = Project::with(&[
+        ("envward.toml", "[vars.PORT]\ntype = \"boolean\"\n"),
+        (".env", "PORT=8000\n"),
+    ]);
+    let out = p
+        .run(&["--color", "never", "check"])
+        .expect_code(1)
+        .stdout();
+    assert!(!out.contains("no problems"), "{out}");
+    assert!(!out.contains("✔ development"), "{out}");
+    assert!(
+        out.contains("○ development (not strict: development rules): no findings of its own, but checked against an invalid envward.toml (1 error above): fix it first"),
+        "{out}"
+    );
+    // A valid schema: the environment passes as before.
+    p.write("envward.toml", "[vars.PORT]\ntype = \"port\"\n");
+    let out = p.run(&["--color", "never", "check"]).ok().stdout();
+    assert!(out.contains("✔ development"), "{out}");
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\n"),
+        (".env", "A=1\n"),
+    ]);
+    let status = p.run(&["status"]).ok().stdout();
+    assert!(
+        status.contains("development    1 key (0 sensitive), 1 file (0 encrypted)"),
+        "{status}"
+    );
+    let identity = p.join("id.txt");
+    let recipient = p.keygen(&identity);
+    p.run(&["recipients", "add", "-e", "production", &recipient])
+        .ok();
+    p.write(
+        ".env.production",
+        "SECRET_KEY=abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789xyzw\n",
+    );
+    p.run(&["encrypt", "-e", "production"]).ok();
+    let r = p
+        .run(&[
+            "recipients",
+            "list",
+            "-e",
+            "production",
+            "-i",
+            identity.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(
+        r.stderr()
+            .contains(".env.production: 1 recipient, up to date"),
+        "{}",
+        r.stderr()
+    );
+    // No "(s)" and no "1 files" anywhere a newcomer reads.
+    for args in [
+        vec![
+            "check",
+            "--all-envs",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "never",
+        ],
+        vec!["check", "--all-envs", "--fail-on", "never"],
+        vec!["status"],
+    ] {
+        let out = p.run(&args).ok().stdout();
+        assert!(!out.contains("(s)"), "{args:?}: {out}");
+        for noun in [
+            "files",
+            "keys",
+            "errors",
+            "warnings",
+            "environments",
+            "checks",
+        ] {
+            assert!(!out.contains(&format!(" 1 {noun}")), "{args:?}: {out}");
+        }
+    }
+}
+
+#[test]
+fn status_does_not_ask_for_a_directory_that_exists() {
+    let p = Project::with(&[(".env", "A=1\n")]);
+    let out = p.run(&["status"]).ok().stdout();
+    assert!(out.contains("create .envward/"), "{out}");
+    std::fs::create_dir(p.join(".envward")).unwrap();
+    let out = p.run(&["status"]).ok().stdout();
+    assert!(!out.contains("create .envward/"), "{out}");
+    assert!(out.contains("`envward check` records one"), "{out}");
+    p.run(&["check"]).ok();
+    let out = p.run(&["status"]).ok().stdout();
+    assert!(
+        out.contains("— 0 errors, 0 warnings (development)"),
+        "{out}"
+    );
+}
