@@ -344,3 +344,77 @@ fn status_does_not_ask_for_a_directory_that_exists() {
         "{out}"
     );
 }
+
+#[test]
+fn envward_toml_takes_typed_values_checked_against_the_type() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\n[vars.PORT]\ntype = \"port\"\ndefault = 8000\n\n[vars.DEBUG]\ntype = \"bool\"\ndefault = false\n[vars.DEBUG.env.production]\nequals = false\n\n[vars.HOSTS]\ntype = \"list\"\ndefault = [\"a.example\", \"b.example\"]\n\n[vars.RATIO]\ntype = \"float\"\ndefault = 0.5\nchoices = [0.5, 1]\nexample = 1\n",
+        ),
+        (".env", ""),
+    ]);
+    let v = p.check_json("development");
+    assert_eq!(v["summary"]["errors"], 0, "{v:#}");
+    assert_eq!(p.run(&["get", "PORT"]).ok().stdout(), "8000\n");
+    assert_eq!(p.run(&["get", "DEBUG"]).ok().stdout(), "false\n");
+    assert_eq!(
+        p.run(&["get", "HOSTS"]).ok().stdout(),
+        "a.example,b.example\n"
+    );
+    assert_eq!(p.run(&["get", "RATIO"]).ok().stdout(), "0.5\n");
+
+    // A value that is not of the type: an error at the value, line:col.
+    p.write(
+        "envward.toml",
+        "[vars.PORT]\ntype = \"port\"\ndefault = \"abc\"\n",
+    );
+    let r = p.run(&["--color", "never", "check"]).expect_code(1);
+    assert!(
+        r.stdout()
+            .contains("the default of `PORT` is not a valid port  envward.toml:3:11"),
+        "{}",
+        r.stdout()
+    );
+    // A sensitive default is never quoted.
+    p.write(
+        "envward.toml",
+        "[vars.SECRET_KEY]\ntype = \"int\"\nsensitive = true\ndefault = \"SENTINEL-default\"\n",
+    );
+    let r = p.run(&["check"]).expect_code(1);
+    assert!(r.stdout().contains("envward.toml:4:11"), "{}", r.stdout());
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+    // What TOML value cannot be: an error at the value, never quoting it.
+    p.write(
+        "envward.toml",
+        "[vars.PORT]\ntype = \"port\"\ndefault = [[\"SENTINEL\"]]\n",
+    );
+    let r = p.run(&["check"]).expect_code(2);
+    assert!(r.stderr().contains("envward.toml:3:12"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("expected a string, number or boolean"),
+        "{}",
+        r.stderr()
+    );
+    assert!(!r.stderr().contains("SENTINEL"), "{}", r.stderr());
+}
+
+#[test]
+fn an_unknown_type_is_reported_at_its_line_with_a_suggestion() {
+    let p = Project::with(&[
+        ("envward.toml", "[vars.DEBUG]\ntype = \"boolean\"\n"),
+        (".env", "DEBUG=1\n"),
+    ]);
+    let v = p.check_json("development");
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "schema.invalid", "{v:#}");
+    assert_eq!(f["origin"]["line"], 2, "{v:#}");
+    assert_eq!(f["origin"]["column"], 8, "{v:#}");
+    assert!(
+        f["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("did you mean `bool`?"),
+        "{v:#}"
+    );
+}

@@ -105,7 +105,7 @@ fn check_loaded(
             origin: p.line.map(|line| Origin::File {
                 path: PathBuf::from(PROJECT_FILE),
                 line,
-                column: 1,
+                column: p.column,
                 layer: crate::source::Layer::Default,
                 namespace: String::new(),
             }),
