@@ -418,3 +418,25 @@ fn an_unknown_type_is_reported_at_its_line_with_a_suggestion() {
         "{v:#}"
     );
 }
+
+#[test]
+fn list_aligns_origins_and_shows_an_empty_secret_as_empty() {
+    let p = Project::with(&[(
+        ".env",
+        "SECRET_KEY=\nA=1\nAPI_TOKEN=SENTINEL-abcdefghijklmnop\nB=a longer value here\n",
+    )]);
+    let out = p.run(&["--color", "never", "list"]).ok().stdout();
+    assert!(!out.contains("SENTINEL"), "{out}");
+    let column: Vec<usize> = out.lines().map(|l| l.find(".env:").unwrap()).collect();
+    assert!(column.windows(2).all(|w| w[0] == w[1]), "{out}");
+    let secret = out.lines().find(|l| l.starts_with("SECRET_KEY")).unwrap();
+    assert!(secret.contains("\"\""), "{out}");
+    assert!(!secret.contains("redacted"), "{out}");
+    let token = out.lines().find(|l| l.starts_with("API_TOKEN")).unwrap();
+    assert!(token.contains("[redacted]"), "{out}");
+    let explain = p
+        .run(&["--color", "never", "explain", "SECRET_KEY"])
+        .ok()
+        .stdout();
+    assert!(explain.contains("  value      \"\"\n"), "{explain}");
+}
