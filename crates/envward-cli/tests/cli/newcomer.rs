@@ -258,6 +258,12 @@ fn an_invalid_schema_does_not_leave_an_environment_passing() {
         out.contains("○ development (not strict: development rules): no findings of its own, but checked against an invalid envward.toml (1 error above): fix it first"),
         "{out}"
     );
+    let html = p
+        .run(&["check", "--format", "html", "--fail-on", "never"])
+        .ok()
+        .stdout();
+    assert!(!html.contains("✔ no problems"), "{html}");
+    assert!(html.contains("○ no findings of its own"), "{html}");
     // A valid schema: the environment passes as before.
     p.write("envward.toml", "[vars.PORT]\ntype = \"port\"\n");
     let out = p.run(&["--color", "never", "check"]).ok().stdout();

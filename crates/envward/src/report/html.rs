@@ -40,6 +40,9 @@ struct Page<'a> {
     sealed: Vec<(String, Vec<String>)>,
     groups: Vec<Group<'a>>,
     total: usize,
+    /// Errors in `envward.toml` itself: an environment without findings
+    /// was checked against an invalid schema, and is not shown passing.
+    project_errors: usize,
 }
 
 struct Row {
@@ -306,6 +309,11 @@ pub fn html(report: &Report) -> Result<String, HtmlError> {
         errors,
         warnings,
         infos,
+        project_errors: report
+            .findings
+            .iter()
+            .filter(|f| f.environment.is_none() && f.severity == Severity::Error)
+            .count(),
         checks: report.tally().checks,
         passed: report.tally().passed,
         project_rows,
