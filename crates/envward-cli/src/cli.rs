@@ -20,7 +20,14 @@ and for `run` the program's own status.";
 /// Configuration for every environment: defined, layered, encrypted,
 /// validated and leak-free.
 #[derive(Debug, Parser)]
-#[command(name = "envward", version, about, after_help = AFTER_HELP, propagate_version = true)]
+#[command(
+    name = "envward",
+    version,
+    about,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -155,11 +162,127 @@ pub enum Command {
         after_help = "Examples:\n  envward man > envward.1\n  envward man --dir /usr/local/share/man/man1"
     )]
     Man(cmd::completions::ManArgs),
+    /// Print a command's help, or a reference topic (config, schema, rules, …)
+    #[command(
+        after_help = "Examples:\n  envward help check\n  envward help recipients add\n  envward help config      # every setting of envward.toml\n  envward help topics"
+    )]
+    Help(cmd::help::Args),
+}
+
+/// Options every subcommand accepts (`global`), shown only where they
+/// mean something: the loader options on commands that read an
+/// environment, `-C` on commands that open a project.
+const LOADER_OPTIONS: &[&str] = &[
+    "env",
+    "namespace",
+    "allow_undefined",
+    "secrets_dir",
+    "identity",
+];
+
+/// Commands that read no environment.
+const NO_ENVIRONMENT: &[&str] = &[
+    "keygen",
+    "rules",
+    "completions",
+    "man",
+    "help",
+    "init",
+    "template",
+    "example",
+    "docs",
+];
+
+/// Commands that open no project.
+const NO_PROJECT: &[&str] = &["keygen", "rules", "completions", "man", "help"];
+
+/// The command line as users see it, for parsing, help, completions and
+/// man pages alike: global options listed only where they mean something,
+/// each generated file's own default.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Global options are copied into every subcommand when it is built.
+    cmd.build();
+    for sub in cmd.get_subcommands_mut() {
+        let name = sub.get_name().to_string();
+        let mut hidden: Vec<&str> = Vec::new();
+        if NO_ENVIRONMENT.contains(&name.as_str()) {
+            hidden.extend(LOADER_OPTIONS);
+        }
+        if NO_PROJECT.contains(&name.as_str()) {
+            hidden.push("project");
+        }
+        let output = match name.as_str() {
+            "example" => Some("The file to write or check [default: .env.example in the project]"),
+            "docs" => {
+                Some("The file to write or check [default: docs/configuration.md in the project]")
+            }
+            _ => None,
+        };
+        *sub = hide(std::mem::take(sub), &hidden);
+        if let Some(help) = output {
+            // In place: `mut_arg` would move the argument after the
+            // command was built, and its keys would point elsewhere.
+            *sub = std::mem::take(sub).mut_args(|a| {
+                if a.get_id() == "output" {
+                    a.help(help)
+                } else {
+                    a
+                }
+            });
+        }
+    }
+    cmd
+}
+
+/// `cmd` and its subcommands without the arguments `ids` in their help.
+fn hide(mut cmd: clap::Command, ids: &[&str]) -> clap::Command {
+    for sub in cmd.get_subcommands_mut() {
+        *sub = hide(std::mem::take(sub), ids);
+    }
+    cmd.mut_args(|a| {
+        if ids.contains(&a.get_id().as_str()) {
+            a.hide(true)
+        } else {
+            a
+        }
+    })
+}
+
+/// Parses the command line; an unknown command gets one "did you mean"
+/// (the closest name, not clap's list).
+fn parse() -> anyhow::Result<Cli> {
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches();
+    let matches = match matches {
+        Ok(m) => m,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+            let word = match e.get(clap::error::ContextKind::InvalidSubcommand) {
+                Some(clap::error::ContextValue::String(w)) => w.clone(),
+                _ => e.exit(),
+            };
+            let cmd = command();
+            let names = cmd
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name());
+            let help = match envward::suggest::closest(&word, names) {
+                Some(s) => format!("did you mean `{s}`? (`envward help` lists every command)"),
+                None => "`envward help` lists every command".to_string(),
+            };
+            return Err(crate::exit::Exit::input(
+                envward::Diagnostic::error(format!("unrecognized subcommand `{word}`"))
+                    .with_help(help),
+            ));
+        }
+        Err(e) => e.exit(),
+    };
+    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()))
 }
 
 /// Parses the command line and runs the subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = parse()?;
     match cli.global.color {
         ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
         ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
@@ -197,9 +320,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Diff(args) => cmd::diff::run(g, args),
         Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
         Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),
-        Command::Completions(args) => {
-            cmd::completions::run(args, <Cli as clap::CommandFactory>::command())
-        }
-        Command::Man(args) => cmd::completions::man(args, <Cli as clap::CommandFactory>::command()),
+        Command::Completions(args) => cmd::completions::run(args, command()),
+        Command::Man(args) => cmd::completions::man(args, command()),
+        Command::Help(args) => cmd::help::run(args, command()),
     }
 }

@@ -9,23 +9,24 @@ use clap::{Args, ValueEnum};
 #[derive(Debug, Args, Clone)]
 pub struct Global {
     /// Project directory (searched upwards for envward.toml) [default: .]
-    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub project: Option<PathBuf>,
     /// Environment or alias [default: $ENVWARD_ENV, $ENVIRONMENT, $APP_ENV, $DJANGO_ENV, then development]
-    #[arg(short = 'e', long = "env", global = true, value_name = "ENV", action = clap::ArgAction::Append)]
+    // A name, never a file: shells do not complete file names here.
+    #[arg(short = 'e', long = "env", global = true, value_name = "ENV", action = clap::ArgAction::Append, value_hint = clap::ValueHint::Other)]
     pub env: Vec<String>,
     /// Namespace to read (falls back to `common`) [default: all merged]
-    #[arg(short = 'n', long = "namespace", global = true, value_name = "NS")]
+    #[arg(short = 'n', long = "namespace", global = true, value_name = "NS", value_hint = clap::ValueHint::Other)]
     pub namespace: Option<String>,
     /// Undefined ${REFERENCES} become empty instead of an error
     #[arg(long, global = true)]
     pub allow_undefined: bool,
     /// Directory whose files provide keys by name [default: /run/secrets]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub secrets_dir: Option<PathBuf>,
     /// Identity file to decrypt with (age keys or an SSH private key); repeatable
     /// [default: $ENVWARD_IDENTITY, $ENVWARD_IDENTITY_FILE, then ~/.config/envward/identity.txt]
-    #[arg(short = 'i', long = "identity", global = true, value_name = "FILE", action = clap::ArgAction::Append)]
+    #[arg(short = 'i', long = "identity", global = true, value_name = "FILE", action = clap::ArgAction::Append, value_hint = clap::ValueHint::FilePath)]
     pub identity: Vec<PathBuf>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -161,10 +162,9 @@ impl Global {
             code: 1,
             diagnostic: Some(
                 envward::Diagnostic::error(format!(
-                    "`{}` is strict and fails the deploy gate ({} {}); {nothing}",
+                    "`{}` is strict and fails the deploy gate ({}); {nothing}",
                     cfg.environment,
-                    report.findings.len(),
-                    if report.findings.len() == 1 { "error" } else { "errors" },
+                    envward::plural::count(report.findings.len(), "error", "errors"),
                 ))
                 .with_help(format!(
                     "fix them (`envward check -e {}` shows every finding), or pass --no-check to {command} anyway",

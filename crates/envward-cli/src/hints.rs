@@ -22,6 +22,10 @@ pub fn word(hint: &Hint) -> String {
         Hint::ListFiles => "`envward list -e ENV` shows the files an environment reads".into(),
         Hint::SetKey => "create one with `envward set KEY -e ENV`".into(),
         Hint::ListRecipients => "`envward recipients list -e ENV` shows them".into(),
+        Hint::ProjectFileReference => format!(
+            "{} prints every setting of envward.toml",
+            crate::cmd::help::pointer("config")
+        ),
         // A hint this binary does not know yet: the library's words.
         other => other.describe(),
     }

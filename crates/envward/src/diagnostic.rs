@@ -68,6 +68,8 @@ pub enum Hint {
     SetKey,
     /// Show an environment's recipients.
     ListRecipients,
+    /// Read the reference of every `envward.toml` setting.
+    ProjectFileReference,
 }
 
 impl Hint {
@@ -85,6 +87,9 @@ impl Hint {
             Hint::ListFiles => "list the environment's files to see which are read".into(),
             Hint::SetKey => "set a key in the environment to create its file".into(),
             Hint::ListRecipients => "list the environment's recipients".into(),
+            Hint::ProjectFileReference => {
+                "the project file reference lists every setting of envward.toml".into()
+            }
         }
     }
 }

@@ -233,16 +233,29 @@ pub fn fingerprint(key: &[u8], value: &str) -> String {
     bytes[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The key that keys fingerprints, and whether getting it created a file.
+#[derive(Debug)]
+pub struct FingerprintKey {
+    /// The key's bytes.
+    pub key: Vec<u8>,
+    /// The key file, when this call created it (the caller says so once).
+    pub created: Option<std::path::PathBuf>,
+}
+
 /// The fingerprint key: `ENVWARD_FINGERPRINT_KEY` when set, else the
 /// per-user key file `$XDG_CONFIG_HOME/envward/fingerprint.key` (or
-/// `~/.config/…`), created with 32 random bytes and mode 0600 on first use.
-/// `None` when neither can be had.
-pub fn fingerprint_key(process: &BTreeMap<String, String>) -> Option<Vec<u8>> {
+/// `~/.config/…`), created with 32 random bytes and mode 0600 on first use
+/// (then named in [`FingerprintKey::created`]). `None` when neither can be
+/// had.
+pub fn fingerprint_key(process: &BTreeMap<String, String>) -> Option<FingerprintKey> {
     if let Some(k) = process
         .get("ENVWARD_FINGERPRINT_KEY")
         .filter(|k| !k.is_empty())
     {
-        return Some(k.as_bytes().to_vec());
+        return Some(FingerprintKey {
+            key: k.as_bytes().to_vec(),
+            created: None,
+        });
     }
     let base = process
         .get("XDG_CONFIG_HOME")
@@ -257,11 +270,17 @@ pub fn fingerprint_key(process: &BTreeMap<String, String>) -> Option<Vec<u8>> {
     if let Ok(bytes) = std::fs::read(&path)
         && bytes.len() >= 16
     {
-        return Some(bytes);
+        return Some(FingerprintKey {
+            key: bytes,
+            created: None,
+        });
     }
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).ok()?;
     crate::fs::create_dir_all_mode(path.parent()?, 0o700).ok()?;
     crate::fs::write_atomic(&path, &key, 0o600).ok()?;
-    Some(key.to_vec())
+    Some(FingerprintKey {
+        key: key.to_vec(),
+        created: Some(path),
+    })
 }

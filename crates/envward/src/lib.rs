@@ -27,6 +27,7 @@ pub mod findings;
 pub mod fs;
 pub mod layout;
 pub mod ops;
+pub mod plural;
 pub mod report;
 pub mod resolve;
 pub mod schema;

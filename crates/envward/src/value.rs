@@ -32,10 +32,13 @@ impl Value {
         }
     }
 
-    /// The text, or `[redacted]` for a secret.
+    /// The text, or `[redacted]` for a secret (an empty secret is empty:
+    /// there is nothing to hide, and "[redacted]" would hide that it is
+    /// missing).
     pub fn masked(&self) -> &str {
         match self {
             Value::Plain(s) => s,
+            Value::Secret(s) if s.expose().is_empty() => "",
             Value::Secret(_) => "[redacted]",
         }
     }
@@ -187,7 +190,7 @@ pub enum ValueError {
         shown: String,
     },
     /// Required keys without a value.
-    #[error("missing required {}: {}", if keys.len() == 1 { "key" } else { "keys" }, keys.join(", "))]
+    #[error("missing required {}: {}", crate::plural::noun(keys.len(), "key", "keys"), keys.join(", "))]
     MissingRequired {
         /// The keys.
         keys: Vec<String>,

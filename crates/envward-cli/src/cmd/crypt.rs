@@ -1,6 +1,7 @@
 //! `encrypt`, `decrypt`, `rekey` and `import`: whole files, through the
 //! library's write path (`envward::store`).
 
+use envward::plural::count;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -185,7 +186,8 @@ pub fn import(g: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let done = tx.commit().map_err(Exit::from)?;
     crate::output::record_warning(&done);
     anstream::eprintln!(
-        "imported {keys} keys from {} into {} (encrypted)",
+        "imported {} from {} into {} (encrypted)",
+        count(keys, "key", "keys"),
         args.gpg.display(),
         file.display.display()
     );

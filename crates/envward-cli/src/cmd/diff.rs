@@ -88,7 +88,18 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         fingerprint_key(&process)
     };
-    let d = diff(&left, &right, keys_only, key.as_deref());
+    if let Some(path) = key.as_ref().and_then(|k| k.created.as_ref()) {
+        anstream::eprintln!(
+            "created {} (mode 0600): it keys the fingerprints of sensitive values, so that two diffs on this machine compare; set ENVWARD_FINGERPRINT_KEY to share one key",
+            path.display()
+        );
+    }
+    let d = diff(
+        &left,
+        &right,
+        keys_only,
+        key.as_ref().map(|k| k.key.as_slice()),
+    );
     let mut out = anstream::stdout().lock();
     match args.format {
         TextOrJson::Json => {

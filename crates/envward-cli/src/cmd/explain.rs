@@ -73,7 +73,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 "{k}{}{k:#}{tag}  in environment {}",
                 var.key, cfg.environment
             )?;
-            let hint = if var.sensitive && !args.reveal {
+            let hint = if var.sensitive && !args.reveal && !var.value.expose().is_empty() {
                 "   (--reveal to show)"
             } else {
                 ""
@@ -81,7 +81,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "  value      {}{d}{hint}{d:#}",
-                super::one_line(&show(&var.value))
+                super::cell(&show(&var.value))
             )?;
             writeln!(
                 out,
@@ -96,7 +96,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     "  {label:<9}  {}  {d}{}; written as {}{d:#}",
                     o.origin,
                     describe(&o.origin),
-                    super::one_line(&show(&o.written))
+                    super::cell(&show(&o.written))
                 )?;
             }
             if var.overridden.is_empty() {

@@ -13,7 +13,7 @@ use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to write or check [default: .env.example / docs/configuration.md in the project]
+    /// The file to write or check (each command names its default)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Do not write: exit 1 with a diff when the file differs from what would be generated

@@ -82,7 +82,7 @@ fn is_strict(env: &str) -> bool {
 /// The first part of envward.toml: layout and environments.
 fn project_header(args: &Args) -> String {
     let mut s = String::from(
-        "#:schema ./envward.schema.json\n# envward project file: see `envward --help` and docs/schema.md.\n\n[layout]\n",
+        "#:schema ./envward.schema.json\n# envward project file: `envward help config` lists every setting, `envward help schema` the [vars] declarations.\n\n[layout]\n",
     );
     let _ = writeln!(
         s,

@@ -1,5 +1,6 @@
 //! Keys and recipients: `keygen`, `recipients list|add|remove`.
 
+use envward::plural::count;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,9 +129,9 @@ pub fn recipients(g: &Global, command: RecipientsCommand) -> anyhow::Result<Exit
                     "stale: run `envward encrypt` to rewrap"
                 };
                 anstream::eprintln!(
-                    "{}: {} recipients, {state}",
+                    "{}: {}, {state}",
                     f.display.display(),
-                    sealed_to.len()
+                    count(sealed_to.len(), "recipient", "recipients")
                 );
             }
             return Ok(ExitCode::SUCCESS);

@@ -22,6 +22,9 @@ pub struct Args {
     pub keys_only: bool,
 }
 
+/// Values longer than this are not padded to: the origin follows them.
+const VALUE_COLUMN: usize = 40;
+
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = g.load()?;
     let mut out = anstream::stdout().lock();
@@ -56,12 +59,24 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
         TextOrJson::Text => {
             let width = cfg.iter().map(|v| v.key.len()).max().unwrap_or(0);
-            for v in cfg.iter() {
+            // Origins line up after the values; a very long value is not
+            // padded to.
+            let values: Vec<String> = cfg
+                .iter()
+                .map(|v| super::cell(&shown(v)).into_owned())
+                .collect();
+            let value_width = values
+                .iter()
+                .map(|v| v.chars().count())
+                .filter(|&n| n <= VALUE_COLUMN)
+                .max()
+                .unwrap_or(0);
+            for (v, value) in cfg.iter().zip(&values) {
                 if args.keys_only {
                     writeln!(out, "{}", v.key)?;
                     continue;
                 }
-                let value = shown(v);
+                let pad = value_width.saturating_sub(value.chars().count());
                 let vstyle = if v.sensitive && !args.reveal {
                     style::SECRET
                 } else {
@@ -69,11 +84,11 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 };
                 writeln!(
                     out,
-                    "{k}{key:<width$}{k:#}  {vs}{value}{vs:#}  {d}{origin}{d:#}",
+                    "{k}{key:<width$}{k:#}  {vs}{value}{vs:#}{:pad$}  {d}{origin}{d:#}",
+                    "",
                     k = style::KEY,
                     key = v.key,
                     vs = vstyle,
-                    value = super::one_line(&value),
                     d = style::DIM,
                     origin = v.origin,
                 )?;

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod export;
 pub mod generate;
 pub mod get;
+pub mod help;
 pub mod init;
 pub mod keys;
 pub mod list;
@@ -40,6 +41,16 @@ pub fn unknown_key(cfg: &Resolved, key: &str) -> anyhow::Error {
         d = d.with_help("`envward list` shows every configured key");
     }
     Exit::input(d)
+}
+
+/// A value for a column of text: `""` when empty (so that an empty value
+/// is seen, not missed), else [`one_line`].
+pub fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_empty() {
+        std::borrow::Cow::Borrowed("\"\"")
+    } else {
+        one_line(text)
+    }
 }
 
 /// A value for a one-line display: control characters escaped.

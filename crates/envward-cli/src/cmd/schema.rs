@@ -1,5 +1,6 @@
 //! `envward schema …`: work on the schema itself.
 
+use envward::plural::count;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -82,15 +83,16 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
     }
     if added == 0 {
         anstream::eprintln!(
-            "{PROJECT_FILE} already declares every key ({} keys)",
-            inferred.len()
+            "{PROJECT_FILE} already declares every key ({})",
+            count(inferred.len(), "key", "keys")
         );
         return Ok(ExitCode::SUCCESS);
     }
     crate::output::write_file(&path, &text, 0o644)?;
     anstream::eprintln!(
-        "added {added} keys to {PROJECT_FILE} from {} environments; review the guessed types, then run `envward check --all-envs`",
-        loaded.len()
+        "added {} to {PROJECT_FILE} from {}; review the guessed types, then run `envward check --all-envs`",
+        count(added, "key", "keys"),
+        count(loaded.len(), "environment", "environments")
     );
     Ok(ExitCode::SUCCESS)
 }

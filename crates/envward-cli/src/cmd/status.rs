@@ -69,10 +69,10 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 }
                 writeln!(
                     out,
-                    "{name:<14} {} keys ({} sensitive), {} files ({} encrypted), {} required missing{}",
-                    e["keys"],
+                    "{name:<14} {} ({} sensitive), {} ({} encrypted), {} required missing{}",
+                    counted(&e["keys"], "key", "keys"),
                     e["sensitive_keys"],
-                    e["files"],
+                    counted(&e["files"], "file", "files"),
                     e["encrypted_files"],
                     e["required_missing"],
                     if e["strict"] == true { ", strict" } else { "" }
@@ -81,10 +81,14 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             match doc["last_check"].as_object() {
                 Some(c) => writeln!(
                     out,
-                    "last check     {} — {} errors, {} warnings ({})",
+                    "last check     {} — {}, {} ({})",
                     c.get("timestamp").and_then(Value::as_str).unwrap_or("?"),
-                    c.get("errors").unwrap_or(&Value::Null),
-                    c.get("warnings").unwrap_or(&Value::Null),
+                    counted(c.get("errors").unwrap_or(&Value::Null), "error", "errors"),
+                    counted(
+                        c.get("warnings").unwrap_or(&Value::Null),
+                        "warning",
+                        "warnings"
+                    ),
                     c.get("environments")
                         .and_then(Value::as_array)
                         .map(|a| a
@@ -93,6 +97,10 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                             .collect::<Vec<_>>()
                             .join(", "))
                         .unwrap_or_default()
+                )?,
+                None if project.root.join(".envward").is_dir() => writeln!(
+                    out,
+                    "last check     none recorded yet (`envward check` records one)"
                 )?,
                 None => writeln!(
                     out,
@@ -103,4 +111,12 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A count from the status document with its noun ("1 file", "2 files").
+fn counted(n: &Value, one: &str, many: &str) -> String {
+    match n.as_u64() {
+        Some(n) => envward::plural::count(n as usize, one, many),
+        None => format!("{n} {many}"),
+    }
 }

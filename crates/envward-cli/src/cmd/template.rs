@@ -1,6 +1,7 @@
 //! `envward template list | show NAME[:OPTION] | add NAME[:OPTION]…`:
 //! presets of `[vars]` declarations merged into envward.toml.
 
+use envward::plural::count;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -112,7 +113,10 @@ pub fn run(g: &Global, cmd: Command) -> anyhow::Result<ExitCode> {
                 write!(out, "{}", merged.text)?;
             } else {
                 crate::output::write_file(&path, &merged.text, 0o644)?;
-                anstream::eprintln!("added {} keys to {PROJECT_FILE}", merged.added.len());
+                anstream::eprintln!(
+                    "added {} to {PROJECT_FILE}",
+                    count(merged.added.len(), "key", "keys")
+                );
             }
         }
     }

@@ -131,6 +131,13 @@ fn a_fingerprint_key_is_created_per_user() {
         .run(&["diff", "-e", "a", "-e", "b", "--format", "json"])
         .ok();
     assert_eq!(r.stdout(), r2.stdout());
+    // Creating the key is said once, on stderr.
+    assert!(
+        r.stderr().contains("created ") && r.stderr().contains("fingerprint.key (mode 0600)"),
+        "{}",
+        r.stderr()
+    );
+    assert!(!r2.stderr().contains("created"), "{}", r2.stderr());
 }
 
 #[test]

@@ -412,3 +412,104 @@ fn a_finding_about_a_shared_line_is_reported_once() {
         "{v:#}"
     );
 }
+
+/// Issue 13 §10 through the binary: a flat Django project (`.env`,
+/// `.env.production`, `.env.staging`), `check --all-envs`.
+#[test]
+fn a_flat_project_reports_its_shared_env_once_and_keeps_every_finding() {
+    let p = Project::with(&[
+        (
+            ".env",
+            "DEBUG=True\nSECRET_KEY=dev-secret-key-not-for-production-use-only\nDATABASE_URL=postgres://app:devpass@localhost:5432/app\n",
+        ),
+        (
+            ".env.production",
+            "DEBUG=False\nDATABASE_URL=postgres://app:Xk29fjQm3Lp0vNz8aQ@db.internal:5432/app?sslmode=require\nSECURE_HSTS_SECONDS=31536000\n",
+        ),
+        (".env.staging", "DEBUG=False\n"),
+        ("manage.py", ""),
+    ]);
+    let v = p.check_json("--all-envs");
+    let findings = v["findings"].as_array().unwrap();
+    // Development exists only through the shared .env: nothing is demanded
+    // of it, and no consistency finding names it.
+    assert!(
+        findings.iter().all(|f| f["environment"] != "development"
+            || f["rule"] != "consistency.missing-in-environment"),
+        "{v:#}"
+    );
+    // Two things one rule says about one shared line in one environment
+    // both stay; the other environments reading the line are named, never
+    // the environment itself.
+    let db: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "database.production-ready" && f["key"] == "DATABASE_URL")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(db.len(), 2, "{db:?}");
+    assert!(db.iter().any(|m| m.contains("local host")), "{db:?}");
+    assert!(db.iter().any(|m| m.contains("TLS")), "{db:?}");
+    assert!(
+        !db.iter().any(|m| m.contains("also read by staging")),
+        "{db:?}"
+    );
+    // Every finding about a shared .env line appears in one environment.
+    let mut seen = std::collections::BTreeMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f["origin"]["path"] == ".env" && f["origin"]["kind"] == "file")
+    {
+        let id = (
+            f["rule"].as_str().unwrap().to_string(),
+            f["origin"]["line"].as_u64().unwrap(),
+        );
+        let env = f["environment"].as_str().unwrap().to_string();
+        let first = seen.entry(id.clone()).or_insert_with(|| env.clone());
+        assert_eq!(*first, env, "{id:?} reported in two environments: {v:#}");
+    }
+    assert!(!seen.is_empty(), "{v:#}");
+}
+
+#[test]
+fn a_default_with_the_same_finding_everywhere_is_reported_once() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[vars.REDIS_URL]\ndefault = \"redis://cache:6379\"\n[vars.SECRET_KEY]\nrequired = true\n",
+        ),
+        (".env", "A=1\n"),
+        (
+            ".env.production",
+            "A=2\nSECRET_KEY=Zq8vN3kL0pX7rT2mW9yB4cF6hJ1sD5gA8eK3nQ7uV0iO2lPa9\n",
+        ),
+        (".env.staging", "A=3\n"),
+    ]);
+    let v = p.check_json("--all-envs");
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["key"] == "SECRET_KEY"
+            && f["rule"] == "schema.required"
+            && f["environment"] == "staging"),
+        "{v:#}"
+    );
+    let tls: Vec<_> = findings
+        .iter()
+        .filter(|f| f["rule"] == "cache.tls")
+        .collect();
+    assert_eq!(tls.len(), 1, "{v:#}");
+    assert!(
+        tls[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the same default: also in"),
+        "{v:#}"
+    );
+    // A required key missing is schema.required's finding, not also a
+    // consistency warning.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["key"] == "SECRET_KEY" && f["rule"] == "consistency.missing-in-environment"),
+        "{v:#}"
+    );
+}

@@ -241,3 +241,208 @@ fn the_binary_words_the_librarys_next_steps() {
     );
     assert!(!err.contains("s3cret-value-for-the-test"), "{err}");
 }
+
+#[test]
+fn an_invalid_schema_does_not_leave_an_environment_passing() {
+    let p = Project::with(&[
+        ("envward.toml", "[vars.PORT]\ntype = \"boolean\"\n"),
+        (".env", "PORT=8000\n"),
+    ]);
+    let out = p
+        .run(&["--color", "never", "check"])
+        .expect_code(1)
+        .stdout();
+    assert!(!out.contains("no problems"), "{out}");
+    assert!(!out.contains("✔ development"), "{out}");
+    assert!(
+        out.contains("○ development (not strict: development rules): no findings of its own, but checked against an invalid envward.toml (1 error above): fix it first"),
+        "{out}"
+    );
+    let html = p
+        .run(&["check", "--format", "html", "--fail-on", "never"])
+        .ok()
+        .stdout();
+    assert!(!html.contains("✔ no problems"), "{html}");
+    assert!(html.contains("○ no findings of its own"), "{html}");
+    // A valid schema: the environment passes as before.
+    p.write("envward.toml", "[vars.PORT]\ntype = \"port\"\n");
+    let out = p.run(&["--color", "never", "check"]).ok().stdout();
+    assert!(out.contains("✔ development"), "{out}");
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    let p = Project::with(&[
+        ("envward.toml", "[environments.production]\n"),
+        (".env", "A=1\n"),
+    ]);
+    let status = p.run(&["status"]).ok().stdout();
+    assert!(
+        status.contains("development    1 key (0 sensitive), 1 file (0 encrypted)"),
+        "{status}"
+    );
+    let identity = p.join("id.txt");
+    let recipient = p.keygen(&identity);
+    p.run(&["recipients", "add", "-e", "production", &recipient])
+        .ok();
+    p.write(
+        ".env.production",
+        "SECRET_KEY=abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789xyzw\n",
+    );
+    p.run(&["encrypt", "-e", "production"]).ok();
+    let r = p
+        .run(&[
+            "recipients",
+            "list",
+            "-e",
+            "production",
+            "-i",
+            identity.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(
+        r.stderr()
+            .contains(".env.production: 1 recipient, up to date"),
+        "{}",
+        r.stderr()
+    );
+    // No "(s)" and no "1 files" anywhere a newcomer reads.
+    for args in [
+        vec![
+            "check",
+            "--all-envs",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "never",
+        ],
+        vec!["check", "--all-envs", "--fail-on", "never"],
+        vec!["status"],
+    ] {
+        let out = p.run(&args).ok().stdout();
+        assert!(!out.contains("(s)"), "{args:?}: {out}");
+        for noun in [
+            "files",
+            "keys",
+            "errors",
+            "warnings",
+            "environments",
+            "checks",
+        ] {
+            assert!(!out.contains(&format!(" 1 {noun}")), "{args:?}: {out}");
+        }
+    }
+}
+
+#[test]
+fn status_does_not_ask_for_a_directory_that_exists() {
+    let p = Project::with(&[(".env", "A=1\n")]);
+    let out = p.run(&["status"]).ok().stdout();
+    assert!(out.contains("create .envward/"), "{out}");
+    std::fs::create_dir(p.join(".envward")).unwrap();
+    let out = p.run(&["status"]).ok().stdout();
+    assert!(!out.contains("create .envward/"), "{out}");
+    assert!(out.contains("`envward check` records one"), "{out}");
+    p.run(&["check"]).ok();
+    let out = p.run(&["status"]).ok().stdout();
+    assert!(
+        out.contains("— 0 errors, 0 warnings (development)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn envward_toml_takes_typed_values_checked_against_the_type() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\n[vars.PORT]\ntype = \"port\"\ndefault = 8000\n\n[vars.DEBUG]\ntype = \"bool\"\ndefault = false\n[vars.DEBUG.env.production]\nequals = false\n\n[vars.HOSTS]\ntype = \"list\"\ndefault = [\"a.example\", \"b.example\"]\n\n[vars.RATIO]\ntype = \"float\"\ndefault = 0.5\nchoices = [0.5, 1]\nexample = 1\n",
+        ),
+        (".env", ""),
+    ]);
+    let v = p.check_json("development");
+    assert_eq!(v["summary"]["errors"], 0, "{v:#}");
+    assert_eq!(p.run(&["get", "PORT"]).ok().stdout(), "8000\n");
+    assert_eq!(p.run(&["get", "DEBUG"]).ok().stdout(), "false\n");
+    assert_eq!(
+        p.run(&["get", "HOSTS"]).ok().stdout(),
+        "a.example,b.example\n"
+    );
+    assert_eq!(p.run(&["get", "RATIO"]).ok().stdout(), "0.5\n");
+
+    // A value that is not of the type: an error at the value, line:col.
+    p.write(
+        "envward.toml",
+        "[vars.PORT]\ntype = \"port\"\ndefault = \"abc\"\n",
+    );
+    let r = p.run(&["--color", "never", "check"]).expect_code(1);
+    assert!(
+        r.stdout()
+            .contains("the default of `PORT` is not a valid port  envward.toml:3:11"),
+        "{}",
+        r.stdout()
+    );
+    // A sensitive default is never quoted.
+    p.write(
+        "envward.toml",
+        "[vars.SECRET_KEY]\ntype = \"int\"\nsensitive = true\ndefault = \"SENTINEL-default\"\n",
+    );
+    let r = p.run(&["check"]).expect_code(1);
+    assert!(r.stdout().contains("envward.toml:4:11"), "{}", r.stdout());
+    assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
+    // What TOML value cannot be: an error at the value, never quoting it.
+    p.write(
+        "envward.toml",
+        "[vars.PORT]\ntype = \"port\"\ndefault = [[\"SENTINEL\"]]\n",
+    );
+    let r = p.run(&["check"]).expect_code(2);
+    assert!(r.stderr().contains("envward.toml:3:12"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("expected a string, number or boolean"),
+        "{}",
+        r.stderr()
+    );
+    assert!(!r.stderr().contains("SENTINEL"), "{}", r.stderr());
+}
+
+#[test]
+fn an_unknown_type_is_reported_at_its_line_with_a_suggestion() {
+    let p = Project::with(&[
+        ("envward.toml", "[vars.DEBUG]\ntype = \"boolean\"\n"),
+        (".env", "DEBUG=1\n"),
+    ]);
+    let v = p.check_json("development");
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "schema.invalid", "{v:#}");
+    assert_eq!(f["origin"]["line"], 2, "{v:#}");
+    assert_eq!(f["origin"]["column"], 8, "{v:#}");
+    assert!(
+        f["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("did you mean `bool`?"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn list_aligns_origins_and_shows_an_empty_secret_as_empty() {
+    let p = Project::with(&[(
+        ".env",
+        "SECRET_KEY=\nA=1\nAPI_TOKEN=SENTINEL-abcdefghijklmnop\nB=a longer value here\n",
+    )]);
+    let out = p.run(&["--color", "never", "list"]).ok().stdout();
+    assert!(!out.contains("SENTINEL"), "{out}");
+    let column: Vec<usize> = out.lines().map(|l| l.find(".env:").unwrap()).collect();
+    assert!(column.windows(2).all(|w| w[0] == w[1]), "{out}");
+    let secret = out.lines().find(|l| l.starts_with("SECRET_KEY")).unwrap();
+    assert!(secret.contains("\"\""), "{out}");
+    assert!(!secret.contains("redacted"), "{out}");
+    let token = out.lines().find(|l| l.starts_with("API_TOKEN")).unwrap();
+    assert!(token.contains("[redacted]"), "{out}");
+    let explain = p
+        .run(&["--color", "never", "explain", "SECRET_KEY"])
+        .ok()
+        .stdout();
+    assert!(explain.contains("  value      \"\"\n"), "{explain}");
+}

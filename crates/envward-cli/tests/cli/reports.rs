@@ -82,9 +82,24 @@ fn junit_is_well_formed_xml_with_a_case_per_rule_and_environment() {
     assert!(cases > 60, "{cases}");
     assert!(failures >= 2, "{failures}:\n{xml}");
     assert!(
-        xml.contains("name=\"debug.enabled\"") && xml.contains("<failure message=\"1 finding(s)"),
+        xml.contains("name=\"debug.enabled\"") && xml.contains("<failure message=\"1 finding:"),
         "{xml}"
     );
+    assert!(!xml.contains("(s)"), "{xml}");
+    // Every format counts the same checks: JUnit's test cases.
+    let text = p.run(&["check", "--all-envs"]).expect_code(1).stdout();
+    assert!(
+        text.contains(&format!("in 3 environments ({cases} checks, ")),
+        "{cases} test cases:\n{text}"
+    );
+    let json = p.check_json("--all-envs");
+    assert_eq!(json["summary"]["checks"], cases, "{json:#}");
+    let md = p
+        .run(&["check", "--all-envs", "--format", "markdown"])
+        .expect_code(1)
+        .stdout();
+    assert!(md.contains(&format!(", {cases} checks.")), "{md}");
+    assert!(!md.contains("(s)"), "{md}");
 }
 
 #[test]

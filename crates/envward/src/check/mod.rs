@@ -151,7 +151,7 @@ fn check_loaded(
             origin: p.line.map(|line| Origin::File {
                 path: PathBuf::from(PROJECT_FILE),
                 line,
-                column: 1,
+                column: p.column,
                 layer: crate::source::Layer::Default,
                 namespace: String::new(),
             }),
@@ -319,7 +319,8 @@ fn integrity(cfg: &Resolved, findings: &mut Vec<Finding>, coverage: &mut Vec<Cov
 /// only the shared files (or no file at all) defines exactly what every
 /// environment does. A key that only strict environments set (HSTS, secure
 /// cookies, production secrets) is production hardening: a non-strict
-/// environment is not asked to set it.
+/// environment is not asked to set it. A key required in an environment
+/// is left to `schema.required` there.
 fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Finding>) -> usize {
     let loaded: Vec<&Resolved> = loaded
         .iter()
@@ -355,15 +356,16 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
         if envs.len() == loaded.len() {
             continue;
         }
-        let declared_default = project
-            .vars
-            .get(*key)
+        let spec = project.vars.get(*key);
+        let declared_default = spec
             .is_some_and(|v| v.default.is_some() || v.env.values().any(|r| r.default.is_some()));
         let strict_only = envs.iter().all(|e| strict.get(e).copied().unwrap_or(false));
         for cfg in loaded.iter().copied() {
             if envs.contains(cfg.environment.as_str())
                 || declared_default
                 || (strict_only && !cfg.strict())
+                // `schema.required` already says it is missing there.
+                || spec.is_some_and(|v| v.is_required_in(&cfg.environment))
             {
                 continue;
             }
@@ -392,8 +394,9 @@ fn consistency(project: &ProjectFile, loaded: &[Resolved], findings: &mut Vec<Fi
 
 /// A value in a file every environment reads (`.env`, `env/common.env`)
 /// is one line: the same rule about the same key on that line is reported
-/// once, in the environment where it is most severe (the first of them),
-/// saying which other environments read it.
+/// in one environment, where it is most severe (the first of them), saying
+/// which other environments it was also found in. The same message about a
+/// default in `envward.toml` is reported once the same way.
 fn once_per_shared_line(findings: &mut Vec<Finding>, loaded: &[Resolved]) {
     if loaded.len() < 2 {
         return;
@@ -403,9 +406,17 @@ fn once_per_shared_line(findings: &mut Vec<Finding>, loaded: &[Resolved]) {
         .flat_map(|c| c.files.iter().filter(|f| f.shared))
         .map(|f| f.display.as_path())
         .collect();
+    // A default in envward.toml is shared too: the same message about it
+    // in several environments is one problem.
     let line_of = |f: &Finding| match &f.origin {
-        Some(Origin::File { path, line, .. }) if shared.contains(path.as_path()) => {
-            Some((f.rule.clone(), f.key.clone(), path.clone(), *line))
+        Some(Origin::File { path, line, .. }) if shared.contains(path.as_path()) => Some((
+            f.rule.clone(),
+            f.key.clone(),
+            Some((path.clone(), *line)),
+            None,
+        )),
+        Some(Origin::Default) => {
+            Some((f.rule.clone(), f.key.clone(), None, Some(f.message.clone())))
         }
         _ => None,
     };
@@ -418,22 +429,36 @@ fn once_per_shared_line(findings: &mut Vec<Finding>, loaded: &[Resolved]) {
         }
     }
     let mut dropped: BTreeSet<usize> = BTreeSet::new();
-    for members in groups.values().filter(|m| m.len() > 1) {
-        let keep = *members
+    for members in groups.values() {
+        // The environment where the line matters most keeps every finding
+        // it has there (one rule may say two things about one line); the
+        // same findings in the other environments are dropped and named.
+        let first = *members
             .iter()
             .max_by_key(|&&i| (findings[i].severity, std::cmp::Reverse(i)))
             .unwrap_or(&members[0]);
-        let others: Vec<String> = members
-            .iter()
-            .filter(|&&i| i != keep)
-            .filter_map(|&i| findings[i].environment.clone())
-            .collect();
-        findings[keep].message = format!(
-            "{} (a shared file: also read by {})",
-            findings[keep].message,
-            others.join(", ")
-        );
-        dropped.extend(members.iter().filter(|&&i| i != keep));
+        let kept_env = findings[first].environment.clone();
+        let mut others: Vec<String> = Vec::new();
+        for &i in members {
+            if findings[i].environment != kept_env {
+                if let Some(env) = &findings[i].environment
+                    && !others.contains(env)
+                {
+                    others.push(env.clone());
+                }
+                dropped.insert(i);
+            }
+        }
+        if others.is_empty() {
+            continue;
+        }
+        for &i in members.iter().filter(|i| !dropped.contains(i)) {
+            let what = match findings[i].origin {
+                Some(Origin::Default) => "the same default: also in",
+                _ => "a shared file: also read by",
+            };
+            findings[i].message = format!("{} ({what} {})", findings[i].message, others.join(", "));
+        }
     }
     let mut i = 0;
     findings.retain(|_| {

@@ -381,11 +381,10 @@ impl ConfigError {
                 if let Some(src) = source_line {
                     d = d.with_source((**src).clone(), "here");
                 }
-                d.with_help(
-                    suggestion.clone().unwrap_or_else(|| {
-                        "see docs/configuration-file.md for every setting".into()
-                    }),
-                )
+                match suggestion {
+                    Some(s) => d.with_help(s.clone()),
+                    None => d.with_hint(Some(crate::diagnostic::Hint::ProjectFileReference)),
+                }
             }
         }
     }

@@ -34,8 +34,12 @@ pub struct VarSpec {
     /// Whether `run`, `get` and `export` refuse to go on without it.
     #[serde(default)]
     pub required: Option<Required>,
-    /// Value used when no source defines the key.
-    #[serde(default)]
+    /// Value used when no source defines the key. Written as text or as a
+    /// TOML value of the type (`default = 8000`, `default = false`,
+    /// `default = ["a", "b"]` for a list), kept as the text a `.env` file
+    /// would hold (`8000`, `false`, `a,b`).
+    #[serde(default, deserialize_with = "value_text")]
+    #[schemars(with = "Option<TomlValue>")]
     pub default: Option<String>,
     /// Whether the value is a secret (default: `type = "secret"` or the name).
     #[serde(default)]
@@ -53,11 +57,13 @@ pub struct VarSpec {
     /// How much the key matters.
     #[serde(default)]
     pub importance: Option<Importance>,
-    /// An example value (never a real secret).
-    #[serde(default)]
+    /// An example value (never a real secret), as text or a TOML value.
+    #[serde(default, deserialize_with = "value_text")]
+    #[schemars(with = "Option<TomlValue>")]
     pub example: Option<String>,
-    /// The allowed values.
-    #[serde(default)]
+    /// The allowed values (text, numbers or booleans).
+    #[serde(default, deserialize_with = "values_text")]
+    #[schemars(with = "Option<Vec<TomlScalar>>")]
     pub choices: Option<Vec<String>>,
     /// A regular expression the whole value must match.
     #[serde(default)]
@@ -108,8 +114,10 @@ pub struct EnvRule {
     pub min_length: Option<usize>,
     /// Value used here when no source defines the key (instead of the
     /// key's `default`): `PGSSLMODE` is `prefer` on a laptop, `require`
-    /// in production.
-    #[serde(default)]
+    /// in production. Text or a TOML value of the type, as the key's
+    /// `default`.
+    #[serde(default, deserialize_with = "value_text")]
+    #[schemars(with = "Option<TomlValue>")]
     pub default: Option<String>,
 }
 
@@ -303,5 +311,116 @@ fn finite<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Erro
             "`min` and `max` must be finite numbers (not nan or inf)",
         )),
         _ => Ok(n),
+    }
+}
+
+// Only for the JSON Schema: `value_text` reads these values.
+/// A value in `envward.toml` (`default`, `example`): text, a number, a
+/// boolean, or an array of them (for a list).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum TomlValue {
+    Scalar(TomlScalar),
+    Array(Vec<TomlScalar>),
+}
+
+/// Text, a number or a boolean.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum TomlScalar {
+    Text(String),
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+}
+
+/// Reads a TOML value as the text a `.env` file would hold: a string as
+/// it is, `8000` as `8000`, `false` as `false`, `0.5` as `0.5`, an array
+/// as its items joined with commas (a `list`). Whether the text suits the
+/// declared type is the schema's check (`schema.invalid`, at the value).
+fn value_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(Text { array: true }).map(Some)
+}
+
+/// `choices`: an array of texts, numbers or booleans, each as text.
+fn values_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    struct Items;
+    impl<'de> serde::de::Visitor<'de> for Items {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of strings, numbers or booleans")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element_seed(Text { array: false })? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Items).map(Some)
+}
+
+/// One value as text; `array`: whether an array of scalars is accepted.
+#[derive(Clone, Copy)]
+struct Text {
+    array: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Text {
+    type Value = String;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Text {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if self.array {
+            f.write_str("a string, number or boolean, or an array of them")
+        } else {
+            f.write_str("a string, number or boolean")
+        }
+    }
+    fn visit_str<E>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_string<E>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+        if v.is_finite() {
+            Ok(v.to_string())
+        } else {
+            Err(E::custom("a number here must be finite (not nan or inf)"))
+        }
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+        if !self.array {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Seq,
+                &self,
+            ));
+        }
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Text { array: false })? {
+            items.push(item);
+        }
+        Ok(items.join(","))
     }
 }

@@ -510,8 +510,10 @@ fn overrides(
         };
         let more = match var.overridden.len() - 1 {
             0 => String::new(),
-            1 => " (and 1 more definition)".to_string(),
-            n => format!(" (and {n} more definitions)"),
+            n => format!(
+                " (and {n} more {})",
+                crate::plural::noun(n, "definition", "definitions")
+            ),
         };
         let same = files_only
             .as_ref()

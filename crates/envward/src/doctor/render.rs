@@ -11,7 +11,8 @@ use crate::findings::{Report, Severity};
 /// Version of the doctor JSON format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-use crate::report::{BOLD, DIM, plural, write_group, write_summary};
+use crate::plural::noun;
+use crate::report::{BOLD, DIM, write_group, write_summary};
 
 /// The report as text: what was audited, one group per section with ✖ ⚠
 /// ℹ markers (✔ when a section is clean, ⏭ when it was skipped), and a
@@ -33,7 +34,7 @@ pub fn text(report: &Report, styled: bool) -> String {
         st(BOLD),
         st(BOLD),
         process.variables,
-        plural(process.variables, "variable", "variables")
+        noun(process.variables, "variable", "variables")
     );
     if process.invalid_utf8 > 0 {
         let _ = write!(
@@ -70,7 +71,7 @@ pub fn text(report: &Report, styled: bool) -> String {
     let tail = format!(
         " ({} {} audited)",
         process.variables,
-        plural(process.variables, "variable", "variables"),
+        noun(process.variables, "variable", "variables"),
     );
     write_summary(&mut out, report, &tail, styled);
     out

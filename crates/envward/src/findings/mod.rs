@@ -225,7 +225,8 @@ pub struct Report {
     pub sections: Vec<Section>,
     /// Every finding, in report order.
     pub findings: Vec<Finding>,
-    /// How many individual checks ran (passed + failed).
+    /// How many values and declarations the producers looked at. Reports
+    /// do not print it: their counts are [`Report::tally`]'s.
     pub checks: usize,
     /// When it ran (RFC 3339, UTC).
     pub timestamp: String,
@@ -332,6 +333,17 @@ pub struct Skipped {
     pub reason: &'static str,
 }
 
+/// The summary counts of a report: see [`Report::tally`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Rules times groups: JUnit's test cases.
+    pub checks: usize,
+    /// Checks without a finding.
+    pub passed: usize,
+    /// Checks of skipped groups.
+    pub skipped: usize,
+}
+
 /// The name of the group of findings about the project file itself.
 const PROJECT_GROUP: &str = crate::config::PROJECT_FILE;
 
@@ -372,6 +384,27 @@ impl Report {
             self.count(Severity::Warning),
             self.count(Severity::Info),
         )
+    }
+
+    /// The checks every report format counts the same way: one rule in
+    /// one group (the project file, an environment, a `doctor` section),
+    /// JUnit's test cases. A check passes when it has no finding; the
+    /// checks of a skipped group are skipped, not passed.
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for group in self.groups() {
+            t.checks += group.rules.len();
+            if group.skipped.is_some() {
+                t.skipped += group.rules.len();
+                continue;
+            }
+            t.passed += group
+                .rules
+                .iter()
+                .filter(|(id, ..)| !group.findings.iter().any(|f| f.rule == *id))
+                .count();
+        }
+        t
     }
 
     /// Whether any finding is at or above `threshold`.

@@ -10,6 +10,7 @@
 use askama::Template;
 
 use crate::findings::{Report, RuleStatus, Severity};
+use crate::plural::count;
 
 /// The HTML report could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,9 @@ struct Page<'a> {
     sealed: Vec<(String, Vec<String>)>,
     groups: Vec<Group<'a>>,
     total: usize,
+    /// Errors in `envward.toml` itself: an environment without findings
+    /// was checked against an invalid schema, and is not shown passing.
+    project_errors: usize,
 }
 
 struct Row {
@@ -127,21 +131,17 @@ fn counts(report: &Report, rule: &str, env: Option<&str>) -> [usize; 3] {
     n
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn cell(report: &Report, rule: &str, env: Option<&str>) -> Cell {
     let [e, w, i] = counts(report, rule, env);
     let mut parts = Vec::new();
     if e > 0 {
-        parts.push(plural(e, "error", "errors"));
+        parts.push(count(e, "error", "errors"));
     }
     if w > 0 {
-        parts.push(plural(w, "warning", "warnings"));
+        parts.push(count(w, "warning", "warnings"));
     }
     if i > 0 {
-        parts.push(plural(i, "info", "infos"));
+        parts.push(count(i, "info", "infos"));
     }
     let status = report.status(rule, env);
     let (class, text, title) = if !parts.is_empty() {
@@ -211,7 +211,6 @@ fn why(rule: &str) -> &'static str {
 /// # use envward::findings::{Report, Tool};
 /// let mut report = Report::new(Tool::Check, "/srv/webapp".into());
 /// report.environments = vec!["production".into()];
-/// report.checks = 3;
 /// let page = envward::report::html(&report).unwrap();
 /// assert!(page.starts_with("<!DOCTYPE html>") && page.contains("webapp"));
 /// ```
@@ -310,8 +309,13 @@ pub fn html(report: &Report) -> Result<String, HtmlError> {
         errors,
         warnings,
         infos,
-        checks: report.checks,
-        passed: report.checks.saturating_sub(errors + warnings + infos),
+        project_errors: report
+            .findings
+            .iter()
+            .filter(|f| f.environment.is_none() && f.severity == Severity::Error)
+            .count(),
+        checks: report.tally().checks,
+        passed: report.tally().passed,
         project_rows,
         rows,
         idle,

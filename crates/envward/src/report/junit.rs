@@ -64,7 +64,10 @@ pub fn junit(report: &Report) -> String {
                 let _ = writeln!(
                     cases,
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                    esc(&format!("{} finding(s): {summary}", errors.len())),
+                    esc(&format!(
+                        "{}: {summary}",
+                        crate::plural::count(errors.len(), "finding", "findings")
+                    )),
                     esc(id),
                     esc(&body.join("\n"))
                 );

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::findings::{Report, Severity};
+use crate::plural::count;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -27,16 +28,20 @@ pub fn markdown(report: &Report) -> String {
     let (mut out, column) = match &report.process {
         Some(p) => (
             format!(
-                "{verdict}: {e} error(s), {w} warning(s), {i} info, {} variable(s) audited.\n\n",
-                p.variables
+                "{verdict}: {}, {}, {i} info, {} audited.\n\n",
+                count(e, "error", "errors"),
+                count(w, "warning", "warnings"),
+                count(p.variables, "variable", "variables"),
             ),
             "section",
         ),
         None => (
             format!(
-                "{verdict}: {e} error(s), {w} warning(s), {i} info in {} environment(s), {} checks.\n\n",
-                report.environments.len(),
-                report.checks
+                "{verdict}: {}, {}, {i} info in {}, {}.\n\n",
+                count(e, "error", "errors"),
+                count(w, "warning", "warnings"),
+                count(report.environments.len(), "environment", "environments"),
+                count(report.tally().checks, "check", "checks"),
             ),
             "environment",
         ),

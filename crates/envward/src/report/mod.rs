@@ -17,6 +17,7 @@ use anstyle::{AnsiColor, Style};
 use serde_json::json;
 
 use crate::findings::{Report, Severity};
+use crate::plural::{count, noun};
 
 /// Version of the JSON report format; bumped on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
@@ -112,10 +113,17 @@ pub(crate) fn marker(s: Severity) -> (&'static str, Style) {
 }
 
 /// The report as text: grouped by environment then severity, with ✖ ⚠ ✔
-/// markers and a summary line. ANSI styles only when `styled`.
+/// markers and a summary line. ANSI styles only when `styled`. While
+/// `envward.toml` has errors, an environment without findings is not
+/// shown as passing (○: checked against an invalid schema).
 pub fn text(report: &Report, styled: bool) -> String {
     let st = |s: Style| if styled { s } else { Style::new() };
     let mut out = String::new();
+    let project_errors = report
+        .findings
+        .iter()
+        .filter(|f| f.environment.is_none() && f.severity == Severity::Error)
+        .count();
     let mut groups: Vec<Option<&str>> = vec![None];
     groups.extend(report.environments.iter().map(|e| Some(e.as_str())));
     for group in groups {
@@ -135,6 +143,18 @@ pub fn text(report: &Report, styled: bool) -> String {
                 None => env.to_string(),
             },
         };
+        if items.is_empty() && project_errors > 0 {
+            // Checked against a schema that is itself wrong: not a pass.
+            let _ = writeln!(
+                out,
+                "○ {}{title}{:#}: no findings of its own, but checked against an invalid {} ({} above): fix it first",
+                st(BOLD),
+                st(BOLD),
+                crate::config::PROJECT_FILE,
+                count(project_errors, "error", "errors"),
+            );
+            continue;
+        }
         write_group(&mut out, &title, &items, styled, true);
     }
     for env in &report.environments {
@@ -149,19 +169,19 @@ pub fn text(report: &Report, styled: bool) -> String {
                 out,
                 "{}⏭ {env}: checks of {} skipped: encrypted and no identity available ({}){:#}",
                 st(DIM),
-                plural(keys.len(), "1 value", "these values"),
+                noun(keys.len(), "1 value", "these values"),
                 keys.join(", "),
                 st(DIM)
             );
         }
     }
-    let (e, w, i) = report.counts();
     let n = report.environments.len();
+    let tally = report.tally();
     let tail = format!(
-        " in {n} {} ({} checks, {} passed)",
-        plural(n, "environment", "environments"),
-        report.checks,
-        report.checks.saturating_sub(e + w + i),
+        " in {} ({}, {} passed)",
+        count(n, "environment", "environments"),
+        count(tally.checks, "check", "checks"),
+        tally.passed,
     );
     write_summary(&mut out, report, &tail, styled);
     out
@@ -177,13 +197,9 @@ pub(crate) fn write_summary(out: &mut String, report: &Report, tail: &str, style
         "{}{m}{:#} {e} {}, {w} {}, {i} info{tail}",
         st(style),
         st(style),
-        plural(e, "error", "errors"),
-        plural(w, "warning", "warnings"),
+        noun(e, "error", "errors"),
+        noun(w, "warning", "warnings"),
     );
-}
-
-pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 /// The report as JSON (format version [`JSON_VERSION`]):
@@ -196,11 +212,8 @@ pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 ///                "key": "SECRET_KEY", "origin": null, "message": "...", "help": "..."}]}
 /// ```
 pub fn json(report: &Report) -> serde_json::Value {
-    let (e, w, i) = (
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Info),
-    );
+    let (e, w, i) = report.counts();
+    let tally = report.tally();
     json!({
         "version": JSON_VERSION,
         "timestamp": report.timestamp,
@@ -210,8 +223,8 @@ pub fn json(report: &Report) -> serde_json::Value {
             "errors": e,
             "warnings": w,
             "infos": i,
-            "checks": report.checks,
-            "passed": report.checks.saturating_sub(e + w + i),
+            "checks": tally.checks,
+            "passed": tally.passed,
         },
         "findings": report.findings,
         "skipped": report.skipped,

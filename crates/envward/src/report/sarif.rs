@@ -268,14 +268,14 @@ fn descriptor(id: &str, severity: Severity, summary: &str) -> ReportingDescripto
         None if id.starts_with("doctor.") => (
             None,
             MultiformatMessage {
-                text: format!("{summary}. See docs/cli.md (envward doctor)."),
+                text: format!("{summary}. See `envward help doctor`."),
                 markdown: None,
             },
         ),
         None => (
             None,
             MultiformatMessage {
-                text: format!("{summary}. See docs/schema.md."),
+                text: format!("{summary}. See `envward help schema`."),
                 markdown: None,
             },
         ),

@@ -310,7 +310,8 @@ fn find_project(start: &Path) -> Result<(PathBuf, ProjectFile, String), LoadErro
                     source,
                 }
             })?;
-            let project = ProjectFile::parse(&text, &candidate)?;
+            // Named as the project's other files are: relative to its root.
+            let project = ProjectFile::parse(&text, Path::new(PROJECT_FILE))?;
             return Ok((d.to_path_buf(), project, text));
         }
         dir = d.parent();

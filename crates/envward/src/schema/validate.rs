@@ -13,8 +13,11 @@ use crate::suggest::closest;
 pub struct SchemaProblem {
     /// The key whose declaration is wrong.
     pub key: String,
-    /// 1-based line of `[vars.KEY]` in `envward.toml`, when found.
+    /// 1-based line of the setting in error (`type = …`, `default = …`),
+    /// else of the key in its `[vars.KEY]` header, when found.
     pub line: Option<u32>,
+    /// 1-based column of the same place (1 when not found).
+    pub column: u32,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -33,7 +36,9 @@ pub struct SchemaProblem {
 /// assert_eq!(problems.len(), 2);
 /// // In declaration order: PORT (line 1), then N (line 3).
 /// assert!(problems[0].help.contains("did you mean `int`?"));
-/// assert_eq!(problems[1].line, Some(3));
+/// // At the setting in error: `type = "integr"` is line 2, its value column 8.
+/// assert_eq!((problems[0].line, problems[0].column), (Some(2), 8));
+/// assert_eq!(problems[1].line, Some(6));
 /// ```
 pub fn validate_schema(
     vars: &indexmap::IndexMap<String, VarSpec>,
@@ -41,16 +46,22 @@ pub fn validate_schema(
     environments: &[String],
 ) -> Vec<SchemaProblem> {
     let mut out = Vec::new();
-    let lines = declaration_lines(text);
+    let places = Places::new(text);
     // Many keys share a pattern: compile each once.
     let mut compiled: std::collections::HashMap<&str, Result<regex::Regex, String>> =
         std::collections::HashMap::new();
     for (key, spec) in vars {
-        let line = lines.get(key.as_str()).copied();
-        let mut problem = |message: String, help: String| {
+        // Each problem points at the setting it is about (`at`: a path
+        // under `[vars.KEY]`), else at the declaration.
+        let mut problem = |at: &[&str], message: String, help: String| {
+            let (line, column) = match places.find(key, at) {
+                Some((line, column)) => (Some(line), column),
+                None => (places.declaration(key), 1),
+            };
             out.push(SchemaProblem {
                 key: key.clone(),
                 line,
+                column,
                 message,
                 help,
             });
@@ -66,13 +77,18 @@ pub fn validate_schema(
                         }
                         None => format!("valid types: {}", TYPE_NAMES.join(", ")),
                     };
-                    problem(format!("`{key}` has unknown type `{name}`"), help);
+                    problem(
+                        &["type"],
+                        format!("`{key}` has unknown type `{name}`"),
+                        help,
+                    );
                     continue;
                 }
             },
         };
         if t == VarType::Enum && spec.choices.as_ref().is_none_or(Vec::is_empty) {
             problem(
+                &["type"],
                 format!("`{key}` is an enum without `choices`"),
                 "list the allowed values: choices = [\"a\", \"b\"]".into(),
             );
@@ -81,6 +97,7 @@ pub fn validate_schema(
             && min > max
         {
             problem(
+                &["max"],
                 format!("`{key}` has min {min} greater than max {max}"),
                 "swap them".into(),
             );
@@ -89,28 +106,35 @@ pub fn validate_schema(
             && min > max
         {
             problem(
+                &["max_length"],
                 format!("`{key}` has min_length {min} greater than max_length {max}"),
                 "swap them".into(),
             );
         }
         if (spec.min.is_some() || spec.max.is_some()) && !t.is_numeric() {
             problem(
+                &[if spec.min.is_some() { "min" } else { "max" }],
                 format!("`{key}` has min/max but type `{t}`"),
                 "min and max apply to int, float, port and duration (in seconds); use min_length/max_length for text".into(),
             );
         }
         let mut patterns = Vec::new();
-        for p in spec
-            .pattern
+        let declared = spec.pattern.iter().map(|p| (None, p));
+        let per_env = spec
+            .env
             .iter()
-            .chain(spec.env.values().filter_map(|r| r.pattern.as_ref()))
-        {
+            .filter_map(|(env, r)| r.pattern.as_ref().map(|p| (Some(env.as_str()), p)));
+        for (env, p) in declared.chain(per_env) {
             let result = compiled.entry(p.as_str()).or_insert_with(|| {
                 regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| e.to_string())
             });
             match result {
                 Ok(re) => patterns.push(re.clone()),
                 Err(e) => problem(
+                    &match env {
+                        None => vec!["pattern"],
+                        Some(env) => vec!["env", env, "pattern"],
+                    },
                     format!(
                         "`{key}` has an invalid pattern: {}",
                         first_line(&e.to_string())
@@ -119,10 +143,12 @@ pub fn validate_schema(
                 ),
             }
         }
+        // Never quoted: a default may be a secret.
         for (what, value) in [("default", &spec.default), ("example", &spec.example)] {
             let Some(value) = value else { continue };
             if let Err(expected) = check_type(t, value) {
                 problem(
+                    &[what],
                     format!("the {what} of `{key}` is not a valid {t}"),
                     format!("expected {expected}"),
                 );
@@ -131,6 +157,7 @@ pub fn validate_schema(
                 && !choices.iter().any(|c| c == value)
             {
                 problem(
+                    &[what],
                     format!("the {what} of `{key}` is not one of its choices"),
                     format!("choices: {}", choices.join(", ")),
                 );
@@ -139,6 +166,7 @@ pub fn validate_schema(
                 && !re.is_match(value)
             {
                 problem(
+                    &[what],
                     format!("the {what} of `{key}` does not match its pattern `{p}`"),
                     "fix one of them".into(),
                 );
@@ -152,6 +180,7 @@ pub fn validate_schema(
                     None => format!("known environments: {}", environments.join(", ")),
                 };
                 problem(
+                    &["env", env],
                     format!("`{key}` has rules for unknown environment `{env}`"),
                     help,
                 );
@@ -160,6 +189,7 @@ pub fn validate_schema(
                 && toml_text(eq) == toml_text(ne)
             {
                 problem(
+                    &["env", env, "not_equals"],
                     format!(
                         "`{key}` in `{env}` must both equal and not equal `{}`",
                         toml_text(eq)
@@ -179,6 +209,7 @@ pub fn validate_schema(
                     .cloned();
                 if let Err(expected) = check_type(t, value) {
                     problem(
+                        &["env", env, "default"],
                         format!("the default of `{key}` in `{env}` is not a valid {t}"),
                         format!("expected {expected}"),
                     );
@@ -192,6 +223,7 @@ pub fn validate_schema(
                         .any(|re| !re.is_match(value))
                 {
                     problem(
+                        &["env", env, "default"],
                         format!(
                             "the default of `{key}` in `{env}` breaks its own rules (choices or pattern)"
                         ),
@@ -206,6 +238,61 @@ pub fn validate_schema(
 
 fn first_line(s: &str) -> &str {
     s.lines().last().unwrap_or(s).trim()
+}
+
+/// Where declarations and their settings are in `envward.toml`: spans
+/// from `toml_edit`, turned into line and column.
+struct Places<'a> {
+    text: &'a str,
+    doc: Option<toml_edit::Document<&'a str>>,
+    /// The line of each key's first `[vars.KEY…]` header, for what has no
+    /// span.
+    headers: std::collections::HashMap<String, u32>,
+}
+
+impl<'a> Places<'a> {
+    fn new(text: &'a str) -> Self {
+        Places {
+            text,
+            doc: toml_edit::Document::parse(text).ok(),
+            headers: declaration_lines(text),
+        }
+    }
+
+    /// Line and column of `[vars.KEY]`'s setting at `path` (a value, or
+    /// for a table such as `env.production`, its name).
+    fn find(&self, key: &str, path: &[&str]) -> Option<(u32, u32)> {
+        let mut table = self.doc.as_ref()?.get("vars")?.get(key)?;
+        let mut span = None;
+        for name in path {
+            let (k, item) = table.as_table_like()?.get_key_value(name)?;
+            span = if item.is_table() {
+                k.span()
+            } else {
+                item.span()
+            };
+            table = item;
+        }
+        let at = span?.start;
+        Some(self.line_column(at))
+    }
+
+    /// The line of `[vars.KEY]` (or of `KEY` in it).
+    fn declaration(&self, key: &str) -> Option<u32> {
+        self.doc
+            .as_ref()
+            .and_then(|doc| doc.get("vars")?.as_table_like()?.get_key_value(key))
+            .and_then(|(k, _)| k.span())
+            .map(|span| self.line_column(span.start).0)
+            .or_else(|| self.headers.get(key).copied())
+    }
+
+    fn line_column(&self, at: usize) -> (u32, u32) {
+        let before = self.text.get(..at).unwrap_or(self.text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line as u32, column as u32)
+    }
 }
 
 /// The line of each key's first `[vars.KEY…]` header, found in one pass.

@@ -358,8 +358,9 @@ fn check_duplicates(
     if more > 0 {
         warnings.push(
             Diagnostic::warning(format!(
-                "{} defines {more} more keys twice; only the first {DUPLICATE_WARNINGS} are shown",
-                file.display.display()
+                "{} defines {more} more {} twice; only the first {DUPLICATE_WARNINGS} are shown",
+                file.display.display(),
+                crate::plural::noun(more, "key", "keys")
             ))
             .with_help("set `duplicate_keys = \"error\"` under [resolve] to stop at the first one"),
         );
