@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anstyle::Style;
-use serde_json::json;
 
 use crate::global::{Global, TextOrJson};
 use crate::output::style;
@@ -37,25 +36,54 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     match args.format {
         TextOrJson::Json => {
-            let vars: Vec<_> = cfg
-                .iter()
-                .map(|v| {
-                    let mut o =
-                        json!({ "key": v.key, "sensitive": v.sensitive, "origin": v.origin });
-                    if !args.keys_only {
-                        o["value"] = json!(shown(v));
+            // Streamed, one variable at a time: no copy of the whole
+            // configuration as a JSON tree (fields in the order they had).
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                environment: &'a str,
+                layout: &'a str,
+                namespace: Option<&'a str>,
+                vars: Vars<'a>,
+            }
+            struct Vars<'a>(
+                &'a envward::Resolved,
+                &'a dyn Fn(&envward::Var) -> String,
+                bool,
+            );
+            #[derive(serde::Serialize)]
+            struct Item<'a> {
+                key: &'a str,
+                origin: &'a envward::Origin,
+                sensitive: bool,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                value: Option<String>,
+            }
+            impl serde::Serialize for Vars<'_> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeSeq;
+                    let Vars(cfg, shown, keys_only) = *self;
+                    let mut seq = s.serialize_seq(Some(cfg.iter().count()))?;
+                    for v in cfg.iter() {
+                        seq.serialize_element(&Item {
+                            key: &v.key,
+                            origin: &v.origin,
+                            sensitive: v.sensitive,
+                            value: (!keys_only).then(|| shown(v)),
+                        })?;
                     }
-                    o
-                })
-                .collect();
-            let doc = json!({
-                "environment": cfg.environment,
-                "namespace": cfg.namespace,
-                "layout": cfg.layout,
-                "vars": vars,
-            });
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
+                    seq.end()
+                }
+            }
+            let doc = Doc {
+                environment: &cfg.environment,
+                layout: cfg.layout,
+                namespace: cfg.namespace.as_deref(),
+                vars: Vars(&cfg, &shown, args.keys_only),
+            };
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+            serde_json::to_writer_pretty(&mut buffered, &doc)?;
+            writeln!(buffered)?;
+            buffered.flush()?;
         }
         TextOrJson::Text => {
             let width = cfg.iter().map(|v| v.key.len()).max().unwrap_or(0);
