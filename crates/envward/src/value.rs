@@ -130,6 +130,10 @@ pub struct Resolved {
     pub(crate) withheld: BTreeMap<String, Var>,
     /// Types declared in the schema.
     pub(crate) declared: BTreeMap<String, VarType>,
+    /// Deploy settings no file names, provided by the process environment
+    /// or the secrets directory ([`crate::config::DEPLOY_SETTINGS`]): read
+    /// by the deploy rules only.
+    pub(crate) provided: BTreeMap<String, Var>,
 }
 
 /// A value read as the type the schema declares for its key.

@@ -90,13 +90,12 @@ fn a_django_project_fails_the_gate_on_settings_left_to_djangos_defaults() {
         r.stderr()
     );
 
-    // A value from the process environment counts once envward reads the
-    // key (named in the files, or declared): the help says how.
     assert!(
-        text.contains("name it in this environment's files (`SECRET_KEY=`) or declare it under [vars.SECRET_KEY]"),
+        text.contains("set `SECRET_KEY` in this environment's files, the process environment or the secrets directory"),
         "{text}"
     );
-    p.write(".env.production", format!("{SPARSE}SECRET_KEY=\n"));
+    // A deploy setting the process environment provides counts, whether or
+    // not a file names it (`SECRET_KEY=` or nothing at all)...
     let args = [
         "check",
         "-e",
@@ -106,15 +105,79 @@ fn a_django_project_fails_the_gate_on_settings_left_to_djangos_defaults() {
         "--fail-on",
         "never",
     ];
-    let v = p.run_env(&args, &[("SECRET_KEY", KEY)], &[]).ok().json();
-    assert!(
-        !v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["key"] == "SECRET_KEY"),
-        "{v}"
-    );
+    for env in [SPARSE.to_string(), format!("{SPARSE}SECRET_KEY=\n")] {
+        p.write(".env.production", env);
+        let v = p.run_env(&args, &[("SECRET_KEY", KEY)], &[]).ok().json();
+        assert!(
+            !v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["key"] == "SECRET_KEY"),
+            "{v}"
+        );
+    }
+    // ...and the gate of `run` sees it too; a weak one from there fails.
+    p.write(".env.production", SPARSE);
+    let hardened = [
+        ("SECRET_KEY", KEY),
+        ("SECURE_SSL_REDIRECT", "True"),
+        ("SESSION_COOKIE_SECURE", "True"),
+        ("CSRF_COOKIE_SECURE", "True"),
+        ("SECURE_HSTS_SECONDS", "31536000"),
+        (
+            "DATABASE_URL",
+            "postgres://app@db.internal/app?sslmode=verify-full",
+        ),
+    ];
+    let r = p
+        .run_env(
+            &[
+                "check",
+                "-e",
+                "production",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ],
+            &hardened,
+            &[],
+        )
+        .ok()
+        .json();
+    let keys: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .filter_map(|f| f["key"].as_str())
+        .collect();
+    for key in [
+        "SECRET_KEY",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "DATABASE_URL",
+    ] {
+        assert!(!keys.contains(&key), "{key}: {r}");
+    }
+    let weak = [("SECRET_KEY", "dev-secret-key")];
+    let r = p
+        .run_env(&["check", "-e", "production"], &weak, &[])
+        .expect_code(1);
+    assert!(r.stdout().contains("`SECRET_KEY`"), "{}", r.stdout());
+    assert!(!r.stdout().contains("dev-secret-key"), "{}", r.stdout());
+    // What the process environment provides this way is read by the rules
+    // only: `list` shows what the files and envward.toml define.
+    let r = p
+        .run_env(
+            &["list", "-e", "production", "--keys-only"],
+            &[("SECRET_KEY", KEY)],
+            &[],
+        )
+        .ok();
+    assert!(!r.stdout().contains("SECRET_KEY"), "{}", r.stdout());
 
     // The same values in a project that is not recognisably Django pass:
     // nothing says those settings mean anything.

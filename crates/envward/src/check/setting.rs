@@ -24,15 +24,17 @@ pub fn get<'a>(cfg: &'a Resolved, name: &str) -> Option<&'a Var> {
 }
 
 /// Every variable that sets `name`: `NAME`, then `DJANGO_NAME`, each when
-/// set. Rules that judge a value judge each of them (a `DEBUG=False` does
+/// set (by the files, or for a deploy setting no file names, by the
+/// process environment or the secrets directory). Rules that judge a value judge each of them (a `DEBUG=False` does
 /// not hide a `DJANGO_DEBUG=True`).
 pub fn each<'a>(cfg: &'a Resolved, name: &str) -> impl Iterator<Item = &'a Var> {
+    let lookup = |key: &str| cfg.get(key).or_else(|| cfg.provided.get(key));
     let prefixed = if name.starts_with(PREFIX) {
         None
     } else {
-        cfg.get(&format!("{PREFIX}{name}"))
+        lookup(&format!("{PREFIX}{name}"))
     };
-    cfg.get(name).into_iter().chain(prefixed)
+    lookup(name).into_iter().chain(prefixed)
 }
 
 /// Whether the key `key` sets `name` (`SECRET_KEY` or `DJANGO_SECRET_KEY`).

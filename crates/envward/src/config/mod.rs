@@ -24,6 +24,38 @@ pub const SHARED_SCOPE: &str = "*";
 /// The project file's name.
 pub const PROJECT_FILE: &str = "envward.toml";
 
+/// Settings the deploy rules read whatever the files say: when no file
+/// names one and envward.toml does not declare it, a source that only
+/// answers lookups (the process environment, the secrets directory) still
+/// provides it to the rules (also under the `DJANGO_` prefix), so a
+/// production that injects `SECRET_KEY` through its environment is not
+/// reported as having none. Such values are not part of `list`, `export`
+/// or what `run` adds to a program's environment.
+pub const DEPLOY_SETTINGS: &[&str] = &[
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "SECURE_PROXY_SSL_HEADER",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_TRUSTED_ORIGINS",
+    "X_FRAME_OPTIONS",
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+];
+
 /// The parsed `envward.toml`.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -157,7 +157,7 @@ impl Config {
             options.allow_undefined || project.resolve.undefined == Undefined::Empty,
         );
         let view = resolver.view_of(options.namespace.as_deref());
-        let (vars, more_warnings) = resolver.resolve_view(view)?;
+        let (vars, provided, more_warnings) = resolver.resolve_view(view)?;
         warnings.extend(more_warnings);
         let integrity = integrity::check(&resolver, view, &environment, &vars);
         let missing_required = project
@@ -184,6 +184,7 @@ impl Config {
             encrypted_files,
             integrity,
             withheld: BTreeMap::new(),
+            provided,
             declared: project
                 .vars
                 .iter()

@@ -215,10 +215,26 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Every key of a view, and the deploy settings
+    /// ([`crate::config::DEPLOY_SETTINGS`]) that no file names but a source
+    /// that only answers lookups (the process environment, the secrets
+    /// directory) provides.
+    #[allow(clippy::type_complexity)]
     pub(super) fn resolve_view(
         &self,
         view: ViewId,
-    ) -> Result<(BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
+    ) -> Result<
+        (
+            BTreeMap<String, Var>,
+            BTreeMap<String, Var>,
+            Vec<Diagnostic>,
+        ),
+        LoadError,
+    > {
+        let settings: Vec<String> = crate::config::DEPLOY_SETTINGS
+            .iter()
+            .flat_map(|name| [name.to_string(), format!("DJANGO_{name}")])
+            .collect();
         let mut eval = Eval {
             r: self,
             memo: Default::default(),
@@ -229,108 +245,130 @@ impl<'a> Resolver<'a> {
         let mut vars = BTreeMap::new();
         let mut warnings = Vec::new();
         for key in self.keys(view) {
-            // A value without references is its text: nothing to expand,
-            // nothing to remember for later references (they look it up
-            // again).
-            let own;
-            let cands: &[Cand<'_>] = match eval.cands.get(&(view, key)) {
-                Some(memo) => {
-                    own = memo.clone();
-                    &own
-                }
-                None => {
-                    let found = self.candidates(view, key)?;
-                    let plain = match found.first().map(|c| &c.def.value) {
-                        None => continue,
-                        Some(Text::Template { template, .. }) => !template.has_refs(),
-                        Some(_) => false,
-                    };
-                    own = if plain {
-                        Rc::new(found)
-                    } else {
-                        eval.cands.insert((view, key), Rc::new(found));
-                        eval.cands(view, key)?
-                    };
-                    &own
-                }
-            };
-            let Some(first) = cands.first() else {
-                continue;
-            };
-            let winner = &first.def;
-            let (text, tainted): (Cow<'_, str>, bool) = match &winner.value {
-                Text::Template { template, .. } if !template.has_refs() => (
-                    Cow::Borrowed(template.as_literal().unwrap_or_default()),
-                    false,
-                ),
-                _ => {
-                    eval.prewarm(view, key, 0)?;
-                    let value = eval.eval_cand(view, key, 0)?;
-                    (Cow::Owned(value.text.to_string()), value.tainted)
-                }
-            };
-            // An explicit `sensitive = …` in the schema wins over every
-            // guess (the `secret.in-plain-url` rule flags a URL password
-            // declared not sensitive); then an encrypted value, one built
-            // from a secret, and the one rule on the value.
-            let declared = self
-                .project
-                .vars
-                .get(key)
-                .and_then(|v| v.declared_sensitive());
-            // The one rule on the text as written, asked once (it is the
-            // value itself when written without quotes or references).
-            let written_secret = self.project.is_sensitive_value(key, &winner.written);
-            let sensitive = declared.unwrap_or_else(|| {
-                winner.encrypted
-                    || tainted
-                    || if *winner.written == *text {
-                        written_secret
-                    } else {
-                        self.project.is_sensitive_value(key, &text)
-                    }
-            });
-            // A definition that lost is masked when the key is, and also
-            // when what was written there is a secret by itself (a URL
-            // with a password overridden by one without).
-            let overridden = cands[1..]
-                .iter()
-                .map(|c| Overridden {
-                    origin: c.def.origin.clone(),
-                    in_clear: self.in_clear(key, &c.def),
-                    written: written(
-                        &c.def,
-                        sensitive
-                            || declared.is_none()
-                                && (c.def.encrypted
-                                    || self.project.is_sensitive_value(key, &c.def.written)),
-                    ),
-                })
-                .collect();
-            if view == 0 {
-                self.namespace_conflict(key, cands, &mut warnings);
+            if let Some(var) = self.resolve_key(&mut eval, view, key, &mut warnings)? {
+                vars.insert(key.to_string(), var);
             }
-            let text = text.into_owned();
-            let in_clear = self.in_clear_if(winner, || written_secret);
-            vars.insert(
-                key.to_string(),
-                Var {
-                    key: key.to_string(),
-                    value: if sensitive {
-                        Value::Secret(crate::Secret::new(text))
-                    } else {
-                        Value::Plain(text)
-                    },
-                    origin: final_origin(&winner.origin, &winner.value),
-                    overridden,
-                    sensitive,
-                    allows: winner.comment.map(parse_allow).unwrap_or_default(),
-                    sealed: winner.sealed,
-                    in_clear,
-                },
-            );
         }
-        Ok((vars, warnings))
+        let mut provided = BTreeMap::new();
+        for key in &settings {
+            if vars.contains_key(key) || self.project.vars.contains_key(key) {
+                continue;
+            }
+            // Read for the rules only: one that cannot be read (a
+            // `SECRET_KEY_FILE` of the process pointing nowhere) is left
+            // unset, never a reason to refuse the configuration.
+            if let Ok(Some(var)) = self.resolve_key(&mut eval, view, key, &mut warnings) {
+                provided.insert(key.clone(), var);
+            }
+        }
+        Ok((vars, provided, warnings))
+    }
+
+    /// The variable `key` of `view`, or `None` when nothing defines it.
+    fn resolve_key<'r>(
+        &'r self,
+        eval: &mut Eval<'r, 'a>,
+        view: ViewId,
+        key: &'r str,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Result<Option<Var>, LoadError> {
+        // A value without references is its text: nothing to expand,
+        // nothing to remember for later references (they look it up
+        // again).
+        let own;
+        let cands: &[Cand<'_>] = match eval.cands.get(&(view, key)) {
+            Some(memo) => {
+                own = memo.clone();
+                &own
+            }
+            None => {
+                let found = self.candidates(view, key)?;
+                let plain = match found.first().map(|c| &c.def.value) {
+                    None => return Ok(None),
+                    Some(Text::Template { template, .. }) => !template.has_refs(),
+                    Some(_) => false,
+                };
+                own = if plain {
+                    Rc::new(found)
+                } else {
+                    eval.cands.insert((view, key), Rc::new(found));
+                    eval.cands(view, key)?
+                };
+                &own
+            }
+        };
+        let Some(first) = cands.first() else {
+            return Ok(None);
+        };
+        let winner = &first.def;
+        let (text, tainted): (Cow<'_, str>, bool) = match &winner.value {
+            Text::Template { template, .. } if !template.has_refs() => (
+                Cow::Borrowed(template.as_literal().unwrap_or_default()),
+                false,
+            ),
+            _ => {
+                eval.prewarm(view, key, 0)?;
+                let value = eval.eval_cand(view, key, 0)?;
+                (Cow::Owned(value.text.to_string()), value.tainted)
+            }
+        };
+        // An explicit `sensitive = …` in the schema wins over every
+        // guess (the `secret.in-plain-url` rule flags a URL password
+        // declared not sensitive); then an encrypted value, one built
+        // from a secret, and the one rule on the value.
+        let declared = self
+            .project
+            .vars
+            .get(key)
+            .and_then(|v| v.declared_sensitive());
+        // The one rule on the text as written, asked once (it is the
+        // value itself when written without quotes or references).
+        let written_secret = self.project.is_sensitive_value(key, &winner.written);
+        let sensitive = declared.unwrap_or_else(|| {
+            winner.encrypted
+                || tainted
+                || if *winner.written == *text {
+                    written_secret
+                } else {
+                    self.project.is_sensitive_value(key, &text)
+                }
+        });
+        // A definition that lost is masked when the key is, and also
+        // when what was written there is a secret by itself (a URL
+        // with a password overridden by one without).
+        let overridden = cands[1..]
+            .iter()
+            .map(|c| Overridden {
+                origin: c.def.origin.clone(),
+                in_clear: self.in_clear(key, &c.def),
+                written: written(
+                    &c.def,
+                    sensitive
+                        || declared.is_none()
+                            && (c.def.encrypted
+                                || self.project.is_sensitive_value(key, &c.def.written)),
+                ),
+            })
+            .collect();
+        if view == 0 {
+            self.namespace_conflict(key, cands, warnings);
+        }
+        let text = text.into_owned();
+        let in_clear = self.in_clear_if(winner, || written_secret);
+        Ok(Some(Var {
+            key: key.to_string(),
+            value: if sensitive {
+                Value::Secret(crate::Secret::new(text))
+            } else {
+                Value::Plain(text)
+            },
+            origin: final_origin(&winner.origin, &winner.value),
+            overridden,
+            sensitive,
+            allows: winner.comment.map(parse_allow).unwrap_or_default(),
+            sealed: winner.sealed,
+            in_clear,
+        }))
     }
 
     /// Whether `def` writes a secret in clear where it is stored: not

@@ -501,7 +501,7 @@ fn django_defaults(
 /// and how envward comes to see a value provided from outside its files.
 fn unset_help(fix: &str, key: &str) -> String {
     format!(
-        "{fix}; when the process environment or the secrets directory provides `{key}`, name it in this environment's files (`{key}=`) or declare it under [vars.{key}]: envward reads only the keys its files name or envward.toml declares"
+        "{fix}; set `{key}` in this environment's files, the process environment or the secrets directory"
     )
 }
 
