@@ -55,6 +55,11 @@ pub enum Command {
         after_help = "Examples:\n  envward run -e production -- gunicorn app.wsgi\n  envward run --clean -- env\n\nThe program replaces envward (exec), so signals reach it directly and its\nexit status is envward's. 127: not found, 126: not executable."
     )]
     Run(cmd::run::Args),
+    /// Copy stdin to stdout with every known secret value replaced by [REDACTED:KEY]
+    #[command(
+        after_help = "Examples:\n  kubectl logs deploy/api | envward redact -e production\n  envward redact --all-envs < app.log > app.redacted.log\n\nKnown values: every sensitive value of the environment (or of all with\n--all-envs), also base64 (any alignment), URL-encoded and hex. Values shorter\nthan [redact] min_length (default 8) are not redacted. Other bytes pass\nthrough untouched; each complete line is passed on at once."
+    )]
+    Redact(cmd::redact::Args),
     /// Create an age identity (0600) and print its recipient
     #[command(
         after_help = "Examples:\n  envward keygen\n  envward keygen --output deploy-key.txt   # then store it as ENVWARD_IDENTITY in CI"
@@ -178,6 +183,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => cmd::explain::run(g, args),
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
+        Command::Redact(args) => cmd::redact::run(g, args),
         Command::Check(args) => cmd::check::run(g, args),
         Command::Keygen(args) => cmd::keys::keygen(args),
         Command::Encrypt(args) => cmd::crypt::encrypt(g, args),

@@ -13,6 +13,7 @@ pub mod get;
 pub mod init;
 pub mod keys;
 pub mod list;
+pub mod redact;
 pub mod rules;
 pub mod run;
 pub mod schema;

@@ -22,6 +22,7 @@ mod integrity;
 mod layouts;
 mod misc;
 mod newcomer;
+mod redact;
 mod reports;
 mod rules;
 mod run;

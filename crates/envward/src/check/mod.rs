@@ -175,7 +175,7 @@ fn check_loaded(
             tags: Vec::new(),
         });
     }
-    let shared = rules::Shared::default();
+    let shared = rules::Shared::new(&project.redact);
     for cfg in loaded {
         checks += rules::run(
             cfg,

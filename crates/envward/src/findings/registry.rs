@@ -162,6 +162,13 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security", "django:security.W009"],
     },
     RuleInfo {
+        id: "secret.too-short-to-redact",
+        severity: Severity::Warning,
+        summary: "a secret is shorter than [redact] min_length (default 8): redact and scan cannot look for it",
+        group: "secret",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "secret.weak",
         severity: Severity::Error,
         summary: "a secret has fewer than 5 distinct characters, or is a placeholder (changeme, secret, xxx…, django-insecure-…)",

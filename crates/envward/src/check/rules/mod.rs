@@ -74,8 +74,9 @@ pub struct Ctx<'a> {
 }
 
 /// Facts that cost a subprocess, gathered at most once per check run.
-#[derive(Default)]
 pub struct Shared {
+    /// `[redact] min_length` of the project.
+    pub(crate) redact_min_length: usize,
     git: std::cell::OnceCell<Option<GitFacts>>,
     rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
 }
@@ -89,6 +90,20 @@ pub struct GitFacts {
 }
 
 impl Shared {
+    /// Facts of a project whose `[redact]` settings are `redact`.
+    pub fn new(redact: &crate::config::RedactSettings) -> Self {
+        Shared {
+            redact_min_length: redact.min_length(),
+            git: Default::default(),
+            rotations: Default::default(),
+        }
+    }
+
+    /// The minimum length of a value `redact` and `scan` look for.
+    pub fn redact_min_length(&self) -> usize {
+        self.redact_min_length
+    }
+
     /// The project's rotation records, read once per run.
     pub fn rotations(&self, root: &std::path::Path) -> &[crate::ops::rotation::Rotation] {
         self.rotations
