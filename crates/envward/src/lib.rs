@@ -31,6 +31,7 @@ pub mod ops;
 pub mod redact;
 pub mod report;
 pub mod resolve;
+pub mod scan;
 pub mod schema;
 pub mod source;
 pub mod store;

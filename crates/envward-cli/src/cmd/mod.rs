@@ -16,6 +16,7 @@ pub mod list;
 pub mod redact;
 pub mod rules;
 pub mod run;
+pub mod scan;
 pub mod schema;
 pub mod set;
 pub mod status;

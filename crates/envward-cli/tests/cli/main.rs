@@ -26,6 +26,7 @@ mod redact;
 mod reports;
 mod rules;
 mod run;
+mod scan;
 mod schema;
 mod sensitivity;
 mod sentinel;

@@ -46,6 +46,14 @@ pub fn find(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// The group of rule `id`: a built-in rule's, or `scan` for the rules of
+/// `envward scan` (data in `scan/rules.toml`, not in this table).
+pub fn group_of(id: &str) -> Option<&'static str> {
+    find(id)
+        .map(|r| r.group)
+        .or_else(|| id.starts_with("scan.").then_some("scan"))
+}
+
 /// Every built-in rule, in report order: schema, consistency, security
 /// (in `envward rules` order), doctor.
 pub static RULES: &[RuleInfo] = &[

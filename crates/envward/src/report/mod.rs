@@ -83,12 +83,25 @@ pub(crate) fn write_finding(
         f.severity.name(),
         f.message
     );
-    match &f.origin {
-        Some(crate::source::Origin::Process) if !process_origin => {}
-        Some(origin) => {
+    match (&f.origin, &f.location) {
+        (Some(crate::source::Origin::Process), _) if !process_origin => {}
+        (Some(origin), _) => {
             let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
         }
-        None => {}
+        (None, Some(place)) => {
+            let _ = write!(out, "  {}{}", st(DIM), place.path.display());
+            if let Some(line) = place.line {
+                let _ = write!(out, ":{line}");
+                if let Some(column) = place.column {
+                    let _ = write!(out, ":{column}");
+                }
+            }
+            if let Some(commit) = &place.commit {
+                let _ = write!(out, " @ {commit}");
+            }
+            let _ = write!(out, "{:#}", st(DIM));
+        }
+        (None, None) => {}
     }
     match f.django() {
         Some(id) => {
@@ -116,6 +129,19 @@ pub(crate) fn marker(s: Severity) -> (&'static str, Style) {
 pub fn text(report: &Report, styled: bool) -> String {
     let st = |s: Style| if styled { s } else { Style::new() };
     let mut out = String::new();
+    if report.tool == crate::findings::Tool::Scan {
+        // Files, not environments: one group per section.
+        for group in report.groups() {
+            write_group(&mut out, group.title, &group.findings, styled, false);
+        }
+        let tail = format!(
+            " ({} {} scanned)",
+            report.checks,
+            plural(report.checks, "file", "files")
+        );
+        write_summary(&mut out, report, &tail, styled);
+        return out;
+    }
     let mut groups: Vec<Option<&str>> = vec![None];
     groups.extend(report.environments.iter().map(|e| Some(e.as_str())));
     for group in groups {
