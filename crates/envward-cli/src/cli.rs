@@ -65,6 +65,12 @@ pub enum Command {
         after_help = "Examples:\n  envward scan\n  envward scan src config --format sarif -o scan.sarif\n  envward scan --baseline .envward-baseline.json --update-baseline\n  envward scan --list-rules\n\nHonours .gitignore (--include-ignored reads ignored files too), reads dotfiles,\nskips binary files and files over --max-file-size. `envward:allow` on a line\n(or the line before) silences it. Values are shown only with --reveal.\nExit codes: 0 nothing found, 1 secrets found, 2 bad input."
     )]
     Scan(cmd::scan::Args),
+    /// Git hooks: `hook install` runs `envward scan --staged` before every commit
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  envward hook install\n  envward hook install --force   # replace an existing pre-commit hook"
+    )]
+    Hook(cmd::hook::Command),
     /// Create an age identity (0600) and print its recipient
     #[command(
         after_help = "Examples:\n  envward keygen\n  envward keygen --output deploy-key.txt   # then store it as ENVWARD_IDENTITY in CI"
@@ -190,6 +196,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Run(args) => cmd::run::run(g, args),
         Command::Redact(args) => cmd::redact::run(g, args),
         Command::Scan(args) => cmd::scan::run(g, args),
+        Command::Hook(c) => cmd::hook::run(g, c),
         Command::Check(args) => cmd::check::run(g, args),
         Command::Keygen(args) => cmd::keys::keygen(args),
         Command::Encrypt(args) => cmd::crypt::encrypt(g, args),

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod export;
 pub mod generate;
 pub mod get;
+pub mod hook;
 pub mod init;
 pub mod keys;
 pub mod list;

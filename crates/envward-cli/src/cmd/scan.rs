@@ -53,9 +53,12 @@ pub struct Args {
     /// Write every finding's fingerprint to the --baseline FILE, and exit 0
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
-    /// List the rules (id, what it finds, keywords) and exit
+    /// List the rules (id, what it finds) and exit
     #[arg(long)]
     pub list_rules: bool,
+    /// Scan what is about to be committed (git's index), not the working tree
+    #[arg(long, conflicts_with_all = ["paths", "include_ignored"])]
+    pub staged: bool,
 }
 
 /// `10M`, `512K`, `1G`, `4096` (binary units).
@@ -126,7 +129,17 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         fingerprint_key,
         threads: 0,
     };
-    let mut outcome = envward::scan::scan(&options, &known, &rules, &project.root);
+    let mut outcome = if args.staged {
+        let at = g.project.clone().unwrap_or_else(|| PathBuf::from("."));
+        envward::scan::scan_staged(&options, &known, &rules, &at).map_err(|e| {
+            Exit::input(
+                Diagnostic::error(format!("cannot read the staged files: {e}"))
+                    .with_help("--staged reads git's index: run it inside a git work tree"),
+            )
+        })?
+    } else {
+        envward::scan::scan(&options, &known, &rules, &project.root)
+    };
     for s in &outcome.skipped {
         let level = if s.error { "warning" } else { "note" };
         anstream::eprintln!("{level}: skipped {}: {}", s.path.display(), s.reason);

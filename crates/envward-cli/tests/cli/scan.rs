@@ -455,3 +455,82 @@ fn no_secret_in_any_output_without_reveal() {
     let r = p.run(&["scan", "leaks.txt", "--reveal"]).expect_code(1);
     assert!(r.stdout().contains(&secrets[0]), "{}", r.stdout());
 }
+
+fn git(p: &Project, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(p.path())
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn staged_reads_the_index_not_the_working_tree() {
+    if !crate::harness::require_tool("git") {
+        return;
+    }
+    let p = Project::new();
+    git(&p, &["init", "-q"]);
+    let token = format!("ghp_{}", random(ALNUM, 36, 11));
+    p.write("clean.py", "x = 1\n");
+    p.write("leak.py", format!("T = \"{token}\"\n"));
+    git(&p, &["add", "clean.py", "leak.py"]);
+    // Fixed in the working tree, not in the index: still about to be committed.
+    p.write("leak.py", "T = os.environ['T']\n");
+    // In the working tree only: not staged, not reported.
+    p.write("unstaged.py", format!("T = \"{token}\"\n"));
+    let (code, v, _) = scan_json(&p, &["--staged"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["leak.py"]);
+    git(&p, &["add", "leak.py"]);
+    p.run(&["scan", "--staged"]).ok();
+    // Outside a repository: bad input.
+    let outside = Project::new();
+    let r = outside.run(&["scan", "--staged"]).expect_code(2);
+    assert!(r.stderr().contains("git work tree"), "{}", r.stderr());
+}
+
+#[test]
+fn hook_install_writes_a_pre_commit_hook_and_never_clobbers_one() {
+    if !crate::harness::require_tool("git") {
+        return;
+    }
+    let p = Project::new();
+    git(&p, &["init", "-q"]);
+    p.run(&["hook", "install"]).ok();
+    let hook = p.join(".git/hooks/pre-commit");
+    let text = std::fs::read_to_string(&hook).unwrap();
+    assert!(text.starts_with("#!/bin/sh") && text.contains("envward scan --staged"));
+    assert_eq!(crate::harness::mode(&hook) & 0o111, 0o111);
+    // An existing hook is left alone without --force.
+    std::fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
+    let r = p.run(&["hook", "install"]).expect_code(2);
+    assert!(r.stderr().contains("--force"), "{}", r.stderr());
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+    p.run(&["hook", "install", "--force"]).ok();
+    assert!(
+        std::fs::read_to_string(&hook)
+            .unwrap()
+            .contains("scan --staged")
+    );
+    // Outside a repository: bad input.
+    Project::new().run(&["hook", "install"]).expect_code(2);
+}

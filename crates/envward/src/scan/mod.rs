@@ -149,32 +149,87 @@ pub fn scan(options: &ScanOptions, known: &KnownValues, rules: &Rules, root: &Pa
         })
     });
     let state = state.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut report = Report::new(Tool::Scan, root.to_path_buf());
-    report.sections = vec![Section {
-        id: "scan",
-        title: "secrets in files",
-        skipped: None,
-    }];
-    report.rules = rule_entries(rules);
-    report.checks = state.files;
-    report.findings = state.findings;
-    report.findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            f.location
-                .as_ref()
-                .map(|l| (l.path.clone(), l.line, l.column))
+    state.into_outcome(rules, root)
+}
+
+/// What `git` said when the staged files could not be listed or read.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct GitError(pub String);
+
+/// Scans what is about to be committed: the index's version of every
+/// added, copied, modified or renamed file (`git diff --cached`, then
+/// `git show :PATH`), not the working tree's. Paths are relative to the
+/// repository's top level. `options.paths` and the walk settings are not
+/// used; the size cap and binary sniffing are.
+pub fn scan_staged(
+    options: &ScanOptions,
+    known: &KnownValues,
+    rules: &Rules,
+    root: &Path,
+) -> Result<Outcome, GitError> {
+    let git = |args: &[&str]| -> Result<Vec<u8>, GitError> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .map_err(|e| GitError(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(GitError(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
+        Ok(out.stdout)
+    };
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
+    let names = git(&[
+        "-C",
+        &top.to_string_lossy(),
+        "diff",
+        "--cached",
+        "--name-only",
+        "--diff-filter=ACMR",
+        "-z",
+    ])?;
+    let mut state = State::default();
+    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let path = PathBuf::from(&name);
+        let spec = format!(":{name}");
+        let bytes = match git(&["-C", &top.to_string_lossy(), "show", &spec]) {
+            Ok(b) => b,
+            Err(e) => {
+                state.skipped.push(SkippedFile {
+                    path,
+                    reason: e.0,
+                    error: true,
+                });
+                continue;
+            }
         };
-        key(a).cmp(&key(b)).then_with(|| a.rule.cmp(&b.rule))
-    });
-    let mut skipped = state.skipped;
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    Outcome {
-        report,
-        files: state.files,
-        bytes: state.bytes,
-        skipped,
-        binary: state.binary,
+        if bytes.len() as u64 > options.max_file_size {
+            state.skipped.push(SkippedFile {
+                path,
+                reason: format!(
+                    "larger than --max-file-size ({} > {} bytes)",
+                    bytes.len(),
+                    options.max_file_size
+                ),
+                error: false,
+            });
+            continue;
+        }
+        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+            state.binary += 1;
+            continue;
+        }
+        state.files += 1;
+        state.bytes += bytes.len() as u64;
+        scan_text(&path, &bytes, options, known, rules, &mut state.findings);
     }
+    Ok(state.into_outcome(rules, root))
 }
 
 fn e_path(e: &ignore::Error) -> Option<PathBuf> {
@@ -197,6 +252,35 @@ struct State {
 }
 
 impl State {
+    fn into_outcome(self, rules: &Rules, root: &Path) -> Outcome {
+        let mut report = Report::new(Tool::Scan, root.to_path_buf());
+        report.sections = vec![Section {
+            id: "scan",
+            title: "secrets in files",
+            skipped: None,
+        }];
+        report.rules = rule_entries(rules);
+        report.checks = self.files;
+        report.findings = self.findings;
+        report.findings.sort_by(|a, b| {
+            let key = |f: &Finding| {
+                f.location
+                    .as_ref()
+                    .map(|l| (l.path.clone(), l.line, l.column))
+            };
+            key(a).cmp(&key(b)).then_with(|| a.rule.cmp(&b.rule))
+        });
+        let mut skipped = self.skipped;
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        Outcome {
+            report,
+            files: self.files,
+            bytes: self.bytes,
+            skipped,
+            binary: self.binary,
+        }
+    }
+
     fn merge(&mut self, other: State) {
         self.findings.extend(other.findings);
         self.skipped.extend(other.skipped);
