@@ -62,6 +62,22 @@ pub enum Command {
         after_help = "Examples:\n  envward run -e production -- gunicorn app.wsgi\n  envward run --clean -- env\n\nThe program replaces envward (exec), so signals reach it directly and its\nexit status is envward's. 127: not found, 126: not executable."
     )]
     Run(cmd::run::Args),
+    /// Copy stdin to stdout with every known secret value replaced by [REDACTED:KEY]
+    #[command(
+        after_help = "Examples:\n  kubectl logs deploy/api | envward redact -e production\n  envward redact --all-envs < app.log > app.redacted.log\n\nKnown values: every sensitive value of the environment (or of all with\n--all-envs), also base64 (any alignment), URL-encoded and hex. Values shorter\nthan [redact] min_length (default 8) are not redacted. Other bytes pass\nthrough untouched; each complete line is passed on at once."
+    )]
+    Redact(cmd::redact::Args),
+    /// Find secrets in files: the project's own values (also encoded) and credential formats
+    #[command(
+        after_help = "Examples:\n  envward scan\n  envward scan src config --format sarif -o scan.sarif\n  envward scan --baseline .envward-baseline.json --update-baseline\n  envward scan --list-rules\n\nHonours .gitignore (--include-ignored reads ignored files too), reads dotfiles,\nskips binary files and files over --max-file-size. `envward:allow` on a line\n(or the line before) silences it. Values are shown only with --reveal.\nExit codes: 0 nothing found, 1 secrets found, 2 bad input."
+    )]
+    Scan(cmd::scan::Args),
+    /// Git hooks: `hook install` runs `envward scan --staged` before every commit
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  envward hook install\n  envward hook install --force   # replace an existing pre-commit hook"
+    )]
+    Hook(cmd::hook::Command),
     /// Create an age identity (0600) and print its recipient
     #[command(
         after_help = "Examples:\n  envward keygen\n  envward keygen --output deploy-key.txt   # then store it as ENVWARD_IDENTITY in CI"
@@ -301,6 +317,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => cmd::explain::run(g, args),
         Command::Export(args) => cmd::export::run(g, args),
         Command::Run(args) => cmd::run::run(g, args),
+        Command::Redact(args) => cmd::redact::run(g, args),
+        Command::Scan(args) => cmd::scan::run(g, args),
+        Command::Hook(c) => cmd::hook::run(g, c),
         Command::Check(args) => cmd::check::run(g, args),
         Command::Keygen(args) => cmd::keys::keygen(args),
         Command::Encrypt(args) => cmd::crypt::encrypt(g, args),

@@ -61,3 +61,13 @@ pub fn record_warning(done: &envward::store::Committed) {
         anstream::eprintln!("warning: {e}");
     }
 }
+
+/// Says once, on stderr, that the fingerprint key was created by this run.
+pub fn note_created_key(key: Option<&envward::diff::FingerprintKey>) {
+    if let Some(path) = key.and_then(|k| k.created.as_ref()) {
+        anstream::eprintln!(
+            "created {} (mode 0600): it keys the fingerprints of sensitive values, so that two runs on this machine compare; set ENVWARD_FINGERPRINT_KEY to share one key",
+            path.display()
+        );
+    }
+}

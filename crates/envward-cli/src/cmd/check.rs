@@ -81,7 +81,7 @@ pub struct Args {
     pub profile: Option<ProfileName>,
 }
 
-fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<String> {
+pub fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<String> {
     Ok(match format {
         Format::Text => envward::report::text(report, styled),
         Format::Json => serde_json::to_string_pretty(&envward::report::json(report))? + "\n",

@@ -88,12 +88,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         fingerprint_key(&process)
     };
-    if let Some(path) = key.as_ref().and_then(|k| k.created.as_ref()) {
-        anstream::eprintln!(
-            "created {} (mode 0600): it keys the fingerprints of sensitive values, so that two diffs on this machine compare; set ENVWARD_FINGERPRINT_KEY to share one key",
-            path.display()
-        );
-    }
+    crate::output::note_created_key(key.as_ref());
     let d = diff(
         &left,
         &right,

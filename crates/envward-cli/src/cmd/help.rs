@@ -58,6 +58,11 @@ pub const TOPICS: &[Topic] = &[
         text: include_str!("../../../../docs/encryption.md"),
     },
     Topic {
+        name: "scan",
+        about: "finding secrets in files and redacting them from output",
+        text: include_str!("../../../../docs/scan.md"),
+    },
+    Topic {
         name: "security",
         about: "what envward protects against, and what it does not",
         text: include_str!("../../../../docs/security.md"),

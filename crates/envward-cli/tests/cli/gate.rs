@@ -273,12 +273,13 @@ fn secret_rules(p: &Project) -> Vec<String> {
 
 #[test]
 fn inline_allow_takes_several_ids_and_families() {
-    let p = Project::with(&[(".env.production", "SECRET_KEY=aaaa\n")]);
+    // Long enough to redact (secret.too-short-to-redact stays quiet).
+    let p = Project::with(&[(".env.production", "SECRET_KEY=aaaaaaaaaa\n")]);
     assert_eq!(secret_rules(&p), ["secret.min-length", "secret.weak"]);
     // One id allows that rule only: its sibling still fires.
     p.write(
         ".env.production",
-        "SECRET_KEY=aaaa  # envward:allow secret.min-length test fixture\n",
+        "SECRET_KEY=aaaaaaaaaa  # envward:allow secret.min-length test fixture\n",
     );
     assert_eq!(secret_rules(&p), ["secret.weak"]);
     for comment in [
@@ -286,13 +287,16 @@ fn inline_allow_takes_several_ids_and_families() {
         "# envward:allow secret.min-length,secret.weak test fixture",
         "# envward:allow secret.* test fixture",
     ] {
-        p.write(".env.production", format!("SECRET_KEY=aaaa  {comment}\n"));
+        p.write(
+            ".env.production",
+            format!("SECRET_KEY=aaaaaaaaaa  {comment}\n"),
+        );
         assert!(secret_rules(&p).is_empty(), "{comment}");
     }
     // Without a reason, nothing is allowed.
     p.write(
         ".env.production",
-        "SECRET_KEY=aaaa  # envward:allow secret.min-length secret.weak\n",
+        "SECRET_KEY=aaaaaaaaaa  # envward:allow secret.min-length secret.weak\n",
     );
     assert_eq!(secret_rules(&p), ["secret.min-length", "secret.weak"]);
 }

@@ -74,6 +74,17 @@ impl Project {
         c
     }
 
+    /// `envward ARGS` like [`Project::cmd`], as a `std::process::Command`
+    /// (to spawn it and talk to it while it runs).
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("envward"));
+        c.current_dir(self.path())
+            .env_clear()
+            .envs(&self.env)
+            .args(args);
+        c
+    }
+
     /// `envward keygen --output IDENTITY`; returns the recipient.
     #[track_caller]
     pub fn keygen(&self, identity: &Path) -> String {

@@ -106,7 +106,7 @@ fn html_report_is_self_contained_with_matrix_and_findings() {
     // Header: environments, summary.
     assert!(html.contains("<dd id=\"environments\">development, production, staging</dd>"));
     assert!(
-        html.contains("<strong>7</strong> errors") && html.contains("<strong>2</strong> warnings")
+        html.contains("<strong>7</strong> errors") && html.contains("<strong>3</strong> warnings")
     );
     // The matrix: one column per environment, a row per rule that ran.
     assert!(html.contains(
@@ -142,7 +142,7 @@ fn html_report_is_self_contained_with_matrix_and_findings() {
         .unwrap()..];
     let prod = &prod[..prod.find("</section>").unwrap()];
     assert_eq!(prod.matches("<li class=\"finding error\"").count(), 7);
-    assert_eq!(prod.matches("<li class=\"finding warning\"").count(), 2);
+    assert_eq!(prod.matches("<li class=\"finding warning\"").count(), 3);
     assert!(prod.contains(
         "<li class=\"finding error\" data-severity=\"error\" data-env=\"production\">\n<div class=\"head\"><span class=\"badge error\">error</span> <code class=\"rule\">debug.enabled</code> <code class=\"key\">DEBUG</code> <span class=\"origin\">env/production/common.env:3:1</span></div>\n<p class=\"message\"><code>DEBUG</code> is on in production</p>"
     ), "{prod}");
@@ -360,7 +360,7 @@ fn html_report_renders_in_chromium_and_filters_work() {
 
     let dom = render(&browser, &url);
     let shown = text(&dom);
-    assert!(shown.contains("7 errors 2 warnings 0 infos"), "{shown}");
+    assert!(shown.contains("7 errors 3 warnings 0 infos"), "{shown}");
     assert!(shown.contains("Check failed"), "{shown}");
     assert!(
         shown.contains("debug.enabled DEBUG env/production/common.env:3:1"),
@@ -371,15 +371,15 @@ fn html_report_renders_in_chromium_and_filters_work() {
         dom.contains("<form class=\"filters\" id=\"filters\">"),
         "{dom}"
     );
-    assert!(shown.contains("9 of 9 findings shown"), "{shown}");
+    assert!(shown.contains("10 of 10 findings shown"), "{shown}");
     let tags = finding_tags(&dom);
-    assert_eq!(tags.len(), 9);
+    assert_eq!(tags.len(), 10);
     assert!(tags.iter().all(|t| !t.contains("hidden")), "{tags:?}");
 
     // Filters from the address: errors of production only.
     let dom = render(&browser, &format!("{url}#severity=error&env=production"));
     assert!(
-        text(&dom).contains("7 of 9 findings shown"),
+        text(&dom).contains("7 of 10 findings shown"),
         "{}",
         text(&dom)
     );

@@ -51,6 +51,11 @@ fn every_rule_fires_and_stays_quiet() {
     let cases: Vec<(&str, String, String)> = vec![
         ("debug.enabled", "DEBUG=True".into(), "DEBUG=False".into()),
         (
+            "secret.too-short-to-redact",
+            "API_TOKEN=abc12".into(),
+            format!("API_TOKEN={STRONG}"),
+        ),
+        (
             "debug.enabled",
             "DJANGO_DEBUG=on".into(),
             "DJANGO_DEBUG=off".into(),

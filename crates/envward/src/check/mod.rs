@@ -131,7 +131,7 @@ fn check_loaded(
     opened: &Project,
     loaded: &mut [Resolved],
     profile: Option<rules::Profile>,
-    shared: rules::Shared,
+    mut shared: rules::Shared,
 ) -> Report {
     let (project, text, known) = (&opened.file, &opened.text, &opened.environments);
     let mut findings = Vec::new();
@@ -221,6 +221,7 @@ fn check_loaded(
             tags: Vec::new(),
         });
     }
+    shared.redact_min_length = project.redact.min_length();
     for cfg in loaded {
         checks += rules::run(
             cfg,

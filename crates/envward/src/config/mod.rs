@@ -84,6 +84,31 @@ pub struct ProjectFile {
     /// `[vars.<KEY>]`, in declaration order.
     #[serde(default)]
     pub vars: indexmap::IndexMap<String, VarSettings>,
+    /// `[redact]`: what `redact`, `run --redact` and `scan` treat as a
+    /// known secret value.
+    #[serde(default)]
+    pub redact: RedactSettings,
+}
+
+/// `[redact]`.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedactSettings {
+    /// Sensitive values shorter than this many bytes are not redacted nor
+    /// searched for (too many false matches); `check` reports them as
+    /// `secret.too-short-to-redact`. Default 8.
+    #[serde(default)]
+    pub min_length: Option<usize>,
+}
+
+impl RedactSettings {
+    /// The default minimum length of a value to redact.
+    pub const DEFAULT_MIN_LENGTH: usize = 8;
+
+    /// The minimum length in effect (at least 1).
+    pub fn min_length(&self) -> usize {
+        self.min_length.unwrap_or(Self::DEFAULT_MIN_LENGTH).max(1)
+    }
 }
 
 /// `[vars.<KEY>]`: see [`VarSpec`].

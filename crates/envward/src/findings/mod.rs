@@ -193,6 +193,8 @@ pub enum Tool {
     Check,
     /// `envward doctor`: a process environment.
     Doctor,
+    /// `envward scan`: files of a tree.
+    Scan,
 }
 
 impl Tool {
@@ -201,6 +203,7 @@ impl Tool {
         match self {
             Tool::Check => "check",
             Tool::Doctor => "doctor",
+            Tool::Scan => "scan",
         }
     }
 }
@@ -427,7 +430,7 @@ impl Report {
         if self.sections.is_empty() {
             f.environment.as_deref().unwrap_or(PROJECT_GROUP)
         } else {
-            registry::find(&f.rule).map_or("", |r| r.group)
+            registry::group_of(&f.rule).unwrap_or("")
         }
     }
 
@@ -435,7 +438,7 @@ impl Report {
     /// file then each environment (rules about the project file only in
     /// the first), or each section.
     pub fn groups(&self) -> Vec<Group<'_>> {
-        let group = |r: &RuleEntry| registry::find(&r.0).map(|i| i.group);
+        let group = |r: &RuleEntry| registry::group_of(&r.0);
         let mut out = Vec::new();
         if self.sections.is_empty() {
             let mut names = vec![PROJECT_GROUP];

@@ -46,6 +46,14 @@ pub fn find(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// The group of rule `id`: a built-in rule's, or `scan` for the rules of
+/// `envward scan` (data in `scan/rules.toml`, not in this table).
+pub fn group_of(id: &str) -> Option<&'static str> {
+    find(id)
+        .map(|r| r.group)
+        .or_else(|| id.starts_with("scan.").then_some("scan"))
+}
+
 /// Every built-in rule, in report order: schema, consistency, security
 /// (in `envward rules` order), doctor.
 pub static RULES: &[RuleInfo] = &[
@@ -160,6 +168,13 @@ pub static RULES: &[RuleInfo] = &[
         summary: "a secret is shorter than its kind needs: 32 for a generated key (50 for Django's SECRET_KEY), 16 for a password or provider token",
         group: "secret",
         tags: &["security", "django:security.W009"],
+    },
+    RuleInfo {
+        id: "secret.too-short-to-redact",
+        severity: Severity::Warning,
+        summary: "a secret is shorter than [redact] min_length (default 8): redact and scan cannot look for it",
+        group: "secret",
+        tags: &["security"],
     },
     RuleInfo {
         id: "secret.weak",

@@ -84,12 +84,25 @@ pub(crate) fn write_finding(
         f.severity.name(),
         f.message
     );
-    match &f.origin {
-        Some(crate::source::Origin::Process) if !process_origin => {}
-        Some(origin) => {
+    match (&f.origin, &f.location) {
+        (Some(crate::source::Origin::Process), _) if !process_origin => {}
+        (Some(origin), _) => {
             let _ = write!(out, "  {}{origin}{:#}", st(DIM), st(DIM));
         }
-        None => {}
+        (None, Some(place)) => {
+            let _ = write!(out, "  {}{}", st(DIM), place.path.display());
+            if let Some(line) = place.line {
+                let _ = write!(out, ":{line}");
+                if let Some(column) = place.column {
+                    let _ = write!(out, ":{column}");
+                }
+            }
+            if let Some(commit) = &place.commit {
+                let _ = write!(out, " @ {commit}");
+            }
+            let _ = write!(out, "{:#}", st(DIM));
+        }
+        (None, None) => {}
     }
     match f.django() {
         Some(id) => {
@@ -119,6 +132,18 @@ pub(crate) fn marker(s: Severity) -> (&'static str, Style) {
 pub fn text(report: &Report, styled: bool) -> String {
     let st = |s: Style| if styled { s } else { Style::new() };
     let mut out = String::new();
+    if report.tool == crate::findings::Tool::Scan {
+        // Files, not environments: one group per section.
+        for group in report.groups() {
+            write_group(&mut out, group.title, &group.findings, styled, false);
+        }
+        let tail = format!(
+            " ({} scanned)",
+            crate::plural::count(report.checks, "file", "files")
+        );
+        write_summary(&mut out, report, &tail, styled);
+        return out;
+    }
     let project_errors = report
         .findings
         .iter()

@@ -265,6 +265,13 @@ fn descriptor(id: &str, severity: Severity, summary: &str) -> ReportingDescripto
                 )),
             },
         ),
+        None if id.starts_with("scan.") => (
+            None,
+            MultiformatMessage {
+                text: format!("{summary}. See docs/scan.md (envward scan)."),
+                markdown: None,
+            },
+        ),
         None if id.starts_with("doctor.") => (
             None,
             MultiformatMessage {

@@ -71,6 +71,14 @@ pub static RULES: &[Rule] = &[
         run: secret_min_length,
     },
     Rule {
+        id: "secret.too-short-to-redact",
+        applies: Applies::Strict,
+        why: "`envward redact`, `run --redact` and `scan` look for the project's own secret values; a value shorter than `[redact] min_length` (default 8) would match innocent text everywhere, so it is neither redacted nor searched for and can leak unnoticed.",
+        fix: "use a longer value (or lower `[redact] min_length` in envward.toml, at the price of false matches)",
+        params: &[],
+        run: too_short_to_redact,
+    },
+    Rule {
         id: "secret.weak",
         applies: Applies::Strict,
         why: "Placeholder, development and low-variety secrets are the first ones attackers try.",
@@ -431,6 +439,22 @@ fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 v,
                 format!(
                     "`{}` is shorter than {min} characters (the minimum for {what})",
+                    v.key
+                ),
+            );
+        }
+    }
+}
+
+fn too_short_to_redact(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    let min = ctx.shared.redact_min_length();
+    for v in ctx.cfg.iter().filter(|v| v.sensitive && !v.sealed) {
+        let value = v.value.expose();
+        if !value.trim().is_empty() && !crate::known::redactable(value, min) {
+            out.var(
+                v,
+                format!(
+                    "`{}` is shorter than {min} bytes: `redact` and `scan` cannot look for it without matching innocent text",
                     v.key
                 ),
             );

@@ -86,6 +86,8 @@ pub struct Ctx<'a> {
 /// Facts that cost a subprocess, gathered at most once per check run.
 #[derive(Default)]
 pub struct Shared {
+    /// `[redact] min_length` of the project.
+    pub(crate) redact_min_length: usize,
     git: std::cell::OnceCell<Option<GitFacts>>,
     rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
     digests: std::cell::OnceCell<Vec<EnvDigests>>,
@@ -158,6 +160,11 @@ impl Shared {
             .get_or_init(|| all.iter().map(|c| self.digests_of(c)).collect())
             .iter()
             .chain(&self.compared)
+    }
+
+    /// The minimum length of a value `redact` and `scan` look for.
+    pub fn redact_min_length(&self) -> usize {
+        self.redact_min_length
     }
 
     /// The project's rotation records, read once per run.

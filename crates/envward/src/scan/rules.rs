@@ -1,0 +1,240 @@
+//! Provider rules: credential formats as data (`rules.toml`, compiled into
+//! the binary), a keyword prefilter (one Aho-Corasick automaton over every
+//! rule's keywords), then each candidate rule's regex, then the noise
+//! checks of [`super::noise`].
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+use super::noise;
+
+/// The built-in rules, as shipped.
+pub const BUILTIN: &str = include_str!("rules.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    examples: Vec<String>,
+    placeholders: Vec<String>,
+    rule: Vec<RuleSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    title: String,
+    keywords: Vec<String>,
+    regex: String,
+    #[serde(default)]
+    entropy: f64,
+    #[serde(default)]
+    generic: bool,
+}
+
+/// One provider rule, compiled.
+#[derive(Debug)]
+pub struct Rule {
+    /// The id without the `scan.` prefix (`github-token`).
+    pub id: String,
+    /// What it finds.
+    pub title: String,
+    /// Its keywords (empty: every file is searched).
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// An assignment rule: values that read as code are dropped.
+    pub generic: bool,
+    regex: Regex,
+}
+
+/// Every provider rule, ready to search.
+#[derive(Debug)]
+pub struct Rules {
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+    keywords: Option<AhoCorasick>,
+    /// For each keyword of the automaton, the rules that have it.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords: always searched.
+    always: Vec<usize>,
+    examples: Vec<String>,
+    placeholders: Vec<String>,
+}
+
+/// What is wrong with a rules file.
+#[derive(Debug, thiserror::Error)]
+#[error("scan rules: {0}")]
+pub struct RulesError(String);
+
+/// A secret a rule found in a text.
+#[derive(Clone, Debug)]
+pub struct RuleHit {
+    /// Index of the rule in [`Rules::rules`].
+    pub rule: usize,
+    /// Byte range of the secret.
+    pub start: usize,
+    /// End of the secret.
+    pub end: usize,
+}
+
+impl Rules {
+    /// The built-in rules.
+    pub fn builtin() -> Result<Rules, RulesError> {
+        Rules::parse(BUILTIN)
+    }
+
+    /// Rules from the text of a rules file (the format of `rules.toml`).
+    pub fn parse(text: &str) -> Result<Rules, RulesError> {
+        let file: File = toml::from_str(text).map_err(|e| RulesError(e.to_string()))?;
+        let mut rules = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, spec) in file.rule.into_iter().enumerate() {
+            let regex = Regex::new(&spec.regex)
+                .map_err(|e| RulesError(format!("rule `{}`: {e}", spec.id)))?;
+            if spec.keywords.is_empty() {
+                always.push(i);
+            }
+            for k in &spec.keywords {
+                let k = k.to_ascii_lowercase();
+                match words.iter().position(|w| *w == k) {
+                    Some(at) => keyword_rules[at].push(i),
+                    None => {
+                        words.push(k);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+            rules.push(Rule {
+                id: spec.id,
+                title: spec.title,
+                keywords: spec.keywords,
+                entropy: spec.entropy,
+                generic: spec.generic,
+                regex,
+            });
+        }
+        let keywords = if words.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&words)
+                    .map_err(|e| RulesError(e.to_string()))?,
+            )
+        };
+        Ok(Rules {
+            rules,
+            keywords,
+            keyword_rules,
+            always,
+            examples: file.examples,
+            placeholders: file
+                .placeholders
+                .into_iter()
+                .map(|p| p.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    /// The secrets the rules find in `text`, noise removed.
+    pub fn find(&self, text: &[u8]) -> Vec<RuleHit> {
+        let mut candidate = vec![false; self.rules.len()];
+        for &i in &self.always {
+            candidate[i] = true;
+        }
+        if let Some(ac) = &self.keywords {
+            for m in ac.find_overlapping_iter(text) {
+                for &i in &self.keyword_rules[m.pattern().as_usize()] {
+                    candidate[i] = true;
+                }
+            }
+        }
+        let mut hits = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !candidate[i] {
+                continue;
+            }
+            for caps in rule.regex.captures_iter(text) {
+                // The first named group that took part (`secret`, `token`…;
+                // `name` is the assigned name, not the secret), else all.
+                let secret = rule
+                    .regex
+                    .capture_names()
+                    .flatten()
+                    .filter(|n| *n != "name")
+                    .find_map(|n| caps.name(n))
+                    .or_else(|| caps.get(0));
+                let Some(secret) = secret else { continue };
+                let name = caps.name("name").map(|m| m.as_bytes());
+                if self.is_noise(rule, text, secret.start(), secret.end(), name) {
+                    continue;
+                }
+                hits.push(RuleHit {
+                    rule: i,
+                    start: secret.start(),
+                    end: secret.end(),
+                });
+            }
+        }
+        hits
+    }
+
+    fn is_noise(
+        &self,
+        rule: &Rule,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        name: Option<&[u8]>,
+    ) -> bool {
+        let secret = &text[start..end];
+        let lower = secret.to_ascii_lowercase();
+        noise::is_ciphertext(text, start, end)
+            || self
+                .examples
+                .iter()
+                .any(|e| memchr::memmem::find(secret, e.as_bytes()).is_some())
+            || self
+                .placeholders
+                .iter()
+                .any(|p| memchr::memmem::find(&lower, p.as_bytes()).is_some())
+            || noise::distinct(secret) < 5
+            || noise::entropy(secret) < rule.entropy
+            || (rule.generic
+                && (noise::reads_as_code(secret) || name.is_some_and(noise::not_a_secret_name)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile_with_unique_ids() {
+        let rules = Rules::builtin().unwrap();
+        let mut ids: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(n >= 25);
+    }
+
+    #[test]
+    fn keywords_gate_the_regexes() {
+        let rules = Rules::builtin().unwrap();
+        let text = b"token: ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5\n";
+        let hits = rules.find(text);
+        let ids: Vec<&str> = hits
+            .iter()
+            .map(|h| rules.rules[h.rule].id.as_str())
+            .collect();
+        assert!(ids.contains(&"github-token"), "{ids:?}");
+    }
+}
