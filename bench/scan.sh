@@ -104,7 +104,7 @@ mkdir -p "$WORK/results"
 echo "==> scan" >&2
 hyperfine --warmup 1 --runs "$RUNS" -i \
     --export-json "$WORK/results/scan.json" \
-    "$BIN -C $TREE scan $TREE --format json -o /dev/null"
+    "$BIN -C $TREE scan $TREE --format json > /dev/null"
 echo "==> redact (1,000 known values) vs cat" >&2
 hyperfine --warmup 1 --runs "$RUNS" \
     --export-json "$WORK/results/redact.json" \

@@ -37,7 +37,21 @@ pub fn secret_data(output: Option<&Path>, data: &[u8]) -> anyhow::Result<()> {
 }
 
 /// Writes a file atomically (creating its directory), naming it in errors.
+/// A path that is not a regular file — `/dev/null`, `/dev/stdout`, a FIFO
+/// — is written to in place: an atomic rename would replace the device or
+/// the pipe with a regular file.
 pub fn write_file(path: &Path, text: &str, new_mode: u32) -> anyhow::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        f.write_all(text.as_bytes())?;
+        return Ok(());
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;

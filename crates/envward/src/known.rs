@@ -16,7 +16,7 @@
 //! (leftmost-longest: of two values that start at the same place, the
 //! longer wins).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use zeroize::Zeroizing;
 
 use crate::error::LoadError;
@@ -179,9 +179,15 @@ impl Builder {
         self.entries.sort_by(|a, b| a.0.cmp(&b.0));
         self.entries.dedup_by(|later, first| later.0 == first.0);
         let max_len = self.entries.iter().map(|(b, _)| b.len()).max().unwrap_or(0);
+        // A full DFA is the fastest search, but its size grows with the
+        // patterns (states × byte classes): used for the usual handful of
+        // values, the default (NFA) kinds beyond.
+        let total: usize = self.entries.iter().map(|(b, _)| b.len()).sum();
+        let kind = (total <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA);
         let matcher = (!self.entries.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(kind)
                 .build(self.entries.iter().map(|(b, _)| b.as_slice()))
                 .unwrap_or_else(|e| unreachable!("patterns are bounded by the values loaded: {e}"))
         });
@@ -196,6 +202,10 @@ impl Builder {
         }
     }
 }
+
+/// Up to this many bytes of patterns, the automaton is a full DFA (a few
+/// MB at most).
+const DFA_MAX_PATTERN_BYTES: usize = 16 * 1024;
 
 /// Whether a value is long enough to be redacted and searched for.
 pub fn redactable(value: &str, min_length: usize) -> bool {

@@ -534,3 +534,36 @@ fn hook_install_writes_a_pre_commit_hook_and_never_clobbers_one() {
     // Outside a repository: bad input.
     Project::new().run(&["hook", "install"]).expect_code(2);
 }
+
+/// `-o` to a FIFO (or a device such as /dev/null) writes into it: an
+/// atomic rename would replace it with a regular file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let p = Project::new();
+    p.write("leak.txt", format!("x ghp_{}\n", random(ALNUM, 36, 12)));
+    let fifo = p.join("report.pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    p.run(&["scan", "leak.txt", "--format", "json", "-o", "report.pipe"])
+        .expect_code(1);
+    // Checked first: replaced by a file, the reader would wait forever.
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let json = reader.join().unwrap();
+    assert!(json.contains("scan.github-token"), "{json}");
+}

@@ -93,7 +93,12 @@ impl Rules {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (i, spec) in file.rule.into_iter().enumerate() {
-            let regex = Regex::new(&spec.regex)
+            // Bytes, not Unicode: files are scanned as bytes, and ASCII
+            // word boundaries keep the fast (DFA) engines usable on text
+            // that is not ASCII.
+            let regex = regex::bytes::RegexBuilder::new(&spec.regex)
+                .unicode(false)
+                .build()
                 .map_err(|e| RulesError(format!("rule `{}`: {e}", spec.id)))?;
             if spec.keywords.is_empty() {
                 always.push(i);
