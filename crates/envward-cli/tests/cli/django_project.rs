@@ -33,17 +33,7 @@ fn project(toml: &str, env: &str, extra: &[(&str, &str)]) -> Project {
 
 /// The findings of `check -e production ARGS` as (rule, key, django id).
 fn findings(p: &Project, args: &[&str]) -> BTreeSet<(String, String, String)> {
-    let mut all = vec![
-        "check",
-        "-e",
-        "production",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ];
-    all.extend_from_slice(args);
-    let v: Value = p.run(&all).ok().json();
+    let v: Value = p.check_json_with("production", args, &[]);
     v["findings"]
         .as_array()
         .unwrap()
@@ -96,18 +86,9 @@ fn a_django_project_fails_the_gate_on_settings_left_to_djangos_defaults() {
     );
     // A deploy setting the process environment provides counts, whether or
     // not a file names it (`SECRET_KEY=` or nothing at all)...
-    let args = [
-        "check",
-        "-e",
-        "production",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ];
     for env in [SPARSE.to_string(), format!("{SPARSE}SECRET_KEY=\n")] {
         p.write(".env.production", env);
-        let v = p.run_env(&args, &[("SECRET_KEY", KEY)], &[]).ok().json();
+        let v = p.check_json_with("production", &[], &[("SECRET_KEY", KEY)]);
         assert!(
             !v["findings"]
                 .as_array()
@@ -130,22 +111,7 @@ fn a_django_project_fails_the_gate_on_settings_left_to_djangos_defaults() {
             "postgres://app@db.internal/app?sslmode=verify-full",
         ),
     ];
-    let r = p
-        .run_env(
-            &[
-                "check",
-                "-e",
-                "production",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-            ],
-            &hardened,
-            &[],
-        )
-        .ok()
-        .json();
+    let r = p.check_json_with("production", &[], &hardened);
     let keys: Vec<&str> = r["findings"]
         .as_array()
         .unwrap()

@@ -102,12 +102,24 @@ impl Project {
     /// every environment), asserting exit 0, as JSON.
     #[track_caller]
     pub fn check_json(&self, env: &str) -> serde_json::Value {
+        self.check_json_with(env, &[], &[])
+    }
+
+    /// [`Self::check_json`] with more arguments (`--profile django`) and
+    /// variables set for this run only.
+    pub fn check_json_with(
+        &self,
+        env: &str,
+        more: &[&str],
+        set: &[(&str, &str)],
+    ) -> serde_json::Value {
         let mut args = vec!["check", "--format", "json", "--fail-on", "never"];
         match env {
             "--all-envs" => args.push("--all-envs"),
             env => args.extend(["-e", env]),
         }
-        self.run(&args).ok().json()
+        args.extend_from_slice(more);
+        self.run_env(&args, set, &[]).ok().json()
     }
 
     /// Runs and returns the output, whatever the status.
