@@ -11,7 +11,6 @@ pub mod setting;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use crate::config::{PROJECT_FILE, ProjectFile};
 use crate::error::LoadError;
@@ -149,11 +148,11 @@ fn check_loaded(
             environment: None,
             key: Some(p.key),
             origin: p.line.map(|line| Origin::File {
-                path: PathBuf::from(PROJECT_FILE),
+                path: std::path::Path::new(PROJECT_FILE).into(),
                 line,
                 column: p.column,
                 layer: crate::source::Layer::Default,
-                namespace: String::new(),
+                namespace: "".into(),
             }),
             message: p.message,
             help: Some(p.help),
@@ -266,11 +265,11 @@ fn check_loaded(
 /// values were not verified (only its structure was).
 fn integrity(cfg: &Resolved, findings: &mut Vec<Finding>, coverage: &mut Vec<Coverage>) -> usize {
     let at = |path: &std::path::Path, line: u32| Origin::File {
-        path: path.to_path_buf(),
+        path: path.into(),
         line,
         column: 1,
         layer: crate::source::Layer::Environment,
-        namespace: String::new(),
+        namespace: "".into(),
     };
     for b in &cfg.integrity {
         findings.push(Finding {
@@ -410,7 +409,7 @@ fn once_per_shared_line(findings: &mut Vec<Finding>, loaded: &[Resolved]) {
     // A default in envward.toml is shared too: the same message about it
     // in several environments is one problem.
     let line_of = |f: &Finding| match &f.origin {
-        Some(Origin::File { path, line, .. }) if shared.contains(path.as_path()) => Some((
+        Some(Origin::File { path, line, .. }) if shared.contains(&**path) => Some((
             f.rule.clone(),
             f.key.clone(),
             Some((path.clone(), *line)),

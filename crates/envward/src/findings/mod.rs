@@ -62,7 +62,7 @@ impl Location {
             Origin::File {
                 path, line, column, ..
             } => Some(Location {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 line: Some(*line),
                 column: Some(*column),
                 commit: None,

@@ -119,7 +119,7 @@ pub(super) fn check(
     let winners: BTreeMap<(&std::path::Path, u32), &str> = vars
         .values()
         .filter_map(|v| match &v.origin {
-            Origin::File { path, line, .. } => Some(((path.as_path(), *line), v.key.as_str())),
+            Origin::File { path, line, .. } => Some(((&**path, *line), v.key.as_str())),
             _ => None,
         })
         .collect();
@@ -190,7 +190,7 @@ pub(super) fn check(
             continue;
         };
         let (path, line) = match &winner.def.origin {
-            Origin::File { path, line, .. } => (path.clone(), *line),
+            Origin::File { path, line, .. } => (path.to_path_buf(), *line),
             other => (PathBuf::from(other.to_string()), 1),
         };
         out.push(Breach {

@@ -200,11 +200,11 @@ impl<'a> Resolver<'a> {
             Syntax::Dotenv,
         );
         Origin::File {
-            path: path.to_path_buf(),
+            path: path.into(),
             line: shown.line,
             column: shown.column,
             layer: s.layer(),
-            namespace: s.namespace().unwrap_or(COMMON).to_string(),
+            namespace: s.namespace().unwrap_or(COMMON).into(),
         }
     }
 

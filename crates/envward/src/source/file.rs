@@ -84,6 +84,8 @@ pub(crate) struct FileSource {
     is_encrypted: bool,
     /// Key → index of its last (effective) entry.
     index: EntryIndex,
+    /// The file and its namespace as every origin names them (shared).
+    shown: (std::sync::Arc<Path>, std::sync::Arc<str>),
 }
 
 /// Entry index by key, borrowing the keys from the document (no key is
@@ -182,12 +184,16 @@ impl FileSource {
         check_duplicates(&file, &doc, duplicates, warnings)?;
         let index = EntryIndex::of(&doc);
         Ok(FileSource {
-            file,
             doc,
             encrypted,
             sealed,
             is_encrypted,
             index,
+            shown: (
+                file.display.as_path().into(),
+                file.namespace.as_str().into(),
+            ),
+            file,
         })
     }
 
@@ -209,11 +215,11 @@ impl FileSource {
     fn origin(&self, entry: usize) -> Origin {
         let e = &self.doc.entries()[entry];
         Origin::File {
-            path: self.file.display.clone(),
+            path: self.shown.0.clone(),
             line: e.line,
             column: e.column,
             layer: self.file.layer,
-            namespace: self.file.namespace.clone(),
+            namespace: self.shown.1.clone(),
         }
     }
 

@@ -150,8 +150,9 @@ pub(crate) struct Conflict {
 pub enum Origin {
     /// A line of a `.env` file.
     File {
-        /// The file, relative to the project root when inside it.
-        path: PathBuf,
+        /// The file, relative to the project root when inside it (shared
+        /// by every definition of the file).
+        path: std::sync::Arc<Path>,
         /// 1-based line of the key.
         line: u32,
         /// 1-based column of the key.
@@ -159,7 +160,7 @@ pub enum Origin {
         /// The file's layer.
         layer: Layer,
         /// The file's namespace.
-        namespace: String,
+        namespace: std::sync::Arc<str>,
     },
     /// The process environment.
     Process,

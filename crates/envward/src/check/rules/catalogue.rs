@@ -544,7 +544,7 @@ fn plaintext_in_strict(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             let crate::source::Origin::File { path, line, .. } = origin else {
                 continue;
             };
-            if !in_clear || seen.contains(&path.as_path()) {
+            if !in_clear || seen.contains(&&**path) {
                 continue;
             }
             seen.push(path);
@@ -1264,7 +1264,7 @@ fn files_with_secrets(ctx: &Ctx<'_>) -> Vec<ClearFile> {
             if !in_clear {
                 continue;
             }
-            match out.iter_mut().find(|f| &f.path == path) {
+            match out.iter_mut().find(|f| *f.path == **path) {
                 Some(f) => {
                     f.line = f.line.min(*line);
                     if !f.keys.contains(&v.key) {
@@ -1272,7 +1272,7 @@ fn files_with_secrets(ctx: &Ctx<'_>) -> Vec<ClearFile> {
                     }
                 }
                 None => out.push(ClearFile {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     line: *line,
                     keys: vec![v.key.clone()],
                 }),
@@ -1296,7 +1296,7 @@ fn first_key<'a>(ctx: &'a Ctx<'_>, file: &'a ClearFile) -> &'a str {
                 .chain(v.overridden.iter().map(|o| &o.origin))
                 .any(|o| {
                     matches!(o, crate::source::Origin::File { path, line, .. }
-                        if path == &file.path && *line == file.line)
+                        if **path == *file.path && *line == file.line)
                 })
         })
         .map_or_else(|| file.keys[0].as_str(), |v| v.key.as_str())

@@ -331,11 +331,11 @@ impl Emit<'_> {
             environment: Some(self.env.to_string()),
             key: Some(key.to_string()),
             origin: Some(crate::source::Origin::File {
-                path: path.to_path_buf(),
+                path: path.into(),
                 line,
                 column: 1,
                 layer: crate::source::Layer::Environment,
-                namespace: String::new(),
+                namespace: "".into(),
             }),
             message,
             help: Some(self.rule.fix.to_string()),
