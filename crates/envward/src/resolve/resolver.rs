@@ -242,13 +242,17 @@ impl<'a> Resolver<'a> {
             stack: Vec::new(),
             produced: 0,
         };
-        let mut vars = BTreeMap::new();
         let mut warnings = Vec::new();
-        for key in self.keys(view) {
+        let keys = self.keys(view);
+        let mut sorted = Vec::with_capacity(keys.len());
+        for key in keys {
             if let Some(var) = self.resolve_key(&mut eval, view, key, &mut warnings)? {
-                vars.insert(key.to_string(), var);
+                sorted.push((key.to_string(), var));
             }
         }
+        // The keys come sorted and unique: the map is built in one pass,
+        // without a search per key.
+        let vars: BTreeMap<String, Var> = sorted.into_iter().collect();
         let mut provided = BTreeMap::new();
         for key in &settings {
             if vars.contains_key(key) || self.project.vars.contains_key(key) {
