@@ -29,15 +29,9 @@ WARMUP="${WARMUP:-30}"
 OUT="${OUT:-$ROOT/bench/results}"
 TARGET_MS="${TARGET_MS:-1.5}"
 
-for tool in cargo hyperfine python3; do
-    command -v "$tool" >/dev/null || { echo "error: $tool not found" >&2; exit 2; }
-done
-
-echo "==> cargo build --release -p envward-cli" >&2
-(cd "$ROOT" && cargo build --release -p envward-cli)
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release/envward"
-[ -x "$BIN" ] || { echo "error: $BIN not built" >&2; exit 2; }
+source "$ROOT/bench/lib.sh"
+need cargo hyperfine python3
+BIN="$(release_bin)"
 
 PROJECT="$(mktemp -d "${TMPDIR:-/tmp}/envward-overhead.XXXXXX")"
 trap 'rm -rf "$PROJECT"' EXIT

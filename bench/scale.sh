@@ -18,15 +18,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZES="${SIZES:-10000 100000 1000000}"
 RUNS="${RUNS:-10}"
 
-for tool in cargo hyperfine python3 /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "error: $tool not found" >&2; exit 2; }
-done
-
-if [ -z "${NEW_BIN:-}" ]; then
-    echo "==> cargo build --release -p envward-cli" >&2
-    (cd "$ROOT" && cargo build --release -p envward-cli)
-    NEW_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/envward"
-fi
+source "$ROOT/bench/lib.sh"
+need cargo hyperfine python3 /usr/bin/time
+NEW_BIN="${NEW_BIN:-$(release_bin)}"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/envward-scale.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT

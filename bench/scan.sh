@@ -24,15 +24,11 @@ LOG_MB="${LOG_MB:-200}"
 RUNS="${RUNS:-5}"
 WORK="${WORK:-$(mktemp -d)}"
 
-for tool in cargo hyperfine python3; do
-    command -v "$tool" >/dev/null || { echo "error: $tool not found" >&2; exit 2; }
-done
+source "$ROOT/bench/lib.sh"
+need cargo hyperfine python3
 [ -d /usr/include ] || { echo "error: /usr/include is needed as source text" >&2; exit 2; }
 
-echo "==> cargo build --release -p envward-cli" >&2
-(cd "$ROOT" && cargo build --release --locked -p envward-cli)
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/envward"
-[ -x "$BIN" ] || { echo "error: $BIN not built" >&2; exit 2; }
+BIN="$(release_bin)"
 cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 export ENVWARD_FINGERPRINT_KEY=bench-fingerprint-key-0123456789

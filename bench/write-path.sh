@@ -20,15 +20,9 @@ RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
 KEYS="${KEYS:-10000}"
 
-for tool in cargo hyperfine; do
-    command -v "$tool" >/dev/null || { echo "error: $tool not found" >&2; exit 2; }
-done
-
-if [ -z "${NEW_BIN:-}" ]; then
-    echo "==> cargo build --release -p envward-cli" >&2
-    (cd "$ROOT" && cargo build --release -p envward-cli)
-    NEW_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/envward"
-fi
+source "$ROOT/bench/lib.sh"
+need cargo hyperfine
+NEW_BIN="${NEW_BIN:-$(release_bin)}"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/envward-write.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT

@@ -357,17 +357,20 @@ fn an_identity_file_readable_by_others_is_reported_by_check_and_doctor() {
     // doctor says the same.
     std::fs::create_dir_all(p.join("secrets")).unwrap();
     let secrets = p.join("secrets");
-    let r = p.run_env(
-        &[
-            "doctor",
-            "--secrets-dir",
-            secrets.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[("ENVWARD_IDENTITY_FILE", id)],
-        &[],
-    );
+    let doctor = || {
+        p.run_env(
+            &[
+                "doctor",
+                "--secrets-dir",
+                secrets.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            &[("ENVWARD_IDENTITY_FILE", id)],
+            &[],
+        )
+    };
+    let r = doctor();
     never_shows(&r, &[&secret_line]);
     let v = r.expect_code(1).json();
     let f = v["findings"]
@@ -382,17 +385,7 @@ fn an_identity_file_readable_by_others_is_reported_by_check_and_doctor() {
     assert_eq!(f["severity"], "error");
     // Group-readable is still too much for a private key (a warning).
     set_mode(0o640);
-    let r = p.run_env(
-        &[
-            "doctor",
-            "--secrets-dir",
-            secrets.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[("ENVWARD_IDENTITY_FILE", id)],
-        &[],
-    );
+    let r = doctor();
     let v = r.json();
     assert!(
         v["findings"]
@@ -403,17 +396,7 @@ fn an_identity_file_readable_by_others_is_reported_by_check_and_doctor() {
         "{v:#}"
     );
     set_mode(0o600);
-    let r = p.run_env(
-        &[
-            "doctor",
-            "--secrets-dir",
-            secrets.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[("ENVWARD_IDENTITY_FILE", id)],
-        &[],
-    );
+    let r = doctor();
     let v = r.json();
     assert!(
         !v["findings"]
