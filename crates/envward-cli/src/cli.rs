@@ -72,6 +72,16 @@ pub enum Command {
         after_help = "Examples:\n  envward scan\n  envward scan src config --format sarif -o scan.sarif\n  envward scan --baseline .envward-baseline.json --update-baseline\n  envward scan --list-rules\n\nHonours .gitignore (--include-ignored reads ignored files too), reads dotfiles,\nskips binary files and files over --max-file-size. `envward:allow` on a line\n(or the line before) silences it. Values are shown only with --reveal.\nExit codes: 0 nothing found, 1 secrets found, 2 bad input."
     )]
     Scan(cmd::scan::Args),
+    /// Write an environment's OpenBao / Vault secret into its files (after a key-level diff)
+    #[command(
+        after_help = "Examples:\n  envward pull -e production --dry-run\n  envward pull -e production --yes\n\nShows each key as added, changed, unchanged or kept, never a value. Keys go\nto the environment's own file that defines them (encrypted files stay\nencrypted), else to the namespace's file. See docs/vault.md."
+    )]
+    Pull(cmd::sync::PullArgs),
+    /// Write an environment's file values to its OpenBao / Vault secret as a new version
+    #[command(
+        after_help = "Examples:\n  envward push -e production --dry-run\n  envward push -e production --yes --expect-version 7\n\nA check-and-set write: refused when someone else wrote since it was read.\nKeys only in the store are kept unless --prune. See docs/vault.md."
+    )]
+    Push(cmd::sync::PushArgs),
     /// Git hooks: `hook install` runs `envward scan --staged` before every commit
     #[command(
         subcommand,
@@ -320,6 +330,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Redact(args) => cmd::redact::run(g, args),
         Command::Scan(args) => cmd::scan::run(g, args),
         Command::Hook(c) => cmd::hook::run(g, c),
+        Command::Pull(args) => cmd::sync::pull(g, args),
+        Command::Push(args) => cmd::sync::push(g, args),
         Command::Check(args) => cmd::check::run(g, args),
         Command::Keygen(args) => cmd::keys::keygen(args),
         Command::Encrypt(args) => cmd::crypt::encrypt(g, args),

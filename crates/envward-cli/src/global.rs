@@ -52,6 +52,7 @@ impl Global {
             secrets_dir: self.secrets_dir.clone(),
             identities: self.identity.clone(),
             passphrase_prompt: Some(passphrase_prompt()),
+            files_only: false,
         }
     }
 

@@ -78,6 +78,15 @@ pub enum LoadError {
     /// An identity could not be loaded.
     #[error(transparent)]
     Identity(Box<crate::crypto::CryptoError>),
+    /// A remote store could not be read.
+    #[error(transparent)]
+    Remote(Box<crate::remote::RemoteError>),
+}
+
+impl From<crate::remote::RemoteError> for LoadError {
+    fn from(e: crate::remote::RemoteError) -> Self {
+        LoadError::Remote(Box::new(e))
+    }
 }
 
 impl From<ConfigError> for LoadError {
@@ -104,6 +113,7 @@ impl LoadError {
         match self {
             LoadError::Read { .. } => ErrorKind::Io,
             LoadError::Crypto { source, .. } | LoadError::Identity(source) => source.kind(),
+            LoadError::Remote(e) => e.kind(),
             LoadError::Config(_)
             | LoadError::Parse(_)
             | LoadError::Duplicate { .. }
@@ -158,6 +168,7 @@ impl LoadError {
                 d.with_help(source.help()).with_hint(source.hint())
             }
             LoadError::Identity(e) => e.diagnostic(),
+            LoadError::Remote(e) => e.diagnostic(),
             LoadError::UnknownNamespace { name, known, .. } => {
                 let mut d = Diagnostic::error(self.to_string());
                 if let Some(s) = crate::suggest::closest(name, known.iter().map(String::as_str)) {

@@ -30,6 +30,7 @@ pub mod layout;
 pub mod ops;
 pub mod plural;
 pub mod redact;
+pub mod remote;
 pub mod report;
 pub mod resolve;
 pub mod scan;

@@ -63,6 +63,11 @@ pub const TOPICS: &[Topic] = &[
         text: include_str!("../../../../docs/scan.md"),
     },
     Topic {
+        name: "vault",
+        about: "OpenBao / Vault KV v2 as a source; pull and push",
+        text: include_str!("../../../../docs/vault.md"),
+    },
+    Topic {
         name: "security",
         about: "what envward protects against, and what it does not",
         text: include_str!("../../../../docs/security.md"),

@@ -22,6 +22,7 @@ pub mod scan;
 pub mod schema;
 pub mod set;
 pub mod status;
+pub mod sync;
 pub mod template;
 
 use envward::Resolved;

@@ -53,6 +53,7 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
             secrets_dir: g.secrets_dir.clone(),
             identities: g.identity.clone(),
             passphrase_prompt: Some(crate::global::passphrase_prompt()),
+            files_only: true,
         })
         .map_err(Exit::from)?;
         // An environment without files (often the implicit `development`)

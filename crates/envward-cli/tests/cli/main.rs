@@ -34,6 +34,7 @@ mod sensitivity;
 mod sentinel;
 mod status;
 mod template_init;
+mod vault;
 
 /// Every file in tests/cli/ must be a module above, or it silently never runs.
 #[test]

@@ -22,6 +22,8 @@ pub enum Layer {
     Process,
     /// Files in the secrets directory (`/run/secrets/<key>`).
     Secrets,
+    /// A remote secret store (`[environments.<env>.sources.vault]`).
+    Remote,
     /// Local overrides (`.env.local`, `env/<env>/<ns>.local.env`), never committed.
     Local,
     /// Files of the selected environment (`.env.<env>`, `env/<env>/<ns>.env`).
@@ -38,6 +40,7 @@ impl Layer {
         match self {
             Layer::Process => "process",
             Layer::Secrets => "secrets",
+            Layer::Remote => "remote",
             Layer::Local => "local",
             Layer::Environment => "environment",
             Layer::Shared => "shared",

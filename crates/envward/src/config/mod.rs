@@ -2,6 +2,7 @@
 //! variable declarations the loader needs.
 
 pub mod rules;
+pub mod vault;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -240,6 +241,9 @@ pub struct EnvironmentSettings {
     /// every key).
     #[serde(default)]
     pub allow_local_override: Allow,
+    /// Stores the environment's values also come from (`[environments.<env>.sources.vault]`).
+    #[serde(default)]
+    pub sources: vault::SourcesSettings,
 }
 
 /// An exception to the integrity of an encrypted environment: `true` (every
@@ -380,6 +384,7 @@ pub fn default_precedence() -> Vec<Layer> {
     vec![
         Layer::Process,
         Layer::Secrets,
+        Layer::Remote,
         Layer::Local,
         Layer::Environment,
         Layer::Shared,

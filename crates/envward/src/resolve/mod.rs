@@ -19,7 +19,7 @@ use crate::config::{PROJECT_FILE, ProjectFile, Undefined};
 use crate::crypto;
 use crate::error::LoadError;
 use crate::layout::{COMMON, Layout};
-use crate::source::{Defaults, FileSource, Keyring, ProcessEnv, SecretsDir, Source};
+use crate::source::{Defaults, FileSource, Keyring, ProcessEnv, RemoteSource, SecretsDir, Source};
 use crate::value::{Resolved, Var};
 use resolver::Resolver;
 
@@ -55,6 +55,11 @@ pub struct LoadOptions {
     /// Asks for the passphrase of a passphrase-protected identity (the CLI
     /// prompts on the terminal); `ENVWARD_IDENTITY_PASSPHRASE` wins.
     pub passphrase_prompt: Option<crypto::PassphrasePrompt>,
+    /// Read the environment's files (and the schema's defaults) alone: no
+    /// remote store, no process environment, no secrets directory. The view
+    /// `pull` and `push` compare with a store, and `schema infer` learns
+    /// from. The process environment still selects the environment.
+    pub files_only: bool,
 }
 
 /// Loads configuration. See [`Config::load`].
@@ -96,6 +101,14 @@ impl Config {
         };
         let layout = Layout::detect(&root, &project.layout);
         let environment = opened.environment(options.environment.as_deref(), &process)?;
+        // What the sources see of the process environment (identities are
+        // still found through it).
+        let no_process = BTreeMap::new();
+        let visible = if options.files_only {
+            &no_process
+        } else {
+            &process
+        };
         let files = layout
             .files(&environment)
             .map_err(|source| LoadError::Read {
@@ -104,6 +117,14 @@ impl Config {
             })?;
         let mut namespaces: BTreeSet<String> = files.iter().map(|f| f.namespace.clone()).collect();
         namespaces.insert(COMMON.to_string());
+        let vault = project
+            .environments
+            .get(&environment)
+            .and_then(|e| e.sources.vault.as_ref())
+            .filter(|_| !options.files_only);
+        if let Some(vault) = vault {
+            namespaces.extend(vault.paths.keys().cloned());
+        }
         if let Some(ns) = &options.namespace
             && !namespaces.contains(ns)
         {
@@ -140,19 +161,36 @@ impl Config {
             sealed.extend(source.sealed().cloned());
             sources.push(Box::new(source));
         }
-        sources.push(Box::new(ProcessEnv::new(&process)));
-        sources.push(Box::new(SecretsDir::open(
-            options
-                .secrets_dir
-                .clone()
-                .unwrap_or_else(|| project.resolve.secrets_dir.clone()),
-        )));
+        if let Some(vault) = vault {
+            if !project
+                .resolve
+                .precedence
+                .contains(&crate::config::Layer::Remote)
+            {
+                return Err(crate::remote::RemoteError::NotInPrecedence {
+                    environment: environment.clone(),
+                }
+                .into());
+            }
+            for fetched in crate::remote::fetch(&environment, vault, &process)? {
+                sources.push(Box::new(RemoteSource::new(fetched)));
+            }
+        }
+        sources.push(Box::new(ProcessEnv::new(visible)));
+        if !options.files_only {
+            sources.push(Box::new(SecretsDir::open(
+                options
+                    .secrets_dir
+                    .clone()
+                    .unwrap_or_else(|| project.resolve.secrets_dir.clone()),
+            )));
+        }
         sources.push(Box::new(Defaults::new(&project.vars, &environment)));
         let rule_set = project.rule_set(&environment);
         let resolver = Resolver::new(
             project,
             sources,
-            &process,
+            visible,
             namespaces.into_iter().collect(),
             options.allow_undefined || project.resolve.undefined == Undefined::Empty,
         );

@@ -11,6 +11,7 @@
 mod defaults;
 mod file;
 mod process;
+mod remote;
 mod secrets;
 
 use std::borrow::Cow;
@@ -25,6 +26,8 @@ pub(crate) use defaults::Defaults;
 pub use file::SealedFile;
 pub(crate) use file::{FileSource, Keyring};
 pub(crate) use process::ProcessEnv;
+pub use remote::RemoteLocation;
+pub(crate) use remote::RemoteSource;
 pub(crate) use secrets::SecretsDir;
 
 /// Suffix of keys whose value is the path of a file holding the real value.
@@ -83,7 +86,8 @@ pub(crate) struct Definition<'s> {
     pub(crate) origin: Origin,
     /// The value as written, before interpolation; the path for a file.
     pub(crate) written: Cow<'s, str>,
-    /// Whether the value was encrypted where it is stored.
+    /// Whether the value was encrypted where it is stored (an encrypted
+    /// file, a secret store): sensitive unless the schema says otherwise.
     pub(crate) encrypted: bool,
     /// Whether it was encrypted and no identity could decrypt it: the
     /// value is empty and must not be used.
@@ -180,6 +184,13 @@ pub enum Origin {
     },
     /// A default in `envward.toml`.
     Default,
+    /// A key of a secret in a remote store (OpenBao / Vault KV v2).
+    Remote {
+        /// The secret (shared by its keys).
+        location: std::sync::Arc<RemoteLocation>,
+        /// The key.
+        key: String,
+    },
 }
 
 impl Origin {
@@ -191,6 +202,7 @@ impl Origin {
             Origin::FileRef { declared, .. } => declared.layer(),
             Origin::SecretsDir { .. } => Layer::Secrets,
             Origin::Default => Layer::Default,
+            Origin::Remote { .. } => Layer::Remote,
         }
     }
 }
@@ -209,6 +221,11 @@ impl fmt::Display for Origin {
             } => write!(f, "{} (via {var} at {declared})", path.display()),
             Origin::SecretsDir { path } => write!(f, "{} (secrets directory)", path.display()),
             Origin::Default => write!(f, "default in {}", crate::config::PROJECT_FILE),
+            Origin::Remote { location, key } => write!(
+                f,
+                "{}:{}/{}#{key}@v{}",
+                location.store, location.mount, location.path, location.version
+            ),
         }
     }
 }

@@ -314,17 +314,49 @@ pub static RULES: &[Rule] = &[
 
 fn secret_max_age(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     use crate::ops::rotation;
+    let max_days = i64::try_from(ctx.param_usize("max_days", 90)).unwrap_or(i64::MAX);
+    let now = jiff::Timestamp::now().as_second();
+    // A value from a store is at least as old as the version it is in:
+    // a version older than the maximum means the key is too (a newer one
+    // says nothing about this key, which may not have changed in it).
+    let mut from_store = std::collections::BTreeSet::new();
+    for v in ctx.cfg.iter().filter(|v| judged_secret(v)) {
+        let crate::source::Origin::Remote { location, .. } = &v.origin else {
+            continue;
+        };
+        from_store.insert(v.key.as_str());
+        let Some(written) = location
+            .created_time
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        else {
+            continue;
+        };
+        let days = (now - written.as_second()) / 86_400;
+        if days > max_days {
+            out.var(
+                v,
+                format!(
+                    "`{}` comes from version {} of {}/{}, written {days} days ago ({}); the maximum is {max_days} days",
+                    v.key,
+                    location.version,
+                    location.mount,
+                    location.path,
+                    written.strftime("%Y-%m-%d")
+                ),
+            );
+        }
+    }
     let records = ctx.shared.rotations(&ctx.cfg.root);
     if records.is_empty() {
         return;
     }
-    let max_days = i64::try_from(ctx.param_usize("max_days", 90)).unwrap_or(i64::MAX);
-    let now = jiff::Timestamp::now().as_second();
     let keys = ctx
         .cfg
         .iter()
         .filter(|v| v.sensitive)
         .map(|v| v.key.as_str())
+        .filter(|k| !from_store.contains(k))
         .chain(ctx.cfg.withheld.keys().map(String::as_str));
     for key in keys {
         let Some(r) = rotation::last(records, &ctx.cfg.environment, key) else {
@@ -407,10 +439,22 @@ fn log_level(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 }
 
 /// Sensitive keys that hold secrets (not URLs, which carry other rules).
+/// The secrets the strength rules judge: sensitive values, except a value
+/// from a secret store that is masked only because every store value is
+/// (`FEATURE=on` kept in the vault is not a credential), unless its name or
+/// value makes it a secret.
 fn secrets<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a crate::value::Var> {
     ctx.cfg.iter().filter(|v| {
-        v.sensitive && !v.value.expose().is_empty() && !v.value.expose().contains("://")
+        let text = v.value.expose();
+        !text.is_empty() && !text.contains("://") && judged_secret(v)
     })
+}
+
+/// Sensitive, and not only because it comes from a secret store.
+fn judged_secret(v: &crate::value::Var) -> bool {
+    v.sensitive
+        && (!matches!(v.origin, crate::source::Origin::Remote { .. })
+            || crate::secret::Sensitivity::of(None, &v.key, v.value.expose()).is_secret())
 }
 
 fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
@@ -448,7 +492,7 @@ fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 
 fn too_short_to_redact(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let min = ctx.shared.redact_min_length();
-    for v in ctx.cfg.iter().filter(|v| v.sensitive && !v.sealed) {
+    for v in ctx.cfg.iter().filter(|v| judged_secret(v) && !v.sealed) {
         let value = v.value.expose();
         if !value.trim().is_empty() && !crate::known::redactable(value, min) {
             out.var(
