@@ -687,3 +687,195 @@ fn push_creates_a_missing_secret_and_refuses_without_a_source() {
         out.stderr()
     );
 }
+
+/// The scripted KV server of `fixtures/fake_kv.py`, killed when dropped.
+struct FakeKv {
+    child: Child,
+    addr: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FakeKv {
+    fn start() -> Option<FakeKv> {
+        if !require_tool("python3") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("requests.log");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cli/fixtures/fake_kv.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 starts");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let port: u16 = line
+            .trim()
+            .parse()
+            .expect("the fake server prints its port");
+        Some(FakeKv {
+            child,
+            addr: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        })
+    }
+
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn project(&self, path: &str, extra: &str) -> Project {
+        Project::with(&[(
+            "envward.toml",
+            &format!(
+                "[environments.production.sources.vault]\naddress = \"{}\"\npath = \"{path}\"\n{extra}",
+                self.addr
+            ),
+        )])
+        .env("BAO_TOKEN", "fake-root-token")
+    }
+}
+
+impl Drop for FakeKv {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn server_errors_are_retried_and_client_errors_are_not() {
+    let Some(kv) = FakeKv::start() else { return };
+    // 503 twice, then the secret: read on the third attempt.
+    let p = kv.project("flaky", "");
+    let got = p.run(&["get", "API_TOKEN", "-e", "production"]).ok();
+    assert_eq!(got.stdout().trim(), "flaky-value-0123456789abcdef");
+    let gets = |path: &str| {
+        kv.requests()
+            .iter()
+            .filter(|r| r.starts_with(&format!("GET /v1/secret/data/{path}")))
+            .count()
+    };
+    assert_eq!(gets("flaky"), 3);
+
+    // 429 every time: three attempts, then exit 2.
+    let out = kv
+        .project("busy", "")
+        .run(&["get", "API_TOKEN", "-e", "production"])
+        .expect_code(2);
+    assert!(out.stderr().contains("answered 429"), "{}", out.stderr());
+    assert_eq!(gets("busy"), 3);
+
+    // 403: one attempt.
+    let out = kv
+        .project("flaky", "")
+        .run_env(
+            &["get", "API_TOKEN", "-e", "production"],
+            &[("BAO_TOKEN", "not-a-token-SENTINEL")],
+            &[],
+        )
+        .expect_code(2);
+    assert!(!out.stderr().contains("not-a-token-SENTINEL"));
+    assert_eq!(gets("flaky"), 4);
+}
+
+#[test]
+fn an_old_store_version_fails_max_age_and_a_flag_is_not_a_weak_secret() {
+    let Some(kv) = FakeKv::start() else { return };
+    let p = kv.project("old", "");
+    let json = p.check_json("production");
+    let findings = json["findings"].as_array().cloned().unwrap_or_default();
+    let ids = |key: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f["key"] == key)
+            .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let token = ids("API_TOKEN");
+    assert!(token.contains(&"secret.max-age".to_string()), "{json}");
+    let finding = findings
+        .iter()
+        .find(|f| f["key"] == "API_TOKEN" && f["rule"] == "secret.max-age")
+        .unwrap();
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("version 4 of secret/old"), "{message}");
+    assert!(message.contains("2020-01-02"), "{message}");
+    // FEATURE=on is masked (a store value) but not judged as a credential.
+    let feature = ids("FEATURE");
+    assert!(
+        !feature.iter().any(|r| r.starts_with("secret.")),
+        "{feature:?}"
+    );
+    assert!(!json.to_string().contains("old-value-0123456789abcdef0123"));
+}
+
+#[test]
+fn kubernetes_login_exchanges_the_service_account_token_and_revokes_it() {
+    let Some(kv) = FakeKv::start() else { return };
+    let p = kv.project(
+        "k8s",
+        "auth = { method = \"kubernetes\", role = \"app\", token_file = \"sa-token\" }\n",
+    );
+    p.write("sa-token", "k8s-service-account-jwt\n");
+    let got = p
+        .run_env(
+            &["get", "API_TOKEN", "-e", "production"],
+            &[],
+            &["BAO_TOKEN"],
+        )
+        .ok();
+    assert_eq!(got.stdout().trim(), "k8s-value-0123456789abcdef");
+    let log = kv.requests();
+    assert_eq!(
+        log[0], "POST /v1/auth/kubernetes/login token=none",
+        "{log:?}"
+    );
+    assert_eq!(log[1], "GET /v1/secret/data/k8s token=k8s", "{log:?}");
+    assert_eq!(
+        log[2], "POST /v1/auth/token/revoke-self token=k8s",
+        "{log:?}"
+    );
+
+    // A wrong role: exit 2, the server's message shown.
+    p.write(
+        "envward.toml",
+        format!(
+            "[environments.production.sources.vault]\naddress = \"{}\"\npath = \"k8s\"\nauth = {{ method = \"kubernetes\", role = \"other\", token_file = \"sa-token\" }}\n",
+            kv.addr
+        ),
+    );
+    let out = p
+        .run(&["get", "API_TOKEN", "-e", "production"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("auth/kubernetes/login"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!out.stderr().contains("k8s-service-account-jwt"));
+    // No token file: exit 2 naming it.
+    std::fs::remove_file(p.join("sa-token")).unwrap();
+    let out = p
+        .run(&["get", "API_TOKEN", "-e", "production"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("service-account token"),
+        "{}",
+        out.stderr()
+    );
+}
