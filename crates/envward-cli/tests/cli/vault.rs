@@ -879,3 +879,38 @@ fn kubernetes_login_exchanges_the_service_account_token_and_revokes_it() {
         out.stderr()
     );
 }
+
+#[test]
+fn redact_scan_and_diff_know_the_store_values() {
+    let Some(bao) = Bao::start() else { return };
+    bao.put("myapp/production", &[("API_TOKEN", TOKEN_V1)]);
+    let p = project(&bao, "");
+    p.write("env/development/common.env", "HOST=localhost\n");
+
+    // redact replaces a store value in a stream.
+    let out = p
+        .cmd(&["redact", "-e", "production"])
+        .write_stdin(format!("calling with {TOKEN_V1} now\n"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text, "calling with [REDACTED:API_TOKEN] now\n");
+
+    // scan finds a store value committed to a file.
+    p.write("deploy/notes.txt", format!("token: {TOKEN_V1}\n"));
+    let out = p
+        .run(&["scan", "deploy", "--format", "json"])
+        .expect_code(1);
+    assert_none_of(&out, &[ROOT, TOKEN_V1]);
+    assert!(out.stdout().contains("API_TOKEN"), "{}", out.stdout());
+
+    // diff compares a store-backed environment with another, masking it.
+    let out = p.run(&["diff", "-e", "development", "-e", "production"]);
+    assert_none_of(&out, &[ROOT, TOKEN_V1]);
+    assert!(
+        out.stdout().contains("API_TOKEN"),
+        "{}{}",
+        out.stdout(),
+        out.stderr()
+    );
+}
