@@ -16,7 +16,9 @@
 //! (leftmost-longest: of two values that start at the same place, the
 //! longer wins).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{
+    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
+};
 use zeroize::Zeroizing;
 
 use crate::error::LoadError;
@@ -82,6 +84,9 @@ pub struct KnownMatch<'a> {
 /// The project's known secret values, compiled for searching.
 pub struct KnownValues {
     matcher: Option<AhoCorasick>,
+    /// For many patterns: which 4-byte windows start one (a hashed bit
+    /// set), so the automaton runs only where a pattern may begin.
+    starts: Option<Starts>,
     patterns: Vec<Pattern>,
     values: Vec<Secret>,
     max_len: usize,
@@ -111,6 +116,8 @@ pub struct Builder {
     values: Vec<Secret>,
     notes: Vec<String>,
     too_short: Vec<(String, String)>,
+    /// Whether many patterns get the window prefilter (tests compare both).
+    prefilter: bool,
 }
 
 impl Builder {
@@ -183,16 +190,29 @@ impl Builder {
         // patterns (states × byte classes): used for the usual handful of
         // values, the default (NFA) kinds beyond.
         let total: usize = self.entries.iter().map(|(b, _)| b.len()).sum();
-        let kind = (total <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA);
+        let small = total <= DFA_MAX_PATTERN_BYTES;
+        let kind = small.then_some(AhoCorasickKind::DFA);
+        // Beyond, the NFA is slow to walk byte by byte: it runs anchored,
+        // only at the positions whose next 4 bytes start some pattern.
+        let starts = (self.prefilter
+            && !small
+            && self.entries.iter().all(|(b, _)| b.len() >= Starts::WIDTH))
+        .then(|| Starts::new(self.entries.iter().map(|(b, _)| b.as_slice())));
         let matcher = (!self.entries.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .kind(kind)
+                .start_kind(if starts.is_some() {
+                    StartKind::Anchored
+                } else {
+                    StartKind::Unanchored
+                })
                 .build(self.entries.iter().map(|(b, _)| b.as_slice()))
                 .unwrap_or_else(|e| unreachable!("patterns are bounded by the values loaded: {e}"))
         });
         KnownValues {
             matcher,
+            starts,
             patterns: self.entries.into_iter().map(|(_, p)| p).collect(),
             values: self.values,
             max_len,
@@ -200,6 +220,49 @@ impl Builder {
             notes: self.notes,
             too_short: self.too_short,
         }
+    }
+}
+
+/// Which 4-byte windows begin a pattern: a bit set indexed by a
+/// multiplicative hash of the window (2^20 bits, 128 KiB: about 1 % of
+/// positions pass for 10,000 patterns).
+struct Starts {
+    bits: Vec<u64>,
+}
+
+impl Starts {
+    const WIDTH: usize = 4;
+    const BITS: u32 = 20;
+
+    fn new<'p>(patterns: impl Iterator<Item = &'p [u8]>) -> Starts {
+        let mut bits = vec![0u64; (1usize << Self::BITS) / 64];
+        for p in patterns {
+            let h = Self::hash(&p[..Self::WIDTH]);
+            bits[h / 64] |= 1 << (h % 64);
+        }
+        Starts { bits }
+    }
+
+    #[inline]
+    fn hash(window: &[u8]) -> usize {
+        let w = u32::from_le_bytes([window[0], window[1], window[2], window[3]]);
+        (w.wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)) as usize
+    }
+
+    /// The first position at or after `from` whose window may begin a
+    /// pattern.
+    #[inline]
+    fn next_candidate(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        let last = haystack.len().checked_sub(Self::WIDTH)?;
+        let mut at = from;
+        while at <= last {
+            let h = Self::hash(&haystack[at..at + Self::WIDTH]);
+            if self.bits[h / 64] & (1 << (h % 64)) != 0 {
+                return Some(at);
+            }
+            at += 1;
+        }
+        None
     }
 }
 
@@ -228,6 +291,7 @@ impl KnownValues {
     /// ```
     pub fn builder(min_length: usize) -> Builder {
         Builder {
+            prefilter: true,
             min_length: min_length.max(1),
             entries: Vec::new(),
             values: Vec::new(),
@@ -271,13 +335,42 @@ impl KnownValues {
 
     /// The matches in `haystack`, leftmost-longest, not overlapping.
     pub fn find_iter<'a>(&'a self, haystack: &'a [u8]) -> impl Iterator<Item = KnownMatch<'a>> {
-        self.matcher.iter().flat_map(move |ac| {
-            ac.find_iter(haystack).map(move |m| KnownMatch {
-                start: m.start(),
-                end: m.end(),
-                pattern: &self.patterns[m.pattern().as_usize()],
-            })
-        })
+        let to_known = move |m: aho_corasick::Match| KnownMatch {
+            start: m.start(),
+            end: m.end(),
+            pattern: &self.patterns[m.pattern().as_usize()],
+        };
+        let plain = self
+            .matcher
+            .iter()
+            .filter(|_| self.starts.is_none())
+            .flat_map(move |ac| ac.find_iter(haystack).map(to_known));
+        let filtered = self
+            .matcher
+            .iter()
+            .zip(self.starts.iter())
+            .flat_map(move |(ac, starts)| {
+                // The leftmost position where a pattern matches, and the
+                // longest there: leftmost-longest, as the automaton's own
+                // search, then on from the match's end.
+                let mut pos = 0;
+                std::iter::from_fn(move || {
+                    while let Some(at) = starts.next_candidate(haystack, pos) {
+                        let input = Input::new(haystack)
+                            .span(at..haystack.len())
+                            .anchored(Anchored::Yes);
+                        if let Some(m) = ac.find(input) {
+                            pos = m.end();
+                            return Some(m);
+                        }
+                        pos = at + 1;
+                    }
+                    pos = haystack.len();
+                    None
+                })
+                .map(to_known)
+            });
+        plain.chain(filtered)
     }
 
     /// The value a pattern stands for (for fingerprints and `--reveal`).
@@ -367,6 +460,79 @@ mod tests {
         let mut b = KnownValues::builder(8);
         b.add("production", "TOKEN", value);
         b.build()
+    }
+
+    /// Many values (so the window prefilter is on): every search gives what
+    /// the automaton's own unanchored leftmost-longest search gives.
+    #[test]
+    fn the_window_prefilter_finds_what_the_plain_search_finds() {
+        use proptest::prelude::RngCore;
+        use proptest::test_runner::{RngAlgorithm, TestRng};
+        let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
+        let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut b = KnownValues::builder(8);
+        let mut values = Vec::new();
+        for i in 0..600 {
+            let len = 8 + (rng.next_u32() % 30) as usize;
+            let v: String = (0..len)
+                .map(|_| alnum[rng.next_u32() as usize % alnum.len()] as char)
+                .collect();
+            // Some values share a prefix with another: longest must win.
+            let v = if i % 50 == 1 {
+                format!("{}{v}", values.last().unwrap())
+            } else {
+                v
+            };
+            b.add("production", &format!("K{i}"), &v);
+            values.push(v);
+        }
+        let mut without = KnownValues::builder(8);
+        without.prefilter = false;
+        for (i, v) in values.iter().enumerate() {
+            without.add("production", &format!("K{i}"), v);
+        }
+        let plain = without.build();
+        assert!(plain.starts.is_none());
+        let k = b.build();
+        assert!(
+            k.starts.is_some(),
+            "the prefilter is on for this many patterns"
+        );
+        let mut matched = 0;
+        for round in 0..300 {
+            let mut hay = Vec::new();
+            for _ in 0..20 {
+                match rng.next_u32() % 4 {
+                    0 => hay.extend_from_slice(
+                        values[rng.next_u32() as usize % values.len()].as_bytes(),
+                    ),
+                    1 => {
+                        // A cut-off value: a prefix that matches nothing.
+                        let v = values[rng.next_u32() as usize % values.len()].as_bytes();
+                        hay.extend_from_slice(&v[..v.len() / 2]);
+                    }
+                    2 => hay.extend(
+                        base64::engine::general_purpose::STANDARD
+                            .encode(&values[rng.next_u32() as usize % values.len()])
+                            .bytes(),
+                    ),
+                    _ => {
+                        hay.extend((0..(rng.next_u32() % 9)).map(|_| (rng.next_u32() % 256) as u8))
+                    }
+                }
+            }
+            let ours: Vec<(usize, usize, usize)> = k
+                .find_iter(&hay)
+                .map(|m| (m.start, m.end, m.end - m.start))
+                .collect();
+            let theirs: Vec<(usize, usize, usize)> = plain
+                .find_iter(&hay)
+                .map(|m| (m.start, m.end, m.end - m.start))
+                .collect();
+            assert_eq!(ours, theirs, "round {round}");
+            matched += ours.len();
+        }
+        assert!(matched > 1000, "{matched}");
     }
 
     fn found(k: &KnownValues, text: &[u8]) -> Vec<Encoding> {
