@@ -186,6 +186,17 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
     }
 
+    /// Asserts that stderr says `needle`.
+    #[track_caller]
+    pub fn says(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr().contains(needle),
+            "expected `{needle}` on stderr:\n{}",
+            self.stderr()
+        );
+        self
+    }
+
     #[track_caller]
     pub fn ok(self) -> Self {
         self.expect_code(0)

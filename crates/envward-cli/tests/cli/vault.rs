@@ -271,12 +271,8 @@ fn a_pinned_version_is_read_and_a_deleted_one_is_an_error() {
         .run(&["get", "API_TOKEN", "-e", "production"])
         .expect_code(2);
     assert_clean(&out);
-    assert!(
-        out.stderr().contains("secret/myapp/production@v1"),
-        "{}",
-        out.stderr()
-    );
-    assert!(out.stderr().contains("deleted"), "{}", out.stderr());
+    out.says("secret/myapp/production@v1");
+    out.says("deleted");
 
     bao.ok(&[
         "kv",
@@ -288,7 +284,7 @@ fn a_pinned_version_is_read_and_a_deleted_one_is_an_error() {
     let out = p
         .run(&["get", "API_TOKEN", "-e", "production"])
         .expect_code(2);
-    assert!(out.stderr().contains("destroyed"), "{}", out.stderr());
+    out.says("destroyed");
 }
 
 #[test]
@@ -310,11 +306,7 @@ fn a_wrong_token_a_missing_path_and_a_stopped_server_start_nothing() {
         let out = p.run_env(args, &[("BAO_TOKEN", wrong)], &[]).expect_code(2);
         assert!(!out.stdout().contains(wrong) && !out.stderr().contains(wrong));
         assert_clean(&out);
-        assert!(
-            out.stderr().contains("permission denied"),
-            "{}",
-            out.stderr()
-        );
+        out.says("permission denied");
         assert!(
             out.stderr().contains(&bao.addr),
             "names the address: {}",
@@ -331,7 +323,7 @@ fn a_wrong_token_a_missing_path_and_a_stopped_server_start_nothing() {
             &["BAO_TOKEN"],
         )
         .expect_code(2);
-    assert!(out.stderr().contains("no vault token"), "{}", out.stderr());
+    out.says("no vault token");
 
     // A missing path.
     let missing = Project::with(&[(
@@ -340,11 +332,7 @@ fn a_wrong_token_a_missing_path_and_a_stopped_server_start_nothing() {
     )])
     .env("BAO_TOKEN", ROOT);
     let out = missing.run(&["list", "-e", "production"]).expect_code(2);
-    assert!(
-        out.stderr().contains("no secret at secret/nope/production"),
-        "{}",
-        out.stderr()
-    );
+    out.says("no secret at secret/nope/production");
     assert_clean(&out);
 
     // The server stopped: exit 2, nothing started, no fallback to the files.
@@ -352,11 +340,7 @@ fn a_wrong_token_a_missing_path_and_a_stopped_server_start_nothing() {
     drop(bao);
     let out = p.run(&run_args).expect_code(2);
     assert!(!marker.exists());
-    assert!(
-        out.stderr().contains("cannot reach the vault at"),
-        "{}",
-        out.stderr()
-    );
+    out.says("cannot reach the vault at");
     assert!(out.stderr().contains(&addr));
     assert_clean(&out);
     // Other environments do not need the store.
@@ -426,11 +410,7 @@ fn approle_logs_in_with_a_read_only_policy() {
         .expect_code(2);
     assert!(!out.stderr().contains("not-the-secret-id"));
     assert!(!out.stderr().contains(secret_id.trim()));
-    assert!(
-        out.stderr().contains("auth/approle/login"),
-        "{}",
-        out.stderr()
-    );
+    out.says("auth/approle/login");
 
     // No secret id at all.
     let out = p
@@ -440,11 +420,7 @@ fn approle_logs_in_with_a_read_only_policy() {
             &[],
         )
         .expect_code(2);
-    assert!(
-        out.stderr().contains("ENVWARD_VAULT_SECRET_ID"),
-        "{}",
-        out.stderr()
-    );
+    out.says("ENVWARD_VAULT_SECRET_ID");
 }
 
 #[test]
@@ -476,11 +452,7 @@ fn tls_is_verified_against_the_given_ca() {
     let out = p
         .run(&["get", "API_TOKEN", "-e", "production"])
         .expect_code(2);
-    assert!(
-        out.stderr().contains("cannot reach the vault"),
-        "{}",
-        out.stderr()
-    );
+    out.says("cannot reach the vault");
     assert_clean(&out);
     // Trusted through BAO_CACERT.
     let got = p
@@ -501,7 +473,7 @@ fn plain_http_to_a_remote_host_is_refused_before_connecting() {
     )])
     .env("BAO_TOKEN", ROOT);
     let out = p.run(&["get", "X", "-e", "production"]).expect_code(2);
-    assert!(out.stderr().contains("not https"), "{}", out.stderr());
+    out.says("not https");
     assert_clean(&out);
     // A precedence without `remote` would ignore the store: refused.
     p.write(
@@ -509,7 +481,7 @@ fn plain_http_to_a_remote_host_is_refused_before_connecting() {
         "[resolve]\nprecedence = [\"process\", \"environment\"]\n[environments.production.sources.vault]\naddress = \"https://vault.example.com\"\npath = \"app\"\n",
     );
     let out = p.run(&["list", "-e", "production"]).expect_code(2);
-    assert!(out.stderr().contains("precedence"), "{}", out.stderr());
+    out.says("precedence");
 }
 
 /// Every output of a run free of `secrets`.
@@ -560,7 +532,7 @@ fn pull_writes_the_store_into_encrypted_files_after_a_diff() {
 
     // Not on a terminal and no --yes: refused.
     let out = p.run(&["pull", "-e", "production"]).expect_code(2);
-    assert!(out.stderr().contains("--yes"), "{}", out.stderr());
+    out.says("--yes");
     // No environment named: refused.
     p.run(&["pull", "--dry-run"]).expect_code(2);
 
@@ -618,7 +590,7 @@ fn push_writes_a_new_version_with_check_and_set() {
 
     let out = p.run(&["push", "-e", "production", "--yes"]).ok();
     assert_none_of(&out, &[ROOT, TOKEN_V1, TOKEN_V2]);
-    assert!(out.stderr().contains("now version 2"), "{}", out.stderr());
+    out.says("now version 2");
     let stored = bao.get("myapp/production");
     assert_eq!(stored["data"]["data"]["API_TOKEN"], TOKEN_V2);
     assert_eq!(stored["data"]["data"]["HOST"], "example.com");
@@ -636,16 +608,8 @@ fn push_writes_a_new_version_with_check_and_set() {
     let out = p
         .run(&["push", "-e", "production", "--yes", "--expect-version", "2"])
         .expect_code(2);
-    assert!(
-        out.stderr().contains("changed in the vault"),
-        "{}",
-        out.stderr()
-    );
-    assert!(
-        out.stderr().contains("expected version 2, now 3"),
-        "{}",
-        out.stderr()
-    );
+    out.says("changed in the vault");
+    out.says("expected version 2, now 3");
     assert_none_of(&out, &[ROOT, TOKEN_V2, "someone-else-wrote-this-1234"]);
     let stored = bao.get("myapp/production");
     assert_eq!(stored["data"]["metadata"]["version"], 3);
@@ -665,7 +629,7 @@ fn push_writes_a_new_version_with_check_and_set() {
     );
     // In line now: nothing to write.
     let out = p.run(&["push", "-e", "production", "--yes"]).ok();
-    assert!(out.stderr().contains("already in line"), "{}", out.stderr());
+    out.says("already in line");
 }
 
 #[test]
@@ -681,11 +645,7 @@ fn push_creates_a_missing_secret_and_refuses_without_a_source() {
     let out = none
         .run(&["push", "-e", "production", "--dry-run"])
         .expect_code(2);
-    assert!(
-        out.stderr().contains("has no vault source"),
-        "{}",
-        out.stderr()
-    );
+    out.says("has no vault source");
 }
 
 /// The scripted KV server of `fixtures/fake_kv.py`, killed when dropped.
@@ -777,7 +737,7 @@ fn server_errors_are_retried_and_client_errors_are_not() {
         .project("busy", "")
         .run(&["get", "API_TOKEN", "-e", "production"])
         .expect_code(2);
-    assert!(out.stderr().contains("answered 429"), "{}", out.stderr());
+    out.says("answered 429");
     assert_eq!(gets("busy"), 3);
 
     // 403: one attempt.
@@ -862,22 +822,14 @@ fn kubernetes_login_exchanges_the_service_account_token_and_revokes_it() {
     let out = p
         .run(&["get", "API_TOKEN", "-e", "production"])
         .expect_code(2);
-    assert!(
-        out.stderr().contains("auth/kubernetes/login"),
-        "{}",
-        out.stderr()
-    );
+    out.says("auth/kubernetes/login");
     assert!(!out.stderr().contains("k8s-service-account-jwt"));
     // No token file: exit 2 naming it.
     std::fs::remove_file(p.join("sa-token")).unwrap();
     let out = p
         .run(&["get", "API_TOKEN", "-e", "production"])
         .expect_code(2);
-    assert!(
-        out.stderr().contains("service-account token"),
-        "{}",
-        out.stderr()
-    );
+    out.says("service-account token");
 }
 
 #[test]

@@ -176,19 +176,59 @@ fn file_values(
     Ok(out)
 }
 
-/// Compares the store (read) with the files (written) for `envward pull`.
-pub fn plan_pull(options: &LoadOptions) -> Result<Plan, StoreError> {
+/// What one secret's comparison gives: the version read, each key and
+/// what happens to it, and the values to write.
+type Compared = (
+    Option<u64>,
+    Vec<(String, KeyChange)>,
+    BTreeMap<String, Secret>,
+);
+
+/// The plan of `direction`: the store's settings, a login, the files'
+/// values, then `compare` for each secret (with the files' values of the
+/// namespace it serves).
+fn plan(
+    options: &LoadOptions,
+    direction: &'static str,
+    compare: impl Fn(
+        &Client,
+        &VaultSettings,
+        &str,
+        &BTreeMap<String, Secret>,
+    ) -> Result<Compared, RemoteError>,
+) -> Result<Plan, StoreError> {
     let (project, environment, vault) = settings(options)?;
-    let process = process_env(options);
-    let client = Client::connect(&environment, &vault, &process).map_err(load)?;
+    let client = Client::connect(&environment, &vault, &process_env(options)).map_err(load)?;
     let files = file_values(&project, options, &environment, &vault)?;
+    let empty = BTreeMap::new();
     let mut secrets = Vec::new();
     for (namespace, path) in super::secrets_of(&vault) {
-        let stored = client
-            .read(&vault.mount, path, vault.version)
-            .map_err(load)?;
-        let empty = BTreeMap::new();
         let local = files.get(namespace).unwrap_or(&empty);
+        let (version, keys, values) = compare(&client, &vault, path, local).map_err(load)?;
+        secrets.push(SecretPlan {
+            namespace: namespace.to_string(),
+            secret: describe(&vault.mount, path, None),
+            version,
+            keys,
+            path: path.to_string(),
+            values,
+        });
+    }
+    let address = client.address().to_string();
+    client.finish();
+    Ok(Plan {
+        direction,
+        environment,
+        address,
+        secrets,
+        pinned: vault.version,
+    })
+}
+
+/// Compares the store (read) with the files (written) for `envward pull`.
+pub fn plan_pull(options: &LoadOptions) -> Result<Plan, StoreError> {
+    plan(options, "pull", |client, vault, path, local| {
+        let stored = client.read(&vault.mount, path, vault.version)?;
         let mut keys = Vec::new();
         let mut values = BTreeMap::new();
         for (key, value) in &stored.data {
@@ -209,23 +249,7 @@ pub fn plan_pull(options: &LoadOptions) -> Result<Plan, StoreError> {
                 .map(|k| (k.clone(), KeyChange::Kept)),
         );
         keys.sort_by(|a, b| a.0.cmp(&b.0));
-        secrets.push(SecretPlan {
-            namespace: namespace.to_string(),
-            secret: describe(&vault.mount, path, None),
-            version: Some(stored.version),
-            keys,
-            path: path.to_string(),
-            values,
-        });
-    }
-    let address = client.address().to_string();
-    client.finish();
-    Ok(Plan {
-        direction: "pull",
-        environment,
-        address,
-        secrets,
-        pinned: vault.version,
+        Ok((Some(stored.version), keys, values))
     })
 }
 
@@ -275,15 +299,9 @@ pub fn apply_pull(options: &LoadOptions, plan: &Plan, command: &str) -> Result<u
 /// Compares the files (read) with the store (written) for `envward push`;
 /// with `prune`, keys only in the store are removed.
 pub fn plan_push(options: &LoadOptions, prune: bool) -> Result<Plan, StoreError> {
-    let (project, environment, vault) = settings(options)?;
-    let process = process_env(options);
-    let client = Client::connect(&environment, &vault, &process).map_err(load)?;
-    let files = file_values(&project, options, &environment, &vault)?;
-    let mut secrets = Vec::new();
-    for (namespace, path) in super::secrets_of(&vault) {
-        let stored = client.read_for_write(&vault.mount, path).map_err(load)?;
+    plan(options, "push", |client, vault, path, local| {
+        let stored = client.read_for_write(&vault.mount, path)?;
         let empty = BTreeMap::new();
-        let local = files.get(namespace).unwrap_or(&empty);
         let remote = stored.as_ref().map_or(&empty, |s| &s.data);
         let names: BTreeSet<&String> = local.keys().chain(remote.keys()).collect();
         let mut keys = Vec::new();
@@ -304,23 +322,7 @@ pub fn plan_push(options: &LoadOptions, prune: bool) -> Result<Plan, StoreError>
             }
             keys.push((key.clone(), change));
         }
-        secrets.push(SecretPlan {
-            namespace: namespace.to_string(),
-            secret: describe(&vault.mount, path, None),
-            version: stored.as_ref().map(|s| s.version),
-            keys,
-            path: path.to_string(),
-            values,
-        });
-    }
-    let address = client.address().to_string();
-    client.finish();
-    Ok(Plan {
-        direction: "push",
-        environment,
-        address,
-        secrets,
-        pinned: vault.version,
+        Ok((stored.as_ref().map(|s| s.version), keys, values))
     })
 }
 
