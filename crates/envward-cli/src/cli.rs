@@ -135,6 +135,12 @@ pub enum Command {
         after_help = "Examples:\n  envward docs                   # writes docs/configuration.md\n  envward docs --check\n  envward docs -o CONFIGURATION.md"
     )]
     Docs(cmd::generate::Args),
+    /// Verified backups: create, list, verify, restore
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  envward backup create --keep 10\n  envward backup verify FILE\n  envward backup restore FILE --dry-run"
+    )]
+    Backup(cmd::backup::Command),
     /// Show how two environments or two files differ (secrets never shown)
     #[command(
         after_help = "Examples:\n  envward diff -e staging -e production\n  envward diff .env.old .env --format json\n  envward diff -e production --example     # keys missing from or undocumented in .env.example\n  envward diff -e staging -e production --exit-code\n\nSensitive values show as `changed` with a keyed fingerprint (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key), so two\ndiffs can be compared without revealing anything."
@@ -209,6 +215,9 @@ const NO_ENVIRONMENT: &[&str] = &[
     "docs",
 ];
 
+/// Commands that read no environment but may decrypt (an identity).
+const IDENTITY_ONLY: &[&str] = &["backup"];
+
 /// Commands that open no project.
 const NO_PROJECT: &[&str] = &["keygen", "rules", "completions", "man", "help"];
 
@@ -224,6 +233,9 @@ pub fn command() -> clap::Command {
         let mut hidden: Vec<&str> = Vec::new();
         if NO_ENVIRONMENT.contains(&name.as_str()) {
             hidden.extend(LOADER_OPTIONS);
+        }
+        if IDENTITY_ONLY.contains(&name.as_str()) {
+            hidden.extend(LOADER_OPTIONS.iter().filter(|o| **o != "identity"));
         }
         if NO_PROJECT.contains(&name.as_str()) {
             hidden.push("project");
@@ -337,6 +349,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),
         Command::Diff(args) => cmd::diff::run(g, args),
+        Command::Backup(c) => cmd::backup::run(g, c),
         Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
         Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),
         Command::Completions(args) => cmd::completions::run(args, command()),

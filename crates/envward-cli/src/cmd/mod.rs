@@ -1,5 +1,6 @@
 //! One module per subcommand, each with `Args` and `run`.
 
+pub mod backup;
 pub mod check;
 pub mod completions;
 pub mod crypt;

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod backup;
 mod check;
 mod conformance;
 mod diff;

@@ -30,10 +30,12 @@
 
 mod error;
 mod recipients;
+mod restore;
 mod scratch;
 
 pub use error::StoreError;
 pub use recipients::RecipientChange;
+pub use restore::{Restored, restore};
 pub use scratch::Scratch;
 
 use std::cell::OnceCell;
