@@ -26,6 +26,7 @@ mod misc;
 mod newcomer;
 mod redact;
 mod reports;
+mod rotation;
 mod rules;
 mod run;
 mod scan;
