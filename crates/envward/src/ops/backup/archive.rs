@@ -86,14 +86,53 @@ fn open<'a>(
     if crypto::is_age_file(start) {
         let ids = ids_slot.insert(identities().map_err(crypt)?);
         let plain = crypto::decrypt_stream(reader, ids).map_err(crypt)?;
-        return Ok((Box::new(flate2::read::GzDecoder::new(plain)), true));
+        return Ok((
+            Box::new(Capped::new(flate2::read::GzDecoder::new(plain))),
+            true,
+        ));
     }
     if !start.starts_with(&[0x1f, 0x8b]) {
         return Err(BackupError::NotABackup {
             path: path.to_path_buf(),
         });
     }
-    Ok((Box::new(flate2::read::GzDecoder::new(reader)), false))
+    Ok((
+        Box::new(Capped::new(flate2::read::GzDecoder::new(reader))),
+        false,
+    ))
+}
+
+/// A decompressed stream that stops with an error past [`MAX_TOTAL`] plus
+/// room for the tar headers: a gzip bomb (or an unlisted entry claiming
+/// terabytes, skipped but still decompressed) costs bounded time.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R) -> Self {
+        Capped {
+            inner,
+            left: MAX_TOTAL + (64 << 20),
+        }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(
+                "the archive expands to more than a configuration backup can hold",
+            ));
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads only the manifest of an unencrypted backup (for listing).
@@ -354,4 +393,36 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
         return Err(std::io::Error::other("not a regular file"));
     }
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_past_its_cap_is_an_error() {
+        let mut capped = Capped {
+            inner: std::io::repeat(0),
+            left: 10,
+        };
+        let mut out = Vec::new();
+        let err = (&mut capped).take(100).read_to_end(&mut out).unwrap_err();
+        assert_eq!(out.len(), 10);
+        assert!(err.to_string().contains("more than"), "{err}");
+    }
+
+    #[test]
+    fn names_outside_the_target_are_refused() {
+        for bad in ["", "/etc/passwd", "a/../b", "..", "./a", "a//b", "a\\\\b"] {
+            assert!(safe_relative(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "envward.toml",
+            "env/production/security.env",
+            ".envward/rotations.jsonl",
+            "a..b",
+        ] {
+            assert!(safe_relative(good).is_ok(), "{good:?}");
+        }
+    }
 }
