@@ -139,12 +139,28 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  envward example\n  envward example --check        # in CI: exit 1 with a diff when stale\n  envward example --stdout"
     )]
-    Example(cmd::generate::Args),
+    Example(cmd::generated::Args),
     /// Write the Markdown configuration reference from the schema
     #[command(
         after_help = "Examples:\n  envward docs                   # writes docs/configuration.md\n  envward docs --check\n  envward docs -o CONFIGURATION.md"
     )]
-    Docs(cmd::generate::Args),
+    Docs(cmd::generated::Args),
+    /// Generate a random secret (OS CSPRNG) into the environment's file
+    #[command(
+        after_help = "Examples:\n  envward generate SECRET_KEY -e production\n  envward generate JWT_SIGNING_KEY -e staging -n security\n  envward generate API_SALT --print\n\nCharset and length from the schema: [vars.KEY] generate = { length = 64, charset = \"urlsafe\" }\n(alphanumeric, urlsafe, hex, base64, django). Defaults: 50 characters of Django's\nalphabet for Django's SECRET_KEY, 64 for JWT keys and SECRET_KEY, 32 otherwise.\nThe value is never printed unless --print (which writes nothing)."
+    )]
+    Generate(cmd::generate::Args),
+    /// Rotate a secret: a new value, the old one kept for the rollover
+    #[command(
+        after_help = "Examples:\n  envward rotate SECRET_KEY -e production           # old value in SECRET_KEY_PREVIOUS\n  envward rotate --finish SECRET_KEY -e production  # drop it once deployed\n  envward rotate --all-sensitive -e production      # incident: every generatable secret\n\nWhere the old value goes: [vars.KEY] rotate = { keep_in = \"SECRET_KEY_FALLBACKS\", keep = 2 }\n(Django's SECRET_KEY in a Django project: SECRET_KEY_FALLBACKS). Each rotation is\nrecorded in .envward/rotations.jsonl (read by the secret.max-age rule)."
+    )]
+    Rotate(cmd::rotate::Args),
+    /// Verified backups: create, list, verify, restore
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  envward backup create --keep 10\n  envward backup verify FILE\n  envward backup restore FILE --dry-run"
+    )]
+    Backup(cmd::backup::Command),
     /// Show how two environments or two files differ (secrets never shown)
     #[command(
         after_help = "Examples:\n  envward diff -e staging -e production\n  envward diff .env.old .env --format json\n  envward diff -e production --example     # keys missing from or undocumented in .env.example\n  envward diff -e staging -e production --exit-code\n\nSensitive values show as `changed` with a keyed fingerprint (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key), so two\ndiffs can be compared without revealing anything."
@@ -219,6 +235,9 @@ const NO_ENVIRONMENT: &[&str] = &[
     "docs",
 ];
 
+/// Commands that read no environment but may decrypt (an identity).
+const IDENTITY_ONLY: &[&str] = &["backup"];
+
 /// Commands that open no project.
 const NO_PROJECT: &[&str] = &["keygen", "rules", "completions", "man", "help"];
 
@@ -234,6 +253,9 @@ pub fn command() -> clap::Command {
         let mut hidden: Vec<&str> = Vec::new();
         if NO_ENVIRONMENT.contains(&name.as_str()) {
             hidden.extend(LOADER_OPTIONS);
+        }
+        if IDENTITY_ONLY.contains(&name.as_str()) {
+            hidden.extend(LOADER_OPTIONS.iter().filter(|o| **o != "identity"));
         }
         if NO_PROJECT.contains(&name.as_str()) {
             hidden.push("project");
@@ -349,8 +371,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),
         Command::Diff(args) => cmd::diff::run(g, args),
-        Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
-        Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),
+        Command::Backup(c) => cmd::backup::run(g, c),
+        Command::Generate(args) => cmd::generate::run(g, args),
+        Command::Rotate(args) => cmd::rotate::run(g, args),
+        Command::Example(args) => cmd::generated::run(g, args, cmd::generated::Kind::Example),
+        Command::Docs(args) => cmd::generated::run(g, args, cmd::generated::Kind::Docs),
         Command::Completions(args) => cmd::completions::run(args, command()),
         Command::Man(args) => cmd::completions::man(args, command()),
         Command::Help(args) => cmd::help::run(args, command()),

@@ -1,102 +1,146 @@
-//! `envward example` and `envward docs`: files generated from the schema,
-//! written atomically, or compared with `--check` (exit 1 and a diff when
-//! the committed file is stale).
+//! `envward generate KEY`: a random value from the OS CSPRNG, in the
+//! charset and length of the schema, written to the environment's file
+//! through the store (encrypted when the file is), or only printed.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use envward::{Diagnostic, Project};
+use envward::Diagnostic;
+use envward::ops::generate::{self, GenerateError};
 
 use crate::exit::Exit;
 use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to write or check (each command names its default)
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Do not write: exit 1 with a diff when the file differs from what would be generated
+    /// The key
+    pub key: String,
+    /// Print the value on stdout and write nothing
+    #[arg(long, conflicts_with_all = ["plain", "file", "force"])]
+    pub print: bool,
+    /// Write the value in clear even when it would be encrypted
     #[arg(long)]
-    pub check: bool,
-    /// Print to stdout instead of writing the file
-    #[arg(long, conflicts_with_all = ["output", "check"])]
-    pub stdout: bool,
+    pub plain: bool,
+    /// The file to write (one of the environment's) [default: where the key's
+    /// value comes from, else the namespace of the key in the schema, else
+    /// the environment's common file]
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Replace a value that is already set (`envward rotate` keeps the old one instead)
+    #[arg(long)]
+    pub force: bool,
 }
 
-/// Which generated file.
-#[derive(Clone, Copy)]
-pub enum Kind {
-    Example,
-    Docs,
-    JsonSchema,
+/// A generation error as an exit.
+pub fn generate_error(e: GenerateError) -> anyhow::Error {
+    let kind = e.kind();
+    let d = Diagnostic::error(e.to_string()).with_help(
+        "change `generate = { length = …, charset = … }` or the lengths of the key in envward.toml",
+    );
+    Exit {
+        code: crate::exit::code_of(kind),
+        diagnostic: Some(d),
+    }
+    .into()
 }
 
-pub fn run(g: &Global, args: Args, kind: Kind) -> anyhow::Result<ExitCode> {
-    let project = Project::open(g.project.as_deref()).map_err(Exit::from)?;
-    let (text, default_path, command) = match kind {
-        Kind::Example => (
-            envward::schema::example(&project.file, &project.environments),
-            ".env.example",
-            "envward example",
-        ),
-        Kind::Docs => (
-            envward::schema::reference(&project.file, &project.environments),
-            "docs/configuration.md",
-            "envward docs",
-        ),
-        Kind::JsonSchema => (
-            serde_json::to_string_pretty(&envward::schema::json_schema())? + "\n",
-            "envward.schema.json",
-            "envward schema json",
-        ),
-    };
-    if args.stdout {
+/// A store error as an exit; a missing recipient says why one is needed.
+pub fn store_error(e: envward::store::StoreError) -> anyhow::Error {
+    let no_recipients = e.is_no_recipients();
+    let mut exit = Exit::from(e);
+    if no_recipients && let Some(d) = exit.diagnostic.take() {
+        exit.diagnostic = Some(d.with_help(
+            "a generated secret is only written encrypted: give the environment recipients, or pass --plain to write it in clear",
+        ));
+    }
+    exit.into()
+}
+
+/// Whether the project is a Django project, for Django's SECRET_KEY.
+pub fn django(project: &envward::Project) -> bool {
+    generate::is_django(&project.file, &project.root)
+}
+
+pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    if !envward::dotenv::is_valid_key(&args.key) {
+        return Err(Exit::from(envward::store::StoreError::InvalidKey(args.key)).into());
+    }
+    let store = g.store("generate")?;
+    let project = store.project();
+    let recipe = generate::recipe(
+        &project.file,
+        &args.key,
+        store.environment(),
+        django(project),
+    )
+    .map_err(generate_error)?;
+    let value = generate::generate(recipe).map_err(generate_error)?;
+    let what = format!(
+        "{} characters, {}",
+        recipe.length,
+        generate::charset_name(recipe.charset)
+    );
+    if args.print {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
+        writeln!(out, "{}", value.as_str())?;
         out.flush()?;
+        anstream::eprintln!(
+            "generated a value for {} ({what}); nothing was written",
+            args.key
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let path = args
-        .output
-        .clone()
-        .unwrap_or_else(|| project.root.join(default_path));
-    let shown = display(&path, &project.root);
-    if args.check {
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current == text {
-            anstream::eprintln!("{shown} is up to date");
-            return Ok(ExitCode::SUCCESS);
+    let file = match &args.file {
+        Some(path) => store
+            .files(std::slice::from_ref(path))
+            .map_err(Exit::from)?
+            .remove(0),
+        None => {
+            let found = store.file_for_key(&args.key).map_err(Exit::from)?;
+            let schema_ns = project
+                .file
+                .vars
+                .get(&args.key)
+                .and_then(|s| s.namespace.as_deref());
+            match schema_ns {
+                Some(ns) if g.namespace.is_none() && !found.path.exists() => {
+                    store.file_in_namespace(ns).map_err(Exit::from)?
+                }
+                _ => found,
+            }
         }
-        let diff = similar::TextDiff::from_lines(current.as_str(), text.as_str())
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                &format!("{shown} (committed)"),
-                &format!("{shown} (generated)"),
-            )
-            .to_string();
-        let mut out = anstream::stdout().lock();
-        out.write_all(diff.as_bytes())?;
-        out.flush()?;
-        crate::output::diagnostic(
-            &Diagnostic::error(if path.exists() {
-                format!("{shown} is stale")
-            } else {
-                format!("{shown} does not exist")
-            })
-            .with_help(format!("run `{command}` and commit the result")),
-        );
-        return Ok(ExitCode::from(1));
+    };
+    let mut tx = store.edit(&file).map_err(Exit::from)?;
+    if !args.force && tx.contains(&args.key) {
+        return Err(Exit::input(
+                Diagnostic::error(format!(
+                    "`{}` is already set in {}; nothing was changed",
+                    args.key,
+                    file.display.display()
+                ))
+                .with_help(format!(
+                    "`envward rotate {} -e {}` replaces it and keeps the old value for the rollover; --force replaces it outright",
+                    args.key,
+                    store.environment()
+                )),
+            ));
     }
-    crate::output::write_file(&path, &text, 0o644)?;
-    anstream::eprintln!("wrote {shown}");
+    tx.set(&args.key, &value).map_err(Exit::from)?;
+    if args.plain {
+        tx.keep_plain();
+    }
+    let done = tx.commit().map_err(store_error)?;
+    crate::output::record_warning(&done);
+    anstream::eprintln!(
+        "generated {} ({what}) in {}{}",
+        args.key,
+        file.display.display(),
+        if done.encrypted {
+            " (encrypted file)"
+        } else {
+            ""
+        }
+    );
     Ok(ExitCode::SUCCESS)
-}
-
-fn display(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

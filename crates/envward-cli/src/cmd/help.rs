@@ -68,6 +68,11 @@ pub const TOPICS: &[Topic] = &[
         text: include_str!("../../../../docs/vault.md"),
     },
     Topic {
+        name: "operations",
+        about: "backups and safe restore, secret generation and rotation",
+        text: include_str!("../../../../docs/operations.md"),
+    },
+    Topic {
         name: "security",
         about: "what envward protects against, and what it does not",
         text: include_str!("../../../../docs/security.md"),

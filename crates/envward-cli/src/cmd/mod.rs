@@ -1,5 +1,6 @@
 //! One module per subcommand, each with `Args` and `run`.
 
+pub mod backup;
 pub mod check;
 pub mod completions;
 pub mod crypt;
@@ -9,6 +10,7 @@ pub mod edit;
 pub mod explain;
 pub mod export;
 pub mod generate;
+pub mod generated;
 pub mod get;
 pub mod help;
 pub mod hook;
@@ -16,6 +18,7 @@ pub mod init;
 pub mod keys;
 pub mod list;
 pub mod redact;
+pub mod rotate;
 pub mod rules;
 pub mod run;
 pub mod scan;

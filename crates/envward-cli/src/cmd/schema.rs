@@ -22,7 +22,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  envward schema json            # writes envward.schema.json\n  envward schema json --stdout\n\nPoint Taplo / Even Better TOML at it with `#:schema ./envward.schema.json`\non the first line of envward.toml."
     )]
-    Json(super::generate::Args),
+    Json(super::generated::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +35,7 @@ pub struct InferArgs {
 pub fn run(g: &Global, cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Infer(args) => infer(g, args),
-        Command::Json(args) => super::generate::run(g, args, super::generate::Kind::JsonSchema),
+        Command::Json(args) => super::generated::run(g, args, super::generated::Kind::JsonSchema),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod backup;
 mod check;
 mod conformance;
 mod diff;
@@ -25,6 +26,7 @@ mod misc;
 mod newcomer;
 mod redact;
 mod reports;
+mod rotation;
 mod rules;
 mod run;
 mod scan;

@@ -77,7 +77,9 @@ pub(super) fn check_environment(
     }
     if !project.vars.is_empty() {
         for var in cfg.iter() {
-            if project.vars.contains_key(&var.key) {
+            if project.vars.contains_key(&var.key)
+                || crate::ops::rotate::keeps_old_values_of(project, &var.key).is_some()
+            {
                 continue;
             }
             checks += 1;

@@ -16,7 +16,9 @@ mod layer;
 mod vars;
 
 pub use layer::Layer;
-pub use vars::{EnvRule, Importance, Required, TYPE_NAMES, VarSpec, VarType};
+pub use vars::{
+    Charset, EnvRule, GenerateSpec, Importance, Required, RotateSpec, TYPE_NAMES, VarSpec, VarType,
+};
 
 /// The environment name of files every environment reads (`.env`,
 /// `env/common.env`): their recipients are every environment's.

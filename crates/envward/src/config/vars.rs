@@ -89,6 +89,60 @@ pub struct VarSpec {
     /// Rules for one environment: `[vars.DEBUG.env.production]`.
     #[serde(default)]
     pub env: BTreeMap<String, EnvRule>,
+    /// How `envward generate` and `envward rotate` make a value:
+    /// `generate = { length = 64, charset = "urlsafe" }`. Declaring it also
+    /// makes the key one that `rotate --all-sensitive` renews.
+    #[serde(default)]
+    pub generate: Option<GenerateSpec>,
+    /// Where `envward rotate` keeps the old value during the rollover:
+    /// `rotate = { keep_in = "SECRET_KEY_FALLBACKS", keep = 2 }` (default:
+    /// `<KEY>_PREVIOUS`, one value).
+    #[serde(default)]
+    pub rotate: Option<RotateSpec>,
+}
+
+/// `generate = { … }`: how a value is generated.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    /// Characters (default: 50 for Django's `SECRET_KEY`, 64 for JWT and
+    /// other `SECRET_KEY`s, 32 otherwise; never fewer than `min_length`).
+    #[serde(default)]
+    pub length: Option<usize>,
+    /// The characters to draw from (default: `django` for Django's
+    /// `SECRET_KEY`, else `alphanumeric`).
+    #[serde(default)]
+    pub charset: Option<Charset>,
+}
+
+/// The characters a generated value is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Charset {
+    /// `A-Z a-z 0-9`: safe in URLs, shells and lists.
+    Alphanumeric,
+    /// `A-Z a-z 0-9 - _` (base64url's alphabet).
+    Urlsafe,
+    /// `0-9 a-f`.
+    Hex,
+    /// `A-Z a-z 0-9 + /` (base64's alphabet, no padding).
+    Base64,
+    /// Django's `get_random_secret_key()` alphabet: `a-z 0-9 !@#$%^&*(-_=+)`.
+    Django,
+}
+
+/// `rotate = { … }`: where the old value goes during a rollover.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSpec {
+    /// The key that keeps the old value(s): a comma-separated list, newest
+    /// first (default `<KEY>_PREVIOUS`; `SECRET_KEY_FALLBACKS` for
+    /// Django's `SECRET_KEY` in a Django project).
+    #[serde(default)]
+    pub keep_in: Option<String>,
+    /// How many old values it keeps (default 1).
+    #[serde(default)]
+    pub keep: Option<usize>,
 }
 
 /// `[vars.<KEY>.env.<environment>]`: extra rules in one environment.

@@ -569,5 +569,46 @@ pub fn decrypt_document(
     }
 }
 
+/// Encrypts a whole stream (a backup archive) to `recipients` as a binary
+/// age file written to `out`; call `finish` on the writer to complete it.
+pub fn encrypt_stream<W: std::io::Write>(
+    recipients: &[String],
+    out: W,
+) -> Result<age::stream::StreamWriter<W>, CryptoError> {
+    if recipients.is_empty() {
+        return Err(CryptoError::NoRecipients("the backup".into()));
+    }
+    let parsed = recipients
+        .iter()
+        .map(|r| parse_recipient(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let encryptor = age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
+        .map_err(|e| CryptoError::Wrap(e.to_string()))?;
+    encryptor
+        .wrap_output(out)
+        .map_err(|e| CryptoError::Wrap(e.to_string()))
+}
+
+/// Whether `start` (the first bytes of a file) begins an age file, binary
+/// or armored.
+pub fn is_age_file(start: &[u8]) -> bool {
+    start.starts_with(b"age-encryption.org/v1") || start.starts_with(b"-----BEGIN AGE ENCRYPTED")
+}
+
+/// Decrypts a whole age file (binary or armored) read from `input` with
+/// one of `identities`: a reader of its plaintext.
+pub fn decrypt_stream<'r, R: std::io::BufRead + 'r>(
+    input: R,
+    identities: &Identities,
+) -> Result<Box<dyn std::io::Read + 'r>, CryptoError> {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(input))
+        .map_err(|e| CryptoError::Unwrap(e.to_string()))?;
+    match decryptor.decrypt(identities.iter()) {
+        Ok(r) => Ok(Box::new(r)),
+        Err(age::DecryptError::NoMatchingKeys) => Err(CryptoError::NoIdentity),
+        Err(e) => Err(CryptoError::Unwrap(e.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests;

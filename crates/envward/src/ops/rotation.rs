@@ -30,8 +30,14 @@ pub struct Rotation {
     pub key: String,
     /// When (RFC 3339, UTC).
     pub rotated_at: String,
-    /// The command that changed it (`set`, `edit`, `import`).
+    /// The command that changed it (`set`, `edit`, `import`, `generate`,
+    /// `rotate`).
     pub by: String,
+    /// Where `envward rotate` kept the old value for the rollover
+    /// (`SECRET_KEY_PREVIOUS`, `SECRET_KEY_FALLBACKS`), until
+    /// `rotate --finish` drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_in: Option<String>,
     /// 1-based line in the records file (when read).
     #[serde(skip)]
     pub line: u32,
@@ -49,6 +55,7 @@ impl Rotation {
                 .unwrap_or_else(|_| jiff::Timestamp::now())
                 .to_string(),
             by: by.to_string(),
+            kept_in: None,
             line: 0,
         }
     }

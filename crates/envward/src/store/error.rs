@@ -86,6 +86,15 @@ pub enum StoreError {
     /// `envward.toml` cannot be edited (not a table where one is expected).
     #[error("cannot edit envward.toml: {0}")]
     ProjectFile(String),
+    /// A backup that did not verify was given to restore.
+    #[error("the backup did not verify; nothing was restored")]
+    Unverified,
+    /// Files changed since the backup would be overwritten.
+    #[error("changed since the backup, not overwritten: {}", .0.join(", "))]
+    ChangedSinceBackup(Vec<String>),
+    /// Something other than a regular file is where a restored file goes.
+    #[error("cannot restore over {}", .0.join(", "))]
+    RestoreBlocked(Vec<String>),
 }
 
 impl StoreError {
@@ -104,7 +113,10 @@ impl StoreError {
             | StoreError::Layout(_)
             | StoreError::NotSet { .. }
             | StoreError::NoFiles(_)
-            | StoreError::NotRecipient { .. } => ErrorKind::Usage,
+            | StoreError::NotRecipient { .. }
+            | StoreError::ChangedSinceBackup(_)
+            | StoreError::RestoreBlocked(_) => ErrorKind::Usage,
+            StoreError::Unverified => ErrorKind::Input,
         }
     }
 
@@ -133,6 +145,12 @@ impl StoreError {
             | StoreError::Layout(_)
             | StoreError::Missing { .. }
             | StoreError::ProjectFile(_) => Diagnostic::error(self.to_string()),
+            StoreError::ChangedSinceBackup(_) => Diagnostic::error(self.to_string())
+                .with_help("nothing was restored; `--dry-run` shows every file, --force replaces the changed ones"),
+            StoreError::RestoreBlocked(_) => Diagnostic::error(self.to_string())
+                .with_help("nothing was restored; move it out of the way first"),
+            StoreError::Unverified => Diagnostic::error(self.to_string())
+                .with_help("`envward backup verify FILE` names what is wrong"),
             StoreError::DanglingLink { .. } => Diagnostic::error(self.to_string())
                 .with_help("envward writes through a link to its file: create the file it points to, or remove the link"),
         }

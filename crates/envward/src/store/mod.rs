@@ -30,10 +30,12 @@
 
 mod error;
 mod recipients;
+mod restore;
 mod scratch;
 
 pub use error::StoreError;
 pub use recipients::RecipientChange;
+pub use restore::{Restored, restore};
 pub use scratch::Scratch;
 
 use std::cell::OnceCell;
@@ -113,6 +115,14 @@ impl Store {
     /// none was selected), whether it exists or not: where `set` writes.
     pub fn namespace_file(&self) -> Result<EnvFile, StoreError> {
         let ns = self.namespace.as_deref().unwrap_or(COMMON);
+        self.layout
+            .target_file(&self.environment, ns)
+            .map_err(StoreError::Layout)
+    }
+
+    /// The environment's own file of namespace `ns`, whether it exists or
+    /// not (where a key the schema puts in `ns` is written).
+    pub fn file_in_namespace(&self, ns: &str) -> Result<EnvFile, StoreError> {
         self.layout
             .target_file(&self.environment, ns)
             .map_err(StoreError::Layout)
@@ -285,6 +295,45 @@ impl Store {
     pub fn edit(&self, file: &EnvFile) -> Result<Transaction<'_>, StoreError> {
         let target = write_target(file)?;
         let lock = lock(&target)?;
+        self.open_locked(file, target, Some(lock))
+    }
+
+    /// Transactions on several files, written all or none by
+    /// [`Batch::commit`]: each directory's lock is taken once, in one
+    /// order, and held until the batch ends.
+    pub fn edit_many(&self, files: &[EnvFile]) -> Result<Batch<'_>, StoreError> {
+        let mut targets = Vec::with_capacity(files.len());
+        for f in files {
+            let target = write_target(f)?;
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                crate::fs::create_dir_all_mode(dir, 0o755).map_err(|source| StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            targets.push(target);
+        }
+        let locks =
+            crate::fs::lock_dirs_of(targets.iter().map(PathBuf::as_path)).map_err(|source| {
+                StoreError::Io {
+                    path: self.project.root.clone(),
+                    source,
+                }
+            })?;
+        let mut txs = Vec::with_capacity(files.len());
+        for (f, target) in files.iter().zip(targets) {
+            txs.push(self.open_locked(f, target, None)?);
+        }
+        Ok(Batch { _locks: locks, txs })
+    }
+
+    /// Reads `file` for a transaction; the caller holds its directory's lock.
+    fn open_locked(
+        &self,
+        file: &EnvFile,
+        target: PathBuf,
+        lock: Option<DirLock>,
+    ) -> Result<Transaction<'_>, StoreError> {
         let original = read_doc(file)?;
         let encrypted = match &original {
             Some(doc) => header(file, doc)?.is_some(),
@@ -302,16 +351,29 @@ impl Store {
             seal_if_sensitive: false,
             decrypt: false,
             policy: KeyPolicy::Keep,
+            kept: Vec::new(),
         })
     }
 
     /// Records that the values of `keys` in `file` changed (for the
     /// `secret.max-age` rule and, next, the audit log).
-    fn record(&self, file: &EnvFile, keys: &[String]) -> Result<(), StoreError> {
+    fn record(
+        &self,
+        file: &EnvFile,
+        keys: &[String],
+        kept: &[(String, String)],
+    ) -> Result<(), StoreError> {
         let scope = self.scope(file);
         let records: Vec<Rotation> = keys
             .iter()
-            .map(|k| Rotation::now(&scope.environment, &scope.namespace, k, &self.command))
+            .map(|k| {
+                let mut r = Rotation::now(&scope.environment, &scope.namespace, k, &self.command);
+                r.kept_in = kept
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, to)| to.clone());
+                r
+            })
             .collect();
         rotation::record(&self.project.root, &records).map_err(|source| StoreError::Record {
             path: PathBuf::from(rotation::ROTATIONS_FILE),
@@ -326,7 +388,7 @@ impl Store {
         stored: &Document,
         recipients: &[String],
         policy: KeyPolicy,
-        all: bool,
+        encrypt: Encrypt<'_>,
         edit: impl FnOnce(&mut Document) -> Result<(), CryptoError>,
     ) -> Result<String, StoreError> {
         let scope = self.scope(file);
@@ -338,10 +400,18 @@ impl Store {
         };
         let project = &self.project.file;
         crypto::rewrite(stored, &scope, recipients, ids, policy, edit, |e, raw| {
-            project.encrypts(&e.key, raw, all)
+            project.encrypts(&e.key, raw, encrypt.all) || encrypt.forced.contains(&e.key.as_str())
         })
         .map_err(|e| crypto_error(file, e))
     }
+}
+
+/// Which values a seal encrypts besides the sensitive ones: all of them,
+/// or the keys named (old values kept for a rollover).
+#[derive(Clone, Copy, Default)]
+struct Encrypt<'a> {
+    all: bool,
+    forced: &'a [&'a str],
 }
 
 /// One change of a key.
@@ -395,7 +465,8 @@ pub struct Transaction<'s> {
     /// Where the file is written: its path, or the file a symbolic link
     /// there points to (written through, the link kept).
     target: PathBuf,
-    _lock: DirLock,
+    /// The directory's lock (`None` in a [`Batch`], which holds it).
+    _lock: Option<DirLock>,
     original: Option<Document>,
     encrypted: bool,
     ops: Vec<Op>,
@@ -405,9 +476,107 @@ pub struct Transaction<'s> {
     seal_if_sensitive: bool,
     decrypt: bool,
     policy: KeyPolicy,
+    /// Keys holding old values for a rollover: (rotated key, key keeping
+    /// its old values).
+    kept: Vec<(String, String)>,
 }
 
-impl Transaction<'_> {
+/// Transactions on several files of a store, written all or none.
+pub struct Batch<'s> {
+    _locks: Vec<DirLock>,
+    txs: Vec<Transaction<'s>>,
+}
+
+impl<'s> Batch<'s> {
+    /// The transactions, in the order of the files given.
+    pub fn transactions(&mut self) -> &mut [Transaction<'s>] {
+        &mut self.txs
+    }
+
+    /// Seals every file in memory (any failure writes nothing), then
+    /// writes them one after the other; when a write fails, the files
+    /// already written get their old contents back. Then records the
+    /// changes.
+    pub fn commit(self) -> Result<Vec<Committed>, StoreError> {
+        let mut prepared = Vec::with_capacity(self.txs.len());
+        for tx in self.txs {
+            prepared.push(tx.prepare()?);
+        }
+        for i in 0..prepared.len() {
+            if let Err(e) = prepared[i].write() {
+                for done in prepared[..i].iter().rev() {
+                    // Best effort: the error below is what the user sees.
+                    let _ = done.undo();
+                }
+                return Err(e);
+            }
+        }
+        Ok(prepared.into_iter().map(Prepared::finish).collect())
+    }
+}
+
+/// A transaction sealed in memory, ready to be written.
+struct Prepared<'s> {
+    store: &'s Store,
+    file: EnvFile,
+    target: PathBuf,
+    text: Zeroizing<String>,
+    encrypted: bool,
+    emptied: bool,
+    private: bool,
+    /// The file's bytes before (`None`: it did not exist), to undo a write.
+    before: Option<Zeroizing<Vec<u8>>>,
+    changes: Vec<Change>,
+    kept: Vec<(String, String)>,
+    _lock: Option<DirLock>,
+}
+
+impl Prepared<'_> {
+    fn write(&self) -> Result<(), StoreError> {
+        let io = |source| StoreError::Io {
+            path: self.file.display.clone(),
+            source,
+        };
+        if self.emptied {
+            // Nothing left (not even a comment): no empty file stays behind.
+            std::fs::remove_file(&self.target).map_err(io)
+        } else if self.private {
+            // Plaintext secrets: private whatever the encrypted file's mode.
+            crate::fs::write_private(&self.target, self.text.as_bytes()).map_err(io)
+        } else {
+            write(&self.target, self.text.as_bytes())
+        }
+    }
+
+    /// Puts the file back as it was before [`Prepared::write`].
+    fn undo(&self) -> std::io::Result<()> {
+        match &self.before {
+            Some(bytes) => crate::fs::write_atomic(&self.target, bytes, 0o600),
+            None => std::fs::remove_file(&self.target),
+        }
+    }
+
+    /// Records the change of every sensitive value (not the keys that keep
+    /// old values: those are no rotation).
+    fn finish(self) -> Committed {
+        let rotated: Vec<String> = self
+            .changes
+            .iter()
+            .filter(|c| c.sensitive && c.kind != ChangeKind::Removed)
+            .filter(|c| !self.kept.iter().any(|(_, to)| *to == c.key))
+            .map(|c| c.key.clone())
+            .collect();
+        let record_error = self.store.record(&self.file, &rotated, &self.kept).err();
+        Committed {
+            display: self.file.display.clone(),
+            encrypted: self.encrypted,
+            changes: self.changes,
+            record_error,
+        }
+    }
+}
+
+impl<'s> Transaction<'s> {
     /// The file.
     pub fn file(&self) -> &EnvFile {
         &self.file
@@ -479,6 +648,25 @@ impl Transaction<'_> {
         self.seal_if_sensitive = false;
     }
 
+    /// Sets `kept_in` to `old`, the value(s) `key` had before a rotation,
+    /// kept for the rollover: encrypted whenever `key` is (whatever the
+    /// name of `kept_in`), and not itself recorded as a rotation; the
+    /// rotation record of `key` names `kept_in`.
+    pub fn keep_old(&mut self, key: &str, kept_in: &str, old: &str) -> Result<(), StoreError> {
+        if !crate::dotenv::is_valid_key(kept_in) {
+            return Err(StoreError::InvalidKey(kept_in.to_string()));
+        }
+        if self.store.project.file.encrypts(key, old, false) {
+            self.seal_if_sensitive = true;
+        }
+        self.ops.push(Op::Set(
+            kept_in.to_string(),
+            Zeroizing::new(old.to_string()),
+        ));
+        self.kept.push((key.to_string(), kept_in.to_string()));
+        Ok(())
+    }
+
     /// Removes `key`; an error when the file does not set it.
     pub fn unset(&mut self, key: &str) -> Result<(), StoreError> {
         if !self.contains(key) {
@@ -532,9 +720,26 @@ impl Transaction<'_> {
     /// Applies the changes and writes the file atomically, under the lock
     /// taken by [`Store::edit`]; then records the change of every
     /// sensitive value.
-    pub fn commit(mut self) -> Result<Committed, StoreError> {
+    pub fn commit(self) -> Result<Committed, StoreError> {
+        let prepared = self.prepare()?;
+        prepared.write()?;
+        Ok(prepared.finish())
+    }
+
+    /// Applies the changes in memory (re-sealed when needed): the new text.
+    fn prepare(mut self) -> Result<Prepared<'s>, StoreError> {
         let store = self.store;
         let existed = self.original.is_some();
+        let before = if existed {
+            Some(Zeroizing::new(std::fs::read(&self.target).map_err(
+                |source| StoreError::Io {
+                    path: self.file.display.clone(),
+                    source,
+                },
+            )?))
+        } else {
+            None
+        };
         // Taken, not cloned: the transaction ends here.
         let stored = self.original.take().unwrap_or_default();
         let file = &self.file;
@@ -563,6 +768,7 @@ impl Transaction<'_> {
             *changes.borrow_mut() = diff(&before, plain, sensitive);
             Ok(())
         };
+        let kept_keys: Vec<&str> = self.kept.iter().map(|(_, to)| to.as_str()).collect();
         let (text, encrypted) = if self.decrypt {
             let plain = store.decrypt(file, &stored)?;
             (plain.source().to_string(), false)
@@ -576,7 +782,11 @@ impl Transaction<'_> {
             } else {
                 stored
             };
-            let text = store.seal(file, &base, &recipients, self.policy, all, apply)?;
+            let encrypt = Encrypt {
+                all,
+                forced: &kept_keys,
+            };
+            let text = store.seal(file, &base, &recipients, self.policy, encrypt, apply)?;
             (text, true)
         } else {
             let mut doc = stored;
@@ -587,35 +797,18 @@ impl Transaction<'_> {
             && existed
             && self.ops.iter().any(|op| matches!(op, Op::Unset(_)))
             && text.trim().is_empty();
-        if emptied {
-            // Nothing left (not even a comment): no empty file stays behind.
-            std::fs::remove_file(&self.target).map_err(|source| StoreError::Io {
-                path: file.display.clone(),
-                source,
-            })?;
-        } else if self.decrypt {
-            // Plaintext secrets: private whatever the encrypted file's mode.
-            crate::fs::write_private(&self.target, text.as_bytes()).map_err(|source| {
-                StoreError::Io {
-                    path: file.display.clone(),
-                    source,
-                }
-            })?;
-        } else {
-            write(&self.target, text.as_bytes())?;
-        }
-        let changes = changes.into_inner();
-        let rotated: Vec<String> = changes
-            .iter()
-            .filter(|c| c.sensitive && c.kind != ChangeKind::Removed)
-            .map(|c| c.key.clone())
-            .collect();
-        let record_error = store.record(file, &rotated).err();
-        Ok(Committed {
-            display: file.display.clone(),
+        Ok(Prepared {
+            store,
+            file: self.file.clone(),
+            target: self.target.clone(),
+            text: Zeroizing::new(text),
             encrypted,
-            changes,
-            record_error,
+            emptied,
+            private: self.decrypt,
+            before,
+            changes: changes.into_inner(),
+            kept: std::mem::take(&mut self.kept),
+            _lock: self._lock.take(),
         })
     }
 }

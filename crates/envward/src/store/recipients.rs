@@ -7,7 +7,7 @@ use crate::config::{PROJECT_FILE, ProjectFile};
 use crate::crypto::{self, KeyPolicy};
 use crate::layout::EnvFile;
 
-use super::{Store, StoreError, header, read_doc, write};
+use super::{Encrypt, Store, StoreError, header, read_doc, write};
 
 /// A change of an environment's recipients.
 #[derive(Clone, Debug)]
@@ -100,7 +100,14 @@ impl Store {
                 continue;
             }
             let recipients = new_project.recipients(&self.scope(&f).environment);
-            let text = self.seal(&f, &doc, &recipients, policy, false, |_| Ok(()))?;
+            let text = self.seal(
+                &f,
+                &doc,
+                &recipients,
+                policy,
+                Encrypt::default(),
+                |_| Ok(()),
+            )?;
             sealed.push((f, text));
         }
         if let Some(t) = &new_text {

@@ -191,3 +191,84 @@ fn replace_refuses_sealed_text() {
     let doc = Document::parse("A=envward:v1:abc\n").unwrap();
     assert!(matches!(tx.replace(doc), Err(StoreError::SealedText)));
 }
+
+#[test]
+fn a_batch_writes_all_files_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("envward.toml"), "").unwrap();
+    std::fs::create_dir_all(dir.path().join("env/production")).unwrap();
+    std::fs::write(dir.path().join("env/production/a.env"), "A=1\n").unwrap();
+    // b.env is a link to a file in another directory (written through).
+    let target_dir = elsewhere.path().join("b");
+    std::fs::create_dir_all(&target_dir).unwrap();
+    std::fs::write(target_dir.join("b.env"), "B=1\n").unwrap();
+    std::os::unix::fs::symlink(
+        target_dir.join("b.env"),
+        dir.path().join("env/production/b.env"),
+    )
+    .unwrap();
+    let store = Store::open(
+        &options(dir.path(), "production", BTreeMap::new()),
+        "rotate",
+    )
+    .unwrap();
+    let files = store.files(&[]).unwrap();
+    assert_eq!(files.len(), 2);
+
+    // Both change.
+    let mut batch = store.edit_many(&files).unwrap();
+    for tx in batch.transactions() {
+        tx.set("C", "2").unwrap();
+    }
+    let done = batch.commit().unwrap();
+    assert_eq!(done.len(), 2);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("env/production/a.env")).unwrap(),
+        "A=1\nC=2\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(target_dir.join("b.env")).unwrap(),
+        "B=1\nC=2\n"
+    );
+
+    // The second write fails (its directory is gone): the first is undone.
+    let mut batch = store.edit_many(&files).unwrap();
+    for tx in batch.transactions() {
+        tx.set("C", "3").unwrap();
+    }
+    std::fs::remove_dir_all(&target_dir).unwrap();
+    assert!(batch.commit().is_err());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("env/production/a.env")).unwrap(),
+        "A=1\nC=2\n",
+        "a.env is back as it was"
+    );
+}
+
+#[test]
+fn a_kept_old_value_is_encrypted_and_not_a_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let process = encrypted_project(dir.path());
+    std::fs::write(dir.path().join(".env.production"), "").unwrap();
+    let store = Store::open(&options(dir.path(), "production", process), "rotate").unwrap();
+    let file = store.namespace_file().unwrap();
+    let mut tx = store.edit(&file).unwrap();
+    tx.set("SIGNING_KEY", "n3w-Value-0123456789abcdefghijklmnop")
+        .unwrap();
+    // A name that says nothing about secrets: encrypted all the same.
+    tx.keep_old(
+        "SIGNING_KEY",
+        "OLD_ONES",
+        "0ld-Value-0123456789abcdefghijklmnop",
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let text = std::fs::read_to_string(dir.path().join(".env.production")).unwrap();
+    assert!(!text.contains("0ld-Value"), "{text}");
+    assert!(text.contains("OLD_ONES=envward:v1:"), "{text}");
+    let records = rotation::load(dir.path());
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].key, "SIGNING_KEY");
+    assert_eq!(records[0].kept_in.as_deref(), Some("OLD_ONES"));
+}

@@ -306,7 +306,7 @@ pub static RULES: &[Rule] = &[
         id: "secret.max-age",
         applies: Applies::Strict,
         why: "A long-lived secret has had more chances to leak, through logs, laptops and former staff, and nobody remembers how to rotate it.",
-        fix: "generate a new value and store it with `envward set` (which records the rotation)",
+        fix: "rotate it: `envward rotate KEY -e ENV` (a new value, the old one kept for the rollover, the rotation recorded); a provider's credential: rotate it there, then `envward set`",
         params: &[("max_days", "90")],
         run: secret_max_age,
     },
