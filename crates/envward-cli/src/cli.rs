@@ -267,7 +267,7 @@ fn hide(mut cmd: clap::Command, ids: &[&str]) -> clap::Command {
 
 /// Parses the command line; an unknown command gets one "did you mean"
 /// (the closest name, not clap's list).
-fn parse() -> anyhow::Result<Cli> {
+fn parse() -> anyhow::Result<(Cli, String)> {
     use clap::FromArgMatches;
     let matches = command().try_get_matches();
     let matches = match matches {
@@ -293,12 +293,16 @@ fn parse() -> anyhow::Result<Cli> {
         }
         Err(e) => e.exit(),
     };
-    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()))
+    let name = matches.subcommand_name().unwrap_or_default().to_string();
+    Ok((
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()),
+        name,
+    ))
 }
 
 /// Parses the command line and runs the subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = parse()?;
+    let (cli, name) = parse()?;
     match cli.global.color {
         ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
         ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
@@ -311,7 +315,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .with_help("only `envward diff -e A -e B` compares two environments"),
         ));
     }
-    match cli.command {
+    let result = dispatch(g, cli.command);
+    crate::audit::after(g, &name, &result);
+    result
+}
+
+fn dispatch(g: &Global, subcommand: Command) -> anyhow::Result<ExitCode> {
+    match subcommand {
         Command::Get(args) => cmd::get::run(g, args),
         Command::List(args) => cmd::list::run(g, args),
         Command::Explain(args) => cmd::explain::run(g, args),

@@ -7,7 +7,9 @@
 //! and on [`Transaction::commit`] re-seals when needed, writes atomically
 //! (temporary file, fsync, rename; the mode kept, new files 0600) and
 //! reports what changed. Change events go to one place: rotation records
-//! now (`.envward/rotations.jsonl`), the audit log next.
+//! (`.envward/rotations.jsonl`) and the audit log (`.envward/audit.log`,
+//! one entry per commit, with the command and the keys touched), so a new
+//! writer is logged by using the store.
 //!
 //! ```
 //! use envward::LoadOptions;
@@ -33,7 +35,7 @@ mod recipients;
 mod scratch;
 
 pub use error::StoreError;
-pub use recipients::RecipientChange;
+pub use recipients::{RecipientChange, RecipientsChanged};
 pub use scratch::Scratch;
 
 use std::cell::OnceCell;
@@ -46,6 +48,7 @@ use crate::crypto::{self, CryptoError, Identities, KeyPolicy, PassphrasePrompt, 
 use crate::dotenv::{Document, Entry};
 use crate::fs::DirLock;
 use crate::layout::{COMMON, EnvFile, Layout};
+use crate::ops::audit;
 use crate::ops::rotation::{self, Rotation};
 use crate::resolve::{LoadOptions, Project};
 
@@ -305,17 +308,48 @@ impl Store {
         })
     }
 
-    /// Records that the values of `keys` in `file` changed (for the
-    /// `secret.max-age` rule and, next, the audit log).
-    fn record(&self, file: &EnvFile, keys: &[String]) -> Result<(), StoreError> {
+    /// Records a commit of `file`: the rotation of the sensitive values
+    /// `rotated` (for the `secret.max-age` rule), and one audit log entry
+    /// with every key `touched`. Both are tried; the first failure is
+    /// returned.
+    fn record(
+        &self,
+        file: &EnvFile,
+        rotated: &[String],
+        touched: Vec<String>,
+    ) -> Result<(), StoreError> {
         let scope = self.scope(file);
-        let records: Vec<Rotation> = keys
+        let records: Vec<Rotation> = rotated
             .iter()
             .map(|k| Rotation::now(&scope.environment, &scope.namespace, k, &self.command))
             .collect();
-        rotation::record(&self.project.root, &records).map_err(|source| StoreError::Record {
-            path: PathBuf::from(rotation::ROTATIONS_FILE),
-            source,
+        let rotations =
+            rotation::record(&self.project.root, &records).map_err(|source| StoreError::Record {
+                path: PathBuf::from(rotation::ROTATIONS_FILE),
+                source,
+            });
+        let shown = file
+            .path
+            .strip_prefix(&self.project.root)
+            .unwrap_or(&file.display)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let audit = self.audit(audit::Event {
+            command: &self.command,
+            action: audit::Action::Write,
+            environment: &scope.environment,
+            keys: touched,
+            file: Some(shown),
+            detail: None,
+        });
+        rotations.and(audit)
+    }
+
+    /// Appends `event` to the project's audit log.
+    pub(crate) fn audit(&self, event: audit::Event<'_>) -> Result<(), StoreError> {
+        audit::record(&self.project.root, &event).map_err(|e| StoreError::Record {
+            path: PathBuf::from(audit::AUDIT_LOG),
+            source: e.source,
         })
     }
 
@@ -610,7 +644,8 @@ impl Transaction<'_> {
             .filter(|c| c.sensitive && c.kind != ChangeKind::Removed)
             .map(|c| c.key.clone())
             .collect();
-        let record_error = store.record(file, &rotated).err();
+        let touched: Vec<String> = changes.iter().map(|c| c.key.clone()).collect();
+        let record_error = store.record(file, &rotated, touched).err();
         Ok(Committed {
             display: file.display.clone(),
             encrypted,
