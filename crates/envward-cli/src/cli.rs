@@ -140,6 +140,21 @@ pub enum Command {
         after_help = "Examples:\n  envward diff -e staging -e production\n  envward diff .env.old .env --format json\n  envward diff -e production --example     # keys missing from or undocumented in .env.example\n  envward diff -e staging -e production --exit-code\n\nSensitive values show as `changed` with a keyed fingerprint (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key), so two\ndiffs can be compared without revealing anything."
     )]
     Diff(cmd::diff::Args),
+    /// Record an environment's keys and value fingerprints (never a value) in .envward/history.jsonl
+    #[command(
+        after_help = "Examples:\n  envward snapshot -e production -m \"before the 4.2 deploy\"\n  envward snapshot --all-envs\n\nPrints the snapshot's id. Values are recorded as keyed fingerprints (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key, never in\nthe repository). Keeps [history] keep snapshots per environment (default 100)."
+    )]
+    Snapshot(cmd::history::SnapshotArgs),
+    /// Show how an environment's keys changed between snapshots, newest first
+    #[command(
+        after_help = "Examples:\n  envward history -e production\n  envward history -e production SECRET_KEY\n  envward history --format json\n\nChanges: added, removed, changed (value fingerprint differs), type changed."
+    )]
+    History(cmd::history::HistoryArgs),
+    /// Show, verify or analyze the audit log (.envward/audit.log)
+    #[command(
+        after_help = "Examples:\n  envward log -e production --since 7d\n  envward log --key SECRET_KEY --format json\n  envward log verify                # exit 1 naming the first bad line\n  envward log analyze\n\nEvery change (set, unset, edit, encrypt, decrypt, import, recipients, rekey), every\nread of sensitive values in environments that log reads (get, export, run, list\n--reveal; strict ones by default), decrypt, and failed decryptions append one line,\nchained by SHA-256 to the line before."
+    )]
+    Log(cmd::log::Args),
     /// Work on the schema: infer it from existing env files
     #[command(subcommand, after_help = "Examples:\n  envward schema infer")]
     Schema(cmd::schema::Command),
@@ -347,6 +362,9 @@ fn dispatch(g: &Global, subcommand: Command) -> anyhow::Result<ExitCode> {
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),
         Command::Diff(args) => cmd::diff::run(g, args),
+        Command::Snapshot(args) => cmd::history::snapshot(g, args),
+        Command::History(args) => cmd::history::run(g, args),
+        Command::Log(args) => cmd::log::run(g, args),
         Command::Example(args) => cmd::generate::run(g, args, cmd::generate::Kind::Example),
         Command::Docs(args) => cmd::generate::run(g, args, cmd::generate::Kind::Docs),
         Command::Completions(args) => cmd::completions::run(args, command()),

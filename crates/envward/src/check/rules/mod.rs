@@ -90,6 +90,8 @@ pub struct Shared {
     pub(crate) redact_min_length: usize,
     git: std::cell::OnceCell<Option<GitFacts>>,
     rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
+    history: std::cell::OnceCell<crate::ops::history::History>,
+    fingerprint_key: std::cell::OnceCell<Option<Vec<u8>>>,
     digests: std::cell::OnceCell<Vec<EnvDigests>>,
     /// Digests of the secrets of environments loaded only to be compared
     /// with (`check -e production` reads development to find reuse).
@@ -165,6 +167,32 @@ impl Shared {
     /// The minimum length of a value `redact` and `scan` look for.
     pub fn redact_min_length(&self) -> usize {
         self.redact_min_length
+    }
+
+    /// The latest snapshot of `environment` in the project's history (read
+    /// once per run; a history that cannot be read has none).
+    pub fn last_snapshot(
+        &self,
+        root: &std::path::Path,
+        environment: &str,
+    ) -> Option<&crate::ops::history::Snapshot> {
+        self.history
+            .get_or_init(|| crate::ops::history::load(root).unwrap_or_default())
+            .last(environment)
+    }
+
+    /// The fingerprint key when one exists (never created by a check).
+    pub fn fingerprint_key(&self) -> Option<&[u8]> {
+        self.fingerprint_key
+            .get_or_init(|| {
+                let process: std::collections::BTreeMap<String, String> =
+                    ["ENVWARD_FINGERPRINT_KEY", "XDG_CONFIG_HOME", "HOME"]
+                        .iter()
+                        .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+                        .collect();
+                crate::diff::existing_fingerprint_key(&process).map(|k| k.key)
+            })
+            .as_deref()
     }
 
     /// The project's rotation records, read once per run.

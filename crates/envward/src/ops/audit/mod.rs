@@ -27,6 +27,9 @@ use sha2::{Digest, Sha256};
 
 use super::BadLine;
 
+mod analyze;
+pub use analyze::{Analysis, FailedDecryption, KeyActivity, NeverRotated, UserActivity, analyze};
+
 /// The log, relative to the project root.
 pub const AUDIT_LOG: &str = ".envward/audit.log";
 
@@ -302,6 +305,8 @@ pub struct Verification {
     pub head: Option<String>,
     /// The first problem, when there is one.
     pub problem: Option<Problem>,
+    #[serde(skip)]
+    head_found: Option<bool>,
 }
 
 /// The first line that does not verify.
@@ -362,6 +367,27 @@ impl Problem {
 /// starting the chain, each one's `prev` the SHA-256 of the line before.
 /// Stops at the first problem.
 pub fn verify(text: &[u8]) -> Verification {
+    verify_against(text, None)
+}
+
+/// [`verify`], and that some line hashes to `head` (a [`Verification::head`]
+/// kept from an earlier run): lines cut off the end since then are found.
+pub fn verify_against(text: &[u8], head: Option<&str>) -> Verification {
+    let mut v = verify_chain(text, head);
+    if let Some(found) = v.head_found.take()
+        && !found
+        && v.problem.is_none()
+    {
+        v.problem = Some(Problem {
+            line: v.verified + 1,
+            kind: ProblemKind::HeadMismatch,
+        });
+    }
+    v.head_found = None;
+    v
+}
+
+fn verify_chain(text: &[u8], wanted: Option<&str>) -> Verification {
     #[derive(Deserialize)]
     struct Raw<'a> {
         #[serde(borrow)]
@@ -377,15 +403,21 @@ pub fn verify(text: &[u8]) -> Verification {
     }
     let mut expected = [b'0'; 64];
     let mut verified = 0;
-    let mut head = None;
+    let mut head_found = wanted.map(|_| false);
     let fail = |line, kind, verified, head: Option<String>| Verification {
         verified,
         head,
         problem: Some(Problem { line, kind }),
+        head_found: None,
     };
     for (n, line, complete) in lines(text) {
         if !complete {
-            return fail(n, ProblemKind::Incomplete, verified, head);
+            return fail(
+                n,
+                ProblemKind::Incomplete,
+                verified,
+                head_of(verified, &expected),
+            );
         }
         let raw = match serde_json::from_slice::<Raw<'_>>(line) {
             Ok(r) => r,
@@ -394,7 +426,7 @@ pub fn verify(text: &[u8]) -> Verification {
                     n,
                     ProblemKind::NotAnEntry(super::json_problem(&e, "an audit entry")),
                     verified,
-                    head,
+                    head_of(verified, &expected),
                 );
             }
         };
@@ -404,17 +436,26 @@ pub fn verify(text: &[u8]) -> Verification {
             } else {
                 ProblemKind::BrokenChain
             };
-            return fail(n, kind, verified, head);
+            return fail(n, kind, verified, head_of(verified, &expected));
         }
         hex_into(&Sha256::digest(line), &mut expected);
         verified += 1;
-        head = Some(String::from_utf8_lossy(&expected).into_owned());
+        if let (Some(w), Some(found)) = (wanted, head_found.as_mut())
+            && w.as_bytes() == expected
+        {
+            *found = true;
+        }
     }
     Verification {
         verified,
-        head,
+        head: (verified > 0).then(|| String::from_utf8_lossy(&expected).into_owned()),
         problem: None,
+        head_found,
     }
+}
+
+fn head_of(verified: usize, expected: &[u8; 64]) -> Option<String> {
+    (verified > 0).then(|| String::from_utf8_lossy(expected).into_owned())
 }
 
 fn hex_into(bytes: &[u8], out: &mut [u8; 64]) {
