@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod audit;
 mod check;
 mod conformance;
 mod diff;
@@ -17,6 +18,7 @@ mod gate;
 mod generate;
 mod get_list_explain;
 mod hardening;
+mod history;
 mod hostile;
 mod html;
 mod integrity;
