@@ -63,6 +63,11 @@ pub const TOPICS: &[Topic] = &[
         text: include_str!("../../../../docs/scan.md"),
     },
     Topic {
+        name: "operations",
+        about: "history snapshots and the audit log",
+        text: include_str!("../../../../docs/operations.md"),
+    },
+    Topic {
         name: "security",
         about: "what envward protects against, and what it does not",
         text: include_str!("../../../../docs/security.md"),
