@@ -77,9 +77,9 @@ pub fn snapshot(g: &Global, args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     } else {
         vec![g.env.last().cloned()]
     };
-    let before = load(&project.root)?;
     let commit = envward::ops::git_commit(&project.root);
     let mut taken = Vec::new();
+    let mut before = Vec::new();
     for env in environments {
         let mut opts = g.load_options();
         opts.environment = env;
@@ -93,6 +93,12 @@ pub fn snapshot(g: &Global, args: SnapshotArgs) -> anyhow::Result<ExitCode> {
             ));
         }
         let state = State::of(&cfg, &key.key);
+        // The snapshot before, to say what changed (only its line is read).
+        before.push(
+            history::last_of(&project.root, &cfg.environment)
+                .ok()
+                .flatten(),
+        );
         taken.push(Snapshot::new(
             &cfg.environment,
             state,
@@ -107,8 +113,8 @@ pub fn snapshot(g: &Global, args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         )))
     })?;
     let mut out = std::io::stdout().lock();
-    for s in &taken {
-        let since = match before.last(&s.environment) {
+    for (s, prev) in taken.iter().zip(&before) {
+        let since = match prev {
             Some(prev) => {
                 let changes = history::changes(&prev.state(), &s.state());
                 if changes.is_empty() {

@@ -380,6 +380,55 @@ pub fn load(root: &Path) -> std::io::Result<History> {
     Ok(parse(&text))
 }
 
+/// The last snapshot of `environment` in the project's history (in file
+/// order: the last appended), without parsing the others: lines are read
+/// from the end and only the environment of each is looked at. `None`
+/// without a history or a snapshot of it; lines that do not parse are
+/// passed over.
+pub fn last_of(root: &Path, environment: &str) -> std::io::Result<Option<Snapshot>> {
+    let text = match std::fs::read(root.join(HISTORY_FILE)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut end = text.len();
+    while end > 0 {
+        let start = memchr::memrchr(b'\n', &text[..end]).map_or(0, |i| i + 1);
+        let line = &text[start..end];
+        if env_of(line).as_deref() == Some(environment)
+            && let Ok(mut s) = serde_json::from_slice::<Snapshot>(line)
+        {
+            s.line = memchr::memchr_iter(b'\n', &text[..start]).count() + 1;
+            return Ok(Some(s));
+        }
+        end = start.saturating_sub(1);
+    }
+    Ok(None)
+}
+
+/// The environment of a snapshot line: read from its start when it was
+/// written by envward (`{"id":"…","environment":"…"`), else parsed.
+fn env_of(line: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\",\"environment\":\"";
+    if line.starts_with(b"{\"id\":\"")
+        && let Some(at) = memchr::memmem::find(&line[..line.len().min(200)], KEY)
+    {
+        let rest = &line[at + KEY.len()..];
+        if let Some(q) = memchr::memchr2(b'"', b'\\', rest)
+            && rest[q] == b'"'
+        {
+            return std::str::from_utf8(&rest[..q]).ok().map(str::to_string);
+        }
+    }
+    #[derive(Deserialize)]
+    struct Env {
+        environment: String,
+    }
+    serde_json::from_slice::<Env>(line)
+        .ok()
+        .map(|e| e.environment)
+}
+
 fn parse(text: &[u8]) -> History {
     let mut h = History::default();
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
@@ -431,16 +480,7 @@ pub fn record(root: &Path, snapshots: &[Snapshot], keep: usize) -> std::io::Resu
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .collect();
-    let envs: Vec<Option<String>> = lines
-        .iter()
-        .map(|l| {
-            #[derive(Deserialize)]
-            struct Env {
-                environment: String,
-            }
-            serde_json::from_slice::<Env>(l).ok().map(|e| e.environment)
-        })
-        .collect();
+    let envs: Vec<Option<String>> = lines.iter().map(|l| env_of(l)).collect();
     for env in envs.iter().flatten() {
         *counts.entry(env.clone()).or_default() += 1;
     }

@@ -90,7 +90,6 @@ pub struct Shared {
     pub(crate) redact_min_length: usize,
     git: std::cell::OnceCell<Option<GitFacts>>,
     rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
-    history: std::cell::OnceCell<crate::ops::history::History>,
     fingerprint_key: std::cell::OnceCell<Option<Vec<u8>>>,
     digests: std::cell::OnceCell<Vec<EnvDigests>>,
     /// Digests of the secrets of environments loaded only to be compared
@@ -169,16 +168,17 @@ impl Shared {
         self.redact_min_length
     }
 
-    /// The latest snapshot of `environment` in the project's history (read
-    /// once per run; a history that cannot be read has none).
+    /// The latest snapshot of `environment` in the project's history (a
+    /// history that cannot be read has none). Only that line is parsed:
+    /// `run`'s deploy gate pays for this too.
     pub fn last_snapshot(
         &self,
         root: &std::path::Path,
         environment: &str,
-    ) -> Option<&crate::ops::history::Snapshot> {
-        self.history
-            .get_or_init(|| crate::ops::history::load(root).unwrap_or_default())
-            .last(environment)
+    ) -> Option<crate::ops::history::Snapshot> {
+        crate::ops::history::last_of(root, environment)
+            .ok()
+            .flatten()
     }
 
     /// The fingerprint key when one exists (never created by a check).
