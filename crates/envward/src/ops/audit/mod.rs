@@ -522,7 +522,7 @@ mod tests {
         let mut edited = lines.clone();
         edited[2] = String::from_utf8(edited[2].clone())
             .unwrap()
-            .replace("c2", "cX")
+            .replace("\"command\":\"c2\"", "\"command\":\"cX\"")
             .into_bytes();
         assert_eq!(first_bad(edited), Some((4, ProblemKind::BrokenChain)));
 
