@@ -166,6 +166,21 @@ pub enum Command {
         after_help = "Examples:\n  envward diff -e staging -e production\n  envward diff .env.old .env --format json\n  envward diff -e production --example     # keys missing from or undocumented in .env.example\n  envward diff -e staging -e production --exit-code\n\nSensitive values show as `changed` with a keyed fingerprint (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key), so two\ndiffs can be compared without revealing anything."
     )]
     Diff(cmd::diff::Args),
+    /// Record an environment's keys and value fingerprints (never a value) in .envward/history.jsonl
+    #[command(
+        after_help = "Examples:\n  envward snapshot -e production -m \"before the 4.2 deploy\"\n  envward snapshot --all-envs\n\nPrints the snapshot's id. Values are recorded as keyed fingerprints (HMAC-SHA256,\nkey from $ENVWARD_FINGERPRINT_KEY or ~/.config/envward/fingerprint.key, never in\nthe repository). Keeps [history] keep snapshots per environment (default 100)."
+    )]
+    Snapshot(cmd::history::SnapshotArgs),
+    /// Show how an environment's keys changed between snapshots, newest first
+    #[command(
+        after_help = "Examples:\n  envward history -e production\n  envward history -e production SECRET_KEY\n  envward history --format json\n\nChanges: added, removed, changed (value fingerprint differs), type changed."
+    )]
+    History(cmd::history::HistoryArgs),
+    /// Show, verify or analyze the audit log (.envward/audit.log)
+    #[command(
+        after_help = "Examples:\n  envward log -e production --since 7d\n  envward log --key SECRET_KEY --format json\n  envward log verify                # exit 1 naming the first bad line\n  envward log analyze\n\nEvery change (set, unset, edit, encrypt, decrypt, import, recipients, rekey), every\nread of sensitive values in environments that log reads (get, export, run, list\n--reveal; strict ones by default), decrypt, and failed decryptions append one line,\nchained by SHA-256 to the line before."
+    )]
+    Log(cmd::log::Args),
     /// Work on the schema: infer it from existing env files
     #[command(subcommand, after_help = "Examples:\n  envward schema infer")]
     Schema(cmd::schema::Command),
@@ -299,7 +314,7 @@ fn hide(mut cmd: clap::Command, ids: &[&str]) -> clap::Command {
 
 /// Parses the command line; an unknown command gets one "did you mean"
 /// (the closest name, not clap's list).
-fn parse() -> anyhow::Result<Cli> {
+fn parse() -> anyhow::Result<(Cli, String)> {
     use clap::FromArgMatches;
     let matches = command().try_get_matches();
     let matches = match matches {
@@ -325,12 +340,16 @@ fn parse() -> anyhow::Result<Cli> {
         }
         Err(e) => e.exit(),
     };
-    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()))
+    let name = matches.subcommand_name().unwrap_or_default().to_string();
+    Ok((
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()),
+        name,
+    ))
 }
 
 /// Parses the command line and runs the subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = parse()?;
+    let (cli, name) = parse()?;
     match cli.global.color {
         ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
         ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
@@ -343,7 +362,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .with_help("only `envward diff -e A -e B` compares two environments"),
         ));
     }
-    match cli.command {
+    let result = dispatch(g, cli.command);
+    crate::audit::after(g, &name, &result);
+    result
+}
+
+fn dispatch(g: &Global, subcommand: Command) -> anyhow::Result<ExitCode> {
+    match subcommand {
         Command::Get(args) => cmd::get::run(g, args),
         Command::List(args) => cmd::list::run(g, args),
         Command::Explain(args) => cmd::explain::run(g, args),
@@ -376,6 +401,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Rotate(args) => cmd::rotate::run(g, args),
         Command::Example(args) => cmd::generated::run(g, args, cmd::generated::Kind::Example),
         Command::Docs(args) => cmd::generated::run(g, args, cmd::generated::Kind::Docs),
+        Command::Snapshot(args) => cmd::history::snapshot(g, args),
+        Command::History(args) => cmd::history::run(g, args),
+        Command::Log(args) => cmd::log::run(g, args),
         Command::Completions(args) => cmd::completions::run(args, command()),
         Command::Man(args) => cmd::completions::man(args, command()),
         Command::Help(args) => cmd::help::run(args, command()),

@@ -53,8 +53,23 @@ pub fn code_of(kind: envward::ErrorKind) -> u8 {
 /// A bug in envward (sysexits' EX_SOFTWARE).
 pub const INTERNAL: u8 = 70;
 
+/// Notes a failed decryption for the audit log (recorded when the command
+/// ends): errors of kind tamper or identity.
+fn note_decryption(kind: envward::ErrorKind) {
+    match kind {
+        envward::ErrorKind::Tamper => {
+            crate::audit::decryption_failed("tampered or corrupt encrypted data")
+        }
+        envward::ErrorKind::Identity => {
+            crate::audit::decryption_failed("no identity, or none that can decrypt")
+        }
+        _ => {}
+    }
+}
+
 impl From<envward::LoadError> for Exit {
     fn from(e: envward::LoadError) -> Self {
+        note_decryption(e.kind());
         Exit {
             code: code_of(e.kind()),
             diagnostic: Some(e.diagnostic()),
@@ -64,6 +79,7 @@ impl From<envward::LoadError> for Exit {
 
 impl From<envward::store::StoreError> for Exit {
     fn from(e: envward::store::StoreError) -> Self {
+        note_decryption(e.kind());
         Exit {
             code: code_of(e.kind()),
             diagnostic: Some(e.diagnostic()),
@@ -91,6 +107,7 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
         return ExitCode::from(exit.code);
     }
     if let Some(load) = err.downcast_ref::<envward::LoadError>() {
+        note_decryption(load.kind());
         crate::output::diagnostic(&load.diagnostic());
         return ExitCode::from(code_of(load.kind()));
     }

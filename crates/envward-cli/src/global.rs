@@ -193,6 +193,8 @@ pub fn passphrase_prompt() -> envward::crypto::PassphrasePrompt {
 
 /// Why an encrypted file could not be read, and how to fix it.
 pub fn sealed_diagnostic(file: &envward::SealedFile) -> envward::Diagnostic {
+    // Only a command that stops on a file it cannot decrypt asks for this.
+    crate::audit::decryption_failed("no identity matches the recipients");
     let tried = if file.tried.is_empty() {
         "no identity was found".to_string()
     } else {

@@ -1,5 +1,6 @@
 //! The `envward` command-line tool: a thin shell over the `envward` library.
 
+mod audit;
 mod cli;
 mod cmd;
 mod exit;

@@ -66,6 +66,7 @@ pub mod style {
 
     pub const KEY: Style = AnsiColor::Cyan.on_default().bold();
     pub const DIM: Style = Style::new().dimmed();
+    pub const BOLD: Style = Style::new().bold();
     pub const SECRET: Style = AnsiColor::Yellow.on_default();
 }
 

@@ -248,6 +248,27 @@ pub struct FingerprintKey {
 /// (then named in [`FingerprintKey::created`]). `None` when neither can be
 /// had.
 pub fn fingerprint_key(process: &BTreeMap<String, String>) -> Option<FingerprintKey> {
+    fingerprint_key_with(process, true)
+}
+
+/// [`fingerprint_key`] without creating the key file: `None` when neither
+/// `ENVWARD_FINGERPRINT_KEY` nor the file exists (for readers such as
+/// `check`, that compare with fingerprints made earlier).
+pub fn existing_fingerprint_key(process: &BTreeMap<String, String>) -> Option<FingerprintKey> {
+    fingerprint_key_with(process, false)
+}
+
+/// An id of a fingerprint key (the fingerprint of a fixed text under it):
+/// fingerprints made under keys with different ids cannot be compared.
+/// It tells nothing about the key.
+pub fn key_id(key: &[u8]) -> String {
+    fingerprint(key, "envward fingerprint key id")
+}
+
+fn fingerprint_key_with(
+    process: &BTreeMap<String, String>,
+    create: bool,
+) -> Option<FingerprintKey> {
     if let Some(k) = process
         .get("ENVWARD_FINGERPRINT_KEY")
         .filter(|k| !k.is_empty())
@@ -274,6 +295,9 @@ pub fn fingerprint_key(process: &BTreeMap<String, String>) -> Option<Fingerprint
             key: bytes,
             created: None,
         });
+    }
+    if !create {
+        return None;
     }
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).ok()?;

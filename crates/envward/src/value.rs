@@ -106,6 +106,9 @@ pub struct Resolved {
     /// Which rules apply: strict (production-like) or not, and why
     /// ([`crate::config::ProjectFile::rule_set`]).
     pub rule_set: crate::config::RuleSet,
+    /// Whether reads of its sensitive values are recorded in the audit log
+    /// ([`crate::config::ProjectFile::audits_reads`]).
+    pub audit_reads: bool,
     /// The project root.
     pub root: PathBuf,
     /// `"directory"` or `"flat"`.

@@ -272,6 +272,21 @@ fn restore(g: &Global, args: RestoreArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let done = envward::store::restore(&archive, &target, args.force).map_err(Exit::from)?;
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    crate::audit::write(
+        &target,
+        &envward::ops::audit::Event {
+            command: "backup restore",
+            action: envward::ops::audit::Action::Write,
+            environment: "*",
+            keys: Vec::new(),
+            file: None,
+            detail: Some(format!("restored from {name}")),
+        },
+    );
     summary(&done.steps, args.force, false);
     Ok(ExitCode::SUCCESS)
 }

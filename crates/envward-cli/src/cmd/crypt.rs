@@ -68,7 +68,8 @@ pub fn encrypt(g: &Global, args: EncryptArgs) -> anyhow::Result<ExitCode> {
     for file in &files {
         let mut tx = store.edit(file).map_err(Exit::from)?;
         tx.encrypt(args.all);
-        tx.commit().map_err(Exit::from)?;
+        let done = tx.commit().map_err(Exit::from)?;
+        crate::output::record_warning(&done);
         anstream::eprintln!("encrypted {}", file.display.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -90,7 +91,8 @@ pub fn rekey(g: &Global, args: RekeyArgs) -> anyhow::Result<ExitCode> {
         let mut tx = store.edit(file).map_err(Exit::from)?;
         tx.encrypt(false);
         tx.rekey();
-        tx.commit().map_err(Exit::from)?;
+        let done = tx.commit().map_err(Exit::from)?;
+        crate::output::record_warning(&done);
         anstream::eprintln!("rekeyed {}", file.display.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -126,11 +128,35 @@ pub fn decrypt(g: &Global, args: DecryptArgs) -> anyhow::Result<ExitCode> {
     if args.in_place {
         let mut tx = store.edit_existing(&file).map_err(Exit::from)?;
         tx.decrypt();
-        tx.commit().map_err(Exit::from)?;
+        let done = tx.commit().map_err(Exit::from)?;
+        crate::output::record_warning(&done);
         anstream::eprintln!("wrote plaintext {} (mode 0600)", file.path.display());
         return Ok(ExitCode::SUCCESS);
     }
     let plain = store.plaintext(&file).map_err(Exit::from)?;
+    // Decrypting reveals the file's secrets: always recorded.
+    let project = &store.project().file;
+    let keys: Vec<String> = plain
+        .entries()
+        .iter()
+        .filter(|e| project.is_sensitive_value(&e.key, plain.text(&e.value_span)))
+        .map(|e| e.key.clone())
+        .collect();
+    crate::audit::write(
+        &store.project().root,
+        &envward::ops::audit::Event {
+            command: "decrypt",
+            action: envward::ops::audit::Action::Read,
+            environment: &store.scope(&file).environment,
+            keys,
+            file: file
+                .path
+                .strip_prefix(&store.project().root)
+                .ok()
+                .map(|p| p.to_string_lossy().into_owned()),
+            detail: None,
+        },
+    );
     crate::output::secret_data(dest.as_deref(), plain.source().as_bytes())?;
     if let Some(dest) = dest {
         anstream::eprintln!("wrote plaintext {} (mode 0600)", dest.display());

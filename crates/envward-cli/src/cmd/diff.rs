@@ -28,6 +28,19 @@ pub struct Args {
     /// Exit 1 when there are differences
     #[arg(long)]
     pub exit_code: bool,
+    /// Compare the environment with a snapshot: its id (or first 4+
+    /// characters) or a time (2026-12-04, an RFC 3339 time, `3 days`: the
+    /// last snapshot at or before it). Keys only, never values
+    #[arg(long, value_name = "SNAPSHOT|DATE", conflicts_with_all = ["files", "example"])]
+    pub since: Option<String>,
+}
+
+/// How values are shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Values,
+    KeysOnly,
+    Since,
 }
 
 fn load(g: &Global, env: Option<&String>) -> anyhow::Result<Side> {
@@ -62,6 +75,10 @@ fn read_file(path: &PathBuf, project_dir: Option<&std::path::Path>) -> anyhow::R
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let process: BTreeMap<String, String> = std::env::vars().collect();
+    if let Some(reference) = &args.since {
+        let d = since(g, reference, &process)?;
+        return print(&d, &args, Mode::Since);
+    }
     let (left, right, keys_only) = match (args.files.len(), g.env.len(), args.example) {
         (2, 0, false) => (
             read_file(&args.files[0], g.project.as_deref())?,
@@ -95,13 +112,22 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         keys_only,
         key.as_ref().map(|k| k.key.as_slice()),
     );
+    let mode = if keys_only {
+        Mode::KeysOnly
+    } else {
+        Mode::Values
+    };
+    print(&d, &args, mode)
+}
+
+fn print(d: &Diff, args: &Args, mode: Mode) -> anyhow::Result<ExitCode> {
     let mut out = anstream::stdout().lock();
     match args.format {
         TextOrJson::Json => {
             serde_json::to_writer_pretty(&mut out, &d)?;
             writeln!(out)?;
         }
-        TextOrJson::Text => text(&mut out, &d, keys_only)?,
+        TextOrJson::Text => text(&mut out, d, mode)?,
     }
     out.flush()?;
     Ok(if args.exit_code && !d.is_empty() {
@@ -111,7 +137,121 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn text(out: &mut impl Write, d: &Diff, keys_only: bool) -> std::io::Result<()> {
+/// The environment now against one of its snapshots: keys and
+/// fingerprints (the snapshot's key must be the one in use), never values.
+fn since(g: &Global, reference: &str, process: &BTreeMap<String, String>) -> anyhow::Result<Diff> {
+    use envward::ops::history::{self, ChangeKind, State};
+    let project = g.configured_project()?;
+    let cfg = envward::Config::load_in(&project, g.load_options()).map_err(Exit::from)?;
+    crate::output::warnings(&cfg);
+    if let Some(file) = cfg.sealed.first() {
+        return Err(Exit::input(crate::global::sealed_diagnostic(file)));
+    }
+    let h = super::history::load(&project.root)?;
+    let snap = h.find(&cfg.environment, reference).map_err(|e| {
+        let mut d = Diagnostic::error(e.to_string());
+        let valid = e.valid();
+        if !valid.is_empty() {
+            let shown: Vec<String> = valid
+                .iter()
+                .take(10)
+                .map(|(id, when)| format!("{id} ({when})"))
+                .collect();
+            let more = valid.len().saturating_sub(10);
+            d = d.with_note(format!(
+                "snapshots of `{}`, newest first: {}{}",
+                cfg.environment,
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more (`envward history -e {}`)", cfg.environment)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        Exit::input(d.with_help(
+            "give a snapshot id (or its first 4 or more characters), or a time: 2026-12-04, 2026-12-04T10:00:00Z, `3 days`",
+        ))
+    })?;
+    let key = super::history::key(process)?;
+    let now = State::of(&cfg, &key.key);
+    if snap.key_id != now.key_id {
+        anstream::eprintln!(
+            "warning: snapshot {} was fingerprinted under another key: only keys are compared, not values",
+            snap.id
+        );
+    }
+    let changes = history::changes(&snap.state(), &now);
+    let mut d = Diff {
+        left: format!(
+            "{} at snapshot {} ({})",
+            snap.environment,
+            snap.id,
+            snap.when()
+        ),
+        right: format!("{} now", cfg.environment),
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+    };
+    let fp_of = |state: &std::collections::BTreeMap<String, history::KeyState>, k: &str| {
+        state
+            .get(k)
+            .filter(|s| s.sensitive)
+            .and_then(|s| s.fp.clone())
+    };
+    for c in &changes {
+        match c.change {
+            ChangeKind::Added => d.added.push(envward::diff::OneSided {
+                key: c.key.clone(),
+                value: None,
+                fingerprint: fp_of(&now.keys, &c.key),
+            }),
+            ChangeKind::Removed => d.removed.push(envward::diff::OneSided {
+                key: c.key.clone(),
+                value: None,
+                fingerprint: fp_of(&snap.keys, &c.key),
+            }),
+            ChangeKind::Changed | ChangeKind::TypeChanged => {
+                let fps = snap
+                    .keys
+                    .get(&c.key)
+                    .and_then(|s| s.fp.clone())
+                    .zip(now.keys.get(&c.key).and_then(|s| s.fp.clone()));
+                d.changed.push(envward::diff::Changed {
+                    key: c.key.clone(),
+                    sensitive: c.sensitive,
+                    left: None,
+                    right: None,
+                    fingerprints: fps,
+                    type_change: c
+                        .from
+                        .as_deref()
+                        .map(kind_name)
+                        .zip(c.to.as_deref().map(kind_name)),
+                });
+            }
+        }
+    }
+    d.unchanged = now
+        .keys
+        .keys()
+        .filter(|k| snap.keys.contains_key(*k) && !changes.iter().any(|c| &c.key == *k))
+        .count();
+    Ok(d)
+}
+
+/// A kind as recorded, as the static name `diff` uses.
+fn kind_name(kind: &str) -> &'static str {
+    ["empty", "bool", "int", "float", "url", "string"]
+        .into_iter()
+        .find(|k| *k == kind)
+        .unwrap_or("other")
+}
+
+fn text(out: &mut impl Write, d: &Diff, mode: Mode) -> std::io::Result<()> {
+    let keys_only = mode == Mode::KeysOnly;
     use anstyle::AnsiColor;
     let add = AnsiColor::Green.on_default();
     let del = AnsiColor::Red.on_default();
@@ -122,7 +262,7 @@ fn text(out: &mut impl Write, d: &Diff, keys_only: bool) -> std::io::Result<()> 
     let shown = |v: &envward::diff::OneSided| match (&v.value, &v.fingerprint) {
         (Some(v), _) => format!(" = {v:?}"),
         (None, Some(fp)) => format!("  {dim}(sensitive, fingerprint {fp}){dim:#}"),
-        (None, None) if keys_only => String::new(),
+        (None, None) if mode != Mode::Values => String::new(),
         (None, None) => format!("  {dim}(sensitive){dim:#}"),
     };
     for v in &d.removed {
@@ -144,9 +284,11 @@ fn text(out: &mut impl Write, d: &Diff, keys_only: bool) -> std::io::Result<()> 
     for c in &d.changed {
         let detail = match (&c.left, &c.right, &c.fingerprints) {
             (Some(l), Some(r), _) => format!("{l:?} → {r:?}"),
-            (_, _, Some((l, r))) => {
+            (_, _, Some((l, r))) if c.sensitive => {
                 format!("changed {dim}(sensitive, fingerprint {l} → {r}){dim:#}")
             }
+            (_, _, Some((l, r))) => format!("changed {dim}(fingerprint {l} → {r}){dim:#}"),
+            _ if !c.sensitive => "changed".to_string(),
             _ => format!("changed {dim}(sensitive){dim:#}"),
         };
         let kind = match c.type_change {

@@ -16,8 +16,13 @@ pub struct Args {
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = g.load_complete()?;
-    let value = match cfg.value(&args.key) {
-        Some(v) => v.to_string(),
+    let value = match cfg.get(&args.key) {
+        Some(v) => {
+            if v.sensitive {
+                crate::audit::reads(&cfg, "get", vec![args.key.clone()]);
+            }
+            v.value.expose().to_string()
+        }
         // Not configured: the process environment is the last fallback.
         None => match std::env::var(&args.key) {
             Ok(v) => v,

@@ -69,7 +69,7 @@ pub const TOPICS: &[Topic] = &[
     },
     Topic {
         name: "operations",
-        about: "backups and safe restore, secret generation and rotation",
+        about: "backups, generation and rotation, history snapshots and the audit log",
         text: include_str!("../../../../docs/operations.md"),
     },
     Topic {

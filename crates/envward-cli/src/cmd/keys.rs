@@ -139,8 +139,11 @@ pub fn recipients(g: &Global, command: RecipientsCommand) -> anyhow::Result<Exit
         RecipientsCommand::Add { recipients } => RecipientChange::Add(recipients),
         RecipientsCommand::Remove { recipients } => RecipientChange::Remove(recipients),
     };
-    let files = store.change_recipients(&change).map_err(Exit::from)?;
-    for f in &files {
+    let done = store.change_recipients(&change).map_err(Exit::from)?;
+    if let Some(e) = &done.record_error {
+        anstream::eprintln!("warning: {e}");
+    }
+    for f in &done.files {
         match change {
             RecipientChange::Add(_) => anstream::eprintln!("rewrapped {}", f.display.display()),
             RecipientChange::Remove(_) => {

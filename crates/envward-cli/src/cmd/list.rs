@@ -26,6 +26,9 @@ const VALUE_COLUMN: usize = 40;
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = g.load()?;
+    if args.reveal {
+        crate::audit::reads(&cfg, "list", crate::audit::sensitive_keys(&cfg));
+    }
     let mut out = anstream::stdout().lock();
     let shown = |v: &envward::Var| {
         if args.reveal {

@@ -115,7 +115,8 @@ pub fn unset(g: &Global, args: UnsetArgs) -> anyhow::Result<ExitCode> {
     let file = file_for(&store, &args.key, args.file.as_ref())?;
     let mut tx = store.edit_existing(&file).map_err(Exit::from)?;
     tx.unset(&args.key).map_err(Exit::from)?;
-    tx.commit().map_err(Exit::from)?;
+    let done = tx.commit().map_err(Exit::from)?;
+    crate::output::record_warning(&done);
     anstream::eprintln!("removed {} from {}", args.key, describe(&file));
     Ok(ExitCode::SUCCESS)
 }

@@ -72,8 +72,31 @@ pub fn push(g: &Global, args: PushArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let versions = sync::apply_push(&options, &plan, args.expect_version).map_err(Exit::from)?;
+    let root = g.configured_project()?.root;
     for (secret, version) in &versions {
         anstream::eprintln!("pushed {secret}: now version {version}");
+        let keys = plan
+            .secrets
+            .iter()
+            .filter(|s| &s.secret == secret)
+            .flat_map(|s| {
+                s.keys
+                    .iter()
+                    .filter(|(_, c)| c.writes())
+                    .map(|(k, _)| k.clone())
+            })
+            .collect();
+        crate::audit::write(
+            &root,
+            &envward::ops::audit::Event {
+                command: "push",
+                action: envward::ops::audit::Action::Write,
+                environment: &plan.environment,
+                keys,
+                file: None,
+                detail: Some(format!("vault:{secret}@v{version}")),
+            },
+        );
     }
     if let Some(pinned) = plan.pinned {
         anstream::eprintln!(

@@ -468,6 +468,15 @@ fn restore_keeps_changed_files_unless_forced_and_shows_what_would_change() {
     // The restored project loads and decrypts.
     let got = p.run(&["get", "SECRET_KEY", "-e", "production"]).ok();
     assert_eq!(got.stdout().trim(), PROD_SECRET);
+    // The restore is in the audit log, which no backup holds (a restore
+    // never rewinds it), and the chain still verifies.
+    let log = std::fs::read_to_string(p.join(".envward/audit.log")).unwrap();
+    assert!(log.contains("\"command\":\"backup restore\""), "{log}");
+    assert!(
+        log.contains("\"command\":\"set\""),
+        "entries before the restore kept: {log}"
+    );
+    p.run(&["log", "verify"]).ok();
     // No temporary directory is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(p.path())
         .unwrap()

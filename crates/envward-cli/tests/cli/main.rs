@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod audit;
 mod backup;
 mod check;
 mod conformance;
@@ -18,6 +19,7 @@ mod gate;
 mod generate;
 mod get_list_explain;
 mod hardening;
+mod history;
 mod hostile;
 mod html;
 mod integrity;

@@ -349,6 +349,8 @@ fn every_rule_fires_and_stays_quiet() {
             "example.secret",
             // encryption.rs: secret_max_age_flags_old_rotations_even_without_an_identity
             "secret.max-age",
+            // history.rs: unrecorded_changes_of_production_are_warned
+            "history.unrecorded-change",
             // secrets.rs
             "secret.plaintext-in-strict",
             "files.identity-permissions",

@@ -627,6 +627,11 @@ fn push_writes_a_new_version_with_check_and_set() {
         stored["data"]["data"].get("STORE_ONLY").is_none(),
         "{stored}"
     );
+    // Each push is in the audit log: keys and the new version, no value.
+    let log = std::fs::read_to_string(p.join(".envward/audit.log")).unwrap();
+    assert!(log.contains("\"command\":\"push\""), "{log}");
+    assert!(log.contains("secret/myapp/production@v4"), "{log}");
+    assert!(!log.contains(TOKEN_V2) && !log.contains(ROOT), "{log}");
     // In line now: nothing to write.
     let out = p.run(&["push", "-e", "production", "--yes"]).ok();
     out.says("already in line");

@@ -91,6 +91,29 @@ pub struct ProjectFile {
     /// known secret value.
     #[serde(default)]
     pub redact: RedactSettings,
+    /// `[history]`: how many snapshots `envward snapshot` keeps.
+    #[serde(default)]
+    pub history: HistorySettings,
+}
+
+/// `[history]`.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySettings {
+    /// Snapshots kept per environment in `.envward/history.jsonl`; the
+    /// oldest are dropped when a new one is recorded. Default 100.
+    #[serde(default)]
+    pub keep: Option<usize>,
+}
+
+impl HistorySettings {
+    /// The default number of snapshots kept per environment.
+    pub const DEFAULT_KEEP: usize = 100;
+
+    /// The number in effect (at least 1).
+    pub fn keep(&self) -> usize {
+        self.keep.unwrap_or(Self::DEFAULT_KEEP).max(1)
+    }
 }
 
 /// `[redact]`.
@@ -246,6 +269,11 @@ pub struct EnvironmentSettings {
     /// Stores the environment's values also come from (`[environments.<env>.sources.vault]`).
     #[serde(default)]
     pub sources: vault::SourcesSettings,
+    /// Record reads of sensitive values (`get`, `export`, `run`) in
+    /// `.envward/audit.log`. Unset: on in strict environments, off
+    /// elsewhere. Changes are always recorded.
+    #[serde(default)]
+    pub audit_reads: Option<bool>,
 }
 
 /// An exception to the integrity of an encrypted environment: `true` (every
@@ -594,6 +622,16 @@ impl ProjectFile {
             strict,
             source: RuleSetSource::Name,
         }
+    }
+
+    /// Whether reads of sensitive values in `environment` are recorded in
+    /// the audit log: `audit_reads` under `[environments.NAME]`, else
+    /// whether the environment is strict.
+    pub fn audits_reads(&self, environment: &str) -> bool {
+        self.environments
+            .get(environment)
+            .and_then(|e| e.audit_reads)
+            .unwrap_or_else(|| self.rule_set(environment).strict)
     }
 
     /// The canonical name of `name` (an environment or one of its aliases).

@@ -411,6 +411,13 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security"],
     },
     RuleInfo {
+        id: "history.unrecorded-change",
+        severity: Severity::Warning,
+        summary: "a key changed since the environment's last snapshot (.envward/history.jsonl)",
+        group: "history",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "doctor.exported-secret",
         severity: Severity::Warning,
         summary: "a sensitive variable is in the process environment, so every child inherits it",

@@ -187,6 +187,7 @@ impl Config {
         }
         sources.push(Box::new(Defaults::new(&project.vars, &environment)));
         let rule_set = project.rule_set(&environment);
+        let audit_reads = project.audits_reads(&environment);
         let resolver = Resolver::new(
             project,
             sources,
@@ -212,6 +213,7 @@ impl Config {
             environment: environment.clone(),
             namespace: options.namespace.clone(),
             rule_set,
+            audit_reads,
             root,
             layout: layout.kind_name(),
             files: env_files,

@@ -7,7 +7,9 @@
 //! and on [`Transaction::commit`] re-seals when needed, writes atomically
 //! (temporary file, fsync, rename; the mode kept, new files 0600) and
 //! reports what changed. Change events go to one place: rotation records
-//! now (`.envward/rotations.jsonl`), the audit log next.
+//! (`.envward/rotations.jsonl`) and the audit log (`.envward/audit.log`,
+//! one entry per commit, with the command and the keys touched), so a new
+//! writer is logged by using the store.
 //!
 //! ```
 //! use envward::LoadOptions;
@@ -34,7 +36,7 @@ mod restore;
 mod scratch;
 
 pub use error::StoreError;
-pub use recipients::RecipientChange;
+pub use recipients::{RecipientChange, RecipientsChanged};
 pub use restore::{Restored, restore};
 pub use scratch::Scratch;
 
@@ -48,6 +50,7 @@ use crate::crypto::{self, CryptoError, Identities, KeyPolicy, PassphrasePrompt, 
 use crate::dotenv::{Document, Entry};
 use crate::fs::DirLock;
 use crate::layout::{COMMON, EnvFile, Layout};
+use crate::ops::audit;
 use crate::ops::rotation::{self, Rotation};
 use crate::resolve::{LoadOptions, Project};
 
@@ -355,16 +358,19 @@ impl Store {
         })
     }
 
-    /// Records that the values of `keys` in `file` changed (for the
-    /// `secret.max-age` rule and, next, the audit log).
+    /// Records a commit of `file`: the rotation of the sensitive values
+    /// `rotated` (for the `secret.max-age` rule; `kept` names where an old
+    /// value was kept), and one audit log entry with every key `touched`.
+    /// Both are tried; the first failure is returned.
     fn record(
         &self,
         file: &EnvFile,
-        keys: &[String],
+        rotated: &[String],
         kept: &[(String, String)],
+        touched: Vec<String>,
     ) -> Result<(), StoreError> {
         let scope = self.scope(file);
-        let records: Vec<Rotation> = keys
+        let records: Vec<Rotation> = rotated
             .iter()
             .map(|k| {
                 let mut r = Rotation::now(&scope.environment, &scope.namespace, k, &self.command);
@@ -375,9 +381,33 @@ impl Store {
                 r
             })
             .collect();
-        rotation::record(&self.project.root, &records).map_err(|source| StoreError::Record {
-            path: PathBuf::from(rotation::ROTATIONS_FILE),
-            source,
+        let rotations =
+            rotation::record(&self.project.root, &records).map_err(|source| StoreError::Record {
+                path: PathBuf::from(rotation::ROTATIONS_FILE),
+                source,
+            });
+        let shown = file
+            .path
+            .strip_prefix(&self.project.root)
+            .unwrap_or(&file.display)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let audit = self.audit(audit::Event {
+            command: &self.command,
+            action: audit::Action::Write,
+            environment: &scope.environment,
+            keys: touched,
+            file: Some(shown),
+            detail: None,
+        });
+        rotations.and(audit)
+    }
+
+    /// Appends `event` to the project's audit log.
+    pub(crate) fn audit(&self, event: audit::Event<'_>) -> Result<(), StoreError> {
+        audit::record(&self.project.root, &event).map_err(|e| StoreError::Record {
+            path: PathBuf::from(audit::AUDIT_LOG),
+            source: e.source,
         })
     }
 
@@ -566,7 +596,11 @@ impl Prepared<'_> {
             .filter(|c| !self.kept.iter().any(|(_, to)| *to == c.key))
             .map(|c| c.key.clone())
             .collect();
-        let record_error = self.store.record(&self.file, &rotated, &self.kept).err();
+        let touched: Vec<String> = self.changes.iter().map(|c| c.key.clone()).collect();
+        let record_error = self
+            .store
+            .record(&self.file, &rotated, &self.kept, touched)
+            .err();
         Committed {
             display: self.file.display.clone(),
             encrypted: self.encrypted,

@@ -25,8 +25,12 @@ impl Store {
     /// whose recipients come from it (its own, and the shared ones) is
     /// opened and checked first, under the locks of every directory
     /// involved; only when all of them open are `envward.toml` and the
-    /// files written. Returns the files rewritten.
-    pub fn change_recipients(&self, change: &RecipientChange) -> Result<Vec<EnvFile>, StoreError> {
+    /// files written. Returns the files rewritten. The change is recorded
+    /// in the audit log.
+    pub fn change_recipients(
+        &self,
+        change: &RecipientChange,
+    ) -> Result<RecipientsChanged, StoreError> {
         let current = self
             .project
             .file
@@ -123,8 +127,38 @@ impl Store {
             write(&f.path, text.as_bytes())?;
             written.push(f);
         }
-        Ok(written)
+        let (verb, list) = match change {
+            RecipientChange::Add(l) => ("added", l),
+            RecipientChange::Remove(l) => ("removed", l),
+        };
+        let record_error = self
+            .audit(crate::ops::audit::Event {
+                command: &self.command,
+                action: crate::ops::audit::Action::Write,
+                environment: &self.environment,
+                keys: Vec::new(),
+                file: Some(PROJECT_FILE.to_string()),
+                detail: Some(format!(
+                    "{verb} {}; {} rewrapped",
+                    crate::plural::count(list.len(), "recipient", "recipients"),
+                    crate::plural::count(written.len(), "file", "files")
+                )),
+            })
+            .err();
+        Ok(RecipientsChanged {
+            files: written,
+            record_error,
+        })
     }
+}
+
+/// What a change of recipients did.
+#[derive(Debug)]
+pub struct RecipientsChanged {
+    /// The encrypted files rewritten.
+    pub files: Vec<EnvFile>,
+    /// Set when the change was made but the audit log could not record it.
+    pub record_error: Option<StoreError>,
 }
 
 /// Edits `recipients` of `[environments.<environment>]` in the text of

@@ -310,7 +310,45 @@ pub static RULES: &[Rule] = &[
         params: &[("max_days", "90")],
         run: secret_max_age,
     },
+    Rule {
+        id: "history.unrecorded-change",
+        applies: Applies::Strict,
+        why: "A change to production that no snapshot records cannot be told apart, later, from one nobody meant to make: history and `diff --since` only show what was recorded.",
+        fix: "review the change, then record it with `envward snapshot -e ENV -m \"why\"`",
+        params: &[],
+        run: unrecorded_change,
+    },
 ];
+
+fn unrecorded_change(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    use crate::ops::history;
+    let Some(snap) = ctx
+        .shared
+        .last_snapshot(&ctx.cfg.root, &ctx.cfg.environment)
+    else {
+        return;
+    };
+    // Without the key the snapshot was made with, values cannot be
+    // compared; keys still can.
+    let key = ctx.shared.fingerprint_key();
+    let now = history::State::of(ctx.cfg, key.unwrap_or_default());
+    let line = u32::try_from(snap.line).unwrap_or(u32::MAX);
+    for c in history::changes(&snap.state(), &now) {
+        out.at(
+            std::path::Path::new(history::HISTORY_FILE),
+            line,
+            &c.key,
+            format!(
+                "`{}` {} since the last snapshot of {} ({}, {})",
+                c.key,
+                c.change.describe(),
+                ctx.cfg.environment,
+                snap.id,
+                snap.when()
+            ),
+        );
+    }
+}
 
 fn secret_max_age(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     use crate::ops::rotation;

@@ -90,6 +90,7 @@ pub struct Shared {
     pub(crate) redact_min_length: usize,
     git: std::cell::OnceCell<Option<GitFacts>>,
     rotations: std::cell::OnceCell<Vec<crate::ops::rotation::Rotation>>,
+    fingerprint_key: std::cell::OnceCell<Option<Vec<u8>>>,
     digests: std::cell::OnceCell<Vec<EnvDigests>>,
     /// Digests of the secrets of environments loaded only to be compared
     /// with (`check -e production` reads development to find reuse).
@@ -165,6 +166,33 @@ impl Shared {
     /// The minimum length of a value `redact` and `scan` look for.
     pub fn redact_min_length(&self) -> usize {
         self.redact_min_length
+    }
+
+    /// The latest snapshot of `environment` in the project's history (a
+    /// history that cannot be read has none). Only that line is parsed:
+    /// `run`'s deploy gate pays for this too.
+    pub fn last_snapshot(
+        &self,
+        root: &std::path::Path,
+        environment: &str,
+    ) -> Option<crate::ops::history::Snapshot> {
+        crate::ops::history::last_of(root, environment)
+            .ok()
+            .flatten()
+    }
+
+    /// The fingerprint key when one exists (never created by a check).
+    pub fn fingerprint_key(&self) -> Option<&[u8]> {
+        self.fingerprint_key
+            .get_or_init(|| {
+                let process: std::collections::BTreeMap<String, String> =
+                    ["ENVWARD_FINGERPRINT_KEY", "XDG_CONFIG_HOME", "HOME"]
+                        .iter()
+                        .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+                        .collect();
+                crate::diff::existing_fingerprint_key(&process).map(|k| k.key)
+            })
+            .as_deref()
     }
 
     /// The project's rotation records, read once per run.

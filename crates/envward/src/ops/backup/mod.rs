@@ -206,7 +206,13 @@ fn walk_state(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result
         };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if rel == BACKUP_DIR || name.contains(crate::fs::TEMP_MARK) || name.ends_with(".lock") {
+        // The audit log is append-only and per machine: a restore must
+        // never rewind it, so no backup holds it.
+        if rel == BACKUP_DIR
+            || rel == crate::ops::audit::AUDIT_LOG
+            || name.contains(crate::fs::TEMP_MARK)
+            || name.ends_with(".lock")
+        {
             continue;
         }
         // Not followed: a link is not part of the project's state.
