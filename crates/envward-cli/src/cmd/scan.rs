@@ -11,7 +11,7 @@ use clap::ValueEnum;
 use envward::Diagnostic;
 use envward::known::KnownValues;
 use envward::scan::baseline::Baseline;
-use envward::scan::{Rules, ScanOptions};
+use envward::scan::{GitError, HistoryOptions, NoProgress, Rules, ScanOptions};
 
 use crate::cmd::check::{Format, render};
 use crate::exit::Exit;
@@ -59,6 +59,15 @@ pub struct Args {
     /// Scan what is about to be committed (git's index), not the working tree
     #[arg(long, conflicts_with_all = ["paths", "include_ignored"])]
     pub staged: bool,
+    /// Scan the repository's history: every commit reachable from HEAD
+    #[arg(long, conflicts_with_all = ["paths", "include_ignored", "staged"])]
+    pub git: bool,
+    /// With --git: every ref (branches, tags, remotes, stash), not only HEAD
+    #[arg(long, requires = "git")]
+    pub all: bool,
+    /// With --git: only the commits after REV (not reachable from it)
+    #[arg(long, value_name = "REV", requires = "git")]
+    pub since: Option<String>,
 }
 
 /// `10M`, `512K`, `1G`, `4096` (binary units).
@@ -131,16 +140,31 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         fingerprint_key,
         threads: 0,
     };
+    let at = g.project.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut outcome = if args.staged {
-        let at = g.project.clone().unwrap_or_else(|| PathBuf::from("."));
         envward::scan::scan_staged(&options, &known, &rules, &at).map_err(|e| {
             Exit::input(
                 Diagnostic::error(format!("cannot read the staged files: {e}"))
                     .with_help("--staged reads git's index: run it inside a git work tree"),
             )
         })?
+    } else if args.git {
+        let history = HistoryOptions {
+            all: args.all,
+            since: args.since.clone(),
+        };
+        let outcome =
+            envward::scan::scan_history(&options, &history, &known, &rules, &at, &NoProgress)
+                .map_err(|e| Exit::input(git_error(e)))?;
+        anstream::eprintln!(
+            "note: read {} and {} ({}) of history",
+            envward::plural::count(outcome.commits, "commit", "commits"),
+            envward::plural::count(outcome.files, "file version", "file versions"),
+            megabytes(outcome.bytes)
+        );
+        outcome
     } else {
-        envward::scan::scan(&options, &known, &rules, &project.root)
+        envward::scan::scan(&options, &known, &rules, &project.root, &NoProgress)
     };
     for s in &outcome.skipped {
         let level = if s.error { "warning" } else { "note" };
@@ -200,6 +224,24 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The error of `scan --git`, with what to do about it.
+fn git_error(e: GitError) -> Diagnostic {
+    match &e {
+        GitError::NotARepository(_) => Diagnostic::error(format!("--git reads a repository's history: {e}"))
+            .with_help("run it inside a git repository (or pass -C DIR); `envward scan` without --git scans the files"),
+        GitError::UnknownRevision(_) => Diagnostic::error(format!("--since: {e}"))
+            .with_help("give a commit id, a tag or a branch (`git log --oneline` lists commits)"),
+        GitError::Spawn(_) => Diagnostic::error(e.to_string())
+            .with_help("--git needs git on the PATH"),
+        GitError::Failed(_) => Diagnostic::error(format!("cannot read the history: {e}")),
+    }
+}
+
+/// `12.3 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 fn list_rules(rules: &Rules) -> anyhow::Result<ExitCode> {

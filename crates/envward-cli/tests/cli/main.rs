@@ -28,6 +28,7 @@ mod reports;
 mod rules;
 mod run;
 mod scan;
+mod scan_git;
 mod schema;
 mod secrets;
 mod sensitivity;

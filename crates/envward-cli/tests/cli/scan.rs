@@ -12,7 +12,7 @@ const FP_KEY: &str = "test-fingerprint-key-0123456789";
 
 /// A deterministic random string over `alphabet` (tokens are built at
 /// run time: no token-shaped text in the repository).
-fn random(alphabet: &str, n: usize, seed: u64) -> String {
+pub(crate) fn random(alphabet: &str, n: usize, seed: u64) -> String {
     let chars: Vec<char> = alphabet.chars().collect();
     let mut x = seed
         .wrapping_mul(6364136223846793005)
@@ -27,7 +27,7 @@ fn random(alphabet: &str, n: usize, seed: u64) -> String {
         .collect()
 }
 
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub(crate) const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX: &str = "0123456789abcdef";
 const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
