@@ -20,6 +20,8 @@ mod git;
 mod history;
 mod noise;
 pub mod rules;
+#[cfg(test)]
+mod rules_tests;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};

@@ -31,6 +31,26 @@ struct RuleSpec {
     entropy: f64,
     #[serde(default)]
     generic: bool,
+    #[serde(default)]
+    checksum: Option<Checksum>,
+}
+
+/// A check a rule's secret must pass, beyond its shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Checksum {
+    /// GitHub's (and npm's) token checksum: `PREFIX_` then 30 random
+    /// characters then 6, the base62 CRC32 of the 30.
+    #[serde(rename = "github-crc32")]
+    GithubCrc32,
+}
+
+impl Checksum {
+    /// Whether `secret` passes the check.
+    pub fn passes(self, secret: &[u8]) -> bool {
+        match self {
+            Checksum::GithubCrc32 => noise::github_checksum_ok(secret),
+        }
+    }
 }
 
 /// One provider rule, compiled.
@@ -46,6 +66,8 @@ pub struct Rule {
     pub entropy: f64,
     /// An assignment rule: values that read as code are dropped.
     pub generic: bool,
+    /// A checksum the secret must pass.
+    pub checksum: Option<Checksum>,
     regex: Regex,
 }
 
@@ -119,6 +141,7 @@ impl Rules {
                 keywords: spec.keywords,
                 entropy: spec.entropy,
                 generic: spec.generic,
+                checksum: spec.checksum,
                 regex,
             });
         }
@@ -200,6 +223,15 @@ impl Rules {
     ) -> bool {
         let secret = &text[start..end];
         let lower = secret.to_ascii_lowercase();
+        // The part that should be random: after the rule's keyword when the
+        // secret starts with it (`shpat_`, `AKIA`).
+        let body = rule
+            .keywords
+            .iter()
+            .filter(|k| lower.starts_with(k.to_ascii_lowercase().as_bytes()))
+            .map(|k| &secret[k.len()..])
+            .min_by_key(|b| b.len())
+            .unwrap_or(secret);
         noise::is_ciphertext(text, start, end)
             || self
                 .examples
@@ -209,8 +241,9 @@ impl Rules {
                 .placeholders
                 .iter()
                 .any(|p| memchr::memmem::find(&lower, p.as_bytes()).is_some())
-            || noise::distinct(secret) < 5
+            || noise::distinct(body) < 5
             || noise::entropy(secret) < rule.entropy
+            || rule.checksum.is_some_and(|c| !c.passes(secret))
             || (rule.generic
                 && (noise::reads_as_code(secret) || name.is_some_and(noise::not_a_secret_name)))
     }
@@ -234,8 +267,11 @@ mod tests {
     #[test]
     fn keywords_gate_the_regexes() {
         let rules = Rules::builtin().unwrap();
-        let text = b"token: ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5\n";
-        let hits = rules.find(text);
+        let text = format!(
+            "token: {}\n",
+            crate::scan::rules_tests::github_style("ghp", 1)
+        );
+        let hits = rules.find(text.as_bytes());
         let ids: Vec<&str> = hits
             .iter()
             .map(|h| rules.rules[h.rule].id.as_str())
