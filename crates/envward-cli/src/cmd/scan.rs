@@ -93,9 +93,12 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let rules = Rules::builtin().map_err(|e| Exit {
-        code: crate::exit::INTERNAL,
-        diagnostic: Some(Diagnostic::error(e.to_string())),
+    let project = envward::Project::open(g.project.as_deref()).map_err(Exit::from)?;
+    let rules = Rules::with_project(&project.file.scan.rules).map_err(|e| {
+        Exit::input(
+            Diagnostic::error(e.to_string())
+                .with_hint(Some(envward::diagnostic::Hint::ProjectFileReference)),
+        )
     })?;
     if args.list_rules {
         return list_rules(&rules);
@@ -109,7 +112,6 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let project = envward::Project::open(g.project.as_deref()).map_err(Exit::from)?;
     let known = if project.has_configuration() {
         crate::cmd::redact::known_values(g, true)?
     } else {

@@ -29,6 +29,7 @@ mod rules;
 mod run;
 mod scan;
 mod scan_git;
+mod scan_rules;
 mod schema;
 mod secrets;
 mod sensitivity;

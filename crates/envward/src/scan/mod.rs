@@ -126,8 +126,12 @@ pub fn rule_entries(rules: &Rules) -> Vec<crate::findings::RuleEntry> {
     out.extend(rules.rules.iter().map(|r| {
         (
             Cow::Owned(format!("scan.{}", r.id)),
-            Severity::Error,
-            Cow::Owned(r.title.clone()),
+            r.severity,
+            Cow::Owned(if r.user {
+                format!("{} (envward.toml)", r.title)
+            } else {
+                r.title.clone()
+            }),
         )
     }));
     out
@@ -377,6 +381,7 @@ struct Hit {
     what: String,
     /// The secret as the fingerprint sees it.
     secret: String,
+    severity: Severity,
 }
 
 /// A secret found in a text and kept: overlaps merged, one per line and
@@ -396,6 +401,8 @@ pub(crate) struct Found {
     pub line: u32,
     /// 1-based column, in characters.
     pub column: u32,
+    /// The rule's severity.
+    pub severity: Severity,
 }
 
 impl Found {
@@ -442,6 +449,7 @@ pub(crate) fn find(bytes: &[u8], known: &KnownValues, rules: &Rules) -> Vec<Foun
                 }
             ),
             secret: known.value(p).expose().to_string(),
+            severity: Severity::Error,
         });
     }
     for h in rules.find(bytes) {
@@ -454,6 +462,7 @@ pub(crate) fn find(bytes: &[u8], known: &KnownValues, rules: &Rules) -> Vec<Foun
             key: None,
             what: rule.title.clone(),
             secret: String::from_utf8_lossy(&bytes[h.start..h.end]).into_owned(),
+            severity: rule.severity,
         });
     }
     if hits.is_empty() {
@@ -483,6 +492,7 @@ pub(crate) fn find(bytes: &[u8], known: &KnownValues, rules: &Rules) -> Vec<Foun
             secret: h.secret,
             line,
             column,
+            severity: h.severity,
         });
     }
     out
@@ -510,9 +520,9 @@ pub(crate) fn finding(
     let known_value = found.is_known_value();
     let severity = if in_test_path(path) && !known_value {
         tags.push(Cow::Borrowed("confidence:low"));
-        Severity::Warning
+        found.severity.min(Severity::Warning)
     } else {
-        Severity::Error
+        found.severity
     };
     let in_history = history.is_some();
     Finding {

@@ -8,6 +8,8 @@ use regex::bytes::Regex;
 use serde::Deserialize;
 
 use super::noise;
+use crate::config::scan::ScanRule;
+use crate::findings::Severity;
 
 /// The built-in rules, as shipped.
 pub const BUILTIN: &str = include_str!("rules.toml");
@@ -33,6 +35,8 @@ struct RuleSpec {
     generic: bool,
     #[serde(default)]
     checksum: Option<Checksum>,
+    #[serde(skip)]
+    severity: Option<Severity>,
 }
 
 /// A check a rule's secret must pass, beyond its shape.
@@ -68,6 +72,10 @@ pub struct Rule {
     pub generic: bool,
     /// A checksum the secret must pass.
     pub checksum: Option<Checksum>,
+    /// The severity of its findings (built-in rules: error).
+    pub severity: Severity,
+    /// Whether it comes from `[[scan.rules]]` in envward.toml.
+    pub user: bool,
     regex: Regex,
 }
 
@@ -107,9 +115,39 @@ impl Rules {
         Rules::parse(BUILTIN)
     }
 
+    /// The built-in rules and the project's own (`[[scan.rules]]`, already
+    /// checked when envward.toml was read); an error when one of the
+    /// project's ids is a built-in one.
+    pub fn with_project(user: &[ScanRule]) -> Result<Rules, RulesError> {
+        let mut file: File = toml::from_str(BUILTIN).map_err(|e| RulesError(e.to_string()))?;
+        for u in user {
+            let id = u.id.get_ref();
+            if file.rule.iter().any(|r| r.id == *id) {
+                return Err(RulesError(format!(
+                    "[[scan.rules]] in envward.toml: `{id}` is the id of a built-in rule (give yours another id; `[rules.\"scan.{id}\"] enabled = false` switches the built-in one off)"
+                )));
+            }
+            file.rule.push(RuleSpec {
+                id: id.clone(),
+                title: u.description.clone(),
+                keywords: u.keywords.clone(),
+                regex: u.regex.get_ref().clone(),
+                entropy: u.entropy.as_ref().map_or(0.0, |e| *e.get_ref()),
+                generic: false,
+                checksum: None,
+                severity: Some(u.severity.map_or(Severity::Error, Severity::from)),
+            });
+        }
+        Rules::build(file)
+    }
+
     /// Rules from the text of a rules file (the format of `rules.toml`).
     pub fn parse(text: &str) -> Result<Rules, RulesError> {
         let file: File = toml::from_str(text).map_err(|e| RulesError(e.to_string()))?;
+        Rules::build(file)
+    }
+
+    fn build(file: File) -> Result<Rules, RulesError> {
         let mut rules = Vec::new();
         let mut words: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
@@ -142,6 +180,8 @@ impl Rules {
                 entropy: spec.entropy,
                 generic: spec.generic,
                 checksum: spec.checksum,
+                severity: spec.severity.unwrap_or(Severity::Error),
+                user: spec.severity.is_some(),
                 regex,
             });
         }
