@@ -65,6 +65,9 @@ pub struct Args {
     /// With --git: every ref (branches, tags, remotes, stash), not only HEAD
     #[arg(long, requires = "git")]
     pub all: bool,
+    /// Exit 2 when a file or directory could not be read (default: a warning)
+    #[arg(long)]
+    pub strict: bool,
     /// With --git: only the commits after REV (not reachable from it)
     #[arg(long, value_name = "REV", requires = "git")]
     pub since: Option<String>,
@@ -220,6 +223,18 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             out.write_all(text.as_bytes())?;
             out.flush()?;
         }
+    }
+    let unreadable = outcome.skipped.iter().filter(|s| s.error).count();
+    if args.strict && unreadable > 0 {
+        return Err(Exit::input(
+            Diagnostic::error(format!(
+                "--strict: {} could not be read (named above), so the scan is incomplete",
+                envward::plural::count(unreadable, "file", "files")
+            ))
+            .with_help(
+                "fix the permissions, or leave the files out (.gitignore, .ignore) and scan again",
+            ),
+        ));
     }
     Ok(if outcome.report.findings.is_empty() {
         ExitCode::SUCCESS

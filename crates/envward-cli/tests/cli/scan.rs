@@ -626,3 +626,111 @@ fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     let json = reader.join().unwrap();
     assert!(json.contains("scan.github-token"), "{json}");
 }
+
+/// Runs `envward ARGS` in `p`, failing (instead of hanging the test run)
+/// when it has not finished after a minute: a scan that opened a FIFO
+/// would wait for a writer forever.
+#[cfg(unix)]
+fn run_or_hang(p: &Project, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = p
+        .std_cmd(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            return (status.code(), err);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("envward {args:?} hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_skipped_never_read() {
+    let p = Project::new();
+    p.write("ok.txt", "nothing\n");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(p.join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Named on the command line, or met in the walk.
+    for args in [
+        &["scan", "pipe"][..],
+        &["scan"],
+        &["scan", "--strict", "pipe", "/dev/null"],
+    ] {
+        let (code, stderr) = run_or_hang(&p, args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("skipped pipe: a FIFO, not a regular file: never read"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let (_, stderr) = run_or_hang(&p, &["scan", "/dev/null"]);
+    assert!(stderr.contains("a device"), "{stderr}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unreadable_files_are_warnings_and_errors_only_with_strict() {
+    let p = Project::new();
+    let token = github_token("ghp", 80);
+    p.write("leak.txt", format!("t = {token}\n"));
+    // A file whose read fails even for root: envward's own memory at
+    // address 0 (EIO).
+    let r = p
+        .run(&["scan", "leak.txt", "/proc/self/mem"])
+        .expect_code(1);
+    assert!(
+        r.stderr().contains("warning: skipped /proc/self/mem"),
+        "{}",
+        r.stderr()
+    );
+    let r = p
+        .run(&[
+            "scan",
+            "--strict",
+            "--format",
+            "json",
+            "leak.txt",
+            "/proc/self/mem",
+        ])
+        .expect_code(2);
+    // The report is still written; the exit code says it is incomplete.
+    assert_eq!(rules_of(&r.json()), ["scan.github-token"]);
+    assert!(
+        r.stderr().contains("--strict: 1 file could not be read"),
+        "{}",
+        r.stderr()
+    );
+    // Permissions (not for root, who reads everything).
+    if rustix::process::geteuid().is_root() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    p.write("secret/locked.txt", "x\n");
+    std::fs::set_permissions(
+        p.join("secret/locked.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let r = p.run(&["scan", "secret"]).ok();
+    assert!(
+        r.stderr().contains("warning: skipped secret/locked.txt"),
+        "{}",
+        r.stderr()
+    );
+    p.run(&["scan", "--strict", "secret"]).expect_code(2);
+}

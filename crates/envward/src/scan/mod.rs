@@ -326,8 +326,19 @@ fn scan_entry(
     state: &mut State,
 ) {
     // Regular files only: never a link (no loops, nothing outside the
-    // tree), a FIFO, a socket or a device.
-    if !entry.file_type().is_some_and(|t| t.is_file()) {
+    // tree), a FIFO, a socket or a device. Links and directories are
+    // common and skipped quietly; the others get a note.
+    let Some(kind) = entry.file_type() else {
+        return;
+    };
+    if !kind.is_file() {
+        if let Some(what) = special_kind(&kind) {
+            state.skipped.push(SkippedFile {
+                path: shown(entry.path()),
+                reason: format!("{what}, not a regular file: never read"),
+                error: false,
+            });
+        }
         return;
     }
     let path = entry.path();
@@ -368,6 +379,25 @@ fn scan_entry(
         rules,
         &mut state.findings,
     );
+}
+
+/// What a FIFO, socket or device is called; `None` for other kinds.
+fn special_kind(kind: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    let _ = kind;
+    None
 }
 
 /// One secret found, before it becomes a finding.
