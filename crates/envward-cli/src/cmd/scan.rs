@@ -11,11 +11,12 @@ use clap::ValueEnum;
 use envward::Diagnostic;
 use envward::known::KnownValues;
 use envward::scan::baseline::Baseline;
-use envward::scan::{GitError, HistoryOptions, NoProgress, Rules, ScanOptions};
+use envward::scan::{GitError, HistoryOptions, Rules, ScanOptions};
 
 use crate::cmd::check::{Format, render};
 use crate::exit::Exit;
 use crate::global::Global;
+use crate::progress::ScanProgress;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ScanFormat {
@@ -158,9 +159,11 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             all: args.all,
             since: args.since.clone(),
         };
+        let progress = ScanProgress::new("reading the history");
         let outcome =
-            envward::scan::scan_history(&options, &history, &known, &rules, &at, &NoProgress)
+            envward::scan::scan_history(&options, &history, &known, &rules, &at, &progress)
                 .map_err(|e| Exit::input(git_error(e)))?;
+        progress.finish();
         anstream::eprintln!(
             "note: read {} and {} ({}) of history",
             envward::plural::count(outcome.commits, "commit", "commits"),
@@ -169,7 +172,10 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         );
         outcome
     } else {
-        envward::scan::scan(&options, &known, &rules, &project.root, &NoProgress)
+        let progress = ScanProgress::new("scanning files");
+        let outcome = envward::scan::scan(&options, &known, &rules, &project.root, &progress);
+        progress.finish();
+        outcome
     };
     for s in &outcome.skipped {
         let level = if s.error { "warning" } else { "note" };

@@ -118,6 +118,11 @@ fn a_secret_removed_from_the_tree_is_still_found_in_history() {
     assert_eq!(loc["commits"], 1);
     assert!(!v.to_string().contains(&key), "the secret is shown");
     assert!(stderr.contains("read 3 commits"), "{stderr}");
+    // stderr is not a terminal here: no progress bar, no escape sequence.
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\x1b') && !stderr.contains("scanning"),
+        "{stderr:?}"
+    );
 }
 
 #[test]

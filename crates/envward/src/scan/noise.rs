@@ -46,6 +46,23 @@ pub fn is_ciphertext(text: &[u8], start: usize, end: usize) -> bool {
     word.starts_with(b"envward:v1:") || memchr::memmem::find(word, b"ENC[").is_some()
 }
 
+/// Whether a secret is only a reference to one, in a template or format
+/// string: `{name}`, `{0}`, `$NAME`, `%s`, `%(name)s`, `:name`.
+pub fn is_reference(secret: &[u8]) -> bool {
+    let ident = |s: &[u8]| {
+        !s.is_empty()
+            && s.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+    };
+    match secret {
+        [b'{', inner @ .., b'}'] => ident(inner),
+        [b'$', rest @ ..] | [b':', rest @ ..] => ident(rest),
+        [b'%', b'(', inner @ .., b')', b's'] => ident(inner),
+        b"%s" => true,
+        _ => false,
+    }
+}
+
 /// Whether an assigned value reads as code or configuration rather than a
 /// literal secret: a reference (`$VAR`, `${…}`, `%(…)s`, `{{ … }}`,
 /// `os.environ[…]`), a call, a dotted name, a constant's name, a word, a
@@ -173,6 +190,15 @@ mod tests {
         assert!(is_ciphertext(t, 18, 38));
         assert!(is_ciphertext(t, 41, 55));
         assert!(!is_ciphertext(b"A=AKIAABCDEFGHIJKLMNOP", 2, 22));
+    }
+
+    #[test]
+    fn references_in_templates() {
+        for r in ["{url_pw}", "{0}", "$DB_PASS", "%(password)s", ":pass"] {
+            assert!(is_reference(r.as_bytes()), "{r}");
+        }
+        assert!(!is_reference(b"{x}y"));
+        assert!(!is_reference(b"k2#pQ9!vL4"));
     }
 
     #[test]

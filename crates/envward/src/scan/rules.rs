@@ -273,6 +273,7 @@ impl Rules {
             .min_by_key(|b| b.len())
             .unwrap_or(secret);
         noise::is_ciphertext(text, start, end)
+            || noise::is_reference(secret)
             || self
                 .examples
                 .iter()

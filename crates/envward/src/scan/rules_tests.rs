@@ -628,7 +628,7 @@ fn cases() -> Vec<Case> {
             "url-credentials",
             format!("git clone https://deploy:{url_pw}@git.example.org/repo.git"),
             url_pw.clone(),
-            "curl https://user:password@example.org/",
+            "url = f\"https://{user}:{url_pw}@git.example.org/repo.git\"",
         ),
         with_line(
             "npmrc-auth-token",
