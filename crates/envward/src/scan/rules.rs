@@ -192,6 +192,10 @@ impl Rules {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: one table lookup per byte. With a few
+                    // hundred keywords the prefilters give up and the
+                    // default (NFA) kinds cost far more per byte.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&words)
                     .map_err(|e| RulesError(e.to_string()))?,
             )
