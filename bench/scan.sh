@@ -40,12 +40,21 @@ for i in $(seq 1 "$COPIES"); do
     cp -r --no-dereference /usr/include "$TREE/include$i"
 done
 python3 - "$TREE" <<'EOF'
-import base64, os, random, sys
+import base64, os, random, sys, zlib
 tree = sys.argv[1]
 rnd = random.Random(15)
 def rs(alphabet, n):
     return "".join(rnd.choice(alphabet) for _ in range(n))
 alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+def github(prefix):
+    # 30 random characters, then the base62 CRC32 of them in 6.
+    body, n, check = rs(alnum, 30), 0, ""
+    n = zlib.crc32(body.encode())
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    for _ in range(6):
+        check = digits[n % 62] + check
+        n //= 62
+    return f"{prefix}_{body}{check}"
 values = [rs(alnum, 32) for _ in range(20)]
 with open(os.path.join(tree, "envward.toml"), "w") as f:
     f.write("[environments.production]\n")
@@ -58,7 +67,7 @@ os.makedirs(os.path.join(tree, "planted"), exist_ok=True)
 for i in range(50):
     with open(os.path.join(tree, "planted", f"config{i}.py"), "w") as f:
         f.write("import os\n\n")
-        f.write(f'GITHUB = "ghp_{rs(alnum, 36)}"\n')
+        f.write(f'GITHUB = "{github("ghp")}"\n')
         f.write(f'STRIPE = "sk_live_{rs(alnum, 24)}"\n')
         f.write(f"LEAK = {values[i % len(values)]!r}\n")
         f.write(f'ENCODED = "{base64.b64encode(values[(i + 1) % len(values)].encode()).decode()}"\n')

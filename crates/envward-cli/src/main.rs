@@ -7,6 +7,7 @@ mod exit;
 mod global;
 mod hints;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -242,7 +242,14 @@ pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
             "no such file",
         ));
     }
-    let file = std::fs::File::open(path)?;
+    // Non-blocking: were the path swapped for a FIFO since the check, the
+    // open would otherwise wait for a writer forever (reads of a regular
+    // file are not affected).
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let file = open.open(path)?;
     // Checked again on the open file: the path may have changed since.
     let meta = file.metadata()?;
     if !meta.is_file() {

@@ -11,11 +11,12 @@ use clap::ValueEnum;
 use envward::Diagnostic;
 use envward::known::KnownValues;
 use envward::scan::baseline::Baseline;
-use envward::scan::{Rules, ScanOptions};
+use envward::scan::{GitError, HistoryOptions, Rules, ScanOptions};
 
 use crate::cmd::check::{Format, render};
 use crate::exit::Exit;
 use crate::global::Global;
+use crate::progress::ScanProgress;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ScanFormat {
@@ -59,6 +60,18 @@ pub struct Args {
     /// Scan what is about to be committed (git's index), not the working tree
     #[arg(long, conflicts_with_all = ["paths", "include_ignored"])]
     pub staged: bool,
+    /// Scan the repository's history: every commit reachable from HEAD
+    #[arg(long, conflicts_with_all = ["paths", "include_ignored", "staged"])]
+    pub git: bool,
+    /// With --git: every ref (branches, tags, remotes, stash), not only HEAD
+    #[arg(long, requires = "git")]
+    pub all: bool,
+    /// Exit 2 when a file or directory could not be read (default: a warning)
+    #[arg(long)]
+    pub strict: bool,
+    /// With --git: only the commits after REV (not reachable from it)
+    #[arg(long, value_name = "REV", requires = "git")]
+    pub since: Option<String>,
 }
 
 /// `10M`, `512K`, `1G`, `4096` (binary units).
@@ -84,9 +97,12 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let rules = Rules::builtin().map_err(|e| Exit {
-        code: crate::exit::INTERNAL,
-        diagnostic: Some(Diagnostic::error(e.to_string())),
+    let project = envward::Project::open(g.project.as_deref()).map_err(Exit::from)?;
+    let rules = Rules::with_project(&project.file.scan.rules).map_err(|e| {
+        Exit::input(
+            Diagnostic::error(e.to_string())
+                .with_hint(Some(envward::diagnostic::Hint::ProjectFileReference)),
+        )
     })?;
     if args.list_rules {
         return list_rules(&rules);
@@ -100,7 +116,6 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let project = envward::Project::open(g.project.as_deref()).map_err(Exit::from)?;
     let known = if project.has_configuration() {
         crate::cmd::redact::known_values(g, true)?
     } else {
@@ -131,16 +146,36 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         fingerprint_key,
         threads: 0,
     };
+    let at = g.project.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut outcome = if args.staged {
-        let at = g.project.clone().unwrap_or_else(|| PathBuf::from("."));
         envward::scan::scan_staged(&options, &known, &rules, &at).map_err(|e| {
             Exit::input(
                 Diagnostic::error(format!("cannot read the staged files: {e}"))
                     .with_help("--staged reads git's index: run it inside a git work tree"),
             )
         })?
+    } else if args.git {
+        let history = HistoryOptions {
+            all: args.all,
+            since: args.since.clone(),
+        };
+        let progress = ScanProgress::new("reading the history");
+        let outcome =
+            envward::scan::scan_history(&options, &history, &known, &rules, &at, &progress)
+                .map_err(|e| Exit::input(git_error(e)))?;
+        progress.finish();
+        anstream::eprintln!(
+            "note: read {} and {} ({}) of history",
+            envward::plural::count(outcome.commits, "commit", "commits"),
+            envward::plural::count(outcome.files, "file version", "file versions"),
+            megabytes(outcome.bytes)
+        );
+        outcome
     } else {
-        envward::scan::scan(&options, &known, &rules, &project.root)
+        let progress = ScanProgress::new("scanning files");
+        let outcome = envward::scan::scan(&options, &known, &rules, &project.root, &progress);
+        progress.finish();
+        outcome
     };
     for s in &outcome.skipped {
         let level = if s.error { "warning" } else { "note" };
@@ -195,11 +230,41 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
+    let unreadable = outcome.skipped.iter().filter(|s| s.error).count();
+    if args.strict && unreadable > 0 {
+        return Err(Exit::input(
+            Diagnostic::error(format!(
+                "--strict: {} could not be read (named above), so the scan is incomplete",
+                envward::plural::count(unreadable, "file", "files")
+            ))
+            .with_help(
+                "fix the permissions, or leave the files out (.gitignore, .ignore) and scan again",
+            ),
+        ));
+    }
     Ok(if outcome.report.findings.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The error of `scan --git`, with what to do about it.
+fn git_error(e: GitError) -> Diagnostic {
+    match &e {
+        GitError::NotARepository(_) => Diagnostic::error(format!("--git reads a repository's history: {e}"))
+            .with_help("run it inside a git repository (or pass -C DIR); `envward scan` without --git scans the files"),
+        GitError::UnknownRevision(_) => Diagnostic::error(format!("--since: {e}"))
+            .with_help("give a commit id, a tag or a branch (`git log --oneline` lists commits)"),
+        GitError::Spawn(_) => Diagnostic::error(e.to_string())
+            .with_help("--git needs git on the PATH"),
+        GitError::Failed(_) => Diagnostic::error(format!("cannot read the history: {e}")),
+    }
+}
+
+/// `12.3 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 fn list_rules(rules: &Rules) -> anyhow::Result<ExitCode> {

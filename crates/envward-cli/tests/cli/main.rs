@@ -32,6 +32,8 @@ mod rotation;
 mod rules;
 mod run;
 mod scan;
+mod scan_git;
+mod scan_rules;
 mod schema;
 mod secrets;
 mod sensitivity;

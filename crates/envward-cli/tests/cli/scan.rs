@@ -12,7 +12,7 @@ const FP_KEY: &str = "test-fingerprint-key-0123456789";
 
 /// A deterministic random string over `alphabet` (tokens are built at
 /// run time: no token-shaped text in the repository).
-fn random(alphabet: &str, n: usize, seed: u64) -> String {
+pub(crate) fn random(alphabet: &str, n: usize, seed: u64) -> String {
     let chars: Vec<char> = alphabet.chars().collect();
     let mut x = seed
         .wrapping_mul(6364136223846793005)
@@ -27,7 +27,22 @@ fn random(alphabet: &str, n: usize, seed: u64) -> String {
         .collect()
 }
 
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// A GitHub-style token (`PREFIX_`, 30 random characters, the base62
+/// CRC32 of those in 6) that passes the checksum; the same with a wrong
+/// checksum is not reported.
+pub(crate) fn github_token(prefix: &str, seed: u64) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let body = random(ALNUM, 30, seed);
+    let mut n = crc32fast::hash(body.as_bytes());
+    let mut check = [b'0'; 6];
+    for d in check.iter_mut().rev() {
+        *d = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("{prefix}_{body}{}", String::from_utf8_lossy(&check))
+}
+
+pub(crate) const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX: &str = "0123456789abcdef";
 const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -38,8 +53,8 @@ fn positives() -> Vec<(&'static str, String, String)> {
     let upper27 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut v: Vec<(&'static str, String)> = vec![
         ("aws-access-key-id", format!("AKIA{}", r(upper27, 16, 1))),
-        ("github-token", format!("ghp_{}", r(ALNUM, 36, 2))),
-        ("github-token", format!("ghs_{}", r(ALNUM, 36, 3))),
+        ("github-token", github_token("ghp", 2)),
+        ("github-app-token", github_token("ghs", 3)),
         (
             "github-fine-grained-token",
             format!("github_pat_{}_{}", r(ALNUM, 22, 4), r(ALNUM, 59, 5)),
@@ -75,7 +90,7 @@ fn positives() -> Vec<(&'static str, String, String)> {
                 )
             ),
         ),
-        ("npm-token", format!("npm_{}", r(ALNUM, 36, 16))),
+        ("npm-token", github_token("npm", 16)),
         (
             "pypi-token",
             format!("pypi-AgEIcHlwaS5vcmc{}", r(URLSAFE, 60, 17)),
@@ -98,6 +113,20 @@ fn positives() -> Vec<(&'static str, String, String)> {
             ),
         ),
         ("digitalocean-token", format!("dop_v1_{}", r(HEX, 64, 25))),
+        ("vault-token", format!("hvs.{}", r(URLSAFE, 91, 36))),
+        (
+            "age-secret-key",
+            format!(
+                "AGE-SECRET-KEY-1{}",
+                r("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58, 37)
+            ),
+        ),
+        ("doppler-token", format!("dp.st.{}", r(ALNUM, 40, 38))),
+        (
+            "grafana-service-account-token",
+            format!("glsa_{}_{}", r(ALNUM, 32, 39), r(HEX, 8, 40)),
+        ),
+        ("databricks-token", format!("dapi{}", r(HEX, 32, 41))),
         ("shopify-token", format!("shpat_{}", r(HEX, 32, 26))),
         ("heroku-api-key", format!("HRKU-{}", r(URLSAFE, 60, 27))),
         (
@@ -230,6 +259,36 @@ fn provider_rules_find_their_formats() {
 }
 
 #[test]
+fn github_and_npm_tokens_need_a_valid_checksum() {
+    let p = Project::new();
+    let good = github_token("ghp", 70);
+    // One character changed: the same shape, a checksum that fails.
+    let mut bad = github_token("ghp", 71);
+    let c = if &bad[8..9] == "A" { "B" } else { "A" };
+    bad.replace_range(8..9, c);
+    let npm_bad = format!("npm_{}", random(ALNUM, 36, 72));
+    p.write(
+        "tokens.txt",
+        format!(
+            "good = {good}
+bad = {bad}
+npm = {npm_bad}
+"
+        ),
+    );
+    let (code, v, _) = scan_json(&p, &[]);
+    assert_eq!(code, Some(1));
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1], "{v:#}");
+    assert_eq!(rules_of(&v), ["scan.github-token"]);
+}
+
+#[test]
 fn placeholders_examples_references_and_ciphertexts_are_not_findings() {
     let p = Project::new();
     let quiet = [
@@ -263,7 +322,7 @@ fn placeholders_examples_references_and_ciphertexts_are_not_findings() {
 #[test]
 fn test_paths_lower_the_confidence_of_provider_findings() {
     let p = Project::new();
-    let token = format!("ghp_{}", random(ALNUM, 36, 99));
+    let token = github_token("ghp", 99);
     p.write("tests/fixtures/auth.py", format!("TOKEN = \"{token}\"\n"));
     let (code, v, _) = scan_json(&p, &[]);
     assert_eq!(code, Some(1));
@@ -275,7 +334,7 @@ fn test_paths_lower_the_confidence_of_provider_findings() {
 #[test]
 fn an_allow_comment_on_the_line_or_the_line_before_silences() {
     let p = Project::new();
-    let token = format!("ghp_{}", random(ALNUM, 36, 77));
+    let token = github_token("ghp", 77);
     p.write(
         "a.py",
         format!(
@@ -297,7 +356,7 @@ fn an_allow_comment_on_the_line_or_the_line_before_silences() {
 fn a_baseline_survives_moving_the_secret_and_still_reports_new_ones() {
     let p = project();
     p.write(".gitignore", ".env.production\nbaseline.json\n");
-    let old = format!("ghp_{}", random(ALNUM, 36, 5));
+    let old = github_token("ghp", 5);
     p.write("app.py", format!("import os\nTOKEN = \"{old}\"\n"));
     p.run(&["scan", "--baseline", "baseline.json", "--update-baseline"])
         .ok();
@@ -312,7 +371,7 @@ fn a_baseline_survives_moving_the_secret_and_still_reports_new_ones() {
     );
     p.run(&["scan", "--baseline", "baseline.json"]).ok();
     // A new secret on the baselined line is reported.
-    let new = format!("ghp_{}", random(ALNUM, 36, 6));
+    let new = github_token("ghp", 6);
     p.write(
         "lib/client.py",
         format!("\n\n\nclass C:\n    TOKEN = \"{new}\"\n"),
@@ -333,7 +392,7 @@ fn a_baseline_survives_moving_the_secret_and_still_reports_new_ones() {
 #[test]
 fn the_walk_honours_gitignore_and_skips_binary_large_and_special_files() {
     let p = Project::new();
-    let token = format!("ghp_{}", random(ALNUM, 36, 8));
+    let token = github_token("ghp", 8);
     p.write(".gitignore", "build/\n");
     p.write("build/out.js", format!("t=\"{token}\"\n"));
     p.write(".hidden/conf", format!("t=\"{token}\"\n"));
@@ -383,7 +442,7 @@ fn the_walk_honours_gitignore_and_skips_binary_large_and_special_files() {
 #[test]
 fn invalid_utf8_is_scanned_as_bytes() {
     let p = Project::new();
-    let token = format!("ghp_{}", random(ALNUM, 36, 9));
+    let token = github_token("ghp", 9);
     let mut text = b"\xff\xfe garbage \xc3\x28 ".to_vec();
     text.extend_from_slice(format!("\"{token}\"\n").as_bytes());
     p.write("weird.txt", text);
@@ -399,7 +458,7 @@ fn reports_exit_codes_and_rule_listing() {
     let r = p.run(&["scan"]).ok();
     assert!(r.stdout().contains("0 errors"), "{}", r.stdout());
     p.run(&["scan", "missing-dir"]).expect_code(2);
-    let token = format!("ghp_{}", random(ALNUM, 36, 10));
+    let token = github_token("ghp", 10);
     p.write("leak.txt", format!("x {token}\n"));
     let r = p.run(&["scan"]).expect_code(1);
     assert!(r.stdout().contains("leak.txt:1:3"), "{}", r.stdout());
@@ -480,7 +539,7 @@ fn staged_reads_the_index_not_the_working_tree() {
     }
     let p = Project::new();
     git(&p, &["init", "-q"]);
-    let token = format!("ghp_{}", random(ALNUM, 36, 11));
+    let token = github_token("ghp", 11);
     p.write("clean.py", "x = 1\n");
     p.write("leak.py", format!("T = \"{token}\"\n"));
     git(&p, &["add", "clean.py", "leak.py"]);
@@ -542,7 +601,7 @@ fn hook_install_writes_a_pre_commit_hook_and_never_clobbers_one() {
 fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     use std::os::unix::fs::FileTypeExt;
     let p = Project::new();
-    p.write("leak.txt", format!("x ghp_{}\n", random(ALNUM, 36, 12)));
+    p.write("leak.txt", format!("x {}\n", github_token("ghp", 12)));
     let fifo = p.join("report.pipe");
     assert!(
         std::process::Command::new("mkfifo")
@@ -566,4 +625,112 @@ fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     );
     let json = reader.join().unwrap();
     assert!(json.contains("scan.github-token"), "{json}");
+}
+
+/// Runs `envward ARGS` in `p`, failing (instead of hanging the test run)
+/// when it has not finished after a minute: a scan that opened a FIFO
+/// would wait for a writer forever.
+#[cfg(unix)]
+fn run_or_hang(p: &Project, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = p
+        .std_cmd(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            return (status.code(), err);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("envward {args:?} hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_skipped_never_read() {
+    let p = Project::new();
+    p.write("ok.txt", "nothing\n");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(p.join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Named on the command line, or met in the walk.
+    for args in [
+        &["scan", "pipe"][..],
+        &["scan"],
+        &["scan", "--strict", "pipe", "/dev/null"],
+    ] {
+        let (code, stderr) = run_or_hang(&p, args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("skipped pipe: a FIFO, not a regular file: never read"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let (_, stderr) = run_or_hang(&p, &["scan", "/dev/null"]);
+    assert!(stderr.contains("a device"), "{stderr}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unreadable_files_are_warnings_and_errors_only_with_strict() {
+    let p = Project::new();
+    let token = github_token("ghp", 80);
+    p.write("leak.txt", format!("t = {token}\n"));
+    // A file whose read fails even for root: envward's own memory at
+    // address 0 (EIO).
+    let r = p
+        .run(&["scan", "leak.txt", "/proc/self/mem"])
+        .expect_code(1);
+    assert!(
+        r.stderr().contains("warning: skipped /proc/self/mem"),
+        "{}",
+        r.stderr()
+    );
+    let r = p
+        .run(&[
+            "scan",
+            "--strict",
+            "--format",
+            "json",
+            "leak.txt",
+            "/proc/self/mem",
+        ])
+        .expect_code(2);
+    // The report is still written; the exit code says it is incomplete.
+    assert_eq!(rules_of(&r.json()), ["scan.github-token"]);
+    assert!(
+        r.stderr().contains("--strict: 1 file could not be read"),
+        "{}",
+        r.stderr()
+    );
+    // Permissions (not for root, who reads everything).
+    if rustix::process::geteuid().is_root() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    p.write("secret/locked.txt", "x\n");
+    std::fs::set_permissions(
+        p.join("secret/locked.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let r = p.run(&["scan", "secret"]).ok();
+    assert!(
+        r.stderr().contains("warning: skipped secret/locked.txt"),
+        "{}",
+        r.stderr()
+    );
+    p.run(&["scan", "--strict", "secret"]).expect_code(2);
 }

@@ -2,6 +2,7 @@
 //! variable declarations the loader needs.
 
 pub mod rules;
+pub mod scan;
 pub mod vault;
 
 use std::collections::BTreeMap;
@@ -91,6 +92,9 @@ pub struct ProjectFile {
     /// known secret value.
     #[serde(default)]
     pub redact: RedactSettings,
+    /// `[scan]`: the project's own secret formats for `envward scan`.
+    #[serde(default)]
+    pub scan: scan::ScanSettings,
     /// `[history]`: how many snapshots `envward snapshot` keeps.
     #[serde(default)]
     pub history: HistorySettings,
@@ -531,18 +535,33 @@ impl ProjectFile {
     /// assert!(err.to_string().starts_with("envward.toml:2:1: unknown field `knd`"));
     /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let at = e.span().map_or(0, |s| s.start).min(text.len());
-            let shown = excerpt(text.as_bytes(), at, ValueAt::Unknown, Syntax::Toml);
+        let error = |at: usize, message: String, suggestion: Option<String>| {
+            let shown = excerpt(
+                text.as_bytes(),
+                at.min(text.len()),
+                ValueAt::Unknown,
+                Syntax::Toml,
+            );
             ConfigError::Toml {
                 path: path.to_path_buf(),
                 line: shown.line,
                 column: shown.column,
-                message: without_values(e.message()),
+                message,
                 source_line: Some(Box::new(shown.source)),
-                suggestion: suggestion(e.message()),
+                suggestion,
             }
-        })
+        };
+        let file: ProjectFile = toml::from_str(text).map_err(|e| {
+            error(
+                e.span().map_or(0, |s| s.start),
+                without_values(e.message()),
+                suggestion(e.message()),
+            )
+        })?;
+        if let Some(p) = file.scan.problems(text).into_iter().next() {
+            return Err(error(p.at, p.message, Some(p.help)));
+        }
+        Ok(file)
     }
 
     /// Whether `envward encrypt` encrypts the value `raw` (as written) of

@@ -47,9 +47,48 @@ pub struct Location {
     /// 1-based column, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
-    /// The commit the file was read at (history scans).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
+    /// The commits the file was read at (history scans: `scan --git`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// Where in a repository's history a finding was seen (`scan --git`): one
+/// secret committed in many commits is one finding, at the first of them.
+/// Serialised flat into its [`Location`]: `commit`, `author_date`,
+/// `last_commit`, `last_author_date`, `commits`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct History {
+    /// The first commit (in history order) that added or changed a file
+    /// holding it: the location is in that commit's version of the file.
+    pub commit: String,
+    /// Its author date (RFC 3339).
+    pub author_date: String,
+    /// The last commit that added or changed a file holding it.
+    pub last_commit: String,
+    /// Its author date (RFC 3339).
+    pub last_author_date: String,
+    /// How many commits added or changed a file holding it.
+    pub commits: usize,
+}
+
+impl History {
+    /// `abc123def456 (2026-12-04)`, or with `, …, N commits up to
+    /// def456abc123 (2026-12-05)` when more than one commit holds it: the
+    /// short form the text report shows.
+    pub fn summary(&self) -> String {
+        let short = |c: &str| c.chars().take(12).collect::<String>();
+        let day = |d: &str| d.chars().take(10).collect::<String>();
+        let mut s = format!("{} ({})", short(&self.commit), day(&self.author_date));
+        if self.commits > 1 {
+            s.push_str(&format!(
+                ", {} up to {} ({})",
+                crate::plural::count(self.commits, "commit", "commits"),
+                short(&self.last_commit),
+                day(&self.last_author_date)
+            ));
+        }
+        s
+    }
 }
 
 impl Location {
@@ -65,7 +104,7 @@ impl Location {
                 path: path.to_path_buf(),
                 line: Some(*line),
                 column: Some(*column),
-                commit: None,
+                history: None,
             }),
             Origin::FileRef { declared, path, .. } => {
                 Location::of(declared).or_else(|| Some(Location::file(path.clone())))
@@ -81,7 +120,7 @@ impl Location {
             path,
             line: None,
             column: None,
-            commit: None,
+            history: None,
         }
     }
 }

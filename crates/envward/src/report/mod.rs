@@ -97,8 +97,8 @@ pub(crate) fn write_finding(
                     let _ = write!(out, ":{column}");
                 }
             }
-            if let Some(commit) = &place.commit {
-                let _ = write!(out, " @ {commit}");
+            if let Some(history) = &place.history {
+                let _ = write!(out, " @ {}", history.summary());
             }
             let _ = write!(out, "{:#}", st(DIM));
         }

@@ -210,9 +210,10 @@ pub struct Properties {
     /// Django's id, under `--profile django`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub django: Option<String>,
-    /// The commit of a location in history.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
+    /// Where in history (`scan --git`): `commit`, `author_date`,
+    /// `last_commit`, `last_author_date`, `commits`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::findings::History>,
 }
 
 fn physical(place: &Location) -> SarifLocation {
@@ -342,7 +343,7 @@ pub fn sarif(report: &Report) -> Log {
                     environment: f.environment.clone(),
                     key: f.key.clone(),
                     django: f.django().map(str::to_string),
-                    commit: f.location.as_ref().and_then(|l| l.commit.clone()),
+                    history: f.location.as_ref().and_then(|l| l.history.clone()),
                 },
             }
         })

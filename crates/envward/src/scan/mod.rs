@@ -16,17 +16,38 @@
 //! Files are scanned in parallel.
 
 pub mod baseline;
+mod git;
+mod history;
 mod noise;
 pub mod rules;
+#[cfg(test)]
+mod rules_tests;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::findings::{Finding, Location, Report, Section, Severity, Tool};
+use crate::findings::{Finding, History, Location, Report, Section, Severity, Tool};
 use crate::known::KnownValues;
 
+pub use git::GitError;
+pub use history::{HistoryOptions, scan_history};
 pub use rules::{Rules, RulesError};
+
+/// What a long scan reports as it goes (the binary shows a progress bar
+/// on a terminal). Called from the scanning threads.
+pub trait Progress: Sync {
+    /// Scanning starts; `total` bytes are to be read, when known (history:
+    /// yes; a tree walk: no).
+    fn start(&self, _what: &str, _total: Option<u64>) {}
+    /// `bytes` more were read (a file, a blob).
+    fn advance(&self, _bytes: u64) {}
+}
+
+/// No progress shown.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
 
 /// The id of known-value findings.
 pub const KNOWN_RULE: &str = "scan.known-value";
@@ -77,6 +98,8 @@ pub struct Outcome {
     pub skipped: Vec<SkippedFile>,
     /// Binary files skipped.
     pub binary: usize,
+    /// Commits read (`scan --git`; 0 otherwise).
+    pub commits: usize,
 }
 
 /// A finding's fingerprint, when it has one (the `fingerprint:` tag).
@@ -103,15 +126,26 @@ pub fn rule_entries(rules: &Rules) -> Vec<crate::findings::RuleEntry> {
     out.extend(rules.rules.iter().map(|r| {
         (
             Cow::Owned(format!("scan.{}", r.id)),
-            Severity::Error,
-            Cow::Owned(r.title.clone()),
+            r.severity,
+            Cow::Owned(if r.user {
+                format!("{} (envward.toml)", r.title)
+            } else {
+                r.title.clone()
+            }),
         )
     }));
     out
 }
 
 /// Scans the files under `options.paths` for `known` values and `rules`.
-pub fn scan(options: &ScanOptions, known: &KnownValues, rules: &Rules, root: &Path) -> Outcome {
+pub fn scan(
+    options: &ScanOptions,
+    known: &KnownValues,
+    rules: &Rules,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Outcome {
+    progress.start("files", None);
     let mut paths = options.paths.iter();
     let first = paths.next().cloned().unwrap_or_else(|| PathBuf::from("."));
     let mut walk = ignore::WalkBuilder::new(&first);
@@ -135,7 +169,10 @@ pub fn scan(options: &ScanOptions, known: &KnownValues, rules: &Rules, root: &Pa
         Box::new(move |entry| {
             let mut local = State::default();
             match entry {
-                Ok(entry) => scan_entry(&entry, options, known, rules, &mut local),
+                Ok(entry) => {
+                    scan_entry(&entry, options, known, rules, &mut local);
+                    progress.advance(local.bytes);
+                }
                 Err(e) => local.skipped.push(SkippedFile {
                     path: e_path(&e).unwrap_or_default(),
                     reason: e.to_string(),
@@ -152,11 +189,6 @@ pub fn scan(options: &ScanOptions, known: &KnownValues, rules: &Rules, root: &Pa
     state.into_outcome(rules, root)
 }
 
-/// What `git` said when the staged files could not be listed or read.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct GitError(pub String);
-
 /// Scans what is about to be committed: the index's version of every
 /// added, copied, modified or renamed file (`git diff --cached`, then
 /// `git show :PATH`), not the working tree's. Paths are relative to the
@@ -168,29 +200,18 @@ pub fn scan_staged(
     rules: &Rules,
     root: &Path,
 ) -> Result<Outcome, GitError> {
-    let git = |args: &[&str]| -> Result<Vec<u8>, GitError> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .map_err(|e| GitError(format!("cannot run git: {e}")))?;
-        if !out.status.success() {
-            return Err(GitError(
-                String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            ));
-        }
-        Ok(out.stdout)
+    let top = match git::Git::new(root).output(&["rev-parse", "--show-toplevel"]) {
+        Ok(top) => PathBuf::from(String::from_utf8_lossy(&top).trim()),
+        Err(GitError::Failed(_)) => return Err(GitError::NotARepository(root.to_path_buf())),
+        Err(e) => return Err(e),
     };
-    let top = git(&["rev-parse", "--show-toplevel"])?;
-    let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
-    let names = git(&[
-        "-C",
-        &top.to_string_lossy(),
+    let git = git::Git::new(&top);
+    let names = git.output(&[
         "diff",
         "--cached",
         "--name-only",
         "--diff-filter=ACMR",
+        "--no-ext-diff",
         "-z",
     ])?;
     let mut state = State::default();
@@ -198,12 +219,12 @@ pub fn scan_staged(
         let name = String::from_utf8_lossy(name).into_owned();
         let path = PathBuf::from(&name);
         let spec = format!(":{name}");
-        let bytes = match git(&["-C", &top.to_string_lossy(), "show", &spec]) {
+        let bytes = match git.output(&["cat-file", "blob", &spec]) {
             Ok(b) => b,
             Err(e) => {
                 state.skipped.push(SkippedFile {
                     path,
-                    reason: e.0,
+                    reason: e.to_string(),
                     error: true,
                 });
                 continue;
@@ -249,6 +270,7 @@ struct State {
     files: usize,
     bytes: u64,
     binary: usize,
+    commits: usize,
 }
 
 impl State {
@@ -278,6 +300,7 @@ impl State {
             bytes: self.bytes,
             skipped,
             binary: self.binary,
+            commits: self.commits,
         }
     }
 
@@ -303,8 +326,19 @@ fn scan_entry(
     state: &mut State,
 ) {
     // Regular files only: never a link (no loops, nothing outside the
-    // tree), a FIFO, a socket or a device.
-    if !entry.file_type().is_some_and(|t| t.is_file()) {
+    // tree), a FIFO, a socket or a device. Links and directories are
+    // common and skipped quietly; the others get a note.
+    let Some(kind) = entry.file_type() else {
+        return;
+    };
+    if !kind.is_file() {
+        if let Some(what) = special_kind(&kind) {
+            state.skipped.push(SkippedFile {
+                path: shown(entry.path()),
+                reason: format!("{what}, not a regular file: never read"),
+                error: false,
+            });
+        }
         return;
     }
     let path = entry.path();
@@ -347,6 +381,25 @@ fn scan_entry(
     );
 }
 
+/// What a FIFO, socket or device is called; `None` for other kinds.
+fn special_kind(kind: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    let _ = kind;
+    None
+}
+
 /// One secret found, before it becomes a finding.
 struct Hit {
     /// 0: known value, 1: provider rule, 2: generic assignment.
@@ -358,6 +411,35 @@ struct Hit {
     what: String,
     /// The secret as the fingerprint sees it.
     secret: String,
+    severity: Severity,
+}
+
+/// A secret found in a text and kept: overlaps merged, one per line and
+/// rule, allow comments applied. Becomes a [`Finding`] with [`finding`].
+#[derive(Clone, Debug)]
+pub(crate) struct Found {
+    /// The rule id (`scan.…`).
+    pub rule: String,
+    /// The key, for known values.
+    pub key: Option<String>,
+    /// What it is (the start of the message).
+    pub what: String,
+    /// The secret itself (held in memory only; never shown unless
+    /// `--reveal`).
+    pub secret: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// The rule's severity.
+    pub severity: Severity,
+}
+
+impl Found {
+    /// Whether this is one of the project's own values.
+    fn is_known_value(&self) -> bool {
+        self.rule == KNOWN_RULE
+    }
 }
 
 /// Scans one file's bytes; pushes its findings.
@@ -369,6 +451,15 @@ pub fn scan_text(
     rules: &Rules,
     out: &mut Vec<Finding>,
 ) {
+    out.extend(
+        find(bytes, known, rules)
+            .iter()
+            .map(|f| finding(path, f, options, None)),
+    );
+}
+
+/// The secrets of one text, kept (see [`Found`]).
+pub(crate) fn find(bytes: &[u8], known: &KnownValues, rules: &Rules) -> Vec<Found> {
     let mut hits: Vec<Hit> = Vec::new();
     for m in known.find_iter(bytes) {
         let p = m.pattern;
@@ -388,6 +479,7 @@ pub fn scan_text(
                 }
             ),
             secret: known.value(p).expose().to_string(),
+            severity: Severity::Error,
         });
     }
     for h in rules.find(bytes) {
@@ -400,10 +492,11 @@ pub fn scan_text(
             key: None,
             what: rule.title.clone(),
             secret: String::from_utf8_lossy(&bytes[h.start..h.end]).into_owned(),
+            severity: rule.severity,
         });
     }
     if hits.is_empty() {
-        return;
+        return Vec::new();
     }
     // The more specific of two overlapping hits wins.
     hits.sort_by_key(|h| (h.rank, h.start));
@@ -415,52 +508,73 @@ pub fn scan_text(
     }
     kept.sort_by_key(|h| h.start);
     let lines = LineIndex::new(bytes);
-    let low_confidence = in_test_path(path);
     let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
     for h in kept {
         let (line, column) = lines.position(bytes, h.start);
         if !seen.insert((line, h.rule.clone())) || lines.allowed(bytes, line) {
             continue;
         }
-        let fingerprint = options
-            .fingerprint_key
-            .as_deref()
-            .map(|k| crate::diff::fingerprint(k, &format!("{}\0{}", h.rule, h.secret)));
-        let mut message = format!("{}: `{}`", h.what, preview(&h.secret));
-        if options.reveal {
-            message.push_str(&format!(" = {:?}", h.secret));
-        }
-        let mut tags: Vec<Cow<'static, str>> = Vec::new();
-        if let Some(fp) = &fingerprint {
-            tags.push(Cow::Owned(format!("fingerprint:{fp}")));
-        }
-        let known_value = h.rank == 0;
-        let severity = if low_confidence && !known_value {
-            tags.push(Cow::Borrowed("confidence:low"));
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        out.push(Finding {
-            rule: Cow::Owned(h.rule),
-            severity,
-            environment: None,
+        out.push(Found {
+            rule: h.rule,
             key: h.key,
-            origin: None,
-            location: Some(Location {
-                path: path.to_path_buf(),
-                line: Some(line),
-                column: Some(column),
-                commit: None,
-            }),
-            message,
-            help: Some(if known_value {
-                "remove it from the file and rotate the value (it is the project's own secret); keep secrets in envward's encrypted files".into()
-            } else {
-                "remove it, rotate it with its provider, and load it from the environment instead; `# envward:allow` on the line silences a false positive".into()
-            }),
-            tags,
+            what: h.what,
+            secret: h.secret,
+            line,
+            column,
+            severity: h.severity,
         });
+    }
+    out
+}
+
+/// The finding of a secret found in `path` (at a commit, for history).
+pub(crate) fn finding(
+    path: &Path,
+    found: &Found,
+    options: &ScanOptions,
+    history: Option<History>,
+) -> Finding {
+    let fingerprint = options
+        .fingerprint_key
+        .as_deref()
+        .map(|k| crate::diff::fingerprint(k, &format!("{}\0{}", found.rule, found.secret)));
+    let mut message = format!("{}: `{}`", found.what, preview(&found.secret));
+    if options.reveal {
+        message.push_str(&format!(" = {:?}", found.secret));
+    }
+    let mut tags: Vec<Cow<'static, str>> = Vec::new();
+    if let Some(fp) = &fingerprint {
+        tags.push(Cow::Owned(format!("fingerprint:{fp}")));
+    }
+    let known_value = found.is_known_value();
+    let severity = if in_test_path(path) && !known_value {
+        tags.push(Cow::Borrowed("confidence:low"));
+        found.severity.min(Severity::Warning)
+    } else {
+        found.severity
+    };
+    let in_history = history.is_some();
+    Finding {
+        rule: Cow::Owned(found.rule.clone()),
+        severity,
+        environment: None,
+        key: found.key.clone(),
+        origin: None,
+        location: Some(Location {
+            path: path.to_path_buf(),
+            line: Some(found.line),
+            column: Some(found.column),
+            history,
+        }),
+        message,
+        help: Some(match (known_value, in_history) {
+            (true, false) => "remove it from the file and rotate the value (it is the project's own secret); keep secrets in envward's encrypted files".into(),
+            (true, true) => "rotate the value (it is the project's own secret, and history keeps it: removing the file does not); keep secrets in envward's encrypted files".into(),
+            (false, false) => "remove it, rotate it with its provider, and load it from the environment instead; `# envward:allow` on the line silences a false positive".into(),
+            (false, true) => "rotate it with its provider (history keeps it: removing it from the file does not), or accept it with --baseline once rotated".into(),
+        }),
+        tags,
     }
 }
 

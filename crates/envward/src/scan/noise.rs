@@ -46,6 +46,23 @@ pub fn is_ciphertext(text: &[u8], start: usize, end: usize) -> bool {
     word.starts_with(b"envward:v1:") || memchr::memmem::find(word, b"ENC[").is_some()
 }
 
+/// Whether a secret is only a reference to one, in a template or format
+/// string: `{name}`, `{0}`, `$NAME`, `%s`, `%(name)s`, `:name`.
+pub fn is_reference(secret: &[u8]) -> bool {
+    let ident = |s: &[u8]| {
+        !s.is_empty()
+            && s.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+    };
+    match secret {
+        [b'{', inner @ .., b'}'] => ident(inner),
+        [b'$', rest @ ..] | [b':', rest @ ..] => ident(rest),
+        [b'%', b'(', inner @ .., b')', b's'] => ident(inner),
+        b"%s" => true,
+        _ => false,
+    }
+}
+
 /// Whether an assigned value reads as code or configuration rather than a
 /// literal secret: a reference (`$VAR`, `${…}`, `%(…)s`, `{{ … }}`,
 /// `os.environ[…]`), a call, a dotted name, a constant's name, a word, a
@@ -111,9 +128,54 @@ pub fn not_a_secret_name(name: &[u8]) -> bool {
     .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
 }
 
+/// Base62 digits in the order GitHub's checksums use.
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The 6-character base62 form of a CRC32 (most significant digit first,
+/// zero-padded).
+pub fn base62_crc32(data: &[u8]) -> [u8; 6] {
+    let mut n = crc32fast::hash(data);
+    let mut out = [b'0'; 6];
+    for digit in out.iter_mut().rev() {
+        *digit = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// Whether a GitHub (`ghp_…`, `gho_`, `ghu_`, `ghs_`, `ghr_`) or npm
+/// (`npm_…`) token's last 6 characters are the base62 CRC32 of the 30
+/// random characters after its prefix: a token that fails was never
+/// issued (a made-up example, a hash that happens to look like one).
+pub fn github_checksum_ok(token: &[u8]) -> bool {
+    let Some(underscore) = memchr::memchr(b'_', token) else {
+        return false;
+    };
+    let body = &token[underscore + 1..];
+    if body.len() != 36 {
+        return false;
+    }
+    let (random, check) = body.split_at(30);
+    base62_crc32(random) == check
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn github_checksums() {
+        let random = b"aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1";
+        let check = base62_crc32(random);
+        let token = [b"ghp_".as_slice(), random, &check].concat();
+        assert!(github_checksum_ok(&token));
+        let mut wrong = token.clone();
+        wrong[10] = if wrong[10] == b'x' { b'y' } else { b'x' };
+        assert!(!github_checksum_ok(&wrong));
+        assert!(!github_checksum_ok(b"ghp_short"));
+        // A small CRC is zero-padded to 6 digits.
+        assert_eq!(&base62_crc32(b"")[..], b"000000");
+    }
 
     #[test]
     fn entropy_and_variety() {
@@ -128,6 +190,15 @@ mod tests {
         assert!(is_ciphertext(t, 18, 38));
         assert!(is_ciphertext(t, 41, 55));
         assert!(!is_ciphertext(b"A=AKIAABCDEFGHIJKLMNOP", 2, 22));
+    }
+
+    #[test]
+    fn references_in_templates() {
+        for r in ["{url_pw}", "{0}", "$DB_PASS", "%(password)s", ":pass"] {
+            assert!(is_reference(r.as_bytes()), "{r}");
+        }
+        assert!(!is_reference(b"{x}y"));
+        assert!(!is_reference(b"k2#pQ9!vL4"));
     }
 
     #[test]

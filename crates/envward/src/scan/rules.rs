@@ -8,6 +8,8 @@ use regex::bytes::Regex;
 use serde::Deserialize;
 
 use super::noise;
+use crate::config::scan::ScanRule;
+use crate::findings::Severity;
 
 /// The built-in rules, as shipped.
 pub const BUILTIN: &str = include_str!("rules.toml");
@@ -31,6 +33,28 @@ struct RuleSpec {
     entropy: f64,
     #[serde(default)]
     generic: bool,
+    #[serde(default)]
+    checksum: Option<Checksum>,
+    #[serde(skip)]
+    severity: Option<Severity>,
+}
+
+/// A check a rule's secret must pass, beyond its shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Checksum {
+    /// GitHub's (and npm's) token checksum: `PREFIX_` then 30 random
+    /// characters then 6, the base62 CRC32 of the 30.
+    #[serde(rename = "github-crc32")]
+    GithubCrc32,
+}
+
+impl Checksum {
+    /// Whether `secret` passes the check.
+    pub fn passes(self, secret: &[u8]) -> bool {
+        match self {
+            Checksum::GithubCrc32 => noise::github_checksum_ok(secret),
+        }
+    }
 }
 
 /// One provider rule, compiled.
@@ -46,6 +70,12 @@ pub struct Rule {
     pub entropy: f64,
     /// An assignment rule: values that read as code are dropped.
     pub generic: bool,
+    /// A checksum the secret must pass.
+    pub checksum: Option<Checksum>,
+    /// The severity of its findings (built-in rules: error).
+    pub severity: Severity,
+    /// Whether it comes from `[[scan.rules]]` in envward.toml.
+    pub user: bool,
     regex: Regex,
 }
 
@@ -85,9 +115,39 @@ impl Rules {
         Rules::parse(BUILTIN)
     }
 
+    /// The built-in rules and the project's own (`[[scan.rules]]`, already
+    /// checked when envward.toml was read); an error when one of the
+    /// project's ids is a built-in one.
+    pub fn with_project(user: &[ScanRule]) -> Result<Rules, RulesError> {
+        let mut file: File = toml::from_str(BUILTIN).map_err(|e| RulesError(e.to_string()))?;
+        for u in user {
+            let id = u.id.get_ref();
+            if file.rule.iter().any(|r| r.id == *id) {
+                return Err(RulesError(format!(
+                    "[[scan.rules]] in envward.toml: `{id}` is the id of a built-in rule (give yours another id; `[rules.\"scan.{id}\"] enabled = false` switches the built-in one off)"
+                )));
+            }
+            file.rule.push(RuleSpec {
+                id: id.clone(),
+                title: u.description.clone(),
+                keywords: u.keywords.clone(),
+                regex: u.regex.get_ref().clone(),
+                entropy: u.entropy.as_ref().map_or(0.0, |e| *e.get_ref()),
+                generic: false,
+                checksum: None,
+                severity: Some(u.severity.map_or(Severity::Error, Severity::from)),
+            });
+        }
+        Rules::build(file)
+    }
+
     /// Rules from the text of a rules file (the format of `rules.toml`).
     pub fn parse(text: &str) -> Result<Rules, RulesError> {
         let file: File = toml::from_str(text).map_err(|e| RulesError(e.to_string()))?;
+        Rules::build(file)
+    }
+
+    fn build(file: File) -> Result<Rules, RulesError> {
         let mut rules = Vec::new();
         let mut words: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
@@ -119,6 +179,9 @@ impl Rules {
                 keywords: spec.keywords,
                 entropy: spec.entropy,
                 generic: spec.generic,
+                checksum: spec.checksum,
+                severity: spec.severity.unwrap_or(Severity::Error),
+                user: spec.severity.is_some(),
                 regex,
             });
         }
@@ -129,6 +192,10 @@ impl Rules {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: one table lookup per byte. With a few
+                    // hundred keywords the prefilters give up and the
+                    // default (NFA) kinds cost far more per byte.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&words)
                     .map_err(|e| RulesError(e.to_string()))?,
             )
@@ -200,7 +267,17 @@ impl Rules {
     ) -> bool {
         let secret = &text[start..end];
         let lower = secret.to_ascii_lowercase();
+        // The part that should be random: after the rule's keyword when the
+        // secret starts with it (`shpat_`, `AKIA`).
+        let body = rule
+            .keywords
+            .iter()
+            .filter(|k| lower.starts_with(k.to_ascii_lowercase().as_bytes()))
+            .map(|k| &secret[k.len()..])
+            .min_by_key(|b| b.len())
+            .unwrap_or(secret);
         noise::is_ciphertext(text, start, end)
+            || noise::is_reference(secret)
             || self
                 .examples
                 .iter()
@@ -209,8 +286,9 @@ impl Rules {
                 .placeholders
                 .iter()
                 .any(|p| memchr::memmem::find(&lower, p.as_bytes()).is_some())
-            || noise::distinct(secret) < 5
+            || noise::distinct(body) < 5
             || noise::entropy(secret) < rule.entropy
+            || rule.checksum.is_some_and(|c| !c.passes(secret))
             || (rule.generic
                 && (noise::reads_as_code(secret) || name.is_some_and(noise::not_a_secret_name)))
     }
@@ -234,8 +312,11 @@ mod tests {
     #[test]
     fn keywords_gate_the_regexes() {
         let rules = Rules::builtin().unwrap();
-        let text = b"token: ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5\n";
-        let hits = rules.find(text);
+        let text = format!(
+            "token: {}\n",
+            crate::scan::rules_tests::github_style("ghp", 1)
+        );
+        let hits = rules.find(text.as_bytes());
         let ids: Vec<&str> = hits
             .iter()
             .map(|h| rules.rules[h.rule].id.as_str())
