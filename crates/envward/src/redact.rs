@@ -147,6 +147,77 @@ impl<W: Write> Drop for Redactor<W> {
     }
 }
 
+/// Redaction of an application's own logs written with `tracing`: a
+/// [`tracing_subscriber::fmt::MakeWriter`] whose writer passes each event's
+/// text through a [`Redactor`] before the wrapped writer gets it. Give it
+/// to the `fmt` layer (`.with_writer(…)`): every known value, in any of its
+/// encoded forms, becomes `[REDACTED:KEY]`, whatever field or message held
+/// it.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use envward::known::KnownValues;
+/// use envward::redact::RedactingMakeWriter;
+///
+/// // In an application: `KnownValues::load(&project, &options, false)`.
+/// let mut b = KnownValues::builder(8);
+/// b.add("production", "API_TOKEN", "tok-1234567890abcdef");
+/// let known = Arc::new(b.build());
+///
+/// let out = Arc::new(Mutex::new(Vec::new()));
+/// let sink = out.clone();
+/// let subscriber = tracing_subscriber::fmt()
+///     .with_writer(RedactingMakeWriter::new(known, move || SharedVec(sink.clone())))
+///     .with_ansi(false)
+///     .finish();
+/// tracing::subscriber::with_default(subscriber, || {
+///     tracing::info!(token = "tok-1234567890abcdef", "calling the API");
+/// });
+/// let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+/// assert!(text.contains("token=\"[REDACTED:API_TOKEN]\""), "{text}");
+/// assert!(!text.contains("tok-1234567890abcdef"));
+///
+/// // A writer into a shared buffer (an application would use stderr, a file…).
+/// struct SharedVec(Arc<Mutex<Vec<u8>>>);
+/// impl std::io::Write for SharedVec {
+///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+///         self.0.lock().unwrap().extend_from_slice(b);
+///         Ok(b.len())
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+/// }
+/// ```
+///
+/// Each event is redacted as a whole: the `fmt` layer writes an event's
+/// line at once, and the redactor's writer is flushed when it ends. A value
+/// split across two events is not seen.
+pub struct RedactingMakeWriter<M> {
+    known: Arc<KnownValues>,
+    inner: M,
+}
+
+impl<M> RedactingMakeWriter<M> {
+    /// Redacts `known` values from what `inner`'s writers receive.
+    pub fn new(known: Arc<KnownValues>, inner: M) -> Self {
+        RedactingMakeWriter { known, inner }
+    }
+}
+
+impl<'a, M> tracing_subscriber::fmt::MakeWriter<'a> for RedactingMakeWriter<M>
+where
+    M: tracing_subscriber::fmt::MakeWriter<'a>,
+{
+    type Writer = Redactor<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        Redactor::new(self.known.clone(), self.inner.make_writer())
+    }
+
+    fn make_writer_for(&'a self, meta: &tracing_core::Metadata<'_>) -> Self::Writer {
+        Redactor::new(self.known.clone(), self.inner.make_writer_for(meta))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
