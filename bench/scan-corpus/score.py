@@ -148,15 +148,18 @@ def match(findings, secrets, decoy_lines):
     for f in findings:
         cands = by_file.get(f["file"], [])
         hit = next((s for s in cands if value_match(f, s)), None)
+        f["matched_by"] = "value" if hit else None
         if hit is None and f["line"] is not None:
             lo, hi = f["line"], max(f["end"] or f["line"], f["line"])
             exact = [s for s in cands if lo <= s["end_line"] and s["line"] <= hi]
             if exact:
                 hit = min(exact, key=lambda s: abs(s["line"] - lo))
+                f["matched_by"] = "line"
             elif (f["file"], lo) not in decoy_lines:
                 near = [s for s in cands if lo - 1 <= s["end_line"] and s["line"] <= hi + 1]
                 if near:
                     hit = min(near, key=lambda s: abs(s["line"] - lo))
+                    f["matched_by"] = "line+-1"
         if hit is None:
             if not f["aux"]:
                 fps.append(f)
@@ -210,6 +213,10 @@ def score(key, tree, name, fmt, report_path, seconds, where, min_conf=None):
         "findings": len(findings),
         "missed": [{"id": s["id"], "kind": s["kind"], "file": s["file"], "line": s["line"], "note": s.get("note")} for s in missed],
         "missed_by_kind": dict(sorted(Counter(s["kind"] for s in missed).items())),
+        # how each found secret was matched (its best finding): value, line or line+-1
+        "matched_by": dict(Counter(min((f["matched_by"] for f in fs), key=["value", "line", "line+-1"].index)
+                                   for fs in found.values())),
+        "found_ids": sorted(found),
     }
     if where == "tree":
         decoy_by_loc = {}
@@ -247,7 +254,7 @@ def markdown(results):
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in tree:
             L.append(f"| {r['tool']} | {r['found']} / {r['planted']} | {100 * r['recall']:.1f} % | {r['false_positives']} "
-                     f"| {r['fp_per_10mb']:.1f} | {r['seconds']:.2f} s | {r['mb_per_s']:.0f} |")
+                     f"| {r['fp_per_10mb']:.1f} | {r['seconds']:.2f} s | {r['mb_per_s']:.{0 if r['mb_per_s'] >= 10 else 2}f} |")
     if hist:
         L += ["", "| tool (git history) | found | recall | wall time |", "| --- | ---: | ---: | ---: |"]
         for r in hist:
