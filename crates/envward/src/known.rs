@@ -309,6 +309,25 @@ impl KnownValues {
         options: &LoadOptions,
         all_environments: bool,
     ) -> Result<KnownValues, LoadError> {
+        Self::load_with(project, options, all_environments, false)
+    }
+
+    /// The sensitive values of every environment that loads, for `scan`:
+    /// an environment that does not load (an undefined reference, a
+    /// malformed file) is skipped with a note, so a broken configuration
+    /// never stops a search for credential formats. (`redact` keeps
+    /// [`KnownValues::load`]: redacting without the values would leak.)
+    pub fn load_lenient(project: &Project, options: &LoadOptions) -> KnownValues {
+        Self::load_with(project, options, true, true)
+            .unwrap_or_else(|_| unreachable!("lenient loading turns every error into a note"))
+    }
+
+    fn load_with(
+        project: &Project,
+        options: &LoadOptions,
+        all_environments: bool,
+        lenient: bool,
+    ) -> Result<KnownValues, LoadError> {
         let mut b = KnownValues::builder(project.file.redact.min_length());
         let environments: Vec<Option<String>> = if all_environments {
             project.environments.iter().cloned().map(Some).collect()
@@ -318,7 +337,19 @@ impl KnownValues {
         for env in environments {
             let mut load = options.clone();
             load.environment = env;
-            let cfg = Config::load_in(project, load)?;
+            let name = load.environment.clone().unwrap_or_default();
+            let cfg = match Config::load_in(project, load) {
+                Ok(cfg) => cfg,
+                Err(e) if lenient => {
+                    let why = e.to_string();
+                    let why = why.lines().next().unwrap_or_default();
+                    b.notes.push(format!(
+                        "{name}: its values are not known (it does not load: {why})"
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             for file in &cfg.sealed {
                 b.notes.push(format!(
                     "{}: {} could not be decrypted (no identity matches its recipients): its values are not known",

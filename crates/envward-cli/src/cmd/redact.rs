@@ -18,10 +18,15 @@ pub struct Args {
 
 /// The known values of the selected environment (or all), with a note on
 /// stderr for what is left out (files no identity opens, values too short).
-pub fn known_values(g: &Global, all_envs: bool) -> anyhow::Result<Arc<KnownValues>> {
+/// With `lenient` (scan), every environment, one that does not load
+/// skipped with a note.
+pub fn known_values(g: &Global, all_envs: bool, lenient: bool) -> anyhow::Result<Arc<KnownValues>> {
     let project = g.configured_project()?;
-    let known = KnownValues::load(&project, &g.load_options(), all_envs)
-        .map_err(crate::exit::Exit::from)?;
+    let known = if lenient {
+        KnownValues::load_lenient(&project, &g.load_options())
+    } else {
+        KnownValues::load(&project, &g.load_options(), all_envs).map_err(crate::exit::Exit::from)?
+    };
     for note in &known.notes {
         anstream::eprintln!("note: {note}");
     }
@@ -41,7 +46,7 @@ pub fn known_values(g: &Global, all_envs: bool) -> anyhow::Result<Arc<KnownValue
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let known = known_values(g, args.all_envs)?;
+    let known = known_values(g, args.all_envs, false)?;
     let stdin = std::io::stdin();
     copy(&mut stdin.lock(), known, std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)

@@ -117,7 +117,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let known = if project.has_configuration() {
-        crate::cmd::redact::known_values(g, true)?
+        crate::cmd::redact::known_values(g, true, true)?
     } else {
         anstream::eprintln!(
             "note: no envward project here: only credential formats are looked for, not the project's own values"

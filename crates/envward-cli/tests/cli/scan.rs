@@ -734,3 +734,30 @@ fn unreadable_files_are_warnings_and_errors_only_with_strict() {
     );
     p.run(&["scan", "--strict", "secret"]).expect_code(2);
 }
+
+/// A repository whose configuration does not load (a `.env` referring to
+/// itself, undefined here) is still scanned for credential formats: the
+/// environment's values are skipped with a note, never a reason to stop.
+#[test]
+fn a_configuration_that_does_not_load_is_noted_and_the_tree_still_scanned() {
+    let (_, key) = positives()
+        .into_iter()
+        .find(|(rule, _, _)| *rule == "aws-access-key-id")
+        .map(|(r, v, _)| (r, v))
+        .unwrap();
+    let p = Project::with(&[
+        (".env", "SENTRY_DSN=${SENTRY_DSN}\n"),
+        ("deploy.sh", &format!("export AWS_ACCESS_KEY_ID={key}\n")),
+    ])
+    .env("ENVWARD_FINGERPRINT_KEY", FP_KEY);
+    let (code, v, stderr) = scan_json(&p, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        rules_of(&v).iter().any(|r| r.contains("aws-access-key-id")),
+        "{v}"
+    );
+    assert!(stderr.contains("its values are not known"), "{stderr}");
+    assert!(stderr.contains("development"), "{stderr}");
+    // `redact` still refuses: redacting without the values would leak.
+    p.run(&["redact"]).expect_code(2);
+}
