@@ -10,39 +10,8 @@ use crate::redact::{TOKEN, encoded_forms};
 
 const FP_KEY: &str = "test-fingerprint-key-0123456789";
 
-/// A deterministic random string over `alphabet` (tokens are built at
-/// run time: no token-shaped text in the repository).
-pub(crate) fn random(alphabet: &str, n: usize, seed: u64) -> String {
-    let chars: Vec<char> = alphabet.chars().collect();
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            chars[((x >> 33) % chars.len() as u64) as usize]
-        })
-        .collect()
-}
+pub(crate) use envward::scan::fakes::{ALNUM, github_token, random};
 
-/// A GitHub-style token (`PREFIX_`, 30 random characters, the base62
-/// CRC32 of those in 6) that passes the checksum; the same with a wrong
-/// checksum is not reported.
-pub(crate) fn github_token(prefix: &str, seed: u64) -> String {
-    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let body = random(ALNUM, 30, seed);
-    let mut n = crc32fast::hash(body.as_bytes());
-    let mut check = [b'0'; 6];
-    for d in check.iter_mut().rev() {
-        *d = BASE62[(n % 62) as usize];
-        n /= 62;
-    }
-    format!("{prefix}_{body}{}", String::from_utf8_lossy(&check))
-}
-
-pub(crate) const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX: &str = "0123456789abcdef";
 const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

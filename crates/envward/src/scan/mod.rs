@@ -16,6 +16,8 @@
 //! Files are scanned in parallel.
 
 pub mod baseline;
+#[doc(hidden)]
+pub mod fakes;
 mod git;
 mod history;
 mod noise;

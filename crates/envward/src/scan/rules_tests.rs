@@ -4,11 +4,10 @@
 //! seeded generator: the repository holds no token-shaped text.
 
 use super::find;
-use super::noise::base62_crc32;
 use super::rules::Rules;
 use crate::known::KnownValues;
 
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+use super::fakes::ALNUM;
 const LOWER_ALNUM: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const HEX: &str = "0123456789abcdef";
@@ -16,28 +15,7 @@ const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DIGITS: &str = "0123456789";
 
-/// A deterministic random string over `alphabet`.
-pub(crate) fn random(alphabet: &str, n: usize, seed: u64) -> String {
-    let chars: Vec<char> = alphabet.chars().collect();
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            chars[((x >> 33) % chars.len() as u64) as usize]
-        })
-        .collect()
-}
-
-/// A GitHub-style token with a valid checksum.
-pub(crate) fn github_style(prefix: &str, seed: u64) -> String {
-    let body = random(ALNUM, 30, seed);
-    let check = base62_crc32(body.as_bytes());
-    format!("{prefix}_{body}{}", String::from_utf8_lossy(&check))
-}
+pub(crate) use super::fakes::{github_token as github_style, random};
 
 fn uuid(seed: u64) -> String {
     let h = random(HEX, 32, seed);
