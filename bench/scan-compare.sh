@@ -15,8 +15,9 @@
 #      kingfisher     kingfisher scan . --no-validate --git-history none --format json -o …
 #      detect-secrets detect-secrets scan --all-files .
 #    and over the git history: betterleaks git, kingfisher --git-history full,
-#    and envward scan --git when the binary has it (today's may not: then
-#    only its tree is scored, and the script says so);
+#    and envward scan --git (run inside the tree: --git scans the repository
+#    it runs in) when the binary has it (an older one may not: then only its
+#    tree is scored, and the script says so);
 # 3. scores every report with bench/scan-corpus/score.py: found / missed (by
 #    kind) / false positives (per rule, per kind of text) / MB/s.
 #
@@ -140,7 +141,7 @@ fi
 if [ -z "${SKIP_GIT:-}" ]; then
     if [ "$HAS_GIT" = 1 ]; then
         t=$(time_it envward-git "$PEER_RUNS" "$WARMUP" \
-            "$BIN -C $NOPROJECT scan $TREE --git --format json --reveal -o $OUT/envward-git.json")
+            "cd $TREE && $BIN scan --git --format json --reveal -o $OUT/envward-git.json")
         hist_args+=(--history envward envward "$OUT/envward-git.json" "$t")
     else
         echo "note: $BIN has no scan --git: only its working tree is scored, not the git history" >&2
