@@ -676,6 +676,21 @@ fn every_rule_finds_its_format_and_not_its_decoy() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// An attribute named like an npm setting in code is not an `.npmrc` line
+/// (found by the scan corpus in Python sources); a line of its own is.
+#[test]
+fn npmrc_settings_are_lines_not_attributes() {
+    let rules = Rules::builtin().unwrap();
+    let known = KnownValues::builder(8).build();
+    let code = b"        self._auth = requests_toolbelt.auth.HTTPProxyDigestAuth\n        obj._password = settings.DATABASE_PASSWORD_FIELD\n";
+    assert!(find(code, &known, &rules).is_empty());
+    let token = random(ALNUM, 36, 9);
+    let line = format!("_authToken={token}\n");
+    let found = find(line.as_bytes(), &known, &rules);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule, "scan.npmrc-auth-token");
+}
+
 #[test]
 fn there_are_at_least_sixty_provider_formats() {
     let rules = Rules::builtin().unwrap();
