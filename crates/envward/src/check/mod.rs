@@ -73,12 +73,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
         vec![Config::load_in(&opened, options.load.clone())?]
     };
     let mut shared = rules::Shared::default();
-    let process: BTreeMap<String, String> = match &options.load.process_env {
-        Some(p) => p.clone(),
-        None => std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect(),
-    };
+    let process = options.load.process_env();
     shared.identity_files = crate::crypto::identity_files(&options.load.identities, &process);
     shared.compared = compared_environments(&opened, options, &loaded, &shared);
     Ok(check_loaded(&opened, &mut loaded, options.profile, shared))

@@ -112,7 +112,7 @@ impl Plan {
 /// The store settings of the environment `options` select.
 fn settings(options: &LoadOptions) -> Result<(Project, String, VaultSettings), StoreError> {
     let project = Project::open(options.project_dir.as_deref())?;
-    let process = process_env(options);
+    let process = options.process_env();
     let environment = project.environment(options.environment.as_deref(), &process)?;
     let vault = project
         .file
@@ -125,15 +125,6 @@ fn settings(options: &LoadOptions) -> Result<(Project, String, VaultSettings), S
             })
         })?;
     Ok((project, environment, vault))
-}
-
-fn process_env(options: &LoadOptions) -> BTreeMap<String, String> {
-    match &options.process_env {
-        Some(p) => p.clone(),
-        None => std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect(),
-    }
 }
 
 /// The files' values of the environment, by the namespace whose secret
@@ -198,7 +189,7 @@ fn plan(
     ) -> Result<Compared, RemoteError>,
 ) -> Result<Plan, StoreError> {
     let (project, environment, vault) = settings(options)?;
-    let client = Client::connect(&environment, &vault, &process_env(options)).map_err(load)?;
+    let client = Client::connect(&environment, &vault, &options.process_env()).map_err(load)?;
     let files = file_values(&project, options, &environment, &vault)?;
     let empty = BTreeMap::new();
     let mut secrets = Vec::new();
@@ -335,7 +326,7 @@ pub fn apply_push(
     expect_version: Option<u64>,
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let (_, environment, vault) = settings(options)?;
-    let process = process_env(options);
+    let process = options.process_env();
     let client = Client::connect(&environment, &vault, &process).map_err(load)?;
     let mut done = Vec::new();
     for secret in &plan.secrets {

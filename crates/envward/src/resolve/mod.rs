@@ -62,6 +62,19 @@ pub struct LoadOptions {
     pub files_only: bool,
 }
 
+impl LoadOptions {
+    /// The process environment these options give: `process_env`, else the
+    /// real one (variables that are not UTF-8 left out).
+    pub fn process_env(&self) -> BTreeMap<String, String> {
+        match &self.process_env {
+            Some(p) => p.clone(),
+            None => std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+}
+
 /// Loads configuration. See [`Config::load`].
 pub struct Config;
 
@@ -93,12 +106,7 @@ impl Config {
     pub fn load_in(opened: &Project, options: LoadOptions) -> Result<Resolved, LoadError> {
         let root = opened.root.clone();
         let project = &opened.file;
-        let process: BTreeMap<String, String> = match options.process_env.clone() {
-            Some(p) => p,
-            None => std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
-        };
+        let process = options.process_env();
         let layout = Layout::detect(&root, &project.layout);
         let environment = opened.environment(options.environment.as_deref(), &process)?;
         // What the sources see of the process environment (identities are

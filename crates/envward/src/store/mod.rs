@@ -83,12 +83,7 @@ impl Store {
     /// what changes the files (`set`, `edit`, …) in rotation records.
     pub fn open(options: &LoadOptions, command: &str) -> Result<Store, StoreError> {
         let project = Project::open(options.project_dir.as_deref())?;
-        let process: BTreeMap<String, String> = match &options.process_env {
-            Some(p) => p.clone(),
-            None => std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
-        };
+        let process = options.process_env();
         let environment = project.environment(options.environment.as_deref(), &process)?;
         let layout = Layout::detect(&project.root, &project.file.layout);
         Ok(Store {
