@@ -53,6 +53,7 @@ impl Global {
             identities: self.identity.clone(),
             passphrase_prompt: Some(passphrase_prompt()),
             files_only: false,
+            only: None,
         }
     }
 
@@ -65,9 +66,13 @@ impl Global {
 
     /// Loads the configuration the global options select.
     pub fn load(&self) -> anyhow::Result<envward::Resolved> {
+        self.load_with(self.load_options())
+    }
+
+    /// [`Self::load`] with other load options (e.g. `only`).
+    pub fn load_with(&self, options: envward::LoadOptions) -> anyhow::Result<envward::Resolved> {
         let project = self.configured_project()?;
-        let cfg = envward::Config::load_in(&project, self.load_options())
-            .map_err(crate::exit::Exit::from)?;
+        let cfg = envward::Config::load_in(&project, options).map_err(crate::exit::Exit::from)?;
         crate::output::warnings(&cfg);
         Ok(cfg)
     }
@@ -97,7 +102,15 @@ impl Global {
 
     /// Loads, and refuses to go on when a required key has no value.
     pub fn load_complete(&self) -> anyhow::Result<envward::Resolved> {
-        let cfg = self.load()?;
+        self.load_complete_with(self.load_options())
+    }
+
+    /// [`Self::load_complete`] with other load options (e.g. `only`).
+    pub fn load_complete_with(
+        &self,
+        options: envward::LoadOptions,
+    ) -> anyhow::Result<envward::Resolved> {
+        let cfg = self.load_with(options)?;
         if let Some(file) = cfg.sealed.first() {
             return Err(crate::exit::Exit::input(sealed_diagnostic(file)));
         }

@@ -15,7 +15,12 @@ pub struct Args {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = g.load_complete()?;
+    // The key alone (and what it references, and the schema's keys): one
+    // key of a large file costs a lookup, not the whole environment.
+    let cfg = g.load_complete_with(envward::LoadOptions {
+        only: Some(vec![args.key.clone()]),
+        ..g.load_options()
+    })?;
     let value = match cfg.get(&args.key) {
         Some(v) => {
             if v.sensitive {
@@ -26,7 +31,8 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         // Not configured: the process environment is the last fallback.
         None => match std::env::var(&args.key) {
             Ok(v) => v,
-            Err(_) => return Err(super::unknown_key(&cfg, &args.key)),
+            // Every key, for a suggestion.
+            Err(_) => return Err(super::unknown_key(&g.load()?, &args.key)),
         },
     };
     let mut out = std::io::stdout().lock();

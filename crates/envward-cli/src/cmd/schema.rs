@@ -54,6 +54,7 @@ fn infer(g: &Global, args: InferArgs) -> anyhow::Result<ExitCode> {
             identities: g.identity.clone(),
             passphrase_prompt: Some(crate::global::passphrase_prompt()),
             files_only: true,
+            only: None,
         })
         .map_err(Exit::from)?;
         // An environment without files (often the implicit `development`)

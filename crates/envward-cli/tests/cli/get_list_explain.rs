@@ -125,3 +125,47 @@ fn explain_masks_a_sensitive_value_and_its_overrides() {
         .ok();
     assert!(r.stdout().contains("prod-sentinel-2") && r.stdout().contains("shared-sentinel-1"));
 }
+
+/// `get KEY` resolves the key, what it references and the schema's keys,
+/// not the whole environment (issue 18): the value, errors with their
+/// position, and the required keys are as before; a broken key elsewhere
+/// is `check`'s to report, not a reason to refuse an unrelated one.
+#[test]
+fn get_resolves_the_key_and_what_it_needs() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[vars.REQ]\nrequired = true\n[vars.WITH_DEFAULT]\ndefault = \"d\"\n",
+        ),
+        (
+            ".env",
+            "A=${B}-x\nB=${C:-none}${WITH_DEFAULT}\nC=1\nREQ=r\nBROKEN=${NOWHERE}\nX=${Y}\nY=${X}\n",
+        ),
+    ]);
+    assert_eq!(p.run(&["get", "A"]).ok().stdout(), "1d-x\n");
+    assert_eq!(p.run(&["get", "WITH_DEFAULT"]).ok().stdout(), "d\n");
+    let r = p.run(&["get", "BROKEN"]).expect_code(2);
+    assert!(
+        r.stderr().contains(".env:5:8")
+            && r.stderr()
+                .contains("`BROKEN` refers to `NOWHERE`, which is not defined"),
+        "{}",
+        r.stderr()
+    );
+    let r = p.run(&["get", "X"]).expect_code(2);
+    assert!(r.stderr().contains("cycle: X → Y → X"), "{}", r.stderr());
+    // The whole environment is still judged by `list` and `check`.
+    p.run(&["list"]).expect_code(2);
+    // A required key without a value refuses every `get`.
+    p.write(".env", "A=1\n");
+    let r = p.run(&["get", "A"]).expect_code(2);
+    assert!(r.stderr().contains("REQ"), "{}", r.stderr());
+    // A key only the process provides, and a suggestion for a typo.
+    p.write(".env", "REQ=r\nDATABASE_URL=x\n");
+    let r = p.run(&["get", "DATABASE_ULR"]).expect_code(2);
+    assert!(
+        r.stderr().contains("did you mean `DATABASE_URL`?"),
+        "{}",
+        r.stderr()
+    );
+}

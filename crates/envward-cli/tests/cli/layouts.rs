@@ -139,11 +139,14 @@ fn cross_namespace_references() {
             "production",
             "-n",
             "common",
-            "DSN",
+            "BAD",
             "--allow-undefined",
         ])
         .expect_code(2);
     assert!(r.stderr().contains("namespace `nope`"), "{}", r.stderr());
+    // `list` judges every key.
+    p.run(&["list", "-e", "production", "--allow-undefined"])
+        .expect_code(2);
     p.write("env/production/common.env", "DSN=${db:URL}?x=1\n");
     let r = p
         .run(&["get", "-e", "production", "-n", "common", "DSN"])

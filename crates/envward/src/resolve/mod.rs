@@ -60,6 +60,14 @@ pub struct LoadOptions {
     /// `pull` and `push` compare with a store, and `schema infer` learns
     /// from. The process environment still selects the environment.
     pub files_only: bool,
+    /// Resolve only these keys (with the keys their values reference) and
+    /// the keys `envward.toml` declares, instead of every key: what `get
+    /// KEY` asks for, so that one key costs a lookup, not the resolution
+    /// of the whole environment. The result holds those keys alone; the
+    /// deploy settings of the rules are not read. Ignored in an
+    /// environment with recipients, whose integrity is judged over every
+    /// key.
+    pub only: Option<Vec<String>>,
 }
 
 impl LoadOptions {
@@ -204,7 +212,12 @@ impl Config {
             options.allow_undefined || project.resolve.undefined == Undefined::Empty,
         );
         let view = resolver.view_of(options.namespace.as_deref());
-        let (vars, provided, more_warnings) = resolver.resolve_view(view)?;
+        let encrypted_environment = project
+            .environments
+            .get(&environment)
+            .is_some_and(|e| !e.recipients.is_empty());
+        let only = options.only.as_deref().filter(|_| !encrypted_environment);
+        let (vars, provided, more_warnings) = resolver.resolve_view(view, only)?;
         warnings.extend(more_warnings);
         let integrity = integrity::check(&resolver, view, &environment, &vars);
         let missing_required = project

@@ -215,14 +215,16 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Every key of a view, and the deploy settings
+    /// Every key of a view (or only those of `only` and the keys the
+    /// schema declares), and the deploy settings
     /// ([`crate::config::DEPLOY_SETTINGS`]) that no file names but a source
     /// that only answers lookups (the process environment, the secrets
-    /// directory) provides.
+    /// directory) provides (not with `only`).
     #[allow(clippy::type_complexity)]
     pub(super) fn resolve_view(
         &self,
         view: ViewId,
+        only: Option<&[String]>,
     ) -> Result<
         (
             BTreeMap<String, Var>,
@@ -243,7 +245,16 @@ impl<'a> Resolver<'a> {
             produced: 0,
         };
         let mut warnings = Vec::new();
-        let keys = self.keys(view);
+        let keys = match only {
+            None => self.keys(view),
+            Some(only) => {
+                let mut keys: Vec<&str> = only.iter().map(String::as_str).collect();
+                keys.extend(self.project.vars.keys().map(String::as_str));
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            }
+        };
         let mut sorted = Vec::with_capacity(keys.len());
         for key in keys {
             if let Some(var) = self.resolve_key(&mut eval, view, key, &mut warnings)? {
@@ -254,7 +265,7 @@ impl<'a> Resolver<'a> {
         // without a search per key.
         let vars: BTreeMap<String, Var> = sorted.into_iter().collect();
         let mut provided = BTreeMap::new();
-        for key in &settings {
+        for key in settings.iter().filter(|_| only.is_none()) {
             if vars.contains_key(key) || self.project.vars.contains_key(key) {
                 continue;
             }

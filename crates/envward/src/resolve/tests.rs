@@ -68,7 +68,7 @@ fn resolve(
     namespaces.sort();
     let r = Resolver::new(project, sources, &process, namespaces, false);
     let view = r.view_of(namespace);
-    r.resolve_view(view).expect("resolves").0
+    r.resolve_view(view, None).expect("resolves").0
 }
 
 fn origin(vars: &BTreeMap<String, Var>, key: &str) -> String {
