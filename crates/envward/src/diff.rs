@@ -46,7 +46,7 @@ impl Side {
                 .map(|e| {
                     let text = canonical(&e.template);
                     let sensitive = project.is_sensitive_value(&e.key, &text);
-                    (e.key.clone(), (text, sensitive))
+                    (e.key.to_string(), (text, sensitive))
                 })
                 .collect(),
         }

@@ -140,7 +140,7 @@ pub fn decrypt(g: &Global, args: DecryptArgs) -> anyhow::Result<ExitCode> {
         .entries()
         .iter()
         .filter(|e| project.is_sensitive_value(&e.key, plain.text(&e.value_span)))
-        .map(|e| e.key.clone())
+        .map(|e| e.key.to_string())
         .collect();
     crate::audit::write(
         &store.project().root,

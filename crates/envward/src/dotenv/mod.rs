@@ -39,8 +39,9 @@ pub enum Quote {
 /// One `KEY=value` entry of a [`Document`].
 #[derive(Clone, Debug)]
 pub struct Entry {
-    /// The key.
-    pub key: String,
+    /// The key (up to 24 bytes kept inline, without an allocation of its
+    /// own).
+    pub key: compact_str::CompactString,
     /// 1-based line of the key.
     pub line: u32,
     /// 1-based column (in characters) of the key.
@@ -431,7 +432,7 @@ impl<'a> Parser<'a> {
         let span_end = self.pos;
         self.eat_newline();
         self.entries.push(Entry {
-            key: key.to_string(),
+            key: key.into(),
             line,
             column: column_of(self.src, line_start, key_start),
             export,

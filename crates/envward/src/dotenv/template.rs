@@ -22,8 +22,9 @@ enum Repr {
 /// One piece of a [`Template`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Part {
-    /// Literal text, escapes already decoded.
-    Literal(String),
+    /// Literal text, escapes already decoded (up to 24 bytes kept inline,
+    /// without an allocation of its own: most values are short).
+    Literal(compact_str::CompactString),
     /// A reference to another key.
     Ref(Box<Ref>),
 }
@@ -68,12 +69,12 @@ pub enum RefOp {
 impl Template {
     /// A template holding only `text`.
     pub fn literal(text: impl Into<String>) -> Self {
-        let text = text.into();
+        let text: String = text.into();
         if text.is_empty() {
             return Template::default();
         }
         Template {
-            repr: Repr::One(Part::Literal(text)),
+            repr: Repr::One(Part::Literal(text.into())),
         }
     }
 
@@ -127,7 +128,7 @@ impl Template {
         };
     }
 
-    fn last_literal(&mut self) -> Option<&mut String> {
+    fn last_literal(&mut self) -> Option<&mut compact_str::CompactString> {
         let last = match &mut self.repr {
             Repr::Empty => None,
             Repr::One(p) => Some(p),
@@ -143,7 +144,9 @@ impl Template {
         if let Some(s) = self.last_literal() {
             s.push(c);
         } else {
-            self.push(Part::Literal(c.to_string()));
+            self.push(Part::Literal(compact_str::CompactString::from(
+                c.encode_utf8(&mut [0; 4]) as &str,
+            )));
         }
     }
 
@@ -154,7 +157,7 @@ impl Template {
         if let Some(s) = self.last_literal() {
             s.push_str(text);
         } else {
-            self.push(Part::Literal(text.to_string()));
+            self.push(Part::Literal(text.into()));
         }
     }
 }

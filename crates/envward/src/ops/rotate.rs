@@ -236,7 +236,7 @@ pub fn triage(project: &ProjectFile, plain: &Document, django: bool) -> Triage {
     let mut out = Triage::default();
     let mut seen = std::collections::HashSet::new();
     for e in plain.entries() {
-        if !seen.insert(e.key.as_str()) || holders.contains(&e.key) {
+        if !seen.insert(e.key.as_str()) || holders.iter().any(|h| *h == e.key) {
             continue;
         }
         let raw = plain.text(&e.value_span);
@@ -245,9 +245,9 @@ pub fn triage(project: &ProjectFile, plain: &Document, django: bool) -> Triage {
             continue;
         }
         if generate::is_generatable(project, &e.key, &value) {
-            out.generatable.push(e.key.clone());
+            out.generatable.push(e.key.to_string());
         } else {
-            out.at_provider.push(e.key.clone());
+            out.at_provider.push(e.key.to_string());
         }
     }
     out

@@ -168,7 +168,7 @@ pub(super) fn check(
                 kind: BreachKind::PlaintextSecret,
                 path: path.to_path_buf(),
                 line: e.line,
-                key: Some(e.key.clone()),
+                key: Some(e.key.to_string()),
                 overrides: None,
             });
         }

@@ -102,10 +102,12 @@ impl EntryIndex {
     }
 
     /// Indexes every entry of `doc`; a later duplicate replaces an
-    /// earlier one (the last definition wins).
-    fn of(doc: &Document) -> Self {
+    /// earlier one (the last definition wins). The second value says
+    /// whether there was one.
+    fn of(doc: &Document) -> (Self, bool) {
         let entries = doc.entries();
         let mut table = hashbrown::HashTable::with_capacity(entries.len());
+        let mut duplicates = false;
         for (i, e) in entries.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 entries");
             match table.entry(
@@ -113,13 +115,16 @@ impl EntryIndex {
                 |&j: &u32| entries[j as usize].key == e.key,
                 |&j: &u32| Self::hash(&entries[j as usize].key),
             ) {
-                hashbrown::hash_table::Entry::Occupied(mut o) => *o.get_mut() = i,
+                hashbrown::hash_table::Entry::Occupied(mut o) => {
+                    *o.get_mut() = i;
+                    duplicates = true;
+                }
                 hashbrown::hash_table::Entry::Vacant(v) => {
                     v.insert(i);
                 }
             }
         }
-        EntryIndex { table }
+        (EntryIndex { table }, duplicates)
     }
 
     fn get(&self, doc: &Document, key: &str) -> Option<usize> {
@@ -181,8 +186,12 @@ impl FileSource {
                 Err(e) => return Err(crypto_err(e)),
             }
         }
-        check_duplicates(&file, &doc, duplicates, warnings)?;
-        let index = EntryIndex::of(&doc);
+        let (index, any_duplicate) = EntryIndex::of(&doc);
+        // Reported (with their first definitions) only when the index met
+        // one: no second table over every key.
+        if any_duplicate {
+            check_duplicates(&file, &doc, duplicates, warnings)?;
+        }
         Ok(FileSource {
             doc,
             encrypted,
@@ -330,7 +339,7 @@ fn check_duplicates(
             let first = format!("{}:{line}:{column}", file.display.display());
             if strictness == Strictness::Error {
                 return Err(LoadError::Duplicate {
-                    key: e.key.clone(),
+                    key: e.key.to_string(),
                     first,
                     second: format!("{}:{}:{}", file.display.display(), e.line, e.column),
                 });

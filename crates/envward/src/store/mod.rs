@@ -938,7 +938,7 @@ fn diff(
             Some(_) => continue,
         };
         out.push(Change {
-            key: e.key.clone(),
+            key: e.key.to_string(),
             kind,
             sensitive: sensitive(&e.key, doc_raw(after, e)),
         });
@@ -946,7 +946,7 @@ fn diff(
     for (i, e) in before.entries().iter().enumerate() {
         if old.get(e.key.as_str()) == Some(&i) && !new.contains_key(e.key.as_str()) {
             out.push(Change {
-                key: e.key.clone(),
+                key: e.key.to_string(),
                 kind: ChangeKind::Removed,
                 sensitive: sensitive(&e.key, doc_raw(before, e)),
             });
