@@ -109,14 +109,17 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 .with_help("give each --format but one an --output FILE"),
         ));
     }
-    g.configured_project()?;
-    let report = envward::check::check(&CheckOptions {
-        load: g.load_options(),
-        all_environments: args.all_envs,
-        profile: args.profile.map(|p| match p {
-            ProfileName::Django => envward::check::rules::Profile::Django,
-        }),
-    })
+    let project = g.configured_project()?;
+    let report = envward::check::check_in(
+        &project,
+        &CheckOptions {
+            load: g.load_options(),
+            all_environments: args.all_envs,
+            profile: args.profile.map(|p| match p {
+                ProfileName::Django => envward::check::rules::Profile::Django,
+            }),
+        },
+    )
     .map_err(Exit::from)?;
     for (i, format) in formats.iter().enumerate() {
         match args.output.get(i) {

@@ -59,6 +59,12 @@ pub struct CheckOptions {
 /// ```
 pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
     let opened = Project::open(options.load.project_dir.as_deref())?;
+    check_in(&opened, options)
+}
+
+/// [`check`] of a project already opened (`envward.toml` is not read
+/// again; the `project_dir` of the load options is not used).
+pub fn check_in(opened: &Project, options: &CheckOptions) -> Result<Report, LoadError> {
     let mut loaded: Vec<Resolved> = if options.all_environments {
         opened
             .environments
@@ -66,17 +72,17 @@ pub fn check(options: &CheckOptions) -> Result<Report, LoadError> {
             .map(|env| {
                 let mut load = options.load.clone();
                 load.environment = Some(env.clone());
-                Config::load_in(&opened, load)
+                Config::load_in(opened, load)
             })
             .collect::<Result<_, _>>()?
     } else {
-        vec![Config::load_in(&opened, options.load.clone())?]
+        vec![Config::load_in(opened, options.load.clone())?]
     };
     let mut shared = rules::Shared::default();
     let process = options.load.process_env();
     shared.identity_files = crate::crypto::identity_files(&options.load.identities, &process);
-    shared.compared = compared_environments(&opened, options, &loaded, &shared);
-    Ok(check_loaded(&opened, &mut loaded, options.profile, shared))
+    shared.compared = compared_environments(opened, options, &loaded, &shared);
+    Ok(check_loaded(opened, &mut loaded, options.profile, shared))
 }
 
 /// The secrets (as digests) of the environments not checked in this run,

@@ -242,27 +242,39 @@ fn first_line(s: &str) -> &str {
 
 /// Where declarations and their settings are in `envward.toml`: spans
 /// from `toml_edit`, turned into line and column.
+/// Parsed (with spans) only when a problem needs a place: a valid schema,
+/// the usual case, costs no second parse of `envward.toml`.
 struct Places<'a> {
     text: &'a str,
-    doc: Option<toml_edit::Document<&'a str>>,
+    doc: std::cell::OnceCell<Option<toml_edit::Document<&'a str>>>,
     /// The line of each key's first `[vars.KEY…]` header, for what has no
     /// span.
-    headers: std::collections::HashMap<String, u32>,
+    headers: std::cell::OnceCell<std::collections::HashMap<String, u32>>,
 }
 
 impl<'a> Places<'a> {
     fn new(text: &'a str) -> Self {
         Places {
             text,
-            doc: toml_edit::Document::parse(text).ok(),
-            headers: declaration_lines(text),
+            doc: std::cell::OnceCell::new(),
+            headers: std::cell::OnceCell::new(),
         }
+    }
+
+    fn doc(&self) -> Option<&toml_edit::Document<&'a str>> {
+        self.doc
+            .get_or_init(|| toml_edit::Document::parse(self.text).ok())
+            .as_ref()
+    }
+
+    fn headers(&self) -> &std::collections::HashMap<String, u32> {
+        self.headers.get_or_init(|| declaration_lines(self.text))
     }
 
     /// Line and column of `[vars.KEY]`'s setting at `path` (a value, or
     /// for a table such as `env.production`, its name).
     fn find(&self, key: &str, path: &[&str]) -> Option<(u32, u32)> {
-        let mut table = self.doc.as_ref()?.get("vars")?.get(key)?;
+        let mut table = self.doc()?.get("vars")?.get(key)?;
         let mut span = None;
         for name in path {
             let (k, item) = table.as_table_like()?.get_key_value(name)?;
@@ -279,12 +291,11 @@ impl<'a> Places<'a> {
 
     /// The line of `[vars.KEY]` (or of `KEY` in it).
     fn declaration(&self, key: &str) -> Option<u32> {
-        self.doc
-            .as_ref()
+        self.doc()
             .and_then(|doc| doc.get("vars")?.as_table_like()?.get_key_value(key))
             .and_then(|(k, _)| k.span())
             .map(|span| self.line_column(span.start).0)
-            .or_else(|| self.headers.get(key).copied())
+            .or_else(|| self.headers().get(key).copied())
     }
 
     fn line_column(&self, at: usize) -> (u32, u32) {
