@@ -96,6 +96,61 @@ pub struct Var {
     pub in_clear: bool,
 }
 
+/// The variables of a configuration, sorted by key: one vector for all of
+/// them (the key is the `Var`'s own), looked up by binary search. A map
+/// would copy every key and, built from a sorted vector, hold both at
+/// once (issue 18: 1,000,000 keys).
+#[derive(Debug, Default)]
+pub(crate) struct Vars(Vec<Var>);
+
+impl Vars {
+    /// From variables sorted by key, each key once.
+    pub(crate) fn from_sorted(vars: Vec<Var>) -> Self {
+        debug_assert!(vars.windows(2).all(|w| w[0].key < w[1].key));
+        Vars(vars)
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|v| v.key.as_str().cmp(key))
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Var> {
+        self.position(key).ok().map(|i| &self.0[i])
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    pub(crate) fn values(&self) -> std::slice::Iter<'_, Var> {
+        self.0.iter()
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|v| v.key.as_str())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn into_vec(self) -> Vec<Var> {
+        self.0
+    }
+
+    /// Takes out the variables `take` selects, in order.
+    pub(crate) fn take_where(&mut self, take: impl Fn(&Var) -> bool) -> Vec<Var> {
+        let (taken, kept) = std::mem::take(&mut self.0).into_iter().partition(take);
+        self.0 = kept;
+        taken
+    }
+}
+
 /// The configuration of one environment.
 #[derive(Debug)]
 pub struct Resolved {
@@ -115,7 +170,7 @@ pub struct Resolved {
     pub layout: &'static str,
     /// The files read.
     pub files: Vec<EnvFile>,
-    pub(crate) vars: BTreeMap<String, Var>,
+    pub(crate) vars: Vars,
     /// Warnings met while loading (duplicate keys, namespace conflicts).
     pub warnings: Vec<Diagnostic>,
     pub(crate) missing_required: Vec<String>,
@@ -217,16 +272,11 @@ impl Resolved {
     /// Takes out every key whose value is sealed (encrypted, no identity),
     /// so that rules never read an empty stand-in for it.
     pub(crate) fn withhold_sealed(&mut self) {
-        let keys: Vec<String> = self
-            .vars
-            .values()
-            .filter(|v| v.sealed)
-            .map(|v| v.key.clone())
-            .collect();
-        for key in keys {
-            if let Some(var) = self.vars.remove(&key) {
-                self.withheld.insert(key, var);
-            }
+        if !self.vars.values().any(|v| v.sealed) {
+            return;
+        }
+        for var in self.vars.take_where(|v| v.sealed) {
+            self.withheld.insert(var.key.clone(), var);
         }
     }
 

@@ -28,7 +28,7 @@ use super::resolver::{Resolver, ViewId};
 use crate::config::Layer;
 use crate::crypto;
 use crate::source::Origin;
-use crate::value::Var;
+use crate::value::Vars;
 
 /// What breaks the integrity of an encrypted environment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,12 +102,7 @@ impl Breach {
 
 /// The breaches of the integrity of `environment` in `view`, whose values
 /// are `vars`: none when the environment has no recipients.
-pub(super) fn check(
-    r: &Resolver<'_>,
-    view: ViewId,
-    environment: &str,
-    vars: &BTreeMap<String, Var>,
-) -> Vec<Breach> {
+pub(super) fn check(r: &Resolver<'_>, view: ViewId, environment: &str, vars: &Vars) -> Vec<Breach> {
     let project = r.project;
     let Some(settings) = project.environments.get(environment) else {
         return Vec::new();
@@ -197,7 +192,7 @@ pub(super) fn check(
             kind: BreachKind::LocalOverride,
             path,
             line,
-            key: Some(key.clone()),
+            key: Some(key.to_string()),
             overrides: Some(over.def.origin.to_string()),
         });
     }

@@ -225,7 +225,7 @@ impl Config {
             .iter()
             .filter(|(_, spec)| spec.is_required_in(&environment))
             .filter(|(key, _)| {
-                vars.get(*key)
+                vars.get(key)
                     .is_none_or(|v: &Var| !v.sealed && v.value.expose().is_empty())
             })
             .map(|(key, _)| key.clone())

@@ -15,7 +15,7 @@ use crate::excerpt::{Syntax, ValueAt, excerpt};
 use crate::layout::COMMON;
 use crate::secret::is_sensitive_name;
 use crate::source::{Definition, FILE_SUFFIX, FilePath, Key, Origin, Source, Text};
-use crate::value::{Overridden, Value, Var};
+use crate::value::{Overridden, Value, Var, Vars};
 
 /// A definition of a key, from source `src`.
 #[derive(Clone, Debug)]
@@ -225,14 +225,7 @@ impl<'a> Resolver<'a> {
         &self,
         view: ViewId,
         only: Option<&[String]>,
-    ) -> Result<
-        (
-            BTreeMap<String, Var>,
-            BTreeMap<String, Var>,
-            Vec<Diagnostic>,
-        ),
-        LoadError,
-    > {
+    ) -> Result<(Vars, BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
         let settings: Vec<String> = crate::config::DEPLOY_SETTINGS
             .iter()
             .flat_map(|name| [name.to_string(), format!("DJANGO_{name}")])
@@ -258,12 +251,11 @@ impl<'a> Resolver<'a> {
         let mut sorted = Vec::with_capacity(keys.len());
         for key in keys {
             if let Some(var) = self.resolve_key(&mut eval, view, key, &mut warnings)? {
-                sorted.push((key.to_string(), var));
+                sorted.push(var);
             }
         }
-        // The keys come sorted and unique: the map is built in one pass,
-        // without a search per key.
-        let vars: BTreeMap<String, Var> = sorted.into_iter().collect();
+        // The keys come sorted and unique.
+        let vars = Vars::from_sorted(sorted);
         let mut provided = BTreeMap::new();
         for key in settings.iter().filter(|_| only.is_none()) {
             if vars.contains_key(key) || self.project.vars.contains_key(key) {

@@ -68,7 +68,11 @@ fn resolve(
     namespaces.sort();
     let r = Resolver::new(project, sources, &process, namespaces, false);
     let view = r.view_of(namespace);
-    r.resolve_view(view, None).expect("resolves").0
+    let vars = r.resolve_view(view, None).expect("resolves").0;
+    vars.into_vec()
+        .into_iter()
+        .map(|v| (v.key.clone(), v))
+        .collect()
 }
 
 fn origin(vars: &BTreeMap<String, Var>, key: &str) -> String {
