@@ -34,6 +34,7 @@ mod run;
 mod scan;
 mod scan_git;
 mod scan_rules;
+mod scan_shapes;
 mod schema;
 mod secrets;
 mod sensitivity;
