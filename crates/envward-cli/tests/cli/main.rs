@@ -31,6 +31,7 @@ mod reports;
 mod rotation;
 mod rules;
 mod run;
+mod sarif_schema;
 mod scan;
 mod scan_git;
 mod scan_rules;
