@@ -62,6 +62,7 @@ fn cases() -> Vec<Case> {
     let py_pw = random(PUNCT, 14, 5);
     let api_key = random(ALNUM, 32, 6);
     let env_uuid = uuid(7);
+    let key_uuid = uuid(14);
     let basic = b64(&format!("svc-report:{}", random(PUNCT, 20, 8)));
     let docker = b64(&format!("ci-bot:{}", random(ALNUM, 16, 9)));
     let netrc1 = random(PUNCT, 14, 10);
@@ -139,6 +140,11 @@ fn cases() -> Vec<Case> {
                     format!("  \"SNYK_TOKEN\": \"{env_uuid}\","),
                     GENERIC,
                     &env_uuid,
+                ),
+                secret(
+                    format!("  \"api_key\": \"{key_uuid}\","),
+                    GENERIC,
+                    &key_uuid,
                 ),
                 decoy(format!("  \"ChangeToken\": \"{}\",", uuid(20))),
                 decoy(format!("  \"clientRequestToken\": \"{}\",", uuid(21))),

@@ -346,10 +346,15 @@ fn generic_noise(text: &[u8], value: Value, name: Option<&[u8]>) -> bool {
         return true;
     }
     let name = name.unwrap_or_default();
-    // A UUID is an identifier (a request, change or idempotency token of
-    // an API) unless an environment variable's name holds it
-    // (`HEROKU_API_KEY`, `SNYK_TOKEN`).
-    if noise::is_uuid(secret) && name.iter().any(u8::is_ascii_lowercase) {
+    // A UUID under an API field's `…Token` name is an identifier (a
+    // request, change or idempotency token: `ClientRequestToken`,
+    // `changeToken`); under an environment variable's name (`SNYK_TOKEN`)
+    // or a key's (`api_key`, `HEROKU_API_KEY`) it is a credential.
+    if noise::is_uuid(secret)
+        && name.iter().any(u8::is_ascii_lowercase)
+        && name.len() >= 5
+        && name[name.len() - 5..].eq_ignore_ascii_case(b"token")
+    {
         return true;
     }
     // Words (`PublicIpv4Pools`) are a name, not a random value; people
