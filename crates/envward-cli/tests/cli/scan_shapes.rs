@@ -63,6 +63,7 @@ fn cases() -> Vec<Case> {
     let api_key = random(ALNUM, 32, 6);
     let env_uuid = uuid(7);
     let key_uuid = uuid(14);
+    let header = random(ALNUM, 28, 15);
     let basic = b64(&format!("svc-report:{}", random(PUNCT, 20, 8)));
     let docker = b64(&format!("ci-bot:{}", random(ALNUM, 16, 9)));
     let netrc1 = random(PUNCT, 14, 10);
@@ -217,6 +218,11 @@ fn cases() -> Vec<Case> {
                     ),
                     "telegram-bot-token",
                     &telegram,
+                ),
+                secret(
+                    format!("curl -H \"X-Auth-Token: {header}\" https://api.example.org/"),
+                    GENERIC,
+                    &header,
                 ),
                 decoy("# a state machine login password flow, in prose"),
             ],

@@ -202,15 +202,18 @@ pub fn reads_as_words(value: &[u8]) -> bool {
 }
 
 /// Whether code follows an unquoted value ending at `end`: a bracket, a
-/// call, a comma, a quote right after it (`line[start:pos]`,
-/// `field: Type,`), or, after blanks, an operator (`NAME: Type = 4`,
-/// `a + b`). Configuration files end an unquoted value with the line, a
-/// blank or a `;`.
+/// call, a comma right after it (`line[start:pos]`, `field: Type,`), or,
+/// after blanks, an operator (`NAME: Type = 4`, `a + b`). Configuration
+/// ends an unquoted value with the line, a blank, a `;`, or the quote
+/// around the whole setting (`-H "X-Auth-Token: …"`).
 pub fn code_follows(text: &[u8], end: usize) -> bool {
     let Some(&next) = text.get(end) else {
         return false;
     };
-    if !matches!(next, b' ' | b'\t' | b'\r' | b'\n' | b';') {
+    if !matches!(
+        next,
+        b' ' | b'\t' | b'\r' | b'\n' | b';' | b'"' | b'\'' | b'`'
+    ) {
         return true;
     }
     let rest = &text[end..];
