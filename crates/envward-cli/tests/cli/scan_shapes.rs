@@ -57,7 +57,9 @@ const GENERIC: &str = "generic-secret-assignment";
 fn cases() -> Vec<Case> {
     let hex40 = random(HEX, 40, 1);
     let pw = random(PUNCT, 15, 2);
-    let define = format!("t{}", random(PUNCT, 39, 3));
+    // Quoted, a leading `*` or `#` is part of the value, not code.
+    let define = format!("*{}", random(PUNCT, 39, 3));
+    let hash_pw = format!("#{}", random(PUNCT, 17, 16));
     let py_token = random(ALNUM, 32, 4);
     let py_pw = random(PUNCT, 14, 5);
     let api_key = random(ALNUM, 32, 6);
@@ -119,6 +121,13 @@ fn cases() -> Vec<Case> {
             lines: vec![
                 secret(format!("API_TOKEN = \"{py_token}\""), GENERIC, &py_token),
                 secret(format!("db_password: str = '{py_pw}'"), GENERIC, &py_pw),
+                secret(
+                    format!("SMTP_PASSWORD = \"{hash_pw}\"  # from the vault"),
+                    GENERIC,
+                    &hash_pw,
+                ),
+                decoy("SMTP_PASSWORD = \"$SMTP_PASS_FROM_ENV\""),
+                decoy("SECRET_TOKEN = get_secret(\"smtp-token\")"),
                 decoy("        token = line[start:pos]"),
                 decoy("        crnt_token = self.token_list[self.token_pos]"),
                 decoy("        current_key = split_value[0]"),

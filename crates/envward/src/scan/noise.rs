@@ -64,21 +64,30 @@ pub fn is_reference(secret: &[u8]) -> bool {
 }
 
 /// Whether an assigned value reads as code or configuration rather than a
-/// literal secret: a reference (`$VAR`, `${…}`, `%(…)s`, `{{ … }}`,
-/// `os.environ[…]`), a call, a dotted name, a constant's name, a word, a
-/// path, a URL, a boolean.
-pub fn reads_as_code(value: &[u8]) -> bool {
+/// literal secret: a reference (`$VAR`, `${…}`, `#{…}`, `%(…)s`,
+/// `{{ … }}`, `os.environ[…]`), a call, a dotted name, a constant's name, a
+/// word, a path, a URL, a boolean. Unquoted (`quoted` false), a value
+/// starting with `[`, `(`, `&`, `*`, `@` or `#` is code too (a list, a
+/// pointer, a decorator, a comment); inside quotes those are characters of
+/// a password like any other.
+pub fn reads_as_code(value: &[u8], quoted: bool) -> bool {
     let Ok(v) = std::str::from_utf8(value) else {
         return false;
     };
     let lower = v.to_ascii_lowercase();
-    if v.starts_with(['$', '%', '{', '<', '[', '(', '&', '*', '/', '~', '@', '#'])
+    let code_start: &[char] = if quoted {
+        &['$', '%', '{', '<', '/', '~']
+    } else {
+        &['$', '%', '{', '<', '[', '(', '&', '*', '/', '~', '@', '#']
+    };
+    if v.starts_with(code_start)
         || v.starts_with("./")
         || v.contains("${")
+        || v.contains("#{")
         || v.contains("{{")
         // A format string's slot: `"Software\\{}.{}".format(…)`.
         || v.contains("{}")
-        || v.contains('(')
+        || is_call(v)
         || v.contains("://")
         || ["process.env", "os.environ", "getenv", "env[", "environ"]
             .iter()
@@ -153,6 +162,22 @@ fn is_integer_literal(lower: &str) -> bool {
         // or a separator makes them code.
         None => digits(unsuffixed, false) && (unsuffixed != lower || lower.contains('_')),
     }
+}
+
+/// Whether a value is a call: a (dotted) name, `(`, …, `)` at the end
+/// (`get_secret("django")`, `vault.read(path)`).
+fn is_call(v: &str) -> bool {
+    let Some((callee, _)) = v.split_once('(') else {
+        return false;
+    };
+    v.ends_with(')')
+        && callee
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && callee
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':'))
 }
 
 /// Whether `value` is a UUID (`123e4567-e89b-12d3-a456-426614174000`).
@@ -379,16 +404,24 @@ mod tests {
             "true",
             "my_secret_name",
         ] {
-            assert!(reads_as_code(v.as_bytes()), "{v}");
+            assert!(reads_as_code(v.as_bytes(), false), "{v}");
+            assert!(reads_as_code(v.as_bytes(), true), "{v}");
         }
-        assert!(!reads_as_code(b"Xk2#pQ9!vL4@mN7+wR1"));
+        assert!(!reads_as_code(b"Xk2#pQ9!vL4@mN7+wR1", false));
+        // Quoted, punctuation is a password's; unquoted, a leading `*` or
+        // `#` is code.
+        for p in ["#k8v!2zq$9m@x4r", "*DL6mhX##V4spGt", "k#8v!2zq(5u)0o_a-Lq"] {
+            assert!(!reads_as_code(p.as_bytes(), true), "{p}");
+        }
+        assert!(reads_as_code(b"*ptr_to_secret", false));
+        assert!(reads_as_code(b"#{ENV['X']}", true));
         for n in ["0x8004170B_u32", "4i32", "10_000usize", "0xdeadbeef"] {
-            assert!(reads_as_code(n.as_bytes()), "{n}");
+            assert!(reads_as_code(n.as_bytes(), false), "{n}");
         }
         // A PIN; 256 bits of hex is a key, not a constant.
-        assert!(!reads_as_code(b"84729163"));
+        assert!(!reads_as_code(b"84729163", false));
         let key = format!("0x{}", "4c0883a69102937d".repeat(4));
-        assert!(!reads_as_code(key.as_bytes()));
+        assert!(!reads_as_code(key.as_bytes(), false));
     }
 
     #[test]

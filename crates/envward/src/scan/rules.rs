@@ -342,7 +342,7 @@ struct Value {
 /// words), and an unquoted value that code follows.
 fn generic_noise(text: &[u8], value: Value, name: Option<&[u8]>) -> bool {
     let secret = &text[value.start..value.end];
-    if noise::reads_as_code(secret) || name.is_some_and(noise::not_a_secret_name) {
+    if noise::reads_as_code(secret, !value.bare) || name.is_some_and(noise::not_a_secret_name) {
         return true;
     }
     let name = name.unwrap_or_default();
