@@ -58,6 +58,8 @@ need hyperfine python3 git
 
 BIN="${ENVWARD_BIN:-$(release_bin)}"
 [ -x "$BIN" ] || { echo "error: $BIN is not an executable" >&2; exit 2; }
+# The tools run inside the tree: a relative path would no longer name it.
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 [ -d "$PEERS" ] && export PATH="$PATH:$PEERS"
 
 if [ ! -f "$CORPUS/answers.json" ]; then

@@ -1,4 +1,5 @@
-//! Report formats: SARIF 2.1.0 (checked through serde-sarif), JUnit XML
+//! Report formats: SARIF 2.1.0 (validated against the official schema and
+//! read through serde-sarif), JUnit XML
 //! (checked by an XML parser), Markdown, several reports from one run, the
 //! audit log; and no secret in any of them.
 
@@ -30,6 +31,7 @@ fn sarif_is_valid_2_1_0() {
         .expect_code(1);
     assert!(!r.stdout().contains("SENTINEL"), "{}", r.stdout());
     // Round-trip through the typed SARIF model.
+    crate::sarif_schema::assert_valid_sarif(&r.stdout());
     let log: serde_sarif::sarif::Sarif = serde_json::from_str(&r.stdout()).expect("valid SARIF");
     let v: Value = serde_json::to_value(&log).unwrap();
     assert_eq!(v["version"], "2.1.0");

@@ -680,6 +680,7 @@ message = "data stays in the EU"
     let r = p
         .run(&["check", "-e", "production", "--format", "sarif"])
         .expect_code(1);
+    crate::sarif_schema::assert_valid_sarif(&r.stdout());
     let log: serde_sarif::sarif::Sarif = serde_json::from_str(&r.stdout()).expect("valid SARIF");
     let v = serde_json::to_value(&log).unwrap();
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();

@@ -433,6 +433,7 @@ fn reports_exit_codes_and_rule_listing() {
     assert!(r.stdout().contains("leak.txt:1:3"), "{}", r.stdout());
     assert!(r.stdout().contains("[scan.github-token]"), "{}", r.stdout());
     let r = p.run(&["scan", "--format", "sarif"]).expect_code(1);
+    crate::sarif_schema::assert_valid_sarif(&r.stdout());
     let log: serde_sarif::sarif::Sarif = serde_json::from_str(&r.stdout()).expect("valid SARIF");
     let run = &log.runs[0];
     let results = run.results.as_ref().unwrap();
@@ -484,7 +485,7 @@ fn no_secret_in_any_output_without_reveal() {
     assert!(r.stdout().contains(&secrets[0]), "{}", r.stdout());
 }
 
-fn git(p: &Project, args: &[&str]) {
+pub(crate) fn git(p: &Project, args: &[&str]) {
     let ok = std::process::Command::new("git")
         .arg("-C")
         .arg(p.path())

@@ -184,6 +184,7 @@ fn one_secret_committed_many_times_is_one_finding() {
         "{props:?}"
     );
     let _: serde_sarif::sarif::Sarif = serde_json::from_str(&sarif.stdout()).expect("valid SARIF");
+    crate::sarif_schema::assert_valid_sarif(&sarif.stdout());
     for out in [v.to_string(), text, sarif.stdout(), sarif.stderr()] {
         assert!(
             !out.contains(&key) && !out.contains(&other),

@@ -46,6 +46,11 @@ pub enum Checksum {
     /// characters then 6, the base62 CRC32 of the 30.
     #[serde(rename = "github-crc32")]
     GithubCrc32,
+    /// HTTP Basic and Docker `auth` credentials: the secret is the base64
+    /// of printable `user:password` text (a password of 4 characters or
+    /// more).
+    #[serde(rename = "base64-user-password")]
+    Base64UserPassword,
 }
 
 impl Checksum {
@@ -53,6 +58,7 @@ impl Checksum {
     pub fn passes(self, secret: &[u8]) -> bool {
         match self {
             Checksum::GithubCrc32 => noise::github_checksum_ok(secret),
+            Checksum::Base64UserPassword => noise::base64_user_password(secret),
         }
     }
 }
@@ -234,17 +240,29 @@ impl Rules {
             }
             for caps in rule.regex.captures_iter(text) {
                 // The first named group that took part (`secret`, `token`…;
-                // `name` is the assigned name, not the secret), else all.
-                let secret = rule
-                    .regex
-                    .capture_names()
-                    .flatten()
-                    .filter(|n| *n != "name")
-                    .find_map(|n| caps.name(n))
-                    .or_else(|| caps.get(0));
-                let Some(secret) = secret else { continue };
-                let name = caps.name("name").map(|m| m.as_bytes());
-                if self.is_noise(rule, text, secret.start(), secret.end(), name) {
+                // `name…` groups hold the assigned name, not the secret),
+                // else all.
+                let mut secret = None;
+                let mut name = None;
+                for n in rule.regex.capture_names().flatten() {
+                    let Some(m) = caps.name(n) else { continue };
+                    if n.starts_with("name") {
+                        name = name.or(Some(m.as_bytes()));
+                    } else if secret.is_none() {
+                        secret = Some((n == "bare", m));
+                    }
+                }
+                let (bare, secret) = match (secret, caps.get(0)) {
+                    (Some(found), _) => found,
+                    (None, Some(all)) => (false, all),
+                    (None, None) => continue,
+                };
+                let value = Value {
+                    start: secret.start(),
+                    end: secret.end(),
+                    bare,
+                };
+                if self.is_noise(rule, text, value, name) {
                     continue;
                 }
                 hits.push(RuleHit {
@@ -257,14 +275,8 @@ impl Rules {
         hits
     }
 
-    fn is_noise(
-        &self,
-        rule: &Rule,
-        text: &[u8],
-        start: usize,
-        end: usize,
-        name: Option<&[u8]>,
-    ) -> bool {
+    fn is_noise(&self, rule: &Rule, text: &[u8], value: Value, name: Option<&[u8]>) -> bool {
+        let Value { start, end, .. } = value;
         let secret = &text[start..end];
         let lower = secret.to_ascii_lowercase();
         // The part that should be random: after the rule's keyword when the
@@ -282,16 +294,75 @@ impl Rules {
                 .examples
                 .iter()
                 .any(|e| memchr::memmem::find(secret, e.as_bytes()).is_some())
-            || self
-                .placeholders
-                .iter()
-                .any(|p| memchr::memmem::find(&lower, p.as_bytes()).is_some())
+            || self.has_placeholder(&lower)
+            || noise::decoded_base64_text(secret).is_some_and(|t| self.has_placeholder(&t))
             || noise::distinct(body) < 5
-            || noise::entropy(secret) < rule.entropy
+            || noise::entropy(secret) < min_entropy(rule, name)
             || rule.checksum.is_some_and(|c| !c.passes(secret))
-            || (rule.generic
-                && (noise::reads_as_code(secret) || name.is_some_and(noise::not_a_secret_name)))
+            || (rule.generic && generic_noise(text, value, name))
     }
+
+    /// Whether lower-cased text holds a placeholder.
+    fn has_placeholder(&self, lower: &[u8]) -> bool {
+        self.placeholders
+            .iter()
+            .any(|p| memchr::memmem::find(lower, p.as_bytes()).is_some())
+    }
+}
+
+/// The entropy a rule's secret needs. A password assigned to a name that
+/// says so needs less than a token (3.0 bits per byte at most): people
+/// choose passwords, shorter ones, from fewer characters; machines make
+/// tokens.
+fn min_entropy(rule: &Rule, name: Option<&[u8]>) -> f64 {
+    if rule.generic && name.is_some_and(names_a_password) {
+        rule.entropy.min(3.0)
+    } else {
+        rule.entropy
+    }
+}
+
+/// Whether an assigned name is a password's (`DB_PASSWORD`, `passwd`,
+/// `passphrase`).
+fn names_a_password(name: &[u8]) -> bool {
+    name.windows(4).any(|w| w.eq_ignore_ascii_case(b"pass"))
+}
+
+/// Where a rule's secret is in the text.
+#[derive(Clone, Copy)]
+struct Value {
+    start: usize,
+    end: usize,
+    /// An assignment's unquoted value (the `bare` group).
+    bare: bool,
+}
+
+/// What an assignment rule drops: a value that reads as code, a name
+/// that holds no secret, an identifier under an API field's name (a UUID,
+/// words), and an unquoted value that code follows.
+fn generic_noise(text: &[u8], value: Value, name: Option<&[u8]>) -> bool {
+    let secret = &text[value.start..value.end];
+    if noise::reads_as_code(secret, !value.bare) || name.is_some_and(noise::not_a_secret_name) {
+        return true;
+    }
+    let name = name.unwrap_or_default();
+    // A UUID under an API field's `…Token` name is an identifier (a
+    // request, change or idempotency token: `ClientRequestToken`,
+    // `changeToken`); under an environment variable's name (`SNYK_TOKEN`)
+    // or a key's (`api_key`, `HEROKU_API_KEY`) it is a credential.
+    if noise::is_uuid(secret)
+        && name.iter().any(u8::is_ascii_lowercase)
+        && name.len() >= 5
+        && name[name.len() - 5..].eq_ignore_ascii_case(b"token")
+    {
+        return true;
+    }
+    // Words (`PublicIpv4Pools`) are a name, not a random value; people
+    // choose passwords from words, machines make tokens and keys.
+    if noise::reads_as_words(secret) && !names_a_password(name) {
+        return true;
+    }
+    value.bare && noise::code_follows(text, value.end)
 }
 
 #[cfg(test)]

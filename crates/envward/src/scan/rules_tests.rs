@@ -17,6 +17,11 @@ const DIGITS: &str = "0123456789";
 
 pub(crate) use super::fakes::{github_token as github_style, random};
 
+fn b64(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
 fn uuid(seed: u64) -> String {
     let h = random(HEX, 32, seed);
     format!(
@@ -71,7 +76,9 @@ fn cases() -> Vec<Case> {
     let pem: Vec<String> = (0..4).map(|i| r(B64, 64, 40 + i)).collect();
     let ppk: Vec<String> = (0..3).map(|i| r(B64, 64, 50 + i)).collect();
     let npmrc = uuid(60);
-    let docker_auth = r(B64, 40, 61);
+    let docker_auth = b64(&format!("ci-bot:{}", r(ALNUM, 20, 61)));
+    let basic = b64(&format!("svc-report:{}", r(ALNUM, 18, 63)));
+    let netrc_pw = r(ALNUM, 14, 64);
     let url_pw = r(ALNUM, 14, 62);
     vec![
         with_line(
@@ -619,6 +626,19 @@ fn cases() -> Vec<Case> {
             format!("{{\"auths\": {{\"registry.example.org\": {{\"auth\": \"{docker_auth}\"}}}}}}"),
             docker_auth.clone(),
             "{\"auths\": {\"registry.example.org\": {\"auth\": \"\"}}}",
+        ),
+        with_line(
+            "basic-auth-header",
+            format!("headers={{'Authorization': 'Basic {basic}'}}"),
+            basic.clone(),
+            // RFC 7617's example (Aladdin:open sesame), and a word.
+            "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ== (basic functionality)",
+        ),
+        with_line(
+            "netrc-password",
+            format!("machine git.example.org login deploy password {netrc_pw}"),
+            netrc_pw.clone(),
+            "machine api.example.org login deploy password changeme",
         ),
         with_line(
             "django-secret-key",
