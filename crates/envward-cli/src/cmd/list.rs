@@ -29,7 +29,6 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     if args.reveal {
         crate::audit::reads(&cfg, "list", crate::audit::sensitive_keys(&cfg));
     }
-    let mut out = anstream::stdout().lock();
     let shown = |v: &envward::Var| {
         if args.reveal {
             v.value.expose().to_string()
@@ -83,12 +82,16 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 namespace: cfg.namespace.as_deref(),
                 vars: Vars(&cfg, &shown, args.keys_only),
             };
+            // Data, never styled: straight to stdout (no ANSI filter to go
+            // through, byte by byte).
+            let mut out = std::io::stdout().lock();
             let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
             serde_json::to_writer_pretty(&mut buffered, &doc)?;
             writeln!(buffered)?;
             buffered.flush()?;
         }
         TextOrJson::Text => {
+            let mut out = anstream::stdout().lock();
             let width = cfg.iter().map(|v| v.key.len()).max().unwrap_or(0);
             // Origins line up after the values; a very long value is not
             // padded to.
@@ -124,8 +127,8 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     origin = v.origin,
                 )?;
             }
+            out.flush()?;
         }
     }
-    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
