@@ -35,7 +35,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+// `defer`: a subcommand's arguments are made only when it is the one
+// parsed (or when the whole tree is built, for help and completions).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Print the value of one key
     #[command(
@@ -314,8 +317,21 @@ fn hide(mut cmd: clap::Command, ids: &[&str]) -> clap::Command {
 
 /// Parses the command line; an unknown command gets one "did you mean"
 /// (the closest name, not clap's list).
+///
+/// A command line that parses needs only the subcommand it names: clap
+/// builds that one from the derived tree (`defer`), not the other forty
+/// nor their help-only changes of [`command`], which start-up would pay
+/// for on every run. Anything else (help, version, a usage error) is
+/// parsed again with the whole tree of [`command`], which renders it
+/// exactly as users see it.
 fn parse() -> anyhow::Result<(Cli, String)> {
-    use clap::FromArgMatches;
+    use clap::{CommandFactory, FromArgMatches};
+    if let Ok(matches) = Cli::command().try_get_matches()
+        && let Ok(cli) = Cli::from_arg_matches(&matches)
+    {
+        let name = matches.subcommand_name().unwrap_or_default().to_string();
+        return Ok((cli, name));
+    }
     let matches = command().try_get_matches();
     let matches = match matches {
         Ok(m) => m,

@@ -65,11 +65,17 @@ impl Global {
 
     /// Loads the configuration the global options select.
     pub fn load(&self) -> anyhow::Result<envward::Resolved> {
+        Ok(self.load_with_project()?.1)
+    }
+
+    /// [`Global::load`], with the project it was loaded from (for the
+    /// deploy gate, which then reads `envward.toml` only once).
+    pub fn load_with_project(&self) -> anyhow::Result<(envward::Project, envward::Resolved)> {
         let project = self.configured_project()?;
         let cfg = envward::Config::load_in(&project, self.load_options())
             .map_err(crate::exit::Exit::from)?;
         crate::output::warnings(&cfg);
-        Ok(cfg)
+        Ok((project, cfg))
     }
 
     /// The project the options select; an error (exit 2) when there is no
@@ -97,7 +103,14 @@ impl Global {
 
     /// Loads, and refuses to go on when a required key has no value.
     pub fn load_complete(&self) -> anyhow::Result<envward::Resolved> {
-        let cfg = self.load()?;
+        Ok(self.load_complete_with_project()?.1)
+    }
+
+    /// [`Global::load_complete`], with the project it was loaded from.
+    pub fn load_complete_with_project(
+        &self,
+    ) -> anyhow::Result<(envward::Project, envward::Resolved)> {
+        let (project, cfg) = self.load_with_project()?;
         if let Some(file) = cfg.sealed.first() {
             return Err(crate::exit::Exit::input(sealed_diagnostic(file)));
         }
@@ -120,17 +133,18 @@ impl Global {
                     .with_help("set them in the environment's files or the process environment; nothing was started"),
             ));
         }
-        Ok(cfg)
+        Ok((project, cfg))
     }
 
     /// The deploy gate of `run` and `export` on the configuration they
-    /// loaded: in a strict environment,
+    /// loaded from `project`: in a strict environment,
     /// the checks of `envward check -e ENV` (schema, security and custom
     /// rules, with envward.toml's rule settings); on an error, the errors
     /// go to stderr and the command stops with exit 1. `skip` is
     /// `--no-check`. Environments that are not strict are not checked.
     pub fn gate(
         &self,
+        project: &envward::Project,
         cfg: &mut envward::Resolved,
         command: &str,
         skip: bool,
@@ -138,7 +152,7 @@ impl Global {
         if skip || !cfg.strict() {
             return Ok(());
         }
-        let mut report = envward::check::gate(cfg).map_err(crate::exit::Exit::from)?;
+        let mut report = envward::check::gate_in(project, cfg);
         if !report.fails(envward::check::Severity::Error) {
             return Ok(());
         }
