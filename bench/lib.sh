@@ -76,14 +76,17 @@ install_dotenvx() {
 }
 
 # teller from crates.io (crate `teller`, binary `teller`). It builds the
-# AWS, Google, Vault, Consul and etcd clients it links: about
-# TELLER_BUILD_MINUTES on 2 cores, once. SKIP_TELLER=1 leaves it out.
+# AWS, Google, Vault, Consul and etcd clients it links (about 25 minutes on
+# 2 busy cores, once), and its etcd client needs `protoc` (Debian:
+# protobuf-compiler; or PROTOC=/path). SKIP_TELLER=1 leaves it out.
 install_teller() {
     if [ -n "${TELLER:-}" ]; then return 0; fi
     TELLER="$TOOLS/teller/bin/teller"
     if [ ! -x "$TELLER" ]; then
         command -v cargo >/dev/null ||
             { UNAVAILABLE+=("teller: cargo not found"); TELLER=""; return 1; }
+        [ -n "${PROTOC:-}" ] || command -v protoc >/dev/null ||
+            { UNAVAILABLE+=("teller: its build needs protoc (apt-get install protobuf-compiler, or PROTOC=/path)"); TELLER=""; return 1; }
         note "installing teller $TELLER_VERSION (crates.io) into $TOOLS/teller (a long build, once)"
         cargo install --locked --quiet teller --version "$TELLER_VERSION" --root "$TOOLS/teller" >&2 ||
             { UNAVAILABLE+=("teller: cargo install teller --version $TELLER_VERSION failed"); TELLER=""; return 1; }
