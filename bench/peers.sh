@@ -6,7 +6,7 @@
 #     envward  -C <dev> run -- /usr/bin/true            (.env, not strict: no gate)
 #     envward  -C <strict> run -e production -- …       (strict: the deploy gate runs)
 #     envward  the same with --no-check                 (to see the gate's part)
-#     teller   run --reset -c <.teller.yml> -- …        (dotenv provider)
+#     teller   -c <teller.yml> run --reset -- …        (dotenv provider)
 #     python-dotenv  dotenv -f 50.env run -- …          (PyPI python-dotenv[cli])
 #     dotenvx  run -f 50.env -- …                       (npm @dotenvx/dotenvx)
 #   run, 50 encrypted keys:
@@ -140,7 +140,7 @@ declare -A CMD=(
     [sops-run]="$C SOPS_AGE_KEY_FILE=$ID ${SOPS:-sops} exec-env $W/sops/50.env /usr/bin/true"
     [sops-run-sp]="$C SOPS_AGE_KEY_FILE=$ID ${SOPS:-sops} exec-env --same-process $W/sops/50.env /usr/bin/true"
     [sops-dec10k]="$C SOPS_AGE_KEY_FILE=$ID ${SOPS:-sops} -d $W/sops/10k.env"
-    [teller-run]="$C ${TELLER:-teller} run --reset -c $W/teller.yml -- /usr/bin/true"
+    [teller-run]="$C ${TELLER:-teller} -c $W/teller.yml run --reset -- /usr/bin/true"
     [dotenv-run]="$C ${DOTENV:-dotenv} -f $W/plain/50.env run -- /usr/bin/true"
     [dx-run]="$C ${DOTENVX:-dotenvx} run -f $W/plain/50.env -- /usr/bin/true"
     [dx-run-enc]="$C ${DOTENVX:-dotenvx} run -f $W/dx-enc/.env.production -fk $W/dx-enc/.env.keys -- /usr/bin/true"
