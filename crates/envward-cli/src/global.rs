@@ -66,15 +66,23 @@ impl Global {
 
     /// Loads the configuration the global options select.
     pub fn load(&self) -> anyhow::Result<envward::Resolved> {
-        self.load_with(self.load_options())
+        Ok(self.load_with_project()?.1)
     }
 
-    /// [`Self::load`] with other load options (e.g. `only`).
-    pub fn load_with(&self, options: envward::LoadOptions) -> anyhow::Result<envward::Resolved> {
+    /// [`Global::load`], with the project it was loaded from (for the
+    /// deploy gate, which then reads `envward.toml` only once).
+    pub fn load_with_project(&self) -> anyhow::Result<(envward::Project, envward::Resolved)> {
+        self.load_project_with(self.load_options())
+    }
+
+    fn load_project_with(
+        &self,
+        options: envward::LoadOptions,
+    ) -> anyhow::Result<(envward::Project, envward::Resolved)> {
         let project = self.configured_project()?;
         let cfg = envward::Config::load_in(&project, options).map_err(crate::exit::Exit::from)?;
         crate::output::warnings(&cfg);
-        Ok(cfg)
+        Ok((project, cfg))
     }
 
     /// The project the options select; an error (exit 2) when there is no
@@ -100,17 +108,29 @@ impl Global {
         Ok(project)
     }
 
-    /// Loads, and refuses to go on when a required key has no value.
-    pub fn load_complete(&self) -> anyhow::Result<envward::Resolved> {
-        self.load_complete_with(self.load_options())
-    }
-
-    /// [`Self::load_complete`] with other load options (e.g. `only`).
+    /// Loads with `options` (the global ones, or e.g. `only` added), and
+    /// refuses to go on when a value is sealed, the environment's integrity
+    /// is broken or a required key has no value.
     pub fn load_complete_with(
         &self,
         options: envward::LoadOptions,
     ) -> anyhow::Result<envward::Resolved> {
-        let cfg = self.load_with(options)?;
+        Ok(self.complete_project_with(options)?.1)
+    }
+
+    /// [`Global::load_complete_with`] with the global options, and the
+    /// project it was loaded from.
+    pub fn load_complete_with_project(
+        &self,
+    ) -> anyhow::Result<(envward::Project, envward::Resolved)> {
+        self.complete_project_with(self.load_options())
+    }
+
+    fn complete_project_with(
+        &self,
+        options: envward::LoadOptions,
+    ) -> anyhow::Result<(envward::Project, envward::Resolved)> {
+        let (project, cfg) = self.load_project_with(options)?;
         if let Some(file) = cfg.sealed.first() {
             return Err(crate::exit::Exit::input(sealed_diagnostic(file)));
         }
@@ -133,17 +153,18 @@ impl Global {
                     .with_help("set them in the environment's files or the process environment; nothing was started"),
             ));
         }
-        Ok(cfg)
+        Ok((project, cfg))
     }
 
     /// The deploy gate of `run` and `export` on the configuration they
-    /// loaded: in a strict environment,
+    /// loaded from `project`: in a strict environment,
     /// the checks of `envward check -e ENV` (schema, security and custom
     /// rules, with envward.toml's rule settings); on an error, the errors
     /// go to stderr and the command stops with exit 1. `skip` is
     /// `--no-check`. Environments that are not strict are not checked.
     pub fn gate(
         &self,
+        project: &envward::Project,
         cfg: &mut envward::Resolved,
         command: &str,
         skip: bool,
@@ -151,7 +172,7 @@ impl Global {
         if skip || !cfg.strict() {
             return Ok(());
         }
-        let mut report = envward::check::gate(cfg).map_err(crate::exit::Exit::from)?;
+        let mut report = envward::check::gate_in(project, cfg);
         if !report.fails(envward::check::Severity::Error) {
             return Ok(());
         }

@@ -50,8 +50,8 @@ pub struct Args {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let mut cfg = g.load_complete()?;
-    g.gate(&mut cfg, "export", args.no_check)?;
+    let (project, mut cfg) = g.load_complete_with_project()?;
+    g.gate(&project, &mut cfg, "export", args.no_check)?;
     let format = match args.format {
         Format::Dotenv => envward::export::Format::Dotenv,
         Format::Json => envward::export::Format::Json,

@@ -40,8 +40,8 @@ pub struct Args {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let mut cfg = g.load_complete()?;
-    g.gate(&mut cfg, "run", args.no_check)?;
+    let (project, mut cfg) = g.load_complete_with_project()?;
+    g.gate(&project, &mut cfg, "run", args.no_check)?;
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let program_path = if args.clean {
         find_in_path(program)
@@ -62,7 +62,6 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         cmd.env(&v.key, v.value.expose());
     }
     let known = if args.redact {
-        let project = g.configured_project()?;
         let mut b = envward::known::KnownValues::builder(project.file.redact.min_length());
         for v in cfg.iter().filter(|v| v.sensitive) {
             b.add(&cfg.environment, &v.key, v.value.expose());

@@ -117,12 +117,18 @@ fn compared_environments(
 /// already loaded (nothing is read twice, no passphrase asked twice).
 pub fn gate(cfg: &mut Resolved) -> Result<Report, LoadError> {
     let opened = Project::open(Some(&cfg.root))?;
-    Ok(check_loaded(
-        &opened,
+    Ok(gate_in(&opened, cfg))
+}
+
+/// [`gate`] with the project `cfg` was loaded from (`Config::load_in`)
+/// already open: `envward.toml` is not read and parsed a second time.
+pub fn gate_in(opened: &Project, cfg: &mut Resolved) -> Report {
+    check_loaded(
+        opened,
         std::slice::from_mut(cfg),
         None,
         rules::Shared::default(),
-    ))
+    )
 }
 
 /// Checks environments of `opened` already loaded. Sealed values (no
@@ -141,7 +147,8 @@ fn check_loaded(
         status: RuleStatus::Ran,
     }];
     let mut checks = 0;
-    for p in crate::schema::validate_schema(&project.vars, text, known) {
+    let (problems, compiled) = crate::schema::validate_schema_compiling(&project.vars, text, known);
+    for p in problems {
         checks += 1;
         findings.push(Finding {
             rule: "schema.invalid".into(),
@@ -177,7 +184,7 @@ fn check_loaded(
             reason: "encrypted",
         }));
     }
-    let mut patterns = schema_rules::Patterns::default();
+    let mut patterns = schema_rules::Patterns::compiled(compiled);
     let loaded: &[Resolved] = loaded;
     for cfg in loaded {
         checks += schema_rules::check_environment(project, cfg, &mut patterns, &mut findings);

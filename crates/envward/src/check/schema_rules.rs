@@ -13,6 +13,18 @@ use crate::value::{Resolved, Var, parse_bool};
 pub(super) struct Patterns(std::collections::HashMap<String, Option<regex::Regex>>);
 
 impl Patterns {
+    /// Starts with the patterns schema validation already compiled.
+    pub(super) fn compiled(
+        compiled: std::collections::HashMap<&str, Result<regex::Regex, String>>,
+    ) -> Self {
+        Patterns(
+            compiled
+                .into_iter()
+                .map(|(p, re)| (p.to_string(), re.ok()))
+                .collect(),
+        )
+    }
+
     /// The whole-value regex for `pattern`; `None` when it does not
     /// compile (reported as a schema problem).
     fn get(&mut self, pattern: &str) -> Option<&regex::Regex> {

@@ -9,6 +9,7 @@ mod validate;
 
 pub use generate::{example, reference};
 pub use infer::{Inferred, append_to, infer};
+pub(crate) use validate::validate_schema_compiling;
 pub use validate::{SchemaProblem, validate_schema};
 
 pub use crate::config::{EnvRule, Importance, VarSpec, VarType};

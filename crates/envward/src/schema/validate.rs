@@ -45,6 +45,20 @@ pub fn validate_schema(
     text: &str,
     environments: &[String],
 ) -> Vec<SchemaProblem> {
+    validate_schema_compiling(vars, text, environments).0
+}
+
+/// [`validate_schema`], also giving back each `pattern` it compiled (the
+/// whole-value regex, `None` when it does not compile), so that checking
+/// values against them does not compile them again.
+pub(crate) fn validate_schema_compiling<'v>(
+    vars: &'v indexmap::IndexMap<String, VarSpec>,
+    text: &str,
+    environments: &[String],
+) -> (
+    Vec<SchemaProblem>,
+    std::collections::HashMap<&'v str, Result<regex::Regex, String>>,
+) {
     let mut out = Vec::new();
     let places = Places::new(text);
     // Many keys share a pattern: compile each once.
@@ -233,7 +247,7 @@ pub fn validate_schema(
             }
         }
     }
-    out
+    (out, compiled)
 }
 
 fn first_line(s: &str) -> &str {
@@ -241,40 +255,41 @@ fn first_line(s: &str) -> &str {
 }
 
 /// Where declarations and their settings are in `envward.toml`: spans
-/// from `toml_edit`, turned into line and column.
-/// Parsed (with spans) only when a problem needs a place: a valid schema,
-/// the usual case, costs no second parse of `envward.toml`.
+/// from `toml_edit`, turned into line and column. The spans are found
+/// only when a problem asks for one (a valid schema, the common case,
+/// never parses the text a second time).
 struct Places<'a> {
     text: &'a str,
-    doc: std::cell::OnceCell<Option<toml_edit::Document<&'a str>>>,
+    found: std::cell::OnceCell<Spans<'a>>,
+}
+
+/// What [`Places`] finds in the text, once.
+struct Spans<'a> {
+    doc: Option<toml_edit::Document<&'a str>>,
     /// The line of each key's first `[vars.KEY…]` header, for what has no
     /// span.
-    headers: std::cell::OnceCell<std::collections::HashMap<String, u32>>,
+    headers: std::collections::HashMap<String, u32>,
 }
 
 impl<'a> Places<'a> {
     fn new(text: &'a str) -> Self {
         Places {
             text,
-            doc: std::cell::OnceCell::new(),
-            headers: std::cell::OnceCell::new(),
+            found: std::cell::OnceCell::new(),
         }
     }
 
-    fn doc(&self) -> Option<&toml_edit::Document<&'a str>> {
-        self.doc
-            .get_or_init(|| toml_edit::Document::parse(self.text).ok())
-            .as_ref()
-    }
-
-    fn headers(&self) -> &std::collections::HashMap<String, u32> {
-        self.headers.get_or_init(|| declaration_lines(self.text))
+    fn spans(&self) -> &Spans<'a> {
+        self.found.get_or_init(|| Spans {
+            doc: toml_edit::Document::parse(self.text).ok(),
+            headers: declaration_lines(self.text),
+        })
     }
 
     /// Line and column of `[vars.KEY]`'s setting at `path` (a value, or
     /// for a table such as `env.production`, its name).
     fn find(&self, key: &str, path: &[&str]) -> Option<(u32, u32)> {
-        let mut table = self.doc()?.get("vars")?.get(key)?;
+        let mut table = self.spans().doc.as_ref()?.get("vars")?.get(key)?;
         let mut span = None;
         for name in path {
             let (k, item) = table.as_table_like()?.get_key_value(name)?;
@@ -291,11 +306,14 @@ impl<'a> Places<'a> {
 
     /// The line of `[vars.KEY]` (or of `KEY` in it).
     fn declaration(&self, key: &str) -> Option<u32> {
-        self.doc()
+        let spans = self.spans();
+        spans
+            .doc
+            .as_ref()
             .and_then(|doc| doc.get("vars")?.as_table_like()?.get_key_value(key))
             .and_then(|(k, _)| k.span())
             .map(|span| self.line_column(span.start).0)
-            .or_else(|| self.headers().get(key).copied())
+            .or_else(|| spans.headers.get(key).copied())
     }
 
     fn line_column(&self, at: usize) -> (u32, u32) {
