@@ -207,15 +207,7 @@ check_run() {  # check_run TOOL CMD... (CMD runs `/usr/bin/env -0` as the child)
     if ! "$@" > "$W/child-$tool" 2> "$W/err-$tool-run"; then
         echo "error: $tool run failed:" >&2; cat "$W/err-$tool-run" >&2; return 1
     fi
-    python3 - "$W/plain/50.env" "$W/child-$tool" "$tool run" <<'PY'
-import sys
-want = dict(l.rstrip("\n").split("=", 1) for l in open(sys.argv[1]) if "=" in l)
-env = dict(e.split("=", 1) for e in open(sys.argv[2], "rb").read().decode().split("\0") if "=" in e)
-bad = [k for k, v in want.items() if env.get(k) != v]
-if bad:
-    sys.exit(f"error: {sys.argv[3]}: {len(bad)} of 50 keys missing or different in the child, e.g. {bad[0]}")
-print(f"    ok: {sys.argv[3]}: the child gets the 50 values", file=sys.stderr)
-PY
+    check_child_env "$W/plain/50.env" "$W/child-$tool" "$tool run"
 }
 check_decrypt envward 10k "${CLEAN[@]}" "${EW_ENV[@]}" "$BIN" -C "$W/envward-10k" decrypt -e production
 check_decrypt envward 50 "${CLEAN[@]}" "${EW_ENV[@]}" "$BIN" -C "$W/envward-50" decrypt -e production

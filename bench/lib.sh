@@ -92,3 +92,18 @@ install_teller() {
             { UNAVAILABLE+=("teller: cargo install teller --version $TELLER_VERSION failed"); TELLER=""; return 1; }
     fi
 }
+
+# check_child_env WANT.env CHILD NAME: CHILD (the output of `env -0` run
+# as the child of a tool) holds every KEY=VALUE of WANT.env; else exit 1
+# naming the first key missing or different (never its value).
+check_child_env() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+want = dict(l.rstrip("\n").split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+env = dict(e.split("=", 1) for e in open(sys.argv[2], "rb").read().decode().split("\0") if "=" in e)
+bad = [k for k, v in want.items() if env.get(k) != v]
+if bad:
+    sys.exit(f"error: {sys.argv[3]}: {len(bad)} of {len(want)} keys missing or different in the child, e.g. {bad[0]}")
+print(f"    ok: {sys.argv[3]}: the child gets the {len(want)} values", file=sys.stderr)
+PY
+}

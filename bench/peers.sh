@@ -162,15 +162,7 @@ check_run() {  # check_run NAME: CMD[NAME] with `/usr/bin/env -0` as the child
     if ! child > "$W/child-$1" 2> "$W/err-$1"; then
         echo "error: $1 failed:" >&2; cat "$W/err-$1" >&2; return 1
     fi
-    python3 - "$W/plain/50.env" "$W/child-$1" "$1" <<'PY'
-import sys
-want = dict(l.rstrip("\n").split("=", 1) for l in open(sys.argv[1]) if "=" in l)
-env = dict(e.split("=", 1) for e in open(sys.argv[2], "rb").read().decode().split("\0") if "=" in e)
-bad = [k for k, v in want.items() if env.get(k) != v]
-if bad:
-    sys.exit(f"error: {sys.argv[3]}: {len(bad)} of 50 keys missing or different in the child, e.g. {bad[0]}")
-print(f"    ok: {sys.argv[3]}: the child gets the 50 values", file=sys.stderr)
-PY
+    check_child_env "$W/plain/50.env" "$W/child-$1" "$1"
 }
 check_out() {  # check_out NAME: CMD[NAME]'s stdout holds the 10,000 plaintext values
     # shellcheck disable=SC2086

@@ -7,31 +7,15 @@
 //! documentation values, a value on the next line). Every secret is
 //! found with its exact value; no decoy line is reported.
 
-use base64::Engine as _;
 use serde_json::Value;
 
 use crate::harness::Project;
 use crate::scan::{ALNUM, random};
+use envward::scan::fakes::{b64, uuid};
 
 const HEX: &str = "0123456789abcdef";
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const PUNCT: &str = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789!#%*+-_~";
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-fn uuid(seed: u64) -> String {
-    let h = random(HEX, 32, seed);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
 
 /// A file: its lines, each either a secret (its rule and value) or a
 /// decoy (`None`) that nothing may report.

@@ -28,3 +28,22 @@ pub fn github_token(prefix: &str, seed: u64) -> String {
     let check = super::noise::base62_crc32(body.as_bytes());
     format!("{prefix}_{body}{}", String::from_utf8_lossy(&check))
 }
+
+/// A deterministic random UUID (8-4-4-4-12 lower-case hex digits).
+pub fn uuid(seed: u64) -> String {
+    let h = random("0123456789abcdef", 32, seed);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// `text` in standard base64.
+pub fn b64(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}

@@ -15,24 +15,8 @@ const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DIGITS: &str = "0123456789";
 
+use super::fakes::{b64, uuid};
 pub(crate) use super::fakes::{github_token as github_style, random};
-
-fn b64(text: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-fn uuid(seed: u64) -> String {
-    let h = random(HEX, 32, seed);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
 
 /// One case: the rule, a line holding a fake secret, the secret, a decoy
 /// line the rule (and every other rule) must not report.
