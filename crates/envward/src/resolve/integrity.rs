@@ -111,13 +111,19 @@ pub(super) fn check(r: &Resolver<'_>, view: ViewId, environment: &str, vars: &Va
         return Vec::new();
     }
     let mut out = Vec::new();
-    let winners: BTreeMap<(&std::path::Path, u32), &str> = vars
-        .values()
-        .filter_map(|v| match &v.origin {
-            Origin::File { path, line, .. } => Some(((&**path, *line), v.key.as_str())),
-            _ => None,
+    // Where each key's winning definition is: asked only for shared files
+    // (most environments have none), so built only then.
+    let winners = std::cell::OnceCell::new();
+    let winners = || -> &BTreeMap<(&std::path::Path, u32), &str> {
+        winners.get_or_init(|| {
+            vars.values()
+                .filter_map(|v| match &v.origin {
+                    Origin::File { path, line, .. } => Some(((&**path, *line), v.key.as_str())),
+                    _ => None,
+                })
+                .collect()
         })
-        .collect();
+    };
     for &i in &r.ranked[view] {
         let source = &r.sources[i];
         let Some((path, doc)) = source.document() else {
@@ -151,7 +157,7 @@ pub(super) fn check(r: &Resolver<'_>, view: ViewId, environment: &str, vars: &Va
             let Some(literal) = e.template.as_literal() else {
                 continue;
             };
-            if !own && winners.get(&(path, e.line)) != Some(&e.key.as_str()) {
+            if !own && winners().get(&(path, e.line)) != Some(&e.key.as_str()) {
                 continue;
             }
             if settings.allow_plaintext.allows(&e.key)
@@ -168,7 +174,12 @@ pub(super) fn check(r: &Resolver<'_>, view: ViewId, environment: &str, vars: &Va
             });
         }
     }
-    for key in vars.keys() {
+    // Only a local file can override an encrypted value: without one in
+    // the view, no key needs its definitions looked up again.
+    let any_local = r.ranked[view]
+        .iter()
+        .any(|&i| r.sources[i].layer() == Layer::Local);
+    for key in vars.keys().filter(|_| any_local) {
         if settings.allow_local_override.allows(key) {
             continue;
         }
