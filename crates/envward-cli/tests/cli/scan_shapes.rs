@@ -54,6 +54,8 @@ fn cases() -> Vec<Case> {
     let docker = b64(&format!("ci-bot:{}", random(ALNUM, 16, 9)));
     let netrc1 = random(PUNCT, 14, 10);
     let netrc2 = random(ALNUM, 24, 11);
+    let docker_env = random(ALNUM, 36, 17);
+    let docker_pw = format!("Db-{}!", random(ALNUM, 18, 18));
     let telegram = format!(
         "{}:AA{}",
         random("0123456789", 10, 12),
@@ -125,6 +127,26 @@ fn cases() -> Vec<Case> {
         Case {
             file: "web/util.js",
             lines: vec![decoy("  const token = policyHeader[i - 1].trim()")],
+        },
+        Case {
+            // The form without `=`: the value is the rest of the line.
+            file: "deploy/Dockerfile",
+            lines: vec![
+                secret(
+                    format!("ENV REGISTRY_TOKEN {docker_env}"),
+                    GENERIC,
+                    &docker_env,
+                ),
+                secret(
+                    format!("ENV DB_PASSWORD \"{docker_pw}\""),
+                    GENERIC,
+                    &docker_pw,
+                ),
+                decoy("ENV API_TOKEN ${API_TOKEN}"),
+                decoy("ENV SECRET_KEY changeme-in-production"),
+                decoy("ENV TOKEN_TTL 3600"),
+                decoy("ENV PASSWORD_FILE /run/secrets/db_password"),
+            ],
         },
         Case {
             file: "models/examples.json",

@@ -249,7 +249,7 @@ impl Rules {
                     if n.starts_with("name") {
                         name = name.or(Some(m.as_bytes()));
                     } else if secret.is_none() {
-                        secret = Some((n == "bare", m));
+                        secret = Some((n.starts_with("bare"), m));
                     }
                 }
                 let (bare, secret) = match (secret, caps.get(0)) {
