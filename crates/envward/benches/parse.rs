@@ -25,27 +25,8 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 use envward::dotenv::Document;
 use envward::{Config, LoadOptions};
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
+mod common;
+use common::Rng;
 
 const WORDS: &[&str] = &[
     "alpha", "bravo", "cache", "delta", "edge", "fleet", "gamma", "host", "index", "jobs", "kafka",

@@ -22,23 +22,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use envward::known::KnownValues;
 use envward::redact::Redactor;
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const WORDS: &[&str] = &[
@@ -50,7 +35,7 @@ fn values(rng: &mut Rng) -> Vec<String> {
     (0..1000)
         .map(|_| {
             (0..32)
-                .map(|_| ALNUM[rng.below(ALNUM.len())] as char)
+                .map(|_| ALNUM[rng.below(ALNUM.len() as u64) as usize] as char)
                 .collect()
         })
         .collect()
@@ -72,7 +57,7 @@ fn log(rng: &mut Rng, values: &[String], bytes: usize) -> Vec<u8> {
         out.push_str(&format!("2026-12-04T17:{:02}:00Z INFO", n % 60));
         for _ in 0..12 {
             out.push(' ');
-            out.push_str(WORDS[rng.below(WORDS.len())]);
+            out.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
         }
         if n.is_multiple_of(100) {
             out.push_str(" token=");
