@@ -317,15 +317,7 @@ impl DataKey {
 
     /// Wraps the key to `recipients` as an armored age file.
     pub fn wrap(&self, recipients: &[String]) -> Result<String, CryptoError> {
-        if recipients.is_empty() {
-            return Err(CryptoError::NoRecipients("this file".into()));
-        }
-        let parsed = recipients
-            .iter()
-            .map(|r| parse_recipient(r))
-            .collect::<Result<Vec<_>, _>>()?;
-        let encryptor = age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
-            .map_err(|e| CryptoError::Wrap(e.to_string()))?;
+        let encryptor = encryptor(recipients, "this file")?;
         let mut out = Vec::new();
         let armor =
             age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
@@ -569,22 +561,27 @@ pub fn decrypt_document(
     }
 }
 
+/// An age encryptor to `recipients` (at least one; `what` names what is
+/// encrypted in the error when there is none).
+fn encryptor(recipients: &[String], what: &str) -> Result<age::Encryptor, CryptoError> {
+    if recipients.is_empty() {
+        return Err(CryptoError::NoRecipients(what.into()));
+    }
+    let parsed = recipients
+        .iter()
+        .map(|r| parse_recipient(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
+        .map_err(|e| CryptoError::Wrap(e.to_string()))
+}
+
 /// Encrypts a whole stream (a backup archive) to `recipients` as a binary
 /// age file written to `out`; call `finish` on the writer to complete it.
 pub fn encrypt_stream<W: std::io::Write>(
     recipients: &[String],
     out: W,
 ) -> Result<age::stream::StreamWriter<W>, CryptoError> {
-    if recipients.is_empty() {
-        return Err(CryptoError::NoRecipients("the backup".into()));
-    }
-    let parsed = recipients
-        .iter()
-        .map(|r| parse_recipient(r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let encryptor = age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
-        .map_err(|e| CryptoError::Wrap(e.to_string()))?;
-    encryptor
+    encryptor(recipients, "the backup")?
         .wrap_output(out)
         .map_err(|e| CryptoError::Wrap(e.to_string()))
 }
