@@ -31,8 +31,15 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         // Not configured: the process environment is the last fallback.
         None => match std::env::var(&args.key) {
             Ok(v) => v,
-            // Every key, for a suggestion.
-            Err(_) => return Err(super::unknown_key(&g.load()?, &args.key)),
+            Err(_) => {
+                // Every key, for a suggestion: loaded quietly (the warnings
+                // were shown), and when that fails, the keys at hand.
+                let all = g
+                    .configured_project()
+                    .ok()
+                    .and_then(|p| envward::Config::load_in(&p, g.load_options()).ok());
+                return Err(super::unknown_key(all.as_ref().unwrap_or(&cfg), &args.key));
+            }
         },
     };
     let mut out = std::io::stdout().lock();

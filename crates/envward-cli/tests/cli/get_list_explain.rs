@@ -160,11 +160,17 @@ fn get_resolves_the_key_and_what_it_needs() {
     p.write(".env", "A=1\n");
     let r = p.run(&["get", "A"]).expect_code(2);
     assert!(r.stderr().contains("REQ"), "{}", r.stderr());
-    // A key only the process provides, and a suggestion for a typo.
-    p.write(".env", "REQ=r\nDATABASE_URL=x\n");
+    // A suggestion for a typo, each warning once.
+    p.write(".env", "REQ=r\nDATABASE_URL=x\nREQ=r\n");
     let r = p.run(&["get", "DATABASE_ULR"]).expect_code(2);
     assert!(
         r.stderr().contains("did you mean `DATABASE_URL`?"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(
+        r.stderr().matches("is defined twice").count(),
+        1,
         "{}",
         r.stderr()
     );
