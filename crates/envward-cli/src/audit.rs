@@ -51,7 +51,7 @@ pub fn reads(cfg: &envward::Resolved, command: &str, keys: Vec<String>) {
 pub fn sensitive_keys(cfg: &envward::Resolved) -> Vec<String> {
     cfg.iter()
         .filter(|v| v.sensitive)
-        .map(|v| v.key.clone())
+        .map(|v| v.key.to_string())
         .collect()
 }
 

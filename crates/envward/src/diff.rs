@@ -28,7 +28,12 @@ impl Side {
             label: cfg.environment.clone(),
             values: cfg
                 .iter()
-                .map(|v| (v.key.clone(), (v.value.expose().to_string(), v.sensitive)))
+                .map(|v| {
+                    (
+                        v.key.to_string(),
+                        (v.value.expose().to_string(), v.sensitive),
+                    )
+                })
                 .collect(),
         }
     }

@@ -74,19 +74,21 @@ pub struct Overridden {
 /// One resolved key.
 #[derive(Clone, Debug)]
 pub struct Var {
-    /// The key.
-    pub key: String,
+    /// The key (up to 24 bytes kept inline, without an allocation of its
+    /// own).
+    pub key: compact_str::CompactString,
     /// The value after interpolation.
     pub value: Value,
     /// Where the winning definition is.
     pub origin: Origin,
-    /// The definitions it overrode, highest precedence first.
-    pub overridden: Vec<Overridden>,
+    /// The definitions it overrode, highest precedence first (one pointer
+    /// when there are none, the common case).
+    pub overridden: thin_vec::ThinVec<Overridden>,
     /// Whether the value is a secret (schema, name, or built from a secret).
     pub sensitive: bool,
     /// Rules allowed by an inline `# envward:allow RULE reason` comment on
     /// the winning definition (a reason is required).
-    pub allows: Vec<String>,
+    pub allows: thin_vec::ThinVec<String>,
     /// Whether the winning definition is an encrypted value no identity
     /// could decrypt: the value is empty and must not be used.
     pub sealed: bool,
@@ -276,7 +278,7 @@ impl Resolved {
             return;
         }
         for var in self.vars.take_where(|v| v.sealed) {
-            self.withheld.insert(var.key.clone(), var);
+            self.withheld.insert(var.key.to_string(), var);
         }
     }
 
@@ -423,7 +425,7 @@ impl Resolved {
 
 pub(crate) fn invalid(var: &Var, expected: &str) -> ValueError {
     ValueError::Invalid {
-        key: var.key.clone(),
+        key: var.key.to_string(),
         origin: var.origin.to_string(),
         expected: expected.to_string(),
         shown: if var.sensitive {

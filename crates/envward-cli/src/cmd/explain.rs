@@ -55,7 +55,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let doc = json!({
                 "environment": cfg.environment,
                 "namespace": cfg.namespace,
-                "key": var.key,
+                "key": var.key.as_str(),
                 "value": show(&var.value),
                 "sensitive": var.sensitive,
                 "origin": var.origin,

@@ -247,7 +247,7 @@ fn analyze(g: &Global, format: TextOrJson) -> anyhow::Result<ExitCode> {
             Ok(cfg) => secrets.extend(
                 cfg.iter()
                     .filter(|v| v.sensitive && !matches!(v.origin, envward::Origin::Process))
-                    .map(|v| (cfg.environment.clone(), v.key.clone())),
+                    .map(|v| (cfg.environment.clone(), v.key.to_string())),
             ),
             Err(e) => anstream::eprintln!(
                 "note: {env} not loaded ({}); its secrets are not listed",

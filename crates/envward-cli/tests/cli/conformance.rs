@@ -40,7 +40,7 @@ fn run_case(env_file: &Path) -> Result<(), String> {
         (Value::Object(expect), Value::Null, Ok(cfg)) => {
             let got: serde_json::Map<String, Value> = cfg
                 .iter()
-                .map(|v| (v.key.clone(), Value::from(v.value.expose())))
+                .map(|v| (v.key.to_string(), Value::from(v.value.expose())))
                 .collect();
             if &got != expect {
                 return Err(format!(

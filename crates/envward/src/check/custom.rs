@@ -153,7 +153,7 @@ pub(crate) fn run(
                     rule: Cow::Owned(c.rule.id.clone()),
                     severity: c.rule.severity.map_or(Severity::Error, Severity::from),
                     environment: Some(cfg.environment.clone()),
-                    key: Some(var.key.clone()),
+                    key: Some(var.key.to_string()),
                     origin: Some(var.origin.clone()),
                     message: format!("`{}`: {}", var.key, c.rule.message),
                     help: Some(format!("custom rule `{}` in envward.toml", c.rule.id)),

@@ -89,7 +89,7 @@ pub(super) fn check_environment(
     }
     if !project.vars.is_empty() {
         for var in cfg.iter() {
-            if project.vars.contains_key(&var.key)
+            if project.vars.contains_key(var.key.as_str())
                 || crate::ops::rotate::keeps_old_values_of(project, &var.key).is_some()
             {
                 continue;

@@ -314,7 +314,7 @@ fn readable_secret_files(
             files.push(SecretFile {
                 path: full,
                 shown: path.clone(),
-                key: Some(var.key.clone()),
+                key: Some(var.key.to_string()),
                 origin: Some(var.origin.clone()),
                 identity: false,
             });
@@ -490,7 +490,7 @@ fn overrides(
     } else {
         let mut process: BTreeMap<String, String> = env.vars.clone();
         for v in &overriding {
-            process.remove(&v.key);
+            process.remove(v.key.as_str());
             process.remove(&format!("{}{FILE_SUFFIX}", v.key));
         }
         let mut load = load.clone();
@@ -548,7 +548,7 @@ fn overrides(
             rule: "doctor.overridden".into(),
             severity,
             environment: Some(env_name.clone()),
-            key: Some(key.clone()),
+            key: Some(key.to_string()),
             origin: Some(var.origin.clone()),
             message,
             help: Some(help),

@@ -82,7 +82,7 @@ impl State {
                         .then(|| crate::diff::kind_of(value).to_string()),
                     sensitive: v.sensitive,
                 };
-                (v.key.clone(), state)
+                (v.key.to_string(), state)
             })
             .collect();
         State {

@@ -160,9 +160,10 @@ fn file_values(
         } else {
             COMMON.to_string()
         };
-        out.entry(ns)
-            .or_default()
-            .insert(var.key.clone(), Secret::new(var.value.expose().to_string()));
+        out.entry(ns).or_default().insert(
+            var.key.to_string(),
+            Secret::new(var.value.expose().to_string()),
+        );
     }
     Ok(out)
 }

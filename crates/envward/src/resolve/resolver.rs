@@ -363,7 +363,7 @@ impl<'a> Resolver<'a> {
         let text = text.into_owned();
         let in_clear = self.in_clear_if(winner, || written_secret);
         Ok(Some(Var {
-            key: key.to_string(),
+            key: key.into(),
             value: if sensitive {
                 Value::Secret(crate::Secret::new(text))
             } else {
@@ -372,7 +372,7 @@ impl<'a> Resolver<'a> {
             origin: final_origin(&winner.origin, &winner.value),
             overridden,
             sensitive,
-            allows: winner.comment.map(parse_allow).unwrap_or_default(),
+            allows: winner.comment.map(parse_allow).unwrap_or_default().into(),
             sealed: winner.sealed,
             in_clear,
         }))

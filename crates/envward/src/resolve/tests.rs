@@ -71,7 +71,7 @@ fn resolve(
     let vars = r.resolve_view(view, None).expect("resolves").0;
     vars.into_vec()
         .into_iter()
-        .map(|v| (v.key.clone(), v))
+        .map(|v| (v.key.to_string(), v))
         .collect()
 }
 

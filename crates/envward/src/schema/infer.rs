@@ -78,8 +78,8 @@ pub fn infer(environments: &[Resolved]) -> Vec<Inferred> {
     for cfg in environments {
         for var in cfg.iter() {
             let value = var.value.expose();
-            let entry = out.entry(var.key.clone()).or_insert_with(|| Inferred {
-                key: var.key.clone(),
+            let entry = out.entry(var.key.to_string()).or_insert_with(|| Inferred {
+                key: var.key.to_string(),
                 kind: "",
                 sensitive: false,
                 required: true,

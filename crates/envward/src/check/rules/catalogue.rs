@@ -711,7 +711,7 @@ fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 d.secrets
                     .iter()
                     .find(|(k, h, o)| {
-                        (k == &v.key) == same_key && h == &digest && !shared_source(o)
+                        (*k == v.key) == same_key && h == &digest && !shared_source(o)
                     })
                     .map(|(k, _, _)| (d.environment.as_str(), k.as_str()))
             });
@@ -808,7 +808,7 @@ fn allowed_hosts(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         && items(v.value.expose()).next().is_none()
         // A required key left empty is reported by `schema.required`, as a
         // value still to fill in.
-        && !ctx.cfg.missing_required.contains(&v.key)
+        && !ctx.cfg.missing_required.iter().any(|k| *k == v.key)
     {
         out.var(v, format!("`{}` is empty", v.key));
     }
@@ -1349,14 +1349,14 @@ fn files_with_secrets(ctx: &Ctx<'_>) -> Vec<ClearFile> {
             match out.iter_mut().find(|f| *f.path == **path) {
                 Some(f) => {
                     f.line = f.line.min(*line);
-                    if !f.keys.contains(&v.key) {
-                        f.keys.push(v.key.clone());
+                    if !f.keys.iter().any(|k| *k == v.key) {
+                        f.keys.push(v.key.to_string());
                     }
                 }
                 None => out.push(ClearFile {
                     path: path.to_path_buf(),
                     line: *line,
-                    keys: vec![v.key.clone()],
+                    keys: vec![v.key.to_string()],
                 }),
             }
         }

@@ -145,7 +145,7 @@ impl Shared {
                 .filter(|v| is_comparable_secret(v))
                 .map(|v| {
                     (
-                        v.key.clone(),
+                        v.key.to_string(),
                         self.digest(v.value.expose()),
                         v.origin.clone(),
                     )
@@ -314,7 +314,7 @@ impl Emit<'_> {
             rule: self.rule.id.into(),
             severity: self.severity,
             environment: Some(self.env.to_string()),
-            key: Some(var.key.clone()),
+            key: Some(var.key.to_string()),
             origin: Some(var.origin.clone()),
             message,
             help: Some(self.rule.fix.to_string()),
