@@ -215,22 +215,40 @@ fn name_class(key: &str) -> NameClass {
     let Some(last) = last else {
         return NameClass::Setting;
     };
-    if SETTING_SUFFIXES.contains(&last) {
+    if is_one_of(last, SETTING_SUFFIXES) {
         return NameClass::Setting;
     }
-    let password = ["PASSWORD", "PASSWD", "PASSPHRASE"]
-        .iter()
-        .any(|w| upper.contains(w))
+    let password = contains_any(upper, &["PASSWORD", "PASSWD", "PASSPHRASE"])
         // `DB_PWD`, `ADMIN_PIN`; but `PWD` alone is the shell's directory.
         || (count > 1 && matches!(last, "PWD" | "PIN"));
-    if password
-        || SECRET_LAST_WORDS.contains(&last)
-        || SENSITIVE_WORDS.iter().any(|w| upper.contains(w))
-    {
+    if password || is_one_of(last, SECRET_LAST_WORDS) || contains_any(upper, SENSITIVE_WORDS) {
         NameClass::Secret { password }
     } else {
         NameClass::Setting
     }
+}
+
+/// Whether `word` is one of `words`. Asked for every key loaded: a
+/// length and first-byte test before comparing, so that most words cost
+/// no call to `memcmp` (issue 18).
+fn is_one_of(word: &str, words: &[&str]) -> bool {
+    let first = word.as_bytes().first();
+    words
+        .iter()
+        .any(|w| w.len() == word.len() && w.as_bytes().first() == first && *w == word)
+}
+
+/// Whether `text` contains one of `words`. Names are short: trying each
+/// word whose first byte matches at each position is cheaper than a
+/// substring search per word (`str::contains` sets one up every call).
+fn contains_any(text: &str, words: &[&str]) -> bool {
+    let text = text.as_bytes();
+    (0..text.len()).any(|i| {
+        let rest = &text[i..];
+        words
+            .iter()
+            .any(|w| w.as_bytes().first() == Some(&rest[0]) && rest.starts_with(w.as_bytes()))
+    })
 }
 
 /// Whether a key's name says it holds a secret (rule 3 of
@@ -332,7 +350,8 @@ pub const TOKEN_PREFIXES: &[(&str, &str)] = &[
 /// What makes a value unmistakably a secret, whatever its key is called.
 fn secret_shape(value: &str) -> Option<&'static str> {
     let v = strip_quotes(value.trim());
-    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
+    let has = |needle: &str| memchr::memmem::find(v.as_bytes(), needle.as_bytes()).is_some();
+    if has("-----BEGIN") && has("PRIVATE KEY") {
         return Some("a private key");
     }
     if has_url_password(v) {
@@ -351,7 +370,11 @@ fn secret_shape(value: &str) -> Option<&'static str> {
     TOKEN_PREFIXES
         .iter()
         .find(|(p, _)| {
-            v.starts_with(p) && v.len() >= p.len() + 8 && !v.contains(char::is_whitespace)
+            // The first byte before the comparison: asked for every value.
+            v.as_bytes().first() == p.as_bytes().first()
+                && v.starts_with(p)
+                && v.len() >= p.len() + 8
+                && !v.contains(char::is_whitespace)
         })
         .map(|(_, what)| *what)
 }
@@ -431,6 +454,28 @@ mod tests {
     use super::*;
 
     /// Names and values from the issues, both ways.
+    #[test]
+    fn word_tests_agree_with_the_plain_ones() {
+        let words = ["PASSWORD", "TOKEN", "KEY", ""];
+        for text in [
+            "",
+            "K",
+            "KEY",
+            "MY_TOKEN",
+            "XTOKENX",
+            "PASSWOR",
+            "APASSWORD",
+            "TOKE",
+        ] {
+            let plain = words
+                .iter()
+                .filter(|w| !w.is_empty())
+                .any(|w| text.contains(w));
+            assert_eq!(contains_any(text, &words), plain, "{text}");
+            assert_eq!(is_one_of(text, &words), words.contains(&text), "{text}");
+        }
+    }
+
     #[test]
     fn one_rule_for_names_and_values() {
         let rsa = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow…\n-----END RSA PRIVATE KEY-----";

@@ -17,8 +17,9 @@ pub use crate::source::SealedFile;
 /// A resolved value: plain text, or a secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Value {
-    /// Not sensitive.
-    Plain(String),
+    /// Not sensitive (up to 24 bytes kept inline, without an allocation
+    /// of its own).
+    Plain(compact_str::CompactString),
     /// Sensitive: zeroized on drop, redacted in `Debug` and `Display`.
     Secret(Secret),
 }

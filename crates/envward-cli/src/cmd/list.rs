@@ -29,13 +29,13 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     if args.reveal {
         crate::audit::reads(&cfg, "list", crate::audit::sensitive_keys(&cfg));
     }
-    let shown = |v: &envward::Var| {
-        if args.reveal {
-            v.value.expose().to_string()
+    fn shown(v: &envward::Var, reveal: bool) -> &str {
+        if reveal {
+            v.value.expose()
         } else {
-            v.value.masked().to_string()
+            v.value.masked()
         }
-    };
+    }
     match args.format {
         TextOrJson::Json => {
             // Streamed, one variable at a time: no copy of the whole
@@ -47,30 +47,28 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 namespace: Option<&'a str>,
                 vars: Vars<'a>,
             }
-            struct Vars<'a>(
-                &'a envward::Resolved,
-                &'a dyn Fn(&envward::Var) -> String,
-                bool,
-            );
+            /// The configuration, whether values are revealed, whether
+            /// only keys are listed.
+            struct Vars<'a>(&'a envward::Resolved, bool, bool);
             #[derive(serde::Serialize)]
             struct Item<'a> {
                 key: &'a str,
                 origin: &'a envward::Origin,
                 sensitive: bool,
                 #[serde(skip_serializing_if = "Option::is_none")]
-                value: Option<String>,
+                value: Option<&'a str>,
             }
             impl serde::Serialize for Vars<'_> {
                 fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                     use serde::ser::SerializeSeq;
-                    let Vars(cfg, shown, keys_only) = *self;
+                    let Vars(cfg, reveal, keys_only) = *self;
                     let mut seq = s.serialize_seq(Some(cfg.iter().count()))?;
                     for v in cfg.iter() {
                         seq.serialize_element(&Item {
                             key: &v.key,
                             origin: &v.origin,
                             sensitive: v.sensitive,
-                            value: (!keys_only).then(|| shown(v)),
+                            value: (!keys_only).then(|| shown(v, reveal)),
                         })?;
                     }
                     seq.end()
@@ -80,7 +78,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 environment: &cfg.environment,
                 layout: cfg.layout,
                 namespace: cfg.namespace.as_deref(),
-                vars: Vars(&cfg, &shown, args.keys_only),
+                vars: Vars(&cfg, args.reveal, args.keys_only),
             };
             // Data, never styled: straight to stdout (no ANSI filter to go
             // through, byte by byte).
@@ -97,7 +95,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             // padded to.
             let values: Vec<String> = cfg
                 .iter()
-                .map(|v| super::cell(&shown(v)).into_owned())
+                .map(|v| super::cell(shown(v, args.reveal)).into_owned())
                 .collect();
             let value_width = values
                 .iter()

@@ -142,7 +142,9 @@ impl<'a> Resolver<'a> {
         view: ViewId,
         key: &str,
     ) -> Result<Vec<Cand<'_>>, ResolveError> {
-        let file = format!("{key}{FILE_SUFFIX}");
+        // Inline up to 24 bytes: no allocation for most keys.
+        let mut file = compact_str::CompactString::new(key);
+        file.push_str(FILE_SUFFIX);
         let query = Key {
             name: key,
             file: &file,
@@ -157,7 +159,7 @@ impl<'a> Resolver<'a> {
                     return Err(self.error(
                         ResolveErrorKind::BothValueAndFile {
                             key: key.to_string(),
-                            file_key: file,
+                            file_key: file.into(),
                         },
                         conflict.origin,
                         conflict.at.map(|at| (src, at)),
@@ -360,14 +362,13 @@ impl<'a> Resolver<'a> {
         if view == 0 {
             self.namespace_conflict(key, cands, warnings);
         }
-        let text = text.into_owned();
         let in_clear = self.in_clear_if(winner, || written_secret);
         Ok(Some(Var {
             key: key.into(),
             value: if sensitive {
-                Value::Secret(crate::Secret::new(text))
+                Value::Secret(crate::Secret::new(text.into_owned()))
             } else {
-                Value::Plain(text)
+                Value::Plain(compact_str::CompactString::from(text))
             },
             origin: final_origin(&winner.origin, &winner.value),
             overridden,
@@ -468,11 +469,10 @@ fn final_origin(origin: &Origin, value: &Text<'_>) -> Origin {
 /// The text a definition was written as (before interpolation); a path is
 /// never a secret.
 fn written(def: &Definition<'_>, sensitive: bool) -> Value {
-    let text = def.written.to_string();
     if sensitive && !matches!(def.value, Text::File { .. }) {
-        Value::Secret(crate::Secret::new(text))
+        Value::Secret(crate::Secret::new(def.written.to_string()))
     } else {
-        Value::Plain(text)
+        Value::Plain(compact_str::CompactString::from(&*def.written))
     }
 }
 

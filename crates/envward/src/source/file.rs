@@ -93,6 +93,9 @@ pub(crate) struct FileSource {
 #[derive(Default)]
 struct EntryIndex {
     table: hashbrown::HashTable<u32>,
+    /// Whether a key ends with `_FILE`: without one, no `KEY_FILE` is
+    /// looked up (a second hash lookup for every key, issue 18).
+    file_refs: bool,
 }
 
 impl EntryIndex {
@@ -108,8 +111,10 @@ impl EntryIndex {
         let entries = doc.entries();
         let mut table = hashbrown::HashTable::with_capacity(entries.len());
         let mut duplicates = false;
+        let mut file_refs = false;
         for (i, e) in entries.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 entries");
+            file_refs |= e.key.ends_with(crate::source::FILE_SUFFIX);
             match table.entry(
                 Self::hash(&e.key),
                 |&j: &u32| entries[j as usize].key == e.key,
@@ -124,7 +129,7 @@ impl EntryIndex {
                 }
             }
         }
-        (EntryIndex { table }, duplicates)
+        (EntryIndex { table, file_refs }, duplicates)
     }
 
     fn get(&self, doc: &Document, key: &str) -> Option<usize> {
@@ -266,7 +271,11 @@ impl Source for FileSource {
         let entries = self.doc.entries();
         match (
             self.index.get(&self.doc, key.name),
-            self.index.get(&self.doc, key.file),
+            if self.index.file_refs {
+                self.index.get(&self.doc, key.file)
+            } else {
+                None
+            },
         ) {
             (Some(_), Some(f)) => Err(Conflict {
                 origin: self.origin(f),
