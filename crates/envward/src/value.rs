@@ -85,8 +85,14 @@ pub struct Var {
     /// The definitions it overrode, highest precedence first (one pointer
     /// when there are none, the common case).
     pub overridden: thin_vec::ThinVec<Overridden>,
-    /// Whether the value is a secret (schema, name, or built from a secret).
+    /// Whether the value is masked: a secret, an encrypted value, or one
+    /// built from a secret (unless the schema says `sensitive = false`).
     pub sensitive: bool,
+    /// Whether the value is a secret by itself: the schema, its shape or
+    /// its name says so (not only encrypted, built from a secret or read
+    /// from a secret store). What the strength rules judge: `PORT=8080`
+    /// encrypted by `encrypt --all` is masked but is not a weak secret.
+    pub secret: bool,
     /// Rules allowed by an inline `# envward:allow RULE reason` comment on
     /// the winning definition (a reason is required).
     pub allows: thin_vec::ThinVec<String>,

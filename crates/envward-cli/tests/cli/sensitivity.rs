@@ -162,3 +162,69 @@ fn key_names_and_secret_shapes_are_masked_and_encrypted() {
     let r = p.run(&["get", "TLS_CERT_KEY", "-e", "production"]).ok();
     assert!(r.stdout().contains("SENTINEL-rsa-body"), "{}", r.stdout());
 }
+
+/// `encrypt --all` encrypts settings too: they are masked like every
+/// encrypted value, but the strength rules judge only what the schema,
+/// the name or the value's shape makes a secret (`PORT=8080` is not a weak
+/// secret because it was encrypted).
+#[test]
+fn encrypted_settings_are_masked_but_not_judged_as_weak_secrets() {
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production]\nstrict = true\n\n[environments.staging]\n",
+        ),
+        (
+            ".env.production",
+            "PORT=8080\nWORKERS=4\nLOG_LEVEL=info\nAPP_NAME=shop\nSECRET_KEY=SENTINEL-short\n",
+        ),
+        (
+            ".env.staging",
+            "PORT=8080\nWORKERS=4\nLOG_LEVEL=info\nAPP_NAME=shop\n",
+        ),
+    ]);
+    let keys = tempfile::tempdir().unwrap();
+    let id = keys.path().join("id.txt");
+    let recipient = p.keygen(&id);
+    let with_id = [("ENVWARD_IDENTITY_FILE", id.to_str().unwrap())];
+    for env in ["production", "staging"] {
+        p.run(&["recipients", "add", "-e", env, &recipient]).ok();
+        p.run_env(&["encrypt", "-e", env, "--all"], &with_id, &[])
+            .ok();
+    }
+    let report = p.check_json_with("--all-envs", &[], &with_id);
+    let secret_rules: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("secret."))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["key"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    for setting in ["PORT", "WORKERS", "LOG_LEVEL", "APP_NAME"] {
+        assert!(
+            secret_rules.iter().all(|(_, k)| k != setting),
+            "{setting} judged as a secret: {secret_rules:?}"
+        );
+    }
+    assert!(
+        secret_rules
+            .iter()
+            .any(|(r, k)| r == "secret.min-length" && k == "SECRET_KEY"),
+        "{secret_rules:?}"
+    );
+    // Encrypted, so masked everywhere without --reveal.
+    let list = p
+        .run_env(&["list", "-e", "production"], &with_id, &[])
+        .ok()
+        .stdout();
+    assert!(
+        !list.contains("8080") && !list.contains("SENTINEL"),
+        "{list}"
+    );
+    assert!(!report.to_string().contains("SENTINEL"));
+}

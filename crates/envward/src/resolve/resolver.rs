@@ -333,15 +333,17 @@ impl<'a> Resolver<'a> {
         // The one rule on the text as written, asked once (it is the
         // value itself when written without quotes or references).
         let written_secret = self.project.is_sensitive_value(key, &winner.written);
-        let sensitive = declared.unwrap_or_else(|| {
-            winner.encrypted
-                || tainted
-                || if *winner.written == *text {
-                    written_secret
-                } else {
-                    self.project.is_sensitive_value(key, &text)
-                }
+        // A secret by itself: the schema, or the rule on the value.
+        let secret = declared.unwrap_or_else(|| {
+            if *winner.written == *text {
+                written_secret
+            } else {
+                self.project.is_sensitive_value(key, &text)
+            }
         });
+        // Masked: a secret, and (unless the schema says otherwise) an
+        // encrypted value and one built from a secret.
+        let sensitive = secret || declared.is_none() && (winner.encrypted || tainted);
         // A definition that lost is masked when the key is, and also
         // when what was written there is a secret by itself (a URL
         // with a password overridden by one without).
@@ -373,6 +375,7 @@ impl<'a> Resolver<'a> {
             origin: final_origin(&winner.origin, &winner.value),
             overridden,
             sensitive,
+            secret,
             allows: winner.comment.map(parse_allow).unwrap_or_default().into(),
             sealed: winner.sealed,
             in_clear,

@@ -488,11 +488,11 @@ fn secrets<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a crate::value::Var> 
     })
 }
 
-/// Sensitive, and not only because it comes from a secret store.
+/// A secret by itself (the schema, its shape or its name), not only
+/// because it is encrypted, built from a secret, or comes from a secret
+/// store: what the strength rules judge.
 fn judged_secret(v: &crate::value::Var) -> bool {
-    v.sensitive
-        && (!matches!(v.origin, crate::source::Origin::Remote { .. })
-            || crate::secret::Sensitivity::of(None, &v.key, v.value.expose()).is_secret())
+    v.sensitive && v.secret
 }
 
 fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {

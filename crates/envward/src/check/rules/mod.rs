@@ -257,10 +257,15 @@ impl Shared {
     }
 }
 
-/// A secret the reuse rules compare: sensitive, set, not sealed, not a
-/// URL (URLs carry other rules).
+/// A secret the reuse rules compare: a secret by itself (not a setting
+/// that is only encrypted), set, not sealed, not a URL (URLs carry other
+/// rules).
 pub(crate) fn is_comparable_secret(v: &Var) -> bool {
-    v.sensitive && !v.sealed && !v.value.expose().is_empty() && !v.value.expose().contains("://")
+    v.sensitive
+        && v.secret
+        && !v.sealed
+        && !v.value.expose().is_empty()
+        && !v.value.expose().contains("://")
 }
 
 impl Ctx<'_> {
