@@ -32,7 +32,10 @@ pub fn each<'a>(cfg: &'a Resolved, name: &str) -> impl Iterator<Item = &'a Var> 
     let prefixed = if name.starts_with(PREFIX) {
         None
     } else {
-        lookup(&format!("{PREFIX}{name}"))
+        // Inline up to 24 bytes: asked several times per rule.
+        let mut prefixed = compact_str::CompactString::new(PREFIX);
+        prefixed.push_str(name);
+        lookup(&prefixed)
     };
     lookup(name).into_iter().chain(prefixed)
 }

@@ -695,6 +695,12 @@ fn reused_across_keys(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 /// process environment, the secrets directory, a default) are one value
 /// seen twice, not a reuse.
 fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    // A project with one environment (or `run`'s gate with nothing to
+    // compare with) digests nothing: an HMAC per secret is a tenth of the
+    // gate's instructions.
+    if !ctx.shared.has_others(ctx.all, &ctx.cfg.environment) {
+        return;
+    }
     let others: Vec<_> = ctx
         .shared
         .all_digests(ctx.all)

@@ -163,6 +163,13 @@ impl Shared {
             .chain(&self.compared)
     }
 
+    /// Whether an environment other than `environment` is checked in this
+    /// run or loaded to be compared with: without one, nothing is digested.
+    pub(crate) fn has_others(&self, all: &[Resolved], environment: &str) -> bool {
+        all.iter().any(|c| c.environment != environment)
+            || self.compared.iter().any(|d| d.environment != environment)
+    }
+
     /// The minimum length of a value `redact` and `scan` look for.
     pub fn redact_min_length(&self) -> usize {
         self.redact_min_length

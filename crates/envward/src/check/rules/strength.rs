@@ -216,10 +216,12 @@ pub fn is_placeholder(value: &str) -> bool {
     if PLACEHOLDER_TEXT.iter().any(|t| lower.contains(t)) {
         return true;
     }
-    if crate::secret::TOKEN_PREFIXES
-        .iter()
-        .any(|(p, _)| lower.starts_with(&p.to_ascii_lowercase()))
-    {
+    if crate::secret::TOKEN_PREFIXES.iter().any(|(p, _)| {
+        lower
+            .as_bytes()
+            .get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
+    }) {
         return false;
     }
     let words: Vec<&str> = lower
