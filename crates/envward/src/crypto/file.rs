@@ -300,6 +300,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Opened {
+    /// The decrypted raw text (as written, quotes included) of each entry,
+    /// by entry index: `None` for an entry that was not encrypted.
+    pub fn values(&self) -> &[Option<Zeroizing<String>>] {
+        &self.plain
+    }
+
+    /// [`Opened::values`], taken: a reader that needs no decrypted
+    /// document keeps these beside the file as read.
+    pub fn into_values(self) -> Vec<Option<Zeroizing<String>>> {
+        self.plain
+    }
+
     /// The decrypted document: every encrypted value replaced by its
     /// plaintext. With `keep_header` the header lines stay (as comments),
     /// so line numbers match the encrypted file.

@@ -142,7 +142,9 @@ impl<'a> Resolver<'a> {
         view: ViewId,
         key: &str,
     ) -> Result<Vec<Cand<'_>>, ResolveError> {
-        let file = format!("{key}{FILE_SUFFIX}");
+        // `KEY_FILE` built on the stack: this runs for every key loaded.
+        let mut buf = [0u8; 128];
+        let file = file_key(key, &mut buf);
         let query = Key {
             name: key,
             file: &file,
@@ -157,7 +159,7 @@ impl<'a> Resolver<'a> {
                     return Err(self.error(
                         ResolveErrorKind::BothValueAndFile {
                             key: key.to_string(),
-                            file_key: file,
+                            file_key: file.into_owned(),
                         },
                         conflict.origin,
                         conflict.at.map(|at| (src, at)),
@@ -282,26 +284,29 @@ impl<'a> Resolver<'a> {
         // A value without references is its text: nothing to expand,
         // nothing to remember for later references (they look it up
         // again).
+        let memo;
         let own;
         let cands: &[Cand<'_>] = match eval.cands.get(&(view, key)) {
-            Some(memo) => {
-                own = memo.clone();
-                &own
+            Some(m) => {
+                memo = m.clone();
+                &memo
             }
             None => {
                 let found = self.candidates(view, key)?;
                 let plain = match found.first().map(|c| &c.def.value) {
                     None => return Ok(None),
                     Some(Text::Template { template, .. }) => !template.has_refs(),
-                    Some(_) => false,
+                    Some(Text::Literal(_)) => true,
+                    Some(Text::File { .. }) => false,
                 };
-                own = if plain {
-                    Rc::new(found)
+                if plain {
+                    own = found;
+                    &own
                 } else {
                     eval.cands.insert((view, key), Rc::new(found));
-                    eval.cands(view, key)?
-                };
-                &own
+                    memo = eval.cands(view, key)?;
+                    &memo
+                }
             }
         };
         let Some(first) = cands.first() else {
@@ -313,6 +318,8 @@ impl<'a> Resolver<'a> {
                 Cow::Borrowed(template.as_literal().unwrap_or_default()),
                 false,
             ),
+            // Taken as it is (what evaluating it gives).
+            Text::Literal(text) => (Cow::Borrowed(*text), false),
             _ => {
                 eval.prewarm(view, key, 0)?;
                 let value = eval.eval_cand(view, key, 0)?;
@@ -328,16 +335,20 @@ impl<'a> Resolver<'a> {
             .vars
             .get(key)
             .and_then(|v| v.declared_sensitive());
-        // The one rule on the text as written, asked once (it is the
-        // value itself when written without quotes or references).
-        let written_secret = self.project.is_sensitive_value(key, &winner.written);
+        // The one rule on the text as written (it is the value itself when
+        // written without quotes or references): asked at most once, and
+        // only when the answer matters. An encrypted value is sensitive
+        // whatever it says, and is not in clear: the rule is not asked.
+        let rule = |text: &str| crate::secret::Sensitivity::of(declared, key, text).is_secret();
+        let written_secret = std::cell::OnceCell::new();
+        let written_secret = || *written_secret.get_or_init(|| rule(&winner.written));
         let sensitive = declared.unwrap_or_else(|| {
             winner.encrypted
                 || tainted
                 || if *winner.written == *text {
-                    written_secret
+                    written_secret()
                 } else {
-                    self.project.is_sensitive_value(key, &text)
+                    rule(&text)
                 }
         });
         // A definition that lost is masked when the key is, and also
@@ -361,7 +372,7 @@ impl<'a> Resolver<'a> {
             self.namespace_conflict(key, cands, warnings);
         }
         let text = text.into_owned();
-        let in_clear = self.in_clear_if(winner, || written_secret);
+        let in_clear = self.in_clear_if(winner, written_secret);
         Ok(Some(Var {
             key: key.to_string(),
             value: if sensitive {
@@ -437,6 +448,21 @@ impl<'a> Resolver<'a> {
                 .with_help("keep each key in one namespace, or select one with --namespace"),
             );
         }
+    }
+}
+
+/// `key` + [`FILE_SUFFIX`], in `buf` when it fits (no allocation).
+fn file_key<'b>(key: &str, buf: &'b mut [u8; 128]) -> Cow<'b, str> {
+    let len = key.len() + FILE_SUFFIX.len();
+    if len > buf.len() {
+        return Cow::Owned(format!("{key}{FILE_SUFFIX}"));
+    }
+    buf[..key.len()].copy_from_slice(key.as_bytes());
+    buf[key.len()..len].copy_from_slice(FILE_SUFFIX.as_bytes());
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(s) => Cow::Borrowed(s),
+        // A str followed by an ASCII suffix is UTF-8; never taken.
+        Err(_) => Cow::Owned(format!("{key}{FILE_SUFFIX}")),
     }
 }
 
@@ -535,4 +561,23 @@ fn without_references(text: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_key;
+
+    #[test]
+    fn file_key_fits_on_the_stack_or_is_allocated() {
+        let mut buf = [0u8; 128];
+        let short = file_key("DATABASE_PASSWORD", &mut buf);
+        assert!(matches!(short, Cow::Borrowed("DATABASE_PASSWORD_FILE")));
+        let long = "K".repeat(200);
+        let mut buf = [0u8; 128];
+        assert_eq!(file_key(&long, &mut buf), format!("{long}_FILE"));
+        let mut buf = [0u8; 128];
+        assert_eq!(file_key("clé", &mut buf), "clé_FILE");
+    }
+
+    use std::borrow::Cow;
 }
