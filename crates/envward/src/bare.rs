@@ -15,40 +15,36 @@
 /// `_-./:@%+,=~*!?^`, and non-ASCII characters that are neither blank nor
 /// control characters. The empty value is bare.
 pub(crate) fn is_bare(value: &str) -> bool {
-    // Most values are ASCII: a byte test, then the rule per character for
-    // the rest.
-    if value.is_ascii() {
-        return value.bytes().all(is_bare_ascii);
+    // Asked for every value exported or decrypted: one table look-up per
+    // ASCII byte, the rule per character for the rest.
+    if value.bytes().all(|b| BARE_ASCII[b as usize]) {
+        return true;
     }
     value.chars().all(|c| {
         if c.is_ascii() {
-            is_bare_ascii(c as u8)
+            BARE_ASCII[c as usize]
         } else {
             !c.is_whitespace() && !c.is_control()
         }
     })
 }
 
-fn is_bare_ascii(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'_' | b'-'
-                | b'.'
-                | b'/'
-                | b':'
-                | b'@'
-                | b'%'
-                | b'+'
-                | b','
-                | b'='
-                | b'~'
-                | b'*'
-                | b'!'
-                | b'?'
-                | b'^'
-        )
-}
+/// By byte: an ASCII byte written bare (false for every non-ASCII byte).
+static BARE_ASCII: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let others = b"_-./:@%+,=~*!?^";
+    let mut i = 0;
+    while i < others.len() {
+        t[others[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

@@ -204,6 +204,7 @@ pub fn open(
             expected: scope.to_string(),
         });
     }
+    let cipher = key.value_cipher();
     // Values first, for the most precise error (which key), then the MAC
     // for what values cannot show (entries added, removed, reordered,
     // plaintext edited). Nothing is returned before both pass.
@@ -212,7 +213,7 @@ pub fn open(
         if !is_token(doc, e) {
             return Ok(None);
         }
-        let raw = key.decrypt_value(scope, &e.key, e.line, doc.text(&e.value_span))?;
+        let raw = cipher.decrypt(scope, &e.key, e.line, doc.text(&e.value_span))?;
         if raw.contains(['\n', '\r', '\0']) {
             return Err(CryptoError::Plaintext {
                 line: e.line,

@@ -400,7 +400,8 @@ impl DataKey {
     }
 
     /// Decrypts a value token of `key` (at `line`) in `scope` to the raw text
-    /// that was encrypted.
+    /// that was encrypted. For many values, [`DataKey::value_cipher`] sets
+    /// the cipher up once.
     pub fn decrypt_value(
         &self,
         scope: &Scope,
@@ -408,31 +409,12 @@ impl DataKey {
         line: u32,
         token: &str,
     ) -> Result<Zeroizing<String>, CryptoError> {
-        let corrupt = || CryptoError::Corrupt {
-            line,
-            key: key.to_string(),
-        };
-        let body = token.strip_prefix(VALUE_PREFIX).ok_or_else(corrupt)?;
-        let payload = URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt())?;
-        if payload.len() < NONCE_LEN + TAG_LEN {
-            return Err(corrupt());
-        }
-        let (nonce, ct) = payload.split_at(NONCE_LEN);
-        let aad = associated_data(scope, key);
-        let plain = self
-            .cipher()
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
-            .map_err(|_| CryptoError::Value {
-                line,
-                key: key.to_string(),
-            })?;
-        String::from_utf8(plain).map(Zeroizing::new).map_err(|e| {
-            e.into_bytes().zeroize();
-            CryptoError::Plaintext {
-                line,
-                key: key.to_string(),
-            }
-        })
+        self.value_cipher().decrypt(scope, key, line, token)
+    }
+
+    /// The cipher of this key's values, set up once to decrypt many.
+    pub fn value_cipher(&self) -> ValueCipher {
+        ValueCipher(self.cipher())
     }
 
     /// The file MAC over the scope, the recipients and the ordered entries
@@ -462,6 +444,100 @@ impl DataKey {
         }
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
+}
+
+/// The value cipher of a data key (XChaCha20-Poly1305 under the value
+/// key; the key is wiped on drop), set up once for the values of a file.
+pub struct ValueCipher(XChaCha20Poly1305);
+
+impl fmt::Debug for ValueCipher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ValueCipher([redacted])")
+    }
+}
+
+impl ValueCipher {
+    /// Decrypts a value token of `key` (at `line`) in `scope` to the raw
+    /// text that was encrypted. One allocation: the token is decoded into
+    /// a buffer, decrypted there (after its tag is checked) and the buffer
+    /// becomes the text, wiped on drop with everything it held.
+    pub fn decrypt(
+        &self,
+        scope: &Scope,
+        key: &str,
+        line: u32,
+        token: &str,
+    ) -> Result<Zeroizing<String>, CryptoError> {
+        use chacha20poly1305::aead::AeadInPlace;
+        let corrupt = || CryptoError::Corrupt {
+            line,
+            key: key.to_string(),
+        };
+        let body = token.strip_prefix(VALUE_PREFIX).ok_or_else(corrupt)?;
+        let mut buf = Zeroizing::new(Vec::new());
+        URL_SAFE_NO_PAD
+            .decode_vec(body, &mut buf)
+            .map_err(|_| corrupt())?;
+        if buf.len() < NONCE_LEN + TAG_LEN {
+            return Err(corrupt());
+        }
+        let len = buf.len() - NONCE_LEN - TAG_LEN;
+        let (nonce, rest) = buf.split_at_mut(NONCE_LEN);
+        let (ct, tag) = rest.split_at_mut(len);
+        let mut stack = [0u8; 256];
+        let aad = associated_data_in(scope, key, &mut stack);
+        self.0
+            .decrypt_in_place_detached(
+                XNonce::from_slice(nonce),
+                &aad,
+                ct,
+                chacha20poly1305::Tag::from_slice(tag),
+            )
+            .map_err(|_| CryptoError::Value {
+                line,
+                key: key.to_string(),
+            })?;
+        // The plaintext to the front; what follows it (a copy of its
+        // tail, the tag) is wiped with the buffer, whose whole capacity
+        // `Zeroizing` clears.
+        buf.copy_within(NONCE_LEN..NONCE_LEN + len, 0);
+        buf.truncate(len);
+        String::from_utf8(std::mem::take(&mut *buf))
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                e.into_bytes().zeroize();
+                CryptoError::Plaintext {
+                    line,
+                    key: key.to_string(),
+                }
+            })
+    }
+}
+
+/// [`associated_data`] in `stack` when it fits (no allocation).
+fn associated_data_in<'b>(
+    scope: &Scope,
+    key: &str,
+    stack: &'b mut [u8; 256],
+) -> std::borrow::Cow<'b, [u8]> {
+    let parts: [&[u8]; 6] = [
+        b"envward:v1\0",
+        scope.environment.as_bytes(),
+        b"\0",
+        scope.namespace.as_bytes(),
+        b"\0",
+        key.as_bytes(),
+    ];
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if len > stack.len() {
+        return std::borrow::Cow::Owned(associated_data(scope, key));
+    }
+    let mut at = 0;
+    for p in parts {
+        stack[at..at + p.len()].copy_from_slice(p);
+        at += p.len();
+    }
+    std::borrow::Cow::Borrowed(&stack[..len])
 }
 
 fn associated_data(scope: &Scope, key: &str) -> Vec<u8> {

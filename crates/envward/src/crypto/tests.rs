@@ -42,6 +42,47 @@ fn test_vector() {
     );
 }
 
+/// The associated data built on the stack is the one the format defines,
+/// for keys short and long (a long one is built on the heap), and a value
+/// decrypts with it either way; errors say which failure, never the value.
+#[test]
+fn value_cipher_decrypts_with_the_same_associated_data() {
+    let key = DataKey::from_bytes([9u8; 32]);
+    let cipher = key.value_cipher();
+    for name in ["K", "SECRET_KEY", &"LONG_".repeat(60)] {
+        let mut stack = [0u8; 256];
+        assert_eq!(
+            &*associated_data_in(&scope(), name, &mut stack),
+            associated_data(&scope(), name).as_slice(),
+            "{name}"
+        );
+        for plain in ["", "hunter2", "ünïcødé ✓ 日本", &"x".repeat(1000)] {
+            let token = key.encrypt_value(&scope(), name, plain).unwrap();
+            assert_eq!(
+                cipher.decrypt(&scope(), name, 3, &token).unwrap().as_str(),
+                plain
+            );
+        }
+    }
+    let token = key.encrypt_value(&scope(), "K", "SENTINEL-value").unwrap();
+    let short = format!("{VALUE_PREFIX}AAAA");
+    // One character of the ciphertext changed: still base64, no longer
+    // authentic.
+    let mut flipped = token.clone().into_bytes();
+    let at = VALUE_PREFIX.len() + 30;
+    flipped[at] = if flipped[at] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    for (bad, corrupt) in [(format!("{token}!"), true), (short, true), (flipped, false)] {
+        let err = cipher.decrypt(&scope(), "K", 3, &bad).unwrap_err();
+        assert_eq!(matches!(err, CryptoError::Corrupt { .. }), corrupt, "{err}");
+        assert!(!err.to_string().contains("SENTINEL"));
+    }
+    assert!(matches!(
+        cipher.decrypt(&scope(), "OTHER", 3, &token),
+        Err(CryptoError::Value { line: 3, .. })
+    ));
+}
+
 const VECTOR_TOKEN: &str =
     "envward:v1:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHEoyAJbgyHhOqGZZVYUnKNrua1nVd_S4";
 const VECTOR_MAC: &str = "qYGXLl9kGTZ5juT8E4-OkNbRMdjEMVdVsT_-81aoHyw";
