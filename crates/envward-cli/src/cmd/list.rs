@@ -27,7 +27,7 @@ const VALUE_COLUMN: usize = 40;
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = g.load()?;
     if args.reveal {
-        crate::audit::reads(&cfg, "list", crate::audit::sensitive_keys(&cfg));
+        crate::audit::reads(&cfg, "list", || crate::audit::sensitive_keys(&cfg));
     }
     let shown = |v: &envward::Var| {
         if args.reveal {

@@ -80,12 +80,22 @@ impl<'a> Resolver<'a> {
     /// (a `KEY_FILE` as `KEY`) and those `envward.toml` declares. Borrowed
     /// from the sources: no key is copied.
     pub(super) fn keys(&self, view: ViewId) -> Vec<&str> {
-        let mut keys: Vec<&str> = Vec::new();
+        // Sorted by their first 16 bytes as one number, then by the
+        // whole key when those tie: most comparisons are one of integers
+        // instead of a call to compare strings (keys often share a
+        // prefix, `BILLING_DB_…`).
+        let mut keyed: Vec<(u128, &str)> = Vec::new();
         for &i in &self.ranked[view] {
-            self.sources[i].keys(&mut |k| keys.push(k));
+            self.sources[i].keys(&mut |k| keyed.push((sort_prefix(k), k)));
         }
-        keys.extend(self.project.vars.keys().map(String::as_str));
-        keys.sort_unstable();
+        keyed.extend(
+            self.project
+                .vars
+                .keys()
+                .map(|k| (sort_prefix(k), k.as_str())),
+        );
+        keyed.sort_unstable();
+        let mut keys: Vec<&str> = keyed.into_iter().map(|(_, k)| k).collect();
         keys.dedup();
         keys
     }
@@ -451,6 +461,16 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The first 16 bytes of `key`, zero-padded, as a big-endian number: `a <
+/// b` when `sort_prefix(a) < sort_prefix(b)` (a key that ends early is a
+/// prefix of the other, and sorts first); equal prefixes say nothing.
+fn sort_prefix(key: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = key.len().min(16);
+    bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 /// `key` + [`FILE_SUFFIX`], in `buf` when it fits (no allocation).
 fn file_key<'b>(key: &str, buf: &'b mut [u8; 128]) -> Cow<'b, str> {
     let len = key.len() + FILE_SUFFIX.len();
@@ -580,4 +600,20 @@ mod tests {
     }
 
     use std::borrow::Cow;
+
+    proptest::proptest! {
+        /// Keys sorted by prefix, then whole, are sorted as strings.
+        #[test]
+        fn sort_prefix_orders_as_strings(
+            keys in proptest::collection::vec("[A-C_\\x00é]{0,20}", 0..40)
+        ) {
+            let mut keyed: Vec<(u128, &str)> =
+                keys.iter().map(|k| (super::sort_prefix(k), k.as_str())).collect();
+            keyed.sort_unstable();
+            let got: Vec<&str> = keyed.into_iter().map(|(_, k)| k).collect();
+            let mut want: Vec<&str> = keys.iter().map(String::as_str).collect();
+            want.sort_unstable();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }
