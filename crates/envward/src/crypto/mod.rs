@@ -32,7 +32,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::dotenv::Document;
 
-pub use file::{Header, Opened, Seal, blank, check_structure, header, one_line, open};
+pub use file::{Header, Opened, Plaintexts, Seal, blank, check_structure, header, one_line, open};
 pub use identity::{
     Identities, IdentitySource, PassphrasePrompt, default_identity_path, generate_identity,
     identity_file_exposure, identity_files, parse_recipient, protect_identity,
@@ -458,9 +458,7 @@ impl fmt::Debug for ValueCipher {
 
 impl ValueCipher {
     /// Decrypts a value token of `key` (at `line`) in `scope` to the raw
-    /// text that was encrypted. One allocation: the token is decoded into
-    /// a buffer, decrypted there (after its tag is checked) and the buffer
-    /// becomes the text, wiped on drop with everything it held.
+    /// text that was encrypted.
     pub fn decrypt(
         &self,
         scope: &Scope,
@@ -468,21 +466,49 @@ impl ValueCipher {
         line: u32,
         token: &str,
     ) -> Result<Zeroizing<String>, CryptoError> {
+        let mut scratch = Zeroizing::new(Vec::new());
+        let mut out = Zeroizing::new(String::with_capacity(token.len()));
+        self.decrypt_into(scope, key, line, token, &mut scratch, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`ValueCipher::decrypt`], appending the text to `out`, with
+    /// `scratch` as the buffer the token is decoded into, checked and
+    /// decrypted in place: no allocation per value once both are large
+    /// enough. `out` must have room for [`plaintext_bound`] of the token
+    /// more bytes, so that it never moves (a move would leave a copy of
+    /// what it holds behind, unwiped); `scratch` is only ever replaced by a
+    /// larger buffer after being wiped. Both hold plaintext: the caller
+    /// wipes them (`Zeroizing`).
+    pub fn decrypt_into(
+        &self,
+        scope: &Scope,
+        key: &str,
+        line: u32,
+        token: &str,
+        scratch: &mut Vec<u8>,
+        out: &mut String,
+    ) -> Result<(), CryptoError> {
         use chacha20poly1305::aead::AeadInPlace;
         let corrupt = || CryptoError::Corrupt {
             line,
             key: key.to_string(),
         };
         let body = token.strip_prefix(VALUE_PREFIX).ok_or_else(corrupt)?;
-        let mut buf = Zeroizing::new(Vec::new());
+        let bound = decoded_bound(body.len());
+        if scratch.capacity() < bound {
+            let mut old = std::mem::replace(scratch, Vec::with_capacity(bound.max(256)));
+            old.zeroize();
+        }
+        scratch.clear();
         URL_SAFE_NO_PAD
-            .decode_vec(body, &mut buf)
+            .decode_vec(body, scratch)
             .map_err(|_| corrupt())?;
-        if buf.len() < NONCE_LEN + TAG_LEN {
+        if scratch.len() < NONCE_LEN + TAG_LEN {
             return Err(corrupt());
         }
-        let len = buf.len() - NONCE_LEN - TAG_LEN;
-        let (nonce, rest) = buf.split_at_mut(NONCE_LEN);
+        let len = scratch.len() - NONCE_LEN - TAG_LEN;
+        let (nonce, rest) = scratch.split_at_mut(NONCE_LEN);
         let (ct, tag) = rest.split_at_mut(len);
         let mut stack = [0u8; 256];
         let aad = associated_data_in(scope, key, &mut stack);
@@ -497,21 +523,27 @@ impl ValueCipher {
                 line,
                 key: key.to_string(),
             })?;
-        // The plaintext to the front; what follows it (a copy of its
-        // tail, the tag) is wiped with the buffer, whose whole capacity
-        // `Zeroizing` clears.
-        buf.copy_within(NONCE_LEN..NONCE_LEN + len, 0);
-        buf.truncate(len);
-        String::from_utf8(std::mem::take(&mut *buf))
-            .map(Zeroizing::new)
-            .map_err(|e| {
-                e.into_bytes().zeroize();
-                CryptoError::Plaintext {
-                    line,
-                    key: key.to_string(),
-                }
-            })
+        let text = std::str::from_utf8(ct).map_err(|_| CryptoError::Plaintext {
+            line,
+            key: key.to_string(),
+        })?;
+        debug_assert!(out.capacity() - out.len() >= text.len(), "room reserved");
+        out.push_str(text);
+        Ok(())
     }
+}
+
+/// At most how many bytes of plaintext a value token holds (its base64
+/// decoded, before the nonce and tag are taken off): what to reserve in
+/// the `out` of [`ValueCipher::decrypt_into`].
+pub fn plaintext_bound(token: &str) -> usize {
+    decoded_bound(token.len().saturating_sub(VALUE_PREFIX.len()))
+}
+
+/// What base64 decoding of `len` characters may need (as the base64
+/// crate sizes it).
+fn decoded_bound(len: usize) -> usize {
+    len.div_ceil(4) * 3
 }
 
 /// [`associated_data`] in `stack` when it fits (no allocation).

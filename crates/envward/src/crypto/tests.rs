@@ -122,6 +122,49 @@ proptest! {
 /// Files of 512 entries and more decrypt in parallel: same result, and the
 /// first bad value in file order is the one reported.
 #[test]
+fn the_values_of_a_big_file_decrypt_in_runs_into_one_buffer() {
+    let (ids, recipient) = identities();
+    let mut doc = Document::new();
+    // Some entries in clear, values of every length (a run of 256 entries
+    // ends anywhere in them).
+    for i in 0..1100 {
+        let value = format!("v{i}-{}", "x".repeat(i % 97));
+        let key = if i % 3 == 0 {
+            format!("PLAIN_{i}")
+        } else {
+            format!("K{i}_TOKEN")
+        };
+        doc.set(&key, &value).unwrap();
+    }
+    let text = rewrite(
+        &doc,
+        &scope(),
+        &[recipient],
+        &ids,
+        KeyPolicy::Keep,
+        |_| Ok(()),
+        |e, _| e.key.ends_with("_TOKEN"),
+    )
+    .unwrap();
+    let sealed = Document::parse(&text).unwrap();
+    let h = header(&sealed).unwrap().unwrap();
+    let opened = open(&sealed, h, &scope(), &ids).unwrap();
+    let values = opened.values();
+    assert_eq!(values.iter().count(), sealed.entries().len());
+    for (i, e) in sealed.entries().iter().enumerate() {
+        let want = doc.get(&e.key).unwrap().template.as_literal().unwrap();
+        match values.get(i) {
+            Some(v) => {
+                assert!(e.key.ends_with("_TOKEN"), "{}", e.key);
+                assert_eq!(v, want, "{}", e.key);
+            }
+            None => assert_eq!(sealed.text(&e.value_span), want, "{}", e.key),
+        }
+    }
+    assert!(values.get(sealed.entries().len()).is_none());
+}
+
+#[test]
 fn big_files_decrypt_in_parallel_with_the_first_error_in_order() {
     let (ids, recipient) = identities();
     let mut doc = Document::new();

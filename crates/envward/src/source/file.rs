@@ -13,7 +13,6 @@ use crate::dotenv::Document;
 use crate::error::LoadError;
 use crate::excerpt::{Syntax, excerpt_line};
 use crate::layout::EnvFile;
-use zeroize::Zeroizing;
 
 /// An encrypted file that no available identity could open.
 #[derive(Clone, Debug)]
@@ -86,8 +85,8 @@ pub(crate) struct FileSource {
     /// By entry index: the decrypted value of an encrypted entry, when
     /// every one reads back as itself ([`crate::bare::is_bare`]): the
     /// common case, where the file needs no decrypted document parsed
-    /// again. Empty otherwise.
-    plain: Vec<Option<Zeroizing<String>>>,
+    /// again. `None` otherwise.
+    plain: Option<crypto::Plaintexts>,
     /// Set when no identity could open the file (encrypted values blanked).
     sealed: Option<SealedFile>,
     /// Whether the file has an encryption header.
@@ -167,7 +166,7 @@ impl FileSource {
             source: Box::new(source),
         };
         let mut encrypted = Vec::new();
-        let mut plain = Vec::new();
+        let mut plain = None;
         let mut sealed = None;
         let header = crypto::header(&doc).map_err(crypto_err)?;
         let is_encrypted = header.is_some();
@@ -181,7 +180,7 @@ impl FileSource {
             let scope = file.scope(environment);
             match crypto::open(&doc, header.clone(), &scope, ids) {
                 Ok(opened) if values_as_they_are(&doc, opened.values()) => {
-                    plain = opened.into_values();
+                    plain = Some(opened.into_values());
                 }
                 Ok(opened) => doc = opened.document(&doc, true).map_err(crypto_err)?,
                 Err(crypto::CryptoError::NoIdentity) => {
@@ -287,7 +286,7 @@ impl Source for FileSource {
             }),
             (Some(i), None) => {
                 let e = &entries[i];
-                if let Some(Some(value)) = self.plain.get(i) {
+                if let Some(value) = self.plain.as_ref().and_then(|p| p.get(i)) {
                     // Decrypted, and bare: the value is the text itself.
                     return Ok(Some(Definition {
                         value: Text::Literal(value),
@@ -351,10 +350,9 @@ impl Source for FileSource {
 /// itself (bare: no quotes, escapes, references or blanks), and none is
 /// the path of a `KEY_FILE` (read through its template). Otherwise the
 /// decrypted document is built and parsed (`crypto::Opened::document`).
-fn values_as_they_are(doc: &Document, values: &[Option<Zeroizing<String>>]) -> bool {
-    doc.entries().iter().zip(values).all(|(e, v)| {
-        v.as_ref()
-            .is_none_or(|v| crate::bare::is_bare(v) && !e.key.ends_with(super::FILE_SUFFIX))
+fn values_as_they_are(doc: &Document, values: &crypto::Plaintexts) -> bool {
+    doc.entries().iter().zip(values.iter()).all(|(e, v)| {
+        v.is_none_or(|v| crate::bare::is_bare(v) && !e.key.ends_with(super::FILE_SUFFIX))
     })
 }
 
