@@ -309,28 +309,38 @@ pub fn open(
     // costs more than it saves below a few hundred values. Either way the
     // first error in file order is the one reported (a failed parallel
     // pass is redone in order).
+    //
+    // The MAC covers the file as stored: it is computed while the values
+    // decrypt (on another core for a big file), and checked after them.
     let entries = doc.entries();
+    let mac = || {
+        key.mac(
+            scope,
+            &header.recipients,
+            entries
+                .iter()
+                .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
+        )
+    };
     let sequential = || Plaintexts::decrypt(doc, entries, &cipher, scope);
-    let plain = if entries.len() >= PARALLEL_FROM {
+    let (plain, mac) = if entries.len() >= PARALLEL_FROM {
         use rayon::prelude::*;
-        match entries
-            .par_chunks(CHUNK)
-            .map(|run| Plaintexts::decrypt(doc, run, &cipher, scope))
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(parts) => Plaintexts::concat(parts),
-            Err(_) => sequential()?,
+        let (parts, mac) = rayon::join(
+            || {
+                entries
+                    .par_chunks(CHUNK)
+                    .map(|run| Plaintexts::decrypt(doc, run, &cipher, scope))
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            mac,
+        );
+        match parts {
+            Ok(parts) => (Plaintexts::concat(parts), mac),
+            Err(_) => (sequential()?, mac),
         }
     } else {
-        sequential()?
+        (sequential()?, mac())
     };
-    let mac = key.mac(
-        scope,
-        &header.recipients,
-        entries
-            .iter()
-            .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
-    );
     if !constant_time_eq(mac.as_bytes(), header.mac.as_bytes()) {
         return Err(CryptoError::Mac);
     }
