@@ -30,8 +30,14 @@ pub fn decryption_failed(detail: &str) {
 /// Records that `command` revealed the sensitive `keys` of `cfg`, when the
 /// environment logs reads (`audit_reads`; on for strict environments) and
 /// there is any.
-pub fn reads(cfg: &envward::Resolved, command: &str, keys: Vec<String>) {
-    if !cfg.audit_reads || keys.is_empty() {
+pub fn reads(cfg: &envward::Resolved, command: &str, keys: impl FnOnce() -> Vec<String>) {
+    // The keys are listed only when reads are audited (a copy of every
+    // key name otherwise made for nothing).
+    if !cfg.audit_reads {
+        return;
+    }
+    let keys = keys();
+    if keys.is_empty() {
         return;
     }
     write(

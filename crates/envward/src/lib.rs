@@ -13,6 +13,7 @@ pub mod secret;
 pub use diagnostic::Diagnostic;
 pub use secret::Secret;
 
+mod bare;
 pub mod check;
 pub mod config;
 pub mod crypto;

@@ -88,11 +88,10 @@ pub struct Var {
     /// Whether the value is masked: a secret, an encrypted value, or one
     /// built from a secret (unless the schema says `sensitive = false`).
     pub sensitive: bool,
-    /// Whether the value is a secret by itself: the schema, its shape or
-    /// its name says so (not only encrypted, built from a secret or read
-    /// from a secret store). What the strength rules judge: `PORT=8080`
-    /// encrypted by `encrypt --all` is masked but is not a weak secret.
-    pub secret: bool,
+    /// Whether the value is a secret by itself, when loading asked the
+    /// rule (`None`: a masked value it did not ask about, encrypted or
+    /// built from a secret). Read it with [`Var::is_secret`].
+    pub(crate) secret: Option<bool>,
     /// Rules allowed by an inline `# envward:allow RULE reason` comment on
     /// the winning definition (a reason is required).
     pub allows: thin_vec::ThinVec<String>,
@@ -103,6 +102,19 @@ pub struct Var {
     /// stored (not encrypted, not empty): what `files.git` and
     /// `files.permissions` look for.
     pub in_clear: bool,
+}
+
+impl Var {
+    /// Whether the value is a secret by itself: the schema, its shape or
+    /// its name says so (not only encrypted, built from a secret or read
+    /// from a secret store). What the strength rules judge: `PORT=8080`
+    /// encrypted by `encrypt --all` is masked ([`Var::sensitive`]) but is
+    /// not a weak secret.
+    pub fn is_secret(&self) -> bool {
+        self.secret.unwrap_or_else(|| {
+            crate::secret::Sensitivity::of(None, &self.key, self.value.expose()).is_secret()
+        })
+    }
 }
 
 /// The variables of a configuration, sorted by key: one vector for all of

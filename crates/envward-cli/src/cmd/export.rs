@@ -61,10 +61,12 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         Format::K8sSecret => envward::export::Format::K8sSecret,
         Format::Github => envward::export::Format::Github,
     };
-    let text =
+    // The values in clear: wiped once written.
+    let text = zeroize::Zeroizing::new(
         envward::export::render_with(&cfg, format, args.name.as_deref(), args.allow_unsafe_names)
-            .map_err(|e| Exit::input(Diagnostic::error(e.to_string()).with_help(e.help)))?;
-    crate::audit::reads(&cfg, "export", crate::audit::sensitive_keys(&cfg));
+            .map_err(|e| Exit::input(Diagnostic::error(e.to_string()).with_help(e.help)))?,
+    );
+    crate::audit::reads(&cfg, "export", || crate::audit::sensitive_keys(&cfg));
     crate::output::secret_data(args.output.as_deref(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -24,7 +24,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let value = match cfg.get(&args.key) {
         Some(v) => {
             if v.sensitive {
-                crate::audit::reads(&cfg, "get", vec![args.key.clone()]);
+                crate::audit::reads(&cfg, "get", || vec![args.key.clone()]);
             }
             v.value.expose().to_string()
         }

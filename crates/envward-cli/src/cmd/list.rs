@@ -27,7 +27,7 @@ const VALUE_COLUMN: usize = 40;
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = g.load()?;
     if args.reveal {
-        crate::audit::reads(&cfg, "list", crate::audit::sensitive_keys(&cfg));
+        crate::audit::reads(&cfg, "list", || crate::audit::sensitive_keys(&cfg));
     }
     fn shown(v: &envward::Var, reveal: bool) -> &str {
         if reveal {

@@ -15,6 +15,7 @@ mod encryption;
 mod errors;
 mod excerpts;
 mod export;
+mod export_encrypted;
 mod gate;
 mod generate;
 mod get_list_explain;

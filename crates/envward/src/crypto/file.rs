@@ -160,6 +160,8 @@ fn is_token(doc: &Document, e: &Entry) -> bool {
 
 /// From how many entries decryption runs in parallel.
 const PARALLEL_FROM: usize = 512;
+/// How many entries one task of a parallel decryption takes.
+const CHUNK: usize = 256;
 
 /// An encrypted file whose data key was unwrapped and whose MAC checked.
 pub struct Opened {
@@ -168,7 +170,7 @@ pub struct Opened {
     /// The data key.
     pub key: DataKey,
     /// The decrypted raw text of each encrypted entry, by entry index.
-    plain: Vec<Option<Zeroizing<String>>>,
+    plain: Plaintexts,
 }
 
 impl std::fmt::Debug for Opened {
@@ -176,6 +178,100 @@ impl std::fmt::Debug for Opened {
         f.debug_struct("Opened")
             .field("header", &self.header)
             .finish_non_exhaustive()
+    }
+}
+
+/// The decrypted raw texts (as written, quotes included) of the encrypted
+/// entries of a file, by entry index, all in one buffer that is wiped on
+/// drop: no allocation per value.
+pub struct Plaintexts {
+    text: Zeroizing<String>,
+    /// By entry: where its text is in `text`; [`IN_CLEAR`] for an entry
+    /// that was not encrypted.
+    spans: Vec<(usize, usize)>,
+}
+
+const IN_CLEAR: (usize, usize) = (usize::MAX, usize::MAX);
+
+impl std::fmt::Debug for Plaintexts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Plaintexts([redacted])")
+    }
+}
+
+impl Plaintexts {
+    /// The decrypted raw text of entry `entry`; `None` when it was not
+    /// encrypted.
+    pub fn get(&self, entry: usize) -> Option<&str> {
+        match self.spans.get(entry) {
+            None | Some(&IN_CLEAR) => None,
+            Some(&(start, end)) => Some(&self.text[start..end]),
+        }
+    }
+
+    /// Every entry's decrypted raw text, in entry order (`None` for an
+    /// entry that was not encrypted).
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.spans.len()).map(|i| self.get(i))
+    }
+
+    /// The values of `entries` decrypted into one buffer, sized first so
+    /// that it never moves (a move would leave plaintext behind).
+    fn decrypt(
+        doc: &Document,
+        entries: &[Entry],
+        cipher: &super::ValueCipher,
+        scope: &Scope,
+    ) -> Result<Plaintexts, CryptoError> {
+        let bound = entries
+            .iter()
+            .filter(|e| is_token(doc, e))
+            .map(|e| super::plaintext_bound(doc.text(&e.value_span)))
+            .sum();
+        let mut text = Zeroizing::new(String::with_capacity(bound));
+        let mut scratch = Zeroizing::new(Vec::new());
+        let mut spans = Vec::with_capacity(entries.len());
+        for e in entries {
+            check_token_version(doc, e)?;
+            if !is_token(doc, e) {
+                spans.push(IN_CLEAR);
+                continue;
+            }
+            let start = text.len();
+            cipher.decrypt_into(
+                scope,
+                &e.key,
+                e.line,
+                doc.text(&e.value_span),
+                &mut scratch,
+                &mut text,
+            )?;
+            if text[start..].contains(['\n', '\r', '\0']) {
+                return Err(CryptoError::Plaintext {
+                    line: e.line,
+                    key: e.key.to_string(),
+                });
+            }
+            spans.push((start, text.len()));
+        }
+        Ok(Plaintexts { text, spans })
+    }
+
+    /// The parts, in order, as one (their buffers are wiped as they go).
+    fn concat(parts: Vec<Plaintexts>) -> Plaintexts {
+        let mut text = Zeroizing::new(String::with_capacity(
+            parts.iter().map(|p| p.text.len()).sum(),
+        ));
+        let mut spans = Vec::with_capacity(parts.iter().map(|p| p.spans.len()).sum());
+        for part in parts {
+            let at = text.len();
+            text.push_str(&part.text);
+            spans.extend(part.spans.iter().map(|&span| match span {
+                IN_CLEAR => IN_CLEAR,
+                (start, end) => (start + at, end + at),
+            }));
+        }
+        Plaintexts { text, spans }
     }
 }
 
@@ -204,48 +300,47 @@ pub fn open(
             expected: scope.to_string(),
         });
     }
+    let cipher = key.value_cipher();
     // Values first, for the most precise error (which key), then the MAC
     // for what values cannot show (entries added, removed, reordered,
     // plaintext edited). Nothing is returned before both pass.
-    let one = |e: &Entry| -> Result<Option<Zeroizing<String>>, CryptoError> {
-        check_token_version(doc, e)?;
-        if !is_token(doc, e) {
-            return Ok(None);
-        }
-        let raw = key.decrypt_value(scope, &e.key, e.line, doc.text(&e.value_span))?;
-        if raw.contains(['\n', '\r', '\0']) {
-            return Err(CryptoError::Plaintext {
-                line: e.line,
-                key: e.key.to_string(),
-            });
-        }
-        Ok(Some(raw))
+    //
+    // Big files decrypt on every core, in runs of entries; a thread pool
+    // costs more than it saves below a few hundred values. Either way the
+    // first error in file order is the one reported (a failed parallel
+    // pass is redone in order).
+    //
+    // The MAC covers the file as stored: it is computed while the values
+    // decrypt (on another core for a big file), and checked after them.
+    let entries = doc.entries();
+    let mac = || {
+        key.mac(
+            scope,
+            &header.recipients,
+            entries
+                .iter()
+                .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
+        )
     };
-    // Big files decrypt on every core; a thread pool costs more than it
-    // saves below a few hundred values. Either way the first error in file
-    // order is the one reported (a failed parallel pass is redone in order).
-    let sequential = || doc.entries().iter().map(one).collect::<Result<Vec<_>, _>>();
-    let plain: Vec<Option<Zeroizing<String>>> = if doc.entries().len() >= PARALLEL_FROM {
+    let sequential = || Plaintexts::decrypt(doc, entries, &cipher, scope);
+    let (plain, mac) = if entries.len() >= PARALLEL_FROM {
         use rayon::prelude::*;
-        match doc
-            .entries()
-            .par_iter()
-            .map(one)
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(plain) => plain,
-            Err(_) => sequential()?,
+        let (parts, mac) = rayon::join(
+            || {
+                entries
+                    .par_chunks(CHUNK)
+                    .map(|run| Plaintexts::decrypt(doc, run, &cipher, scope))
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            mac,
+        );
+        match parts {
+            Ok(parts) => (Plaintexts::concat(parts), mac),
+            Err(_) => (sequential()?, mac),
         }
     } else {
-        sequential()?
+        (sequential()?, mac())
     };
-    let mac = key.mac(
-        scope,
-        &header.recipients,
-        doc.entries()
-            .iter()
-            .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
-    );
     if !constant_time_eq(mac.as_bytes(), header.mac.as_bytes()) {
         return Err(CryptoError::Mac);
     }
@@ -300,12 +395,24 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Opened {
+    /// The decrypted raw text (as written, quotes included) of each entry,
+    /// by entry index: `None` for an entry that was not encrypted.
+    pub fn values(&self) -> &Plaintexts {
+        &self.plain
+    }
+
+    /// [`Opened::values`], taken: a reader that needs no decrypted
+    /// document keeps these beside the file as read.
+    pub fn into_values(self) -> Plaintexts {
+        self.plain
+    }
+
     /// The decrypted document: every encrypted value replaced by its
     /// plaintext. With `keep_header` the header lines stay (as comments),
     /// so line numbers match the encrypted file.
     pub fn document(&self, doc: &Document, keep_header: bool) -> Result<Document, CryptoError> {
         rebuild(doc, &self.header, keep_header, |i| {
-            self.plain[i].as_ref().map(|s| Cow::Borrowed(s.as_str()))
+            self.plain.get(i).map(Cow::Borrowed)
         })
     }
 
@@ -314,12 +421,14 @@ impl Opened {
     pub fn previous(&self, doc: &Document) -> HashMap<String, (Zeroizing<String>, String)> {
         doc.entries()
             .iter()
-            .zip(&self.plain)
+            .zip(self.plain.iter())
             .filter_map(|(e, p)| {
-                let p = p.as_ref()?;
                 Some((
                     e.key.to_string(),
-                    (p.clone(), doc.text(&e.value_span).to_string()),
+                    (
+                        Zeroizing::new(p?.to_string()),
+                        doc.text(&e.value_span).to_string(),
+                    ),
                 ))
             })
             .collect()

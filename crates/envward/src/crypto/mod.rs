@@ -32,7 +32,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::dotenv::Document;
 
-pub use file::{Header, Opened, Seal, blank, check_structure, header, one_line, open};
+pub use file::{Header, Opened, Plaintexts, Seal, blank, check_structure, header, one_line, open};
 pub use identity::{
     Identities, IdentitySource, PassphrasePrompt, default_identity_path, generate_identity,
     identity_file_exposure, identity_files, parse_recipient, protect_identity,
@@ -400,7 +400,8 @@ impl DataKey {
     }
 
     /// Decrypts a value token of `key` (at `line`) in `scope` to the raw text
-    /// that was encrypted.
+    /// that was encrypted. For many values, [`DataKey::value_cipher`] sets
+    /// the cipher up once.
     pub fn decrypt_value(
         &self,
         scope: &Scope,
@@ -408,31 +409,12 @@ impl DataKey {
         line: u32,
         token: &str,
     ) -> Result<Zeroizing<String>, CryptoError> {
-        let corrupt = || CryptoError::Corrupt {
-            line,
-            key: key.to_string(),
-        };
-        let body = token.strip_prefix(VALUE_PREFIX).ok_or_else(corrupt)?;
-        let payload = URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt())?;
-        if payload.len() < NONCE_LEN + TAG_LEN {
-            return Err(corrupt());
-        }
-        let (nonce, ct) = payload.split_at(NONCE_LEN);
-        let aad = associated_data(scope, key);
-        let plain = self
-            .cipher()
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
-            .map_err(|_| CryptoError::Value {
-                line,
-                key: key.to_string(),
-            })?;
-        String::from_utf8(plain).map(Zeroizing::new).map_err(|e| {
-            e.into_bytes().zeroize();
-            CryptoError::Plaintext {
-                line,
-                key: key.to_string(),
-            }
-        })
+        self.value_cipher().decrypt(scope, key, line, token)
+    }
+
+    /// The cipher of this key's values, set up once to decrypt many.
+    pub fn value_cipher(&self) -> ValueCipher {
+        ValueCipher(self.cipher())
     }
 
     /// The file MAC over the scope, the recipients and the ordered entries
@@ -462,6 +444,132 @@ impl DataKey {
         }
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
+}
+
+/// The value cipher of a data key (XChaCha20-Poly1305 under the value
+/// key; the key is wiped on drop), set up once for the values of a file.
+pub struct ValueCipher(XChaCha20Poly1305);
+
+impl fmt::Debug for ValueCipher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ValueCipher([redacted])")
+    }
+}
+
+impl ValueCipher {
+    /// Decrypts a value token of `key` (at `line`) in `scope` to the raw
+    /// text that was encrypted.
+    pub fn decrypt(
+        &self,
+        scope: &Scope,
+        key: &str,
+        line: u32,
+        token: &str,
+    ) -> Result<Zeroizing<String>, CryptoError> {
+        let mut scratch = Zeroizing::new(Vec::new());
+        let mut out = Zeroizing::new(String::with_capacity(token.len()));
+        self.decrypt_into(scope, key, line, token, &mut scratch, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`ValueCipher::decrypt`], appending the text to `out`, with
+    /// `scratch` as the buffer the token is decoded into, checked and
+    /// decrypted in place: no allocation per value once both are large
+    /// enough. `out` must have room for [`plaintext_bound`] of the token
+    /// more bytes, so that it never moves (a move would leave a copy of
+    /// what it holds behind, unwiped); `scratch` is only ever replaced by a
+    /// larger buffer after being wiped. Both hold plaintext: the caller
+    /// wipes them (`Zeroizing`).
+    pub fn decrypt_into(
+        &self,
+        scope: &Scope,
+        key: &str,
+        line: u32,
+        token: &str,
+        scratch: &mut Vec<u8>,
+        out: &mut String,
+    ) -> Result<(), CryptoError> {
+        use chacha20poly1305::aead::AeadInPlace;
+        let corrupt = || CryptoError::Corrupt {
+            line,
+            key: key.to_string(),
+        };
+        let body = token.strip_prefix(VALUE_PREFIX).ok_or_else(corrupt)?;
+        let bound = decoded_bound(body.len());
+        if scratch.capacity() < bound {
+            let mut old = std::mem::replace(scratch, Vec::with_capacity(bound.max(256)));
+            old.zeroize();
+        }
+        scratch.clear();
+        URL_SAFE_NO_PAD
+            .decode_vec(body, scratch)
+            .map_err(|_| corrupt())?;
+        if scratch.len() < NONCE_LEN + TAG_LEN {
+            return Err(corrupt());
+        }
+        let len = scratch.len() - NONCE_LEN - TAG_LEN;
+        let (nonce, rest) = scratch.split_at_mut(NONCE_LEN);
+        let (ct, tag) = rest.split_at_mut(len);
+        let mut stack = [0u8; 256];
+        let aad = associated_data_in(scope, key, &mut stack);
+        self.0
+            .decrypt_in_place_detached(
+                XNonce::from_slice(nonce),
+                &aad,
+                ct,
+                chacha20poly1305::Tag::from_slice(tag),
+            )
+            .map_err(|_| CryptoError::Value {
+                line,
+                key: key.to_string(),
+            })?;
+        let text = std::str::from_utf8(ct).map_err(|_| CryptoError::Plaintext {
+            line,
+            key: key.to_string(),
+        })?;
+        debug_assert!(out.capacity() - out.len() >= text.len(), "room reserved");
+        out.push_str(text);
+        Ok(())
+    }
+}
+
+/// At most how many bytes of plaintext a value token holds (its base64
+/// decoded, before the nonce and tag are taken off): what to reserve in
+/// the `out` of [`ValueCipher::decrypt_into`].
+pub fn plaintext_bound(token: &str) -> usize {
+    decoded_bound(token.len().saturating_sub(VALUE_PREFIX.len()))
+}
+
+/// What base64 decoding of `len` characters may need (as the base64
+/// crate sizes it).
+fn decoded_bound(len: usize) -> usize {
+    len.div_ceil(4) * 3
+}
+
+/// [`associated_data`] in `stack` when it fits (no allocation).
+fn associated_data_in<'b>(
+    scope: &Scope,
+    key: &str,
+    stack: &'b mut [u8; 256],
+) -> std::borrow::Cow<'b, [u8]> {
+    let parts: [&[u8]; 6] = [
+        b"envward:v1\0",
+        scope.environment.as_bytes(),
+        b"\0",
+        scope.namespace.as_bytes(),
+        b"\0",
+        key.as_bytes(),
+    ];
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if len > stack.len() {
+        return std::borrow::Cow::Owned(associated_data(scope, key));
+    }
+    let mut at = 0;
+    for p in parts {
+        stack[at..at + p.len()].copy_from_slice(p);
+        at += p.len();
+    }
+    std::borrow::Cow::Borrowed(&stack[..len])
 }
 
 fn associated_data(scope: &Scope, key: &str) -> Vec<u8> {

@@ -42,6 +42,47 @@ fn test_vector() {
     );
 }
 
+/// The associated data built on the stack is the one the format defines,
+/// for keys short and long (a long one is built on the heap), and a value
+/// decrypts with it either way; errors say which failure, never the value.
+#[test]
+fn value_cipher_decrypts_with_the_same_associated_data() {
+    let key = DataKey::from_bytes([9u8; 32]);
+    let cipher = key.value_cipher();
+    for name in ["K", "SECRET_KEY", &"LONG_".repeat(60)] {
+        let mut stack = [0u8; 256];
+        assert_eq!(
+            &*associated_data_in(&scope(), name, &mut stack),
+            associated_data(&scope(), name).as_slice(),
+            "{name}"
+        );
+        for plain in ["", "hunter2", "ünïcødé ✓ 日本", &"x".repeat(1000)] {
+            let token = key.encrypt_value(&scope(), name, plain).unwrap();
+            assert_eq!(
+                cipher.decrypt(&scope(), name, 3, &token).unwrap().as_str(),
+                plain
+            );
+        }
+    }
+    let token = key.encrypt_value(&scope(), "K", "SENTINEL-value").unwrap();
+    let short = format!("{VALUE_PREFIX}AAAA");
+    // One character of the ciphertext changed: still base64, no longer
+    // authentic.
+    let mut flipped = token.clone().into_bytes();
+    let at = VALUE_PREFIX.len() + 30;
+    flipped[at] = if flipped[at] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    for (bad, corrupt) in [(format!("{token}!"), true), (short, true), (flipped, false)] {
+        let err = cipher.decrypt(&scope(), "K", 3, &bad).unwrap_err();
+        assert_eq!(matches!(err, CryptoError::Corrupt { .. }), corrupt, "{err}");
+        assert!(!err.to_string().contains("SENTINEL"));
+    }
+    assert!(matches!(
+        cipher.decrypt(&scope(), "OTHER", 3, &token),
+        Err(CryptoError::Value { line: 3, .. })
+    ));
+}
+
 const VECTOR_TOKEN: &str =
     "envward:v1:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHEoyAJbgyHhOqGZZVYUnKNrua1nVd_S4";
 const VECTOR_MAC: &str = "qYGXLl9kGTZ5juT8E4-OkNbRMdjEMVdVsT_-81aoHyw";
@@ -80,6 +121,49 @@ proptest! {
 
 /// Files of 512 entries and more decrypt in parallel: same result, and the
 /// first bad value in file order is the one reported.
+#[test]
+fn the_values_of_a_big_file_decrypt_in_runs_into_one_buffer() {
+    let (ids, recipient) = identities();
+    let mut doc = Document::new();
+    // Some entries in clear, values of every length (a run of 256 entries
+    // ends anywhere in them).
+    for i in 0..1100 {
+        let value = format!("v{i}-{}", "x".repeat(i % 97));
+        let key = if i % 3 == 0 {
+            format!("PLAIN_{i}")
+        } else {
+            format!("K{i}_TOKEN")
+        };
+        doc.set(&key, &value).unwrap();
+    }
+    let text = rewrite(
+        &doc,
+        &scope(),
+        &[recipient],
+        &ids,
+        KeyPolicy::Keep,
+        |_| Ok(()),
+        |e, _| e.key.ends_with("_TOKEN"),
+    )
+    .unwrap();
+    let sealed = Document::parse(&text).unwrap();
+    let h = header(&sealed).unwrap().unwrap();
+    let opened = open(&sealed, h, &scope(), &ids).unwrap();
+    let values = opened.values();
+    assert_eq!(values.iter().count(), sealed.entries().len());
+    for (i, e) in sealed.entries().iter().enumerate() {
+        let want = doc.get(&e.key).unwrap().template.as_literal().unwrap();
+        match values.get(i) {
+            Some(v) => {
+                assert!(e.key.ends_with("_TOKEN"), "{}", e.key);
+                assert_eq!(v, want, "{}", e.key);
+            }
+            None => assert_eq!(sealed.text(&e.value_span), want, "{}", e.key),
+        }
+    }
+    assert!(values.get(sealed.entries().len()).is_none());
+}
+
 #[test]
 fn big_files_decrypt_in_parallel_with_the_first_error_in_order() {
     let (ids, recipient) = identities();

@@ -80,12 +80,22 @@ impl<'a> Resolver<'a> {
     /// (a `KEY_FILE` as `KEY`) and those `envward.toml` declares. Borrowed
     /// from the sources: no key is copied.
     pub(super) fn keys(&self, view: ViewId) -> Vec<&str> {
-        let mut keys: Vec<&str> = Vec::new();
+        // Sorted by their first 16 bytes as one number, then by the
+        // whole key when those tie: most comparisons are one of integers
+        // instead of a call to compare strings (keys often share a
+        // prefix, `BILLING_DB_…`).
+        let mut keyed: Vec<(u128, &str)> = Vec::new();
         for &i in &self.ranked[view] {
-            self.sources[i].keys(&mut |k| keys.push(k));
+            self.sources[i].keys(&mut |k| keyed.push((sort_prefix(k), k)));
         }
-        keys.extend(self.project.vars.keys().map(String::as_str));
-        keys.sort_unstable();
+        keyed.extend(
+            self.project
+                .vars
+                .keys()
+                .map(|k| (sort_prefix(k), k.as_str())),
+        );
+        keyed.sort_unstable();
+        let mut keys: Vec<&str> = keyed.into_iter().map(|(_, k)| k).collect();
         keys.dedup();
         keys
     }
@@ -142,9 +152,9 @@ impl<'a> Resolver<'a> {
         view: ViewId,
         key: &str,
     ) -> Result<Vec<Cand<'_>>, ResolveError> {
-        // Inline up to 24 bytes: no allocation for most keys.
-        let mut file = compact_str::CompactString::new(key);
-        file.push_str(FILE_SUFFIX);
+        // `KEY_FILE` built on the stack: this runs for every key loaded.
+        let mut buf = [0u8; 128];
+        let file = file_key(key, &mut buf);
         let query = Key {
             name: key,
             file: &file,
@@ -159,7 +169,7 @@ impl<'a> Resolver<'a> {
                     return Err(self.error(
                         ResolveErrorKind::BothValueAndFile {
                             key: key.to_string(),
-                            file_key: file.into(),
+                            file_key: file.into_owned(),
                         },
                         conflict.origin,
                         conflict.at.map(|at| (src, at)),
@@ -284,26 +294,29 @@ impl<'a> Resolver<'a> {
         // A value without references is its text: nothing to expand,
         // nothing to remember for later references (they look it up
         // again).
+        let memo;
         let own;
         let cands: &[Cand<'_>] = match eval.cands.get(&(view, key)) {
-            Some(memo) => {
-                own = memo.clone();
-                &own
+            Some(m) => {
+                memo = m.clone();
+                &memo
             }
             None => {
                 let found = self.candidates(view, key)?;
                 let plain = match found.first().map(|c| &c.def.value) {
                     None => return Ok(None),
                     Some(Text::Template { template, .. }) => !template.has_refs(),
-                    Some(_) => false,
+                    Some(Text::Literal(_)) => true,
+                    Some(Text::File { .. }) => false,
                 };
-                own = if plain {
-                    Rc::new(found)
+                if plain {
+                    own = found;
+                    &own
                 } else {
                     eval.cands.insert((view, key), Rc::new(found));
-                    eval.cands(view, key)?
-                };
-                &own
+                    memo = eval.cands(view, key)?;
+                    &memo
+                }
             }
         };
         let Some(first) = cands.first() else {
@@ -315,6 +328,8 @@ impl<'a> Resolver<'a> {
                 Cow::Borrowed(template.as_literal().unwrap_or_default()),
                 false,
             ),
+            // Taken as it is (what evaluating it gives).
+            Text::Literal(text) => (Cow::Borrowed(*text), false),
             _ => {
                 eval.prewarm(view, key, 0)?;
                 let value = eval.eval_cand(view, key, 0)?;
@@ -330,20 +345,23 @@ impl<'a> Resolver<'a> {
             .vars
             .get(key)
             .and_then(|v| v.declared_sensitive());
-        // The one rule on the text as written, asked once (it is the
-        // value itself when written without quotes or references).
-        let written_secret = self.project.is_sensitive_value(key, &winner.written);
-        // A secret by itself: the schema, or the rule on the value.
-        let secret = declared.unwrap_or_else(|| {
-            if *winner.written == *text {
-                written_secret
-            } else {
-                self.project.is_sensitive_value(key, &text)
-            }
-        });
-        // Masked: a secret, and (unless the schema says otherwise) an
-        // encrypted value and one built from a secret.
-        let sensitive = secret || declared.is_none() && (winner.encrypted || tainted);
+        // The one rule on the text as written (it is the value itself when
+        // written without quotes or references): asked at most once, and
+        // only when the answer matters.
+        let rule = |text: &str| crate::secret::Sensitivity::of(declared, key, text).is_secret();
+        let written_secret = std::cell::OnceCell::new();
+        let written_secret = || *written_secret.get_or_init(|| rule(&winner.written));
+        // A secret by itself (the schema, or the rule on the value). An
+        // encrypted value and one built from a secret are masked whatever
+        // they say: the rule is not asked here, but by what needs to know
+        // (`Var::is_secret`: the strength rules).
+        let secret = match declared {
+            Some(declared) => Some(declared),
+            None if winner.encrypted || tainted => None,
+            None if *winner.written == *text => Some(written_secret()),
+            None => Some(rule(&text)),
+        };
+        let sensitive = secret.unwrap_or(true);
         // A definition that lost is masked when the key is, and also
         // when what was written there is a secret by itself (a URL
         // with a password overridden by one without).
@@ -364,7 +382,7 @@ impl<'a> Resolver<'a> {
         if view == 0 {
             self.namespace_conflict(key, cands, warnings);
         }
-        let in_clear = self.in_clear_if(winner, || written_secret);
+        let in_clear = self.in_clear_if(winner, written_secret);
         Ok(Some(Var {
             key: key.into(),
             value: if sensitive {
@@ -441,6 +459,31 @@ impl<'a> Resolver<'a> {
                 .with_help("keep each key in one namespace, or select one with --namespace"),
             );
         }
+    }
+}
+
+/// The first 16 bytes of `key`, zero-padded, as a big-endian number: `a <
+/// b` when `sort_prefix(a) < sort_prefix(b)` (a key that ends early is a
+/// prefix of the other, and sorts first); equal prefixes say nothing.
+fn sort_prefix(key: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = key.len().min(16);
+    bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
+/// `key` + [`FILE_SUFFIX`], in `buf` when it fits (no allocation).
+fn file_key<'b>(key: &str, buf: &'b mut [u8; 128]) -> Cow<'b, str> {
+    let len = key.len() + FILE_SUFFIX.len();
+    if len > buf.len() {
+        return Cow::Owned(format!("{key}{FILE_SUFFIX}"));
+    }
+    buf[..key.len()].copy_from_slice(key.as_bytes());
+    buf[key.len()..len].copy_from_slice(FILE_SUFFIX.as_bytes());
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(s) => Cow::Borrowed(s),
+        // A str followed by an ASCII suffix is UTF-8; never taken.
+        Err(_) => Cow::Owned(format!("{key}{FILE_SUFFIX}")),
     }
 }
 
@@ -538,4 +581,39 @@ fn without_references(text: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_key;
+
+    #[test]
+    fn file_key_fits_on_the_stack_or_is_allocated() {
+        let mut buf = [0u8; 128];
+        let short = file_key("DATABASE_PASSWORD", &mut buf);
+        assert!(matches!(short, Cow::Borrowed("DATABASE_PASSWORD_FILE")));
+        let long = "K".repeat(200);
+        let mut buf = [0u8; 128];
+        assert_eq!(file_key(&long, &mut buf), format!("{long}_FILE"));
+        let mut buf = [0u8; 128];
+        assert_eq!(file_key("clé", &mut buf), "clé_FILE");
+    }
+
+    use std::borrow::Cow;
+
+    proptest::proptest! {
+        /// Keys sorted by prefix, then whole, are sorted as strings.
+        #[test]
+        fn sort_prefix_orders_as_strings(
+            keys in proptest::collection::vec("[A-C_\\x00é]{0,20}", 0..40)
+        ) {
+            let mut keyed: Vec<(u128, &str)> =
+                keys.iter().map(|k| (super::sort_prefix(k), k.as_str())).collect();
+            keyed.sort_unstable();
+            let got: Vec<&str> = keyed.into_iter().map(|(_, k)| k).collect();
+            let mut want: Vec<&str> = keys.iter().map(String::as_str).collect();
+            want.sort_unstable();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! (or blanked when no identity can open it), checked for duplicate keys.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{Conflict, Definition, FilePath, Key, Layer, Origin, Source, Text};
@@ -75,9 +75,18 @@ impl<'a> Keyring<'a> {
 /// A `.env` file, its values in clear.
 pub(crate) struct FileSource {
     file: EnvFile,
+    /// The file as parsed; when `plain` holds the decrypted values, its
+    /// encrypted values are still tokens. Otherwise a decrypted (or
+    /// blanked) document, parsed again, header kept (same lines).
     doc: Document,
-    /// Entries whose value was encrypted in the file.
-    encrypted: HashSet<usize>,
+    /// By entry index: whether its value was encrypted in the file (empty
+    /// for a file in clear).
+    encrypted: Vec<bool>,
+    /// By entry index: the decrypted value of an encrypted entry, when
+    /// every one reads back as itself ([`crate::bare::is_bare`]): the
+    /// common case, where the file needs no decrypted document parsed
+    /// again. `None` otherwise.
+    plain: Option<crypto::Plaintexts>,
     /// Set when no identity could open the file (encrypted values blanked).
     sealed: Option<SealedFile>,
     /// Whether the file has an encryption header.
@@ -161,7 +170,8 @@ impl FileSource {
             path: file.display.clone(),
             source: Box::new(source),
         };
-        let mut encrypted = HashSet::new();
+        let mut encrypted = Vec::new();
+        let mut plain = None;
         let mut sealed = None;
         let header = crypto::header(&doc).map_err(crypto_err)?;
         let is_encrypted = header.is_some();
@@ -170,12 +180,13 @@ impl FileSource {
             encrypted = doc
                 .entries()
                 .iter()
-                .enumerate()
-                .filter(|(_, e)| doc.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
-                .map(|(i, _)| i)
+                .map(|e| doc.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
                 .collect();
             let scope = file.scope(environment);
             match crypto::open(&doc, header.clone(), &scope, ids) {
+                Ok(opened) if values_as_they_are(&doc, opened.values()) => {
+                    plain = Some(opened.into_values());
+                }
                 Ok(opened) => doc = opened.document(&doc, true).map_err(crypto_err)?,
                 Err(crypto::CryptoError::NoIdentity) => {
                     let (blank, keys) = crypto::blank(&doc, &header).map_err(crypto_err)?;
@@ -200,6 +211,7 @@ impl FileSource {
         Ok(FileSource {
             doc,
             encrypted,
+            plain,
             sealed,
             is_encrypted,
             index,
@@ -283,7 +295,18 @@ impl Source for FileSource {
             }),
             (Some(i), None) => {
                 let e = &entries[i];
-                let encrypted = self.encrypted.contains(&i);
+                if let Some(value) = self.plain.as_ref().and_then(|p| p.get(i)) {
+                    // Decrypted, and bare: the value is the text itself.
+                    return Ok(Some(Definition {
+                        value: Text::Literal(value),
+                        origin: self.origin(i),
+                        written: Cow::Borrowed(value),
+                        encrypted: true,
+                        sealed: false,
+                        comment: self.comment(i),
+                    }));
+                }
+                let encrypted = self.encrypted.get(i).copied().unwrap_or(false);
                 Ok(Some(Definition {
                     value: Text::Template {
                         template: &e.template,
@@ -329,6 +352,17 @@ impl Source for FileSource {
     fn document(&self) -> Option<(&Path, &Document)> {
         Some((&self.file.display, &self.doc))
     }
+}
+
+/// Whether the decrypted `values` of `doc`'s entries can be used as they
+/// are, without a decrypted document parsed again: every one reads back as
+/// itself (bare: no quotes, escapes, references or blanks), and none is
+/// the path of a `KEY_FILE` (read through its template). Otherwise the
+/// decrypted document is built and parsed (`crypto::Opened::document`).
+fn values_as_they_are(doc: &Document, values: &crypto::Plaintexts) -> bool {
+    doc.entries().iter().zip(values.iter()).all(|(e, v)| {
+        v.is_none_or(|v| crate::bare::is_bare(v) && !e.key.ends_with(super::FILE_SUFFIX))
+    })
 }
 
 /// Duplicate keys of a file reported one by one, before one summary.

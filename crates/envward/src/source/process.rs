@@ -9,13 +9,17 @@ use super::{Conflict, Definition, FilePath, Key, Layer, Origin, Source, Text};
 
 /// The process environment (or the one given in `LoadOptions`).
 pub(crate) struct ProcessEnv<'a> {
-    vars: &'a BTreeMap<String, String>,
+    /// Asked twice for every key loaded (`KEY`, `KEY_FILE`): hashed, not
+    /// searched in the sorted map.
+    vars: rustc_hash::FxHashMap<&'a str, &'a str>,
 }
 
 impl<'a> ProcessEnv<'a> {
     /// A source over `vars`.
     pub(crate) fn new(vars: &'a BTreeMap<String, String>) -> Self {
-        ProcessEnv { vars }
+        ProcessEnv {
+            vars: vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        }
     }
 }
 
@@ -25,7 +29,10 @@ impl Source for ProcessEnv<'_> {
     }
 
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
-        match (self.vars.get(key.name), self.vars.get(key.file)) {
+        match (
+            self.vars.get(key.name).copied(),
+            self.vars.get(key.file).copied(),
+        ) {
             (Some(_), Some(_)) => Err(Conflict {
                 origin: Origin::Process,
                 at: None,

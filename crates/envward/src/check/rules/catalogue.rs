@@ -492,7 +492,7 @@ fn secrets<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a crate::value::Var> 
 /// because it is encrypted, built from a secret, or comes from a secret
 /// store: what the strength rules judge.
 fn judged_secret(v: &crate::value::Var) -> bool {
-    v.sensitive && v.secret
+    v.sensitive && v.is_secret()
 }
 
 fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {

@@ -269,10 +269,10 @@ impl Shared {
 /// rules).
 pub(crate) fn is_comparable_secret(v: &Var) -> bool {
     v.sensitive
-        && v.secret
         && !v.sealed
         && !v.value.expose().is_empty()
         && !v.value.expose().contains("://")
+        && v.is_secret()
 }
 
 impl Ctx<'_> {
