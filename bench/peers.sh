@@ -81,16 +81,15 @@ RECIPIENT="$("$BIN" keygen --output "$ID" 2>/dev/null)"
 # The fixture's Redis URL has no TLS: allowed, so that the gate passes
 # (every rule still runs).
 ALLOW=$'[[rules."cache.tls".allow]]\nkey = "REDIS_URL"\nreason = "a benchmark fixture"\n'
-# With every value encrypted (`encrypt --all`, as sops and dotenvx do),
-# every value counts as a secret: PORT=8080 is then a short, weak one.
-ALLOW_ENC=$'[rules."secret.min-length"]\nenabled = false\n[rules."secret.weak"]\nenabled = false\n'
 
 mkdir -p "$W/ew-dev" "$W/ew-strict" "$W/ew-enc" "$W/ew-enc10k"
 cp "$W/plain/50.env" "$W/ew-dev/.env"
 printf '[environments.production]\n%s' "$ALLOW" > "$W/ew-strict/envward.toml"
 cp "$W/plain/50.env" "$W/ew-strict/.env.production"
 chmod 600 "$W/ew-strict/.env.production"   # files.permissions: secrets in clear
-printf '[environments.production]\nrecipients = ["%s"]\n%s%s' "$RECIPIENT" "$ALLOW" "$ALLOW_ENC" > "$W/ew-enc/envward.toml"
+# Every value encrypted (`encrypt --all`, as sops and dotenvx do): the
+# settings among them are masked, not judged as secrets, so every rule runs.
+printf '[environments.production]\nrecipients = ["%s"]\n%s' "$RECIPIENT" "$ALLOW" > "$W/ew-enc/envward.toml"
 cp "$W/plain/50.env" "$W/ew-enc/.env.production"
 # The 10,000 keys: an environment that is not strict (no gate: the row
 # is about decryption; the gate's cost is the 50-key rows').
