@@ -62,23 +62,7 @@ check_out() {  # check_out NAME: CMD[NAME]'s stdout holds the 10,000 plaintext v
     if ! ${CMD[$1]} > "$W/out-$1" 2> "$W/err-$1"; then
         echo "error: $1 failed:" >&2; cat "$W/err-$1" >&2; return 1
     fi
-    python3 - "$W/plain/10k.env" "$W/out-$1" "$1" <<'PY'
-import sys
-def pairs(path):
-    out = {}
-    for line in open(path):
-        line = line.rstrip("\n")
-        if not line or line.startswith("#") or "=" not in line: continue
-        k, v = line.split("=", 1)
-        if k.startswith("sops_"): continue
-        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"": v = v[1:-1]
-        out[k] = v
-    return out
-want, got = pairs(sys.argv[1]), pairs(sys.argv[2])
-if want != got:
-    sys.exit(f"error: {sys.argv[3]}: {len(got)} entries, {sum(got.get(k) != v for k, v in want.items())} differ from the plaintext")
-print(f"    ok: {sys.argv[3]}: the 10,000 plaintext values", file=sys.stderr)
-PY
+    check_plaintext_out "$W/plain/10k.env" "$W/out-$1" "$1"
 }
 check_out ew-export10k
 NAMES=(ew-export10k)

@@ -107,3 +107,27 @@ if bad:
 print(f"    ok: {sys.argv[3]}: the child gets the {len(want)} values", file=sys.stderr)
 PY
 }
+
+# check_plaintext_out WANT.env OUT NAME: OUT (a tool's dotenv output)
+# holds exactly the KEY=VALUE pairs of WANT.env (quotes around a value
+# and sops' own keys aside); else exit 1 saying how many differ (never a
+# value).
+check_plaintext_out() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+def pairs(path):
+    out = {}
+    for line in open(path):
+        line = line.rstrip("\n")
+        if not line or line.startswith("#") or "=" not in line: continue
+        k, v = line.split("=", 1)
+        if k.startswith("sops_"): continue
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"": v = v[1:-1]
+        out[k] = v
+    return out
+want, got = pairs(sys.argv[1]), pairs(sys.argv[2])
+if want != got:
+    sys.exit(f"error: {sys.argv[3]}: {len(got)} entries, {sum(got.get(k) != v for k, v in want.items())} differ from the plaintext")
+print(f"    ok: {sys.argv[3]}: the {len(want):,} plaintext values", file=sys.stderr)
+PY
+}
