@@ -16,12 +16,15 @@
 mod edit;
 pub use edit::{EditError, is_valid_key, quote_value};
 mod error;
+mod literal;
 pub mod template;
 
 use std::ops::Range;
 
 pub use error::{ParseError, ParseErrorKind};
-use template::{Mode, TemplateError};
+pub use literal::Literal;
+use literal::Shared;
+use template::{Input, Mode, TemplateError};
 pub use template::{Part, Ref, RefOp, Template};
 use zeroize::Zeroize;
 
@@ -73,9 +76,13 @@ pub struct Comment {
 }
 
 /// A parsed `.env` file that keeps every byte of its source.
+///
+/// The source is shared with the literal parts of the entries' templates
+/// (values written as is are slices of it, not copies) and zeroized when
+/// the last of them drops. A clone shares it too.
 #[derive(Clone)]
 pub struct Document {
-    source: String,
+    source: Shared,
     entries: Vec<Entry>,
     comments: Vec<Comment>,
 }
@@ -89,12 +96,6 @@ impl std::fmt::Debug for Document {
                 &self.entries.iter().map(|e| &e.key).collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for Document {
-    fn drop(&mut self) {
-        self.source.zeroize();
     }
 }
 
@@ -151,34 +152,25 @@ impl Document {
 
     /// Parses a document from text it takes ownership of.
     pub fn parse_owned(source: String) -> Result<Self, ParseError> {
+        // Zeroized on every way out, errors included, when the last part
+        // sharing it drops.
+        let source = Shared::new(source);
         let (entries, comments) = {
-            if let Some(at) = memchr::memchr(0, source.as_bytes()) {
-                return Err(ParseError::at(ParseErrorKind::NulByte, &source, at, None));
+            let text = source.as_str();
+            if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+                return Err(ParseError::at(ParseErrorKind::NulByte, text, at, None));
             }
-            // One entry per line at most: reserve once instead of doubling.
-            let lines = memchr::memchr_iter(b'\n', source.as_bytes()).count() + 1;
             let mut parser = Parser {
-                src: &source,
-                bytes: source.as_bytes(),
-                pos: if source.starts_with(BOM) {
-                    BOM.len()
-                } else {
-                    0
-                },
+                src: text,
+                input: Input::shared(&source),
+                bytes: text.as_bytes(),
+                pos: if text.starts_with(BOM) { BOM.len() } else { 0 },
                 line: 1,
-                entries: Vec::with_capacity(lines),
+                entries: Vec::with_capacity(estimate_entries(text.as_bytes())),
                 comments: Vec::new(),
             };
-            let result = parser.run();
-            let Parser {
-                entries, comments, ..
-            } = parser;
-            if let Err(e) = result {
-                let mut source = source;
-                source.zeroize();
-                return Err(e);
-            }
-            (entries, comments)
+            parser.run()?;
+            (parser.entries, parser.comments)
         };
         Ok(Document {
             source,
@@ -190,7 +182,7 @@ impl Document {
     /// An empty document.
     pub fn new() -> Self {
         Document {
-            source: String::new(),
+            source: Shared::new(String::new()),
             entries: Vec::new(),
             comments: Vec::new(),
         }
@@ -198,7 +190,7 @@ impl Document {
 
     /// The exact text of the document.
     pub fn source(&self) -> &str {
-        &self.source
+        self.source.as_str()
     }
 
     /// Entries in file order, duplicates included.
@@ -218,15 +210,16 @@ impl Document {
 
     /// Whether the file uses CRLF line endings (judged by its first line).
     pub fn uses_crlf(&self) -> bool {
-        match memchr::memchr(b'\n', self.source.as_bytes()) {
-            Some(i) => i > 0 && self.source.as_bytes()[i - 1] == b'\r',
+        let bytes = self.source().as_bytes();
+        match memchr::memchr(b'\n', bytes) {
+            Some(i) => i > 0 && bytes[i - 1] == b'\r',
             None => false,
         }
     }
 
     /// The text of `span` in the source.
     pub fn text(&self, span: &Range<usize>) -> &str {
-        &self.source[span.clone()]
+        &self.source()[span.clone()]
     }
 }
 
@@ -238,6 +231,8 @@ impl Default for Document {
 
 struct Parser<'a> {
     src: &'a str,
+    /// `src`, shared: where literal parts of templates point.
+    input: Input<'a>,
     bytes: &'a [u8],
     pos: usize,
     line: u32,
@@ -253,8 +248,21 @@ fn is_key_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
+/// `[A-Za-z0-9_.-]`, looked up rather than tested (keys are most of the
+/// bytes read one at a time).
+const KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-';
+        b += 1;
+    }
+    table
+};
+
 fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+    KEY_BYTES[b as usize]
 }
 
 impl<'a> Parser<'a> {
@@ -343,9 +351,10 @@ impl<'a> Parser<'a> {
         if !self.peek().is_some_and(is_key_start) {
             return Err(self.error(ParseErrorKind::InvalidKey, self.pos, None));
         }
-        while self.peek().is_some_and(is_key_byte) {
-            self.pos += 1;
-        }
+        self.pos += self.bytes[self.pos..]
+            .iter()
+            .position(|&b| !is_key_byte(b))
+            .unwrap_or(self.bytes.len() - self.pos);
         let key_end = self.pos;
         let key = &self.src[key_start..key_end];
         let ctx = Some((key, key_end));
@@ -371,8 +380,12 @@ impl<'a> Parser<'a> {
                     .ok_or_else(|| {
                         self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
                     })?;
-                let text = &self.src[value_start + 1..close];
-                let template = Template::literal(normalize_newlines(text));
+                let inner = value_start + 1..close;
+                let template = if memchr::memchr(b'\r', &self.bytes[inner.clone()]).is_some() {
+                    Template::literal(normalize_newlines(&self.src[inner]))
+                } else {
+                    Template::from_input(self.input, inner)
+                };
                 (Quote::Single, template, close + 1)
             }
             Some(b'"') => {
@@ -382,10 +395,10 @@ impl<'a> Parser<'a> {
                 let template =
                     if memchr::memchr(b'\r', &self.bytes[value_start + 1..close]).is_some() {
                         let text = normalize_newlines(&self.src[value_start + 1..close]);
-                        template::parse(&text, 0, text.len(), Mode::Double)
+                        template::parse(Input::copied(&text), 0, text.len(), Mode::Double)
                             .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
                     } else {
-                        template::parse(self.src, value_start + 1, close, Mode::Double)
+                        template::parse(self.input, value_start + 1, close, Mode::Double)
                             .map_err(|e| self.template_error(e, ctx, None))?
                     };
                 (Quote::Double, template, close + 1)
@@ -401,13 +414,16 @@ impl<'a> Parser<'a> {
                 while value_end > value_start && is_blank(self.bytes[value_end - 1]) {
                     value_end -= 1;
                 }
-                let template = template::parse(self.src, value_start, value_end, Mode::Unquoted)
+                let template = template::parse(self.input, value_start, value_end, Mode::Unquoted)
                     .map_err(|e| self.template_error(e, ctx, None))?;
                 (Quote::None, template, value_end)
             }
         };
-        // Count lines inside a multi-line quoted value.
-        self.line += memchr::memchr_iter(b'\n', &self.bytes[value_start..value_end]).count() as u32;
+        // Count lines inside a multi-line quoted value (an unquoted one ends
+        // at its line's end).
+        if quote != Quote::None {
+            self.line += count_newlines(&self.bytes[value_start..value_end]);
+        }
         self.pos = value_end;
         self.skip_blanks();
         let mut comment = None;
@@ -485,6 +501,30 @@ fn remap_offset(src: &str, base: usize, at: usize) -> usize {
 
 fn column_of(src: &str, line_start: usize, at: usize) -> u32 {
     src[line_start..at].chars().count() as u32 + 1
+}
+
+/// How many entries to reserve room for: one per line of a sample of the
+/// first 64 KiB, scaled to the whole text (a little more, so a uniform
+/// file needs no second allocation), instead of counting every line of a
+/// large file. An estimate: the vector still grows when it falls short.
+fn estimate_entries(bytes: &[u8]) -> usize {
+    const SAMPLE: usize = 64 << 10;
+    let sample = &bytes[..bytes.len().min(SAMPLE)];
+    let lines = memchr::memchr_iter(b'\n', sample).count() + 1;
+    if sample.len() == bytes.len() {
+        return lines;
+    }
+    let scaled = (lines as u128 * bytes.len() as u128 / sample.len() as u128) as usize;
+    // A line holds at least two bytes (`#` and its line ending).
+    (scaled + scaled / 16).min(bytes.len() / 2 + 1)
+}
+
+/// Line feeds in `bytes` (most quoted values have none: one search).
+fn count_newlines(bytes: &[u8]) -> u32 {
+    match memchr::memchr(b'\n', bytes) {
+        Some(first) => memchr::memchr_iter(b'\n', &bytes[first..]).count() as u32,
+        None => 0,
+    }
 }
 
 /// `\r\n` → `\n`.

@@ -4,6 +4,10 @@
 //! [`Template`] once, so that escapes are decoded and reference syntax is
 //! checked at parse time, with exact positions.
 
+use std::ops::Range;
+
+use super::literal::{Literal, Shared};
+
 /// A value as written: literal pieces and references, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Template {
@@ -22,9 +26,9 @@ enum Repr {
 /// One piece of a [`Template`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Part {
-    /// Literal text, escapes already decoded (up to 24 bytes kept inline,
-    /// without an allocation of its own: most values are short).
-    Literal(compact_str::CompactString),
+    /// Literal text, escapes already decoded: a slice of the document's
+    /// source when written as is (no copy), its own text otherwise.
+    Literal(Literal),
     /// A reference to another key.
     Ref(Box<Ref>),
 }
@@ -34,8 +38,9 @@ pub enum Part {
 pub struct Ref {
     /// The namespace named with `${ns:KEY}`, if any.
     pub namespace: Option<String>,
-    /// The referenced key.
-    pub name: String,
+    /// The referenced key (up to 24 bytes kept inline, without an
+    /// allocation of its own).
+    pub name: compact_str::CompactString,
     /// What to do when the key is unset or empty.
     pub op: RefOp,
     /// The word after the operator (default, alternative or message).
@@ -120,7 +125,13 @@ impl Template {
     fn push(&mut self, part: Part) {
         self.repr = match std::mem::take(&mut self.repr) {
             Repr::Empty => Repr::One(part),
-            Repr::One(first) => Repr::Many(vec![first, part]),
+            Repr::One(first) => {
+                // `a${B}c`: most templates with a reference have a few parts.
+                let mut v = Vec::with_capacity(4);
+                v.push(first);
+                v.push(part);
+                Repr::Many(v)
+            }
             Repr::Many(mut v) => {
                 v.push(part);
                 Repr::Many(v)
@@ -128,7 +139,7 @@ impl Template {
         };
     }
 
-    fn last_literal(&mut self) -> Option<&mut compact_str::CompactString> {
+    fn last_literal(&mut self) -> Option<&mut Literal> {
         let last = match &mut self.repr {
             Repr::Empty => None,
             Repr::One(p) => Some(p),
@@ -140,24 +151,68 @@ impl Template {
         }
     }
 
-    pub(crate) fn push_char(&mut self, c: char) {
-        if let Some(s) = self.last_literal() {
-            s.push(c);
-        } else {
-            self.push(Part::Literal(compact_str::CompactString::from(
-                c.encode_utf8(&mut [0; 4]) as &str,
-            )));
-        }
-    }
-
-    pub(crate) fn push_str(&mut self, text: &str) {
+    /// Appends decoded text.
+    fn push_literal(&mut self, text: Literal) {
         if text.is_empty() {
             return;
         }
-        if let Some(s) = self.last_literal() {
-            s.push_str(text);
-        } else {
-            self.push(Part::Literal(text.into()));
+        match self.last_literal() {
+            Some(last) => last.push_str(&text),
+            None => self.push(Part::Literal(text)),
+        }
+    }
+
+    /// Appends `input.text[range]`: as a slice of the shared source when
+    /// there is one (extending the last literal when it ends where `range`
+    /// starts), as a copy otherwise.
+    pub(crate) fn push_input(&mut self, input: Input<'_>, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        if let Some(last) = self.last_literal() {
+            if input.shared.is_none() || !last.extend_span(&range) {
+                last.push_str(&input.text[range]);
+            }
+            return;
+        }
+        let literal = match input.shared {
+            Some(shared) => Literal::span(shared, range),
+            None => Literal::from(&input.text[range]),
+        };
+        self.push(Part::Literal(literal));
+    }
+
+    /// A template holding `input.text[range]`, without a copy when the input
+    /// is the shared source.
+    pub(crate) fn from_input(input: Input<'_>, range: Range<usize>) -> Self {
+        let mut t = Template::default();
+        t.push_input(input, range);
+        t
+    }
+}
+
+/// The text a template is read from: the document's source, shared (the
+/// literal parts then borrow it), or a copy of one value (with normalised
+/// line endings; the literal parts then get text of their own).
+#[derive(Clone, Copy)]
+pub(crate) struct Input<'a> {
+    /// The text; offsets are into it.
+    pub(crate) text: &'a str,
+    /// The shared source when `text` is that source.
+    pub(crate) shared: Option<&'a Shared>,
+}
+
+impl<'a> Input<'a> {
+    /// A value's own text: literal parts are copied.
+    pub(crate) fn copied(text: &'a str) -> Self {
+        Input { text, shared: None }
+    }
+
+    /// The shared source: literal parts are slices of it.
+    pub(crate) fn shared(shared: &'a Shared) -> Self {
+        Input {
+            text: shared.as_str(),
+            shared: Some(shared),
         }
     }
 }
@@ -191,15 +246,16 @@ pub(crate) enum TemplateError {
     TooDeep(usize),
 }
 
-/// Reads `src[start..end]` as a template. `base` is added to offsets.
+/// Reads `input.text[start..end]` as a template; error offsets are into
+/// `input.text`.
 pub(crate) fn parse(
-    src: &str,
+    input: Input<'_>,
     start: usize,
     end: usize,
     mode: Mode,
 ) -> Result<Template, TemplateError> {
     let mut pos = start;
-    let t = parse_until(src, &mut pos, end, mode, 0, false)?;
+    let t = parse_until(input, &mut pos, end, mode, 0, false)?;
     Ok(t)
 }
 
@@ -207,25 +263,52 @@ fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
+/// `[A-Za-z0-9_]`, and `.` in braces: looked up rather than tested.
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = BARE | BRACED;
+        } else if c == b'.' {
+            table[b] = BRACED;
+        }
+        b += 1;
+    }
+    table
+};
+const BARE: u8 = 1;
+const BRACED: u8 = 2;
+
 fn is_name_byte(b: u8, braced: bool) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || (braced && b == b'.')
+    NAME_BYTES[b as usize] & if braced { BRACED } else { BARE } != 0
 }
 
 /// Reads until `end`, or until an unescaped `}` when `in_braces`.
 fn parse_until(
-    src: &str,
+    input: Input<'_>,
     pos: &mut usize,
     end: usize,
     mode: Mode,
     depth: usize,
     in_braces: bool,
 ) -> Result<Template, TemplateError> {
+    let src = input.text;
     let bytes = src.as_bytes();
     let mut out = Template::default();
-    let mut lit_start = *pos;
+    let mut lit = Pending {
+        start: *pos,
+        decoded: None,
+    };
     while *pos < end {
         // Jump to the next byte that can mean something.
-        match memchr::memchr3(b'\\', b'$', b'}', &bytes[*pos..end]) {
+        let next = if in_braces {
+            memchr::memchr3(b'\\', b'$', b'}', &bytes[*pos..end])
+        } else {
+            memchr::memchr2(b'\\', b'$', &bytes[*pos..end])
+        };
+        match next {
             Some(i) => *pos += i,
             None => {
                 *pos = end;
@@ -246,10 +329,8 @@ fn parse_until(
                     _ => None,
                 };
                 if let Some(c) = decoded {
-                    out.push_str(&src[lit_start..*pos]);
-                    out.push_char(c);
+                    lit.decode(src, *pos, c, *pos + 2, end);
                     *pos += 2;
-                    lit_start = *pos;
                 } else {
                     // Kept as written; step over the backslash only so that
                     // the next character is examined normally.
@@ -257,46 +338,47 @@ fn parse_until(
                 }
             }
             b'}' if in_braces => {
-                out.push_str(&src[lit_start..*pos]);
+                lit.flush(&mut out, input, *pos);
                 return Ok(out);
             }
             b'$' => {
-                out.push_str(&src[lit_start..*pos]);
                 let dollar = *pos;
                 match bytes.get(*pos + 1).filter(|_| *pos + 1 < end) {
                     Some(b'$') => {
-                        out.push_char('$');
+                        lit.decode(src, dollar, '$', dollar + 2, end);
                         *pos += 2;
                     }
                     Some(b'{') => {
                         if depth >= MAX_NESTING {
                             return Err(TemplateError::TooDeep(dollar));
                         }
+                        lit.flush(&mut out, input, dollar);
                         *pos += 2;
-                        let r = parse_braced(src, pos, end, mode, depth + 1, dollar)?;
+                        let r = parse_braced(input, pos, end, mode, depth + 1, dollar)?;
                         out.push(Part::Ref(Box::new(r)));
+                        lit.start = *pos;
                     }
                     Some(&c) if is_name_start(c) => {
+                        lit.flush(&mut out, input, dollar);
                         let name_start = *pos + 1;
-                        let mut p = name_start;
-                        while p < end && is_name_byte(bytes[p], false) {
-                            p += 1;
-                        }
+                        let p = name_start
+                            + bytes[name_start..end]
+                                .iter()
+                                .position(|&b| !is_name_byte(b, false))
+                                .unwrap_or(end - name_start);
                         out.push(Part::Ref(Box::new(Ref {
                             namespace: None,
-                            name: src[name_start..p].to_string(),
+                            name: src[name_start..p].into(),
                             op: RefOp::Plain,
                             word: Template::default(),
                             offset: dollar,
                         })));
                         *pos = p;
+                        lit.start = p;
                     }
-                    _ => {
-                        out.push_char('$');
-                        *pos += 1;
-                    }
+                    // A `$` that starts no reference is text, as written.
+                    _ => *pos += 1,
                 }
-                lit_start = *pos;
             }
             _ => *pos += 1,
         }
@@ -304,32 +386,71 @@ fn parse_until(
     if in_braces {
         return Err(TemplateError::Unterminated(usize::MAX));
     }
-    out.push_str(&src[lit_start..*pos]);
+    lit.flush(&mut out, input, *pos);
     Ok(out)
 }
 
-fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<String> {
+/// The literal text being read: from `start`, as written, after the text
+/// `decoded` so far when an escape was met (one string of its own then,
+/// made once with room for the rest).
+struct Pending {
+    start: usize,
+    decoded: Option<compact_str::CompactString>,
+}
+
+impl Pending {
+    /// Appends the text up to `at` and the character `c` an escape there
+    /// stands for; the text goes on at `next`.
+    fn decode(&mut self, src: &str, at: usize, c: char, next: usize, end: usize) {
+        let start = self.start;
+        // Decoding never makes text longer: the rest fits.
+        let text = self
+            .decoded
+            .get_or_insert_with(|| compact_str::CompactString::with_capacity(end - start));
+        text.push_str(&src[start..at]);
+        text.push(c);
+        self.start = next;
+    }
+
+    /// Ends the literal at `at`: a slice of the input when nothing was
+    /// decoded.
+    fn flush(&mut self, out: &mut Template, input: Input<'_>, at: usize) {
+        match self.decoded.take() {
+            Some(mut text) => {
+                text.push_str(&input.text[self.start..at]);
+                out.push_literal(Literal::from(text));
+            }
+            None => out.push_input(input, self.start..at),
+        }
+        self.start = at;
+    }
+}
+
+fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<compact_str::CompactString> {
     let bytes = src.as_bytes();
     let start = *pos;
     if start >= end || !is_name_start(bytes[start]) {
         return None;
     }
-    let mut p = start + 1;
-    while p < end && is_name_byte(bytes[p], true) {
-        p += 1;
-    }
+    let p = start
+        + 1
+        + bytes[start + 1..end]
+            .iter()
+            .position(|&b| !is_name_byte(b, true))
+            .unwrap_or(end - start - 1);
     *pos = p;
-    Some(src[start..p].to_string())
+    Some(src[start..p].into())
 }
 
 fn parse_braced(
-    src: &str,
+    input: Input<'_>,
     pos: &mut usize,
     end: usize,
     mode: Mode,
     depth: usize,
     dollar: usize,
 ) -> Result<Ref, TemplateError> {
+    let src = input.text;
     let bytes = src.as_bytes();
     let unterminated = |p: usize| {
         if p >= end {
@@ -343,7 +464,7 @@ fn parse_braced(
     if *pos + 1 < end && bytes[*pos] == b':' && is_name_start(bytes[*pos + 1]) {
         *pos += 1;
         let key = read_name(src, pos, end).ok_or(TemplateError::Invalid(dollar))?;
-        namespace = Some(std::mem::replace(&mut name, key));
+        namespace = Some(std::mem::replace(&mut name, key).into());
     }
     if *pos >= end {
         return Err(TemplateError::Unterminated(dollar));
@@ -368,7 +489,7 @@ fn parse_braced(
         _ => return Err(TemplateError::Invalid(dollar)),
     };
     *pos = op_at + 1;
-    let word = match parse_until(src, pos, end, mode, depth, true) {
+    let word = match parse_until(input, pos, end, mode, depth, true) {
         Err(TemplateError::Unterminated(usize::MAX)) => {
             return Err(TemplateError::Unterminated(dollar));
         }
@@ -390,7 +511,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str, mode: Mode) -> Result<Template, TemplateError> {
-        parse(s, 0, s.len(), mode)
+        parse(Input::copied(s), 0, s.len(), mode)
     }
 
     #[test]

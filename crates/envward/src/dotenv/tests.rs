@@ -209,3 +209,105 @@ proptest! {
         prop_assert_eq!(doc.get("KEY").unwrap().template.as_literal(), Some(value.as_str()));
     }
 }
+
+/// The literal parts of `key`'s template: (text, whether a slice of the
+/// source).
+fn literals(doc: &Document, key: &str) -> Vec<(String, bool)> {
+    doc.get(key)
+        .unwrap()
+        .template
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Literal(l) => Some((l.to_string(), l.is_span())),
+            Part::Ref(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn text_written_as_is_is_not_copied() {
+    let src = "A=plain value $5 x\nB='single $X \\n'\nC=\"double ${R:-word} tail\"\nD=\"esc\\n $$ d\"\nE=a$${R}b\nF=\"x\r\ny\"\n";
+    let doc = Document::parse(src).unwrap();
+    assert_eq!(literals(&doc, "A"), [("plain value $5 x".into(), true)]);
+    assert_eq!(literals(&doc, "B"), [("single $X \\n".into(), true)]);
+    assert_eq!(
+        literals(&doc, "C"),
+        [("double ".into(), true), (" tail".into(), true)]
+    );
+    let word = &doc.get("C").unwrap().template.refs()[0].word;
+    assert_eq!(word.as_literal(), Some("word"));
+    // Decoded text is a string of its own.
+    assert_eq!(literals(&doc, "D"), [("esc\n $ d".into(), false)]);
+    assert_eq!(literals(&doc, "E"), [("a${R}b".into(), false)]);
+    // A CRLF inside quotes is read as LF: a copy.
+    assert_eq!(literals(&doc, "F"), [("x\ny".into(), false)]);
+}
+
+#[test]
+fn a_template_outlives_its_document() {
+    let doc = Document::parse("A=kept after the drop ${B} and more\n").unwrap();
+    let copy = doc.clone();
+    let template = doc.get("A").unwrap().template.clone();
+    drop(doc);
+    drop(copy);
+    let texts: Vec<_> = template
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Literal(l) => Some(l.as_str()),
+            Part::Ref(_) => None,
+        })
+        .collect();
+    assert_eq!(texts, ["kept after the drop ", " and more"]);
+}
+
+#[test]
+fn edits_read_back_from_the_new_source() {
+    let mut doc = Document::parse("A=first value\nB='second value'\n").unwrap();
+    let before = doc.clone();
+    doc.set("A", "changed value").unwrap();
+    doc.unset("B").unwrap();
+    doc.set("C", "it's new").unwrap();
+    assert_eq!(value(&doc, "A"), "changed value");
+    assert!(doc.get("B").is_none());
+    assert_eq!(value(&doc, "C"), "it's new");
+    // The clone taken before still reads its own source.
+    assert_eq!(value(&before, "A"), "first value");
+    assert_eq!(value(&before, "B"), "second value");
+}
+
+#[test]
+fn entry_estimate_is_exact_for_small_texts_and_bounded_for_large_ones() {
+    assert_eq!(estimate_entries(b""), 1);
+    assert_eq!(estimate_entries(b"A=1\nB=2\n"), 3);
+    let big = "K=v\n".repeat(100_000);
+    let estimate = estimate_entries(big.as_bytes());
+    assert!((100_000..=110_000).contains(&estimate), "{estimate}");
+    // Short lines first, then one long line: at most one per two bytes.
+    let skewed = format!("{}A={}\n", "\n".repeat(70_000), "x".repeat(1 << 20));
+    assert!(estimate_entries(skewed.as_bytes()) <= skewed.len() / 2 + 1);
+}
+
+proptest! {
+    /// Literal parts sliced from the shared source read exactly as the same
+    /// template parsed from a copy of the value, and errors are the same.
+    #[test]
+    fn shared_and_copied_templates_agree(
+        value in "[a-z$\\\\{}:?+\"nt -]{0,40}",
+        double: bool,
+    ) {
+        let mode = if double { template::Mode::Double } else { template::Mode::Unquoted };
+        let src = format!("KEY={value}");
+        let shared = literal::Shared::new(src.clone());
+        let from_source = template::parse(Input::shared(&shared), 4, src.len(), mode);
+        let from_copy = template::parse(Input::copied(&src), 4, src.len(), mode);
+        prop_assert_eq!(&from_source, &from_copy);
+        if let Ok(t) = from_source {
+            // Without references, the text is the value with escapes decoded.
+            if !value.contains('$') && !value.contains('\\') {
+                prop_assert_eq!(t.as_literal(), Some(value.as_str()));
+            }
+        }
+    }
+}
