@@ -3,29 +3,51 @@
 //! Most values are written as they are meant (unquoted, single-quoted, or
 //! double-quoted without escapes): their text is a slice of the document's
 //! source. A [`Literal`] then holds the shared source and a range into it,
-//! which costs no allocation per value; only text whose escapes were decoded
-//! gets a string of its own.
+//! which costs no allocation per value. Text whose escapes were decoded is
+//! a range of one buffer of decoded text, shared the same way.
 
 use std::fmt;
 use std::ops::{Deref, Range};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use compact_str::CompactString;
 use zeroize::Zeroize;
 
 /// A document's text, shared by the [`Document`](super::Document) and the
-/// literal parts of its templates. It is zeroized when the last of them
-/// drops.
+/// literal parts of its templates, with the text decoded from its escapes.
+/// Both are zeroized when the last of them drops.
 #[derive(Clone)]
-pub(crate) struct Shared(Arc<ZeroizedText>);
+pub(crate) struct Shared(Arc<Texts>);
+
+struct Texts {
+    source: ZeroizedText,
+    /// Set once, when parsing ends (before any literal can be read).
+    decoded: OnceLock<ZeroizedText>,
+}
 
 impl Shared {
     pub(crate) fn new(text: String) -> Self {
-        Shared(Arc::new(ZeroizedText(text)))
+        Shared(Arc::new(Texts {
+            source: ZeroizedText(text),
+            decoded: OnceLock::new(),
+        }))
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        &self.0.0
+        &self.0.source.0
+    }
+
+    /// The text decoded from escapes while parsing.
+    fn decoded(&self) -> &str {
+        let decoded = self.0.decoded.get();
+        &decoded
+            .expect("the decoded text is handed over when parsing ends, before any literal is read")
+            .0
+    }
+
+    /// Hands over the decoded text (once: later calls are ignored).
+    pub(crate) fn set_decoded(&self, text: ZeroizedText) {
+        let _ = self.0.decoded.set(text);
     }
 }
 
@@ -35,7 +57,45 @@ impl Shared {
 /// time (a tenth of the time it takes to parse a large document), while the
 /// byte slices below are cleared in bulk, with the same optimisation
 /// barrier.
-struct ZeroizedText(String);
+#[derive(Default)]
+pub(crate) struct ZeroizedText(String);
+
+impl ZeroizedText {
+    /// Makes room for `additional` bytes, zeroizing the old buffer when it
+    /// has to move (growing a `String` would free it as it is).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let text = &mut self.0;
+        if text.capacity() - text.len() >= additional {
+            return;
+        }
+        let capacity = (text.capacity() * 2).max(text.len() + additional).max(64);
+        let mut grown = String::with_capacity(capacity);
+        grown.push_str(text);
+        drop(ZeroizedText(std::mem::replace(text, grown)));
+    }
+
+    pub(crate) fn push_str(&mut self, text: &str) {
+        self.reserve(text.len());
+        self.0.push_str(text);
+    }
+
+    pub(crate) fn push(&mut self, c: char) {
+        self.reserve(c.len_utf8());
+        self.0.push(c);
+    }
+
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+}
+
+impl Deref for ZeroizedText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
 
 impl Drop for ZeroizedText {
     fn drop(&mut self) {
@@ -62,6 +122,12 @@ enum Repr {
         start: u32,
         end: u32,
     },
+    /// `source.decoded()[start..end]`.
+    Decoded {
+        source: Shared,
+        start: u32,
+        end: u32,
+    },
     /// Decoded text (up to 24 bytes kept inline, without an allocation of
     /// its own).
     Owned(CompactString),
@@ -72,6 +138,9 @@ impl Literal {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Span { source, start, end } => &source.as_str()[*start as usize..*end as usize],
+            Repr::Decoded { source, start, end } => {
+                &source.decoded()[*start as usize..*end as usize]
+            }
             Repr::Owned(s) => s,
         }
     }
@@ -89,45 +158,29 @@ impl Literal {
         }
     }
 
-    /// Extends a span that ends where `range` starts; `false` (and no
-    /// change) otherwise.
-    pub(crate) fn extend_span(&mut self, range: &Range<usize>) -> bool {
-        match &mut self.0 {
-            Repr::Span { end, .. } if *end as usize == range.start => {
-                match u32::try_from(range.end) {
-                    Ok(new_end) => {
-                        *end = new_end;
-                        true
-                    }
-                    Err(_) => false,
-                }
-            }
-            _ => false,
+    /// `decoded[range]`, where `decoded` is the text that will be handed
+    /// over to `source` when parsing ends (a copy when the range does not
+    /// fit in 32 bits).
+    pub(crate) fn decoded(source: &Shared, range: Range<usize>, decoded: &str) -> Self {
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => Literal(Repr::Decoded {
+                source: source.clone(),
+                start,
+                end,
+            }),
+            _ => Literal::from(&decoded[range]),
         }
     }
 
-    /// The text as a string of its own, with room for `additional` more
-    /// bytes when it has to be made, to append decoded text to.
-    fn owned(&mut self, additional: usize) -> &mut CompactString {
-        if let Repr::Span { .. } = self.0 {
-            let mut owned = CompactString::with_capacity(self.len() + additional);
-            owned.push_str(self.as_str());
-            self.0 = Repr::Owned(owned);
-        }
-        match &mut self.0 {
-            Repr::Owned(s) => s,
-            Repr::Span { .. } => unreachable!("made owned just above"),
-        }
-    }
-
-    /// Whether the text is a slice of a document's source (no copy).
+    /// Where the text is: `source` (a slice of a document's source),
+    /// `decoded` (of the document's decoded text) or `own`.
     #[cfg(test)]
-    pub(crate) fn is_span(&self) -> bool {
-        matches!(self.0, Repr::Span { .. })
-    }
-
-    pub(crate) fn push_str(&mut self, text: &str) {
-        self.owned(text.len()).push_str(text);
+    pub(crate) fn kind(&self) -> &'static str {
+        match self.0 {
+            Repr::Span { .. } => "source",
+            Repr::Decoded { .. } => "decoded",
+            Repr::Owned(_) => "own",
+        }
     }
 }
 
@@ -194,18 +247,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spans_extend_and_become_owned_on_push() {
+    fn a_span_reads_and_compares_as_its_text() {
         let src = Shared::new("abcdef".to_string());
-        let mut l = Literal::span(&src, 1..3);
-        assert_eq!(l, "bc");
-        assert!(!l.extend_span(&(4..5)));
-        assert!(l.extend_span(&(3..4)));
+        let l = Literal::span(&src, 1..4);
         assert_eq!(l, "bcd");
-        l.push_str("!");
-        assert_eq!(l, "bcd!");
-        assert_eq!(l, Literal::from("bcd!"));
-        assert!(!l.extend_span(&(4..5)));
-        assert_eq!(format!("{l:?}"), "\"bcd!\"");
+        assert_eq!(l, Literal::from("bcd"));
+        assert_eq!(format!("{l:?}"), "\"bcd\"");
     }
 
     #[test]

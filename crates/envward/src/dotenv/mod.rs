@@ -24,7 +24,7 @@ use std::ops::Range;
 pub use error::{ParseError, ParseErrorKind};
 pub use literal::Literal;
 use literal::Shared;
-use template::{Input, Mode, TemplateError};
+use template::{Mode, Reader, TemplateError};
 pub use template::{Part, Ref, RefOp, Template};
 use zeroize::Zeroize;
 
@@ -162,7 +162,7 @@ impl Document {
             }
             let mut parser = Parser {
                 src: text,
-                input: Input::shared(&source),
+                reader: Reader::shared(&source),
                 bytes: text.as_bytes(),
                 pos: if text.starts_with(BOM) { BOM.len() } else { 0 },
                 line: 1,
@@ -170,6 +170,7 @@ impl Document {
                 comments: Vec::new(),
             };
             parser.run()?;
+            parser.reader.finish();
             (parser.entries, parser.comments)
         };
         Ok(Document {
@@ -231,8 +232,8 @@ impl Default for Document {
 
 struct Parser<'a> {
     src: &'a str,
-    /// `src`, shared: where literal parts of templates point.
-    input: Input<'a>,
+    /// Reads templates from `src`, shared: where their literal parts point.
+    reader: Reader<'a>,
     bytes: &'a [u8],
     pos: usize,
     line: u32,
@@ -373,6 +374,9 @@ impl<'a> Parser<'a> {
         let skipped_blank = self.pos > before_value;
         let value_start = self.pos;
         let ctx = Some((key, value_start));
+        // Line feeds inside a quoted value (an unquoted one ends at its
+        // line's end).
+        let mut newlines = 0;
         let (quote, template, value_end) = match self.peek() {
             Some(b'\'') => {
                 let close = memchr::memchr(b'\'', &self.bytes[value_start + 1..])
@@ -381,10 +385,12 @@ impl<'a> Parser<'a> {
                         self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
                     })?;
                 let inner = value_start + 1..close;
-                let template = if memchr::memchr(b'\r', &self.bytes[inner.clone()]).is_some() {
+                let breaks = Breaks::of(&self.bytes[inner.clone()]);
+                newlines = breaks.newlines;
+                let template = if breaks.carriage_return {
                     Template::literal(normalize_newlines(&self.src[inner]))
                 } else {
-                    Template::from_input(self.input, inner)
+                    Template::from_input(&self.reader, inner)
                 };
                 (Quote::Single, template, close + 1)
             }
@@ -392,15 +398,16 @@ impl<'a> Parser<'a> {
                 let close = find_closing_double(self.bytes, value_start + 1).ok_or_else(|| {
                     self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
                 })?;
-                let template =
-                    if memchr::memchr(b'\r', &self.bytes[value_start + 1..close]).is_some() {
-                        let text = normalize_newlines(&self.src[value_start + 1..close]);
-                        template::parse(Input::copied(&text), 0, text.len(), Mode::Double)
-                            .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
-                    } else {
-                        template::parse(self.input, value_start + 1, close, Mode::Double)
-                            .map_err(|e| self.template_error(e, ctx, None))?
-                    };
+                let breaks = Breaks::of(&self.bytes[value_start + 1..close]);
+                newlines = breaks.newlines;
+                let template = if breaks.carriage_return {
+                    let text = normalize_newlines(&self.src[value_start + 1..close]);
+                    template::parse(&mut Reader::copied(&text), 0, text.len(), Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
+                } else {
+                    template::parse(&mut self.reader, value_start + 1, close, Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, None))?
+                };
                 (Quote::Double, template, close + 1)
             }
             _ => {
@@ -414,16 +421,13 @@ impl<'a> Parser<'a> {
                 while value_end > value_start && is_blank(self.bytes[value_end - 1]) {
                     value_end -= 1;
                 }
-                let template = template::parse(self.input, value_start, value_end, Mode::Unquoted)
-                    .map_err(|e| self.template_error(e, ctx, None))?;
+                let template =
+                    template::parse(&mut self.reader, value_start, value_end, Mode::Unquoted)
+                        .map_err(|e| self.template_error(e, ctx, None))?;
                 (Quote::None, template, value_end)
             }
         };
-        // Count lines inside a multi-line quoted value (an unquoted one ends
-        // at its line's end).
-        if quote != Quote::None {
-            self.line += count_newlines(&self.bytes[value_start..value_end]);
-        }
+        self.line += newlines;
         self.pos = value_end;
         self.skip_blanks();
         let mut comment = None;
@@ -519,11 +523,31 @@ fn estimate_entries(bytes: &[u8]) -> usize {
     (scaled + scaled / 16).min(bytes.len() / 2 + 1)
 }
 
-/// Line feeds in `bytes` (most quoted values have none: one search).
-fn count_newlines(bytes: &[u8]) -> u32 {
-    match memchr::memchr(b'\n', bytes) {
-        Some(first) => memchr::memchr_iter(b'\n', &bytes[first..]).count() as u32,
-        None => 0,
+/// The line breaks in a quoted value.
+struct Breaks {
+    /// How many `\n`.
+    newlines: u32,
+    /// Whether there is a `\r` (then the value is read from a copy with
+    /// `\r\n` turned into `\n`).
+    carriage_return: bool,
+}
+
+impl Breaks {
+    /// Most values have neither: one search.
+    fn of(bytes: &[u8]) -> Self {
+        match memchr::memchr2(b'\r', b'\n', bytes) {
+            None => Breaks {
+                newlines: 0,
+                carriage_return: false,
+            },
+            Some(first) => {
+                let rest = &bytes[first..];
+                Breaks {
+                    newlines: memchr::memchr_iter(b'\n', rest).count() as u32,
+                    carriage_return: memchr::memchr(b'\r', rest).is_some(),
+                }
+            }
+        }
     }
 }
 

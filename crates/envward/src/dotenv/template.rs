@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use super::literal::{Literal, Shared};
+use super::literal::{Literal, Shared, ZeroizedText};
 
 /// A value as written: literal pieces and references, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -14,13 +14,15 @@ pub struct Template {
     repr: Repr,
 }
 
-/// Most values are one literal: keep it without a `Vec`.
+/// Most values are one literal: keep it without an allocation. (A boxed
+/// slice rather than a `Vec` for several parts keeps a template at 24
+/// bytes.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 enum Repr {
     #[default]
     Empty,
     One(Part),
-    Many(Vec<Part>),
+    Many(Box<[Part]>),
 }
 
 /// One piece of a [`Template`].
@@ -122,97 +124,91 @@ impl Template {
         out
     }
 
-    fn push(&mut self, part: Part) {
-        self.repr = match std::mem::take(&mut self.repr) {
-            Repr::Empty => Repr::One(part),
-            Repr::One(first) => {
-                // `a${B}c`: most templates with a reference have a few parts.
-                let mut v = Vec::with_capacity(4);
-                v.push(first);
-                v.push(part);
-                Repr::Many(v)
-            }
-            Repr::Many(mut v) => {
-                v.push(part);
-                Repr::Many(v)
-            }
-        };
-    }
-
-    fn last_literal(&mut self) -> Option<&mut Literal> {
-        let last = match &mut self.repr {
-            Repr::Empty => None,
-            Repr::One(p) => Some(p),
-            Repr::Many(v) => v.last_mut(),
-        };
-        match last {
-            Some(Part::Literal(s)) => Some(s),
-            _ => None,
+    /// A template holding `r.text[range]`, without a copy when the reader
+    /// reads the shared source.
+    pub(crate) fn from_input(r: &Reader<'_>, range: Range<usize>) -> Self {
+        match r.literal(range) {
+            Some(literal) => Template {
+                repr: Repr::One(Part::Literal(literal)),
+            },
+            None => Template::default(),
         }
-    }
-
-    /// Appends decoded text.
-    fn push_literal(&mut self, text: Literal) {
-        if text.is_empty() {
-            return;
-        }
-        match self.last_literal() {
-            Some(last) => last.push_str(&text),
-            None => self.push(Part::Literal(text)),
-        }
-    }
-
-    /// Appends `input.text[range]`: as a slice of the shared source when
-    /// there is one (extending the last literal when it ends where `range`
-    /// starts), as a copy otherwise.
-    pub(crate) fn push_input(&mut self, input: Input<'_>, range: Range<usize>) {
-        if range.is_empty() {
-            return;
-        }
-        if let Some(last) = self.last_literal() {
-            if input.shared.is_none() || !last.extend_span(&range) {
-                last.push_str(&input.text[range]);
-            }
-            return;
-        }
-        let literal = match input.shared {
-            Some(shared) => Literal::span(shared, range),
-            None => Literal::from(&input.text[range]),
-        };
-        self.push(Part::Literal(literal));
-    }
-
-    /// A template holding `input.text[range]`, without a copy when the input
-    /// is the shared source.
-    pub(crate) fn from_input(input: Input<'_>, range: Range<usize>) -> Self {
-        let mut t = Template::default();
-        t.push_input(input, range);
-        t
     }
 }
 
-/// The text a template is read from: the document's source, shared (the
-/// literal parts then borrow it), or a copy of one value (with normalised
-/// line endings; the literal parts then get text of their own).
-#[derive(Clone, Copy)]
-pub(crate) struct Input<'a> {
+/// What templates are read from, and where the text decoded from escapes
+/// goes.
+///
+/// Reading a document's shared source, literal parts are slices of it, and
+/// decoded text is appended to one buffer for the whole document, shared
+/// the same way once reading ends ([`Reader::finish`]): no allocation per
+/// value either way. Reading a copy of one value (line endings normalised),
+/// literal parts get text of their own.
+pub(crate) struct Reader<'a> {
     /// The text; offsets are into it.
-    pub(crate) text: &'a str,
+    text: &'a str,
     /// The shared source when `text` is that source.
-    pub(crate) shared: Option<&'a Shared>,
+    shared: Option<&'a Shared>,
+    /// Decoded text: the document's (shared) or one literal's at a time.
+    decoded: ZeroizedText,
+    /// The parts of the templates being read, innermost last: each
+    /// template takes its own off the top when it ends (one allocation of
+    /// the right size for a template of several parts, none for one).
+    parts: Vec<Part>,
 }
 
-impl<'a> Input<'a> {
+impl<'a> Reader<'a> {
     /// A value's own text: literal parts are copied.
     pub(crate) fn copied(text: &'a str) -> Self {
-        Input { text, shared: None }
+        Reader {
+            text,
+            shared: None,
+            decoded: ZeroizedText::default(),
+            parts: Vec::new(),
+        }
     }
 
-    /// The shared source: literal parts are slices of it.
+    /// The shared source: literal parts are slices of it or of the decoded
+    /// text, which [`finish`](Self::finish) must hand over.
     pub(crate) fn shared(shared: &'a Shared) -> Self {
-        Input {
+        Reader {
             text: shared.as_str(),
             shared: Some(shared),
+            decoded: ZeroizedText::default(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// `text[range]` as a literal: a slice of the shared source when there
+    /// is one, a copy otherwise; `None` when empty.
+    fn literal(&self, range: Range<usize>) -> Option<Literal> {
+        if range.is_empty() {
+            return None;
+        }
+        Some(match self.shared {
+            Some(shared) => Literal::span(shared, range),
+            None => Literal::from(&self.text[range]),
+        })
+    }
+
+    /// The template made of the parts from `base` up.
+    fn take_template(&mut self, base: usize) -> Template {
+        let repr = match self.parts.len() - base {
+            0 => Repr::Empty,
+            1 => match self.parts.pop() {
+                Some(part) => Repr::One(part),
+                None => Repr::Empty,
+            },
+            _ => Repr::Many(self.parts.drain(base..).collect()),
+        };
+        Template { repr }
+    }
+
+    /// Hands the decoded text over to the shared source, where the literal
+    /// parts read it from.
+    pub(crate) fn finish(mut self) {
+        if let Some(shared) = self.shared {
+            shared.set_decoded(std::mem::take(&mut self.decoded));
         }
     }
 }
@@ -246,17 +242,20 @@ pub(crate) enum TemplateError {
     TooDeep(usize),
 }
 
-/// Reads `input.text[start..end]` as a template; error offsets are into
-/// `input.text`.
+/// Reads `r.text[start..end]` as a template; error offsets are into
+/// `r.text`.
 pub(crate) fn parse(
-    input: Input<'_>,
+    r: &mut Reader<'_>,
     start: usize,
     end: usize,
     mode: Mode,
 ) -> Result<Template, TemplateError> {
     let mut pos = start;
-    let t = parse_until(input, &mut pos, end, mode, 0, false)?;
-    Ok(t)
+    let base = r.parts.len();
+    let result = parse_until(r, &mut pos, end, mode, 0, false);
+    // The parts of the templates an error left unfinished.
+    r.parts.truncate(base);
+    result
 }
 
 fn is_name_start(b: u8) -> bool {
@@ -287,16 +286,16 @@ fn is_name_byte(b: u8, braced: bool) -> bool {
 
 /// Reads until `end`, or until an unescaped `}` when `in_braces`.
 fn parse_until(
-    input: Input<'_>,
+    r: &mut Reader<'_>,
     pos: &mut usize,
     end: usize,
     mode: Mode,
     depth: usize,
     in_braces: bool,
 ) -> Result<Template, TemplateError> {
-    let src = input.text;
+    let src = r.text;
     let bytes = src.as_bytes();
-    let mut out = Template::default();
+    let base = r.parts.len();
     let mut lit = Pending {
         start: *pos,
         decoded: None,
@@ -329,7 +328,7 @@ fn parse_until(
                     _ => None,
                 };
                 if let Some(c) = decoded {
-                    lit.decode(src, *pos, c, *pos + 2, end);
+                    lit.decode(r, *pos, c, *pos + 2, end);
                     *pos += 2;
                 } else {
                     // Kept as written; step over the backslash only so that
@@ -338,35 +337,35 @@ fn parse_until(
                 }
             }
             b'}' if in_braces => {
-                lit.flush(&mut out, input, *pos);
-                return Ok(out);
+                lit.flush(r, *pos);
+                return Ok(r.take_template(base));
             }
             b'$' => {
                 let dollar = *pos;
                 match bytes.get(*pos + 1).filter(|_| *pos + 1 < end) {
                     Some(b'$') => {
-                        lit.decode(src, dollar, '$', dollar + 2, end);
+                        lit.decode(r, dollar, '$', dollar + 2, end);
                         *pos += 2;
                     }
                     Some(b'{') => {
                         if depth >= MAX_NESTING {
                             return Err(TemplateError::TooDeep(dollar));
                         }
-                        lit.flush(&mut out, input, dollar);
+                        lit.flush(r, dollar);
                         *pos += 2;
-                        let r = parse_braced(input, pos, end, mode, depth + 1, dollar)?;
-                        out.push(Part::Ref(Box::new(r)));
+                        let reference = parse_braced(r, pos, end, mode, depth + 1, dollar)?;
+                        r.parts.push(Part::Ref(Box::new(reference)));
                         lit.start = *pos;
                     }
                     Some(&c) if is_name_start(c) => {
-                        lit.flush(&mut out, input, dollar);
+                        lit.flush(r, dollar);
                         let name_start = *pos + 1;
                         let p = name_start
                             + bytes[name_start..end]
                                 .iter()
                                 .position(|&b| !is_name_byte(b, false))
                                 .unwrap_or(end - name_start);
-                        out.push(Part::Ref(Box::new(Ref {
+                        r.parts.push(Part::Ref(Box::new(Ref {
                             namespace: None,
                             name: src[name_start..p].into(),
                             op: RefOp::Plain,
@@ -386,41 +385,55 @@ fn parse_until(
     if in_braces {
         return Err(TemplateError::Unterminated(usize::MAX));
     }
-    lit.flush(&mut out, input, *pos);
-    Ok(out)
+    lit.flush(r, *pos);
+    Ok(r.take_template(base))
 }
 
 /// The literal text being read: from `start`, as written, after the text
-/// `decoded` so far when an escape was met (one string of its own then,
-/// made once with room for the rest).
+/// decoded so far (from offset `decoded` of the reader's decoded text) when
+/// an escape was met.
 struct Pending {
     start: usize,
-    decoded: Option<compact_str::CompactString>,
+    decoded: Option<usize>,
 }
 
 impl Pending {
     /// Appends the text up to `at` and the character `c` an escape there
-    /// stands for; the text goes on at `next`.
-    fn decode(&mut self, src: &str, at: usize, c: char, next: usize, end: usize) {
-        let start = self.start;
-        // Decoding never makes text longer: the rest fits.
-        let text = self
-            .decoded
-            .get_or_insert_with(|| compact_str::CompactString::with_capacity(end - start));
-        text.push_str(&src[start..at]);
-        text.push(c);
+    /// stands for; the text goes on at `next`, and the literal ends at `end`
+    /// at the latest.
+    fn decode(&mut self, r: &mut Reader<'_>, at: usize, c: char, next: usize, end: usize) {
+        if self.decoded.is_none() {
+            // Decoding never makes text longer: the rest fits.
+            r.decoded.reserve(end - self.start);
+            self.decoded = Some(r.decoded.len());
+        }
+        r.decoded.push_str(&r.text[self.start..at]);
+        r.decoded.push(c);
         self.start = next;
     }
 
     /// Ends the literal at `at`: a slice of the input when nothing was
-    /// decoded.
-    fn flush(&mut self, out: &mut Template, input: Input<'_>, at: usize) {
+    /// decoded, of the decoded text otherwise.
+    fn flush(&mut self, r: &mut Reader<'_>, at: usize) {
         match self.decoded.take() {
-            Some(mut text) => {
-                text.push_str(&input.text[self.start..at]);
-                out.push_literal(Literal::from(text));
+            Some(from) => {
+                r.decoded.push_str(&r.text[self.start..at]);
+                let literal = match r.shared {
+                    Some(shared) => Literal::decoded(shared, from..r.decoded.len(), &r.decoded),
+                    None => {
+                        let literal = Literal::from(&r.decoded[from..]);
+                        r.decoded.truncate(from);
+                        literal
+                    }
+                };
+                // Never empty: an escape was decoded.
+                r.parts.push(Part::Literal(literal));
             }
-            None => out.push_input(input, self.start..at),
+            None => {
+                if let Some(literal) = r.literal(self.start..at) {
+                    r.parts.push(Part::Literal(literal));
+                }
+            }
         }
         self.start = at;
     }
@@ -443,14 +456,14 @@ fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<compact_str::Comp
 }
 
 fn parse_braced(
-    input: Input<'_>,
+    r: &mut Reader<'_>,
     pos: &mut usize,
     end: usize,
     mode: Mode,
     depth: usize,
     dollar: usize,
 ) -> Result<Ref, TemplateError> {
-    let src = input.text;
+    let src = r.text;
     let bytes = src.as_bytes();
     let unterminated = |p: usize| {
         if p >= end {
@@ -489,7 +502,7 @@ fn parse_braced(
         _ => return Err(TemplateError::Invalid(dollar)),
     };
     *pos = op_at + 1;
-    let word = match parse_until(input, pos, end, mode, depth, true) {
+    let word = match parse_until(r, pos, end, mode, depth, true) {
         Err(TemplateError::Unterminated(usize::MAX)) => {
             return Err(TemplateError::Unterminated(dollar));
         }
@@ -511,7 +524,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str, mode: Mode) -> Result<Template, TemplateError> {
-        parse(Input::copied(s), 0, s.len(), mode)
+        parse(&mut Reader::copied(s), 0, s.len(), mode)
     }
 
     #[test]

@@ -210,16 +210,15 @@ proptest! {
     }
 }
 
-/// The literal parts of `key`'s template: (text, whether a slice of the
-/// source).
-fn literals(doc: &Document, key: &str) -> Vec<(String, bool)> {
+/// The literal parts of `key`'s template: (text, where it is).
+fn literals(doc: &Document, key: &str) -> Vec<(String, &'static str)> {
     doc.get(key)
         .unwrap()
         .template
         .parts()
         .iter()
         .filter_map(|p| match p {
-            Part::Literal(l) => Some((l.to_string(), l.is_span())),
+            Part::Literal(l) => Some((l.to_string(), l.kind())),
             Part::Ref(_) => None,
         })
         .collect()
@@ -229,19 +228,19 @@ fn literals(doc: &Document, key: &str) -> Vec<(String, bool)> {
 fn text_written_as_is_is_not_copied() {
     let src = "A=plain value $5 x\nB='single $X \\n'\nC=\"double ${R:-word} tail\"\nD=\"esc\\n $$ d\"\nE=a$${R}b\nF=\"x\r\ny\"\n";
     let doc = Document::parse(src).unwrap();
-    assert_eq!(literals(&doc, "A"), [("plain value $5 x".into(), true)]);
-    assert_eq!(literals(&doc, "B"), [("single $X \\n".into(), true)]);
+    assert_eq!(literals(&doc, "A"), [("plain value $5 x".into(), "source")]);
+    assert_eq!(literals(&doc, "B"), [("single $X \\n".into(), "source")]);
     assert_eq!(
         literals(&doc, "C"),
-        [("double ".into(), true), (" tail".into(), true)]
+        [("double ".into(), "source"), (" tail".into(), "source")]
     );
     let word = &doc.get("C").unwrap().template.refs()[0].word;
     assert_eq!(word.as_literal(), Some("word"));
-    // Decoded text is a string of its own.
-    assert_eq!(literals(&doc, "D"), [("esc\n $ d".into(), false)]);
-    assert_eq!(literals(&doc, "E"), [("a${R}b".into(), false)]);
+    // Decoded text is in the document's one buffer of decoded text.
+    assert_eq!(literals(&doc, "D"), [("esc\n $ d".into(), "decoded")]);
+    assert_eq!(literals(&doc, "E"), [("a${R}b".into(), "decoded")]);
     // A CRLF inside quotes is read as LF: a copy.
-    assert_eq!(literals(&doc, "F"), [("x\ny".into(), false)]);
+    assert_eq!(literals(&doc, "F"), [("x\ny".into(), "own")]);
 }
 
 #[test]
@@ -300,8 +299,10 @@ proptest! {
         let mode = if double { template::Mode::Double } else { template::Mode::Unquoted };
         let src = format!("KEY={value}");
         let shared = literal::Shared::new(src.clone());
-        let from_source = template::parse(Input::shared(&shared), 4, src.len(), mode);
-        let from_copy = template::parse(Input::copied(&src), 4, src.len(), mode);
+        let mut reader = Reader::shared(&shared);
+        let from_source = template::parse(&mut reader, 4, src.len(), mode);
+        reader.finish();
+        let from_copy = template::parse(&mut Reader::copied(&src), 4, src.len(), mode);
         prop_assert_eq!(&from_source, &from_copy);
         if let Ok(t) = from_source {
             // Without references, the text is the value with escapes decoded.
