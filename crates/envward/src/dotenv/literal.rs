@@ -63,25 +63,36 @@ pub(crate) struct ZeroizedText(String);
 impl ZeroizedText {
     /// Makes room for `additional` bytes, zeroizing the old buffer when it
     /// has to move (growing a `String` would free it as it is).
+    #[inline]
     pub(crate) fn reserve(&mut self, additional: usize) {
-        let text = &mut self.0;
-        if text.capacity() - text.len() >= additional {
-            return;
+        if self.0.capacity() - self.0.len() < additional {
+            self.grow(additional);
         }
+    }
+
+    #[cold]
+    fn grow(&mut self, additional: usize) {
+        let text = &mut self.0;
         let capacity = (text.capacity() * 2).max(text.len() + additional).max(64);
         let mut grown = String::with_capacity(capacity);
         grown.push_str(text);
         drop(ZeroizedText(std::mem::replace(text, grown)));
     }
 
+    #[inline]
     pub(crate) fn push_str(&mut self, text: &str) {
         self.reserve(text.len());
         self.0.push_str(text);
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, c: char) {
         self.reserve(c.len_utf8());
         self.0.push(c);
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
     }
 
     pub(crate) fn truncate(&mut self, len: usize) {

@@ -560,17 +560,27 @@ fn normalize_newlines(text: &str) -> String {
     }
 }
 
-/// Index of the closing `"` at or after `from`, honouring backslashes.
+/// Index of the closing `"` at or after `from`, honouring backslashes (a
+/// backslash escapes the byte after it).
+///
+/// Jumps from quote to quote: a quote is escaped when an odd number of
+/// backslashes runs up to it (backslashes pair off from the left, and the
+/// byte before the run is not one). Values with many escapes but few
+/// escaped quotes take one search, not one per backslash.
 fn find_closing_double(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i < bytes.len() {
-        let j = i + memchr::memchr2(b'"', b'\\', &bytes[i..])?;
-        if bytes[j] == b'"' {
-            return Some(j);
+    loop {
+        let quote = i + memchr::memchr(b'"', &bytes[i..])?;
+        let backslashes = bytes[from..quote]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return Some(quote);
         }
-        i = j + 2;
+        i = quote + 1;
     }
-    None
 }
 
 /// Start of a ` #` comment in an unquoted value (index of the `#`).

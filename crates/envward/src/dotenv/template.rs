@@ -403,8 +403,16 @@ impl Pending {
     /// at the latest.
     fn decode(&mut self, r: &mut Reader<'_>, at: usize, c: char, next: usize, end: usize) {
         if self.decoded.is_none() {
-            // Decoding never makes text longer: the rest fits.
-            r.decoded.reserve(end - self.start);
+            // Decoding never makes text longer: the rest fits. The first
+            // time, room for a sixteenth of the text too: a document with
+            // escapes usually has more, and the buffer then grows (copied,
+            // the old one zeroized) a few times less.
+            let first = if r.decoded.capacity() == 0 {
+                r.text.len() / 16
+            } else {
+                0
+            };
+            r.decoded.reserve((end - self.start).max(first));
             self.decoded = Some(r.decoded.len());
         }
         r.decoded.push_str(&r.text[self.start..at]);

@@ -312,3 +312,23 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The closing quote found jumping from quote to quote is the one a
+    /// scan that steps over each backslash and the byte after it finds.
+    #[test]
+    fn closing_quote_matches_a_scan_over_escapes(text in "[a\\\\\"]{0,24}", from in 0usize..3) {
+        let bytes = text.as_bytes();
+        let from = from.min(bytes.len());
+        let mut i = from;
+        let expected = loop {
+            match bytes.get(i) {
+                None => break None,
+                Some(b'"') => break Some(i),
+                Some(b'\\') => i += 2,
+                Some(_) => i += 1,
+            }
+        };
+        prop_assert_eq!(find_closing_double(bytes, from), expected);
+    }
+}
