@@ -411,20 +411,23 @@ impl<'a> Parser<'a> {
                 (Quote::Double, template, close + 1)
             }
             _ => {
-                let end = self.line_end(value_start);
-                let mut value_end = end;
-                if skipped_blank && self.peek() == Some(b'#') {
-                    value_end = value_start;
-                } else if let Some(h) = find_comment_start(&self.bytes[value_start..end]) {
-                    value_end = value_start + h;
+                if let Some(value_end) = self.plain_unquoted_end(value_start) {
+                    let template = Template::from_input(&self.reader, value_start..value_end);
+                    (Quote::None, template, value_end)
+                } else {
+                    let end = self.line_end(value_start);
+                    let mut value_end = end;
+                    if skipped_blank && self.peek() == Some(b'#') {
+                        value_end = value_start;
+                    } else if let Some(h) = find_comment_start(&self.bytes[value_start..end]) {
+                        value_end = value_start + h;
+                    }
+                    value_end = self.trim_blanks_back(value_start, value_end);
+                    let template =
+                        template::parse(&mut self.reader, value_start, value_end, Mode::Unquoted)
+                            .map_err(|e| self.template_error(e, ctx, None))?;
+                    (Quote::None, template, value_end)
                 }
-                while value_end > value_start && is_blank(self.bytes[value_end - 1]) {
-                    value_end -= 1;
-                }
-                let template =
-                    template::parse(&mut self.reader, value_start, value_end, Mode::Unquoted)
-                        .map_err(|e| self.template_error(e, ctx, None))?;
-                (Quote::None, template, value_end)
             }
         };
         self.line += newlines;
@@ -464,6 +467,43 @@ impl<'a> Parser<'a> {
             comment,
         });
         Ok(())
+    }
+
+    /// The end of an unquoted value starting at `start` (blanks before a
+    /// comment or the line end left out) when it is plain text: no `$`, so
+    /// no reference and no escape (a backslash only escapes `$` there).
+    /// `None` when there is a `$`: the value is then read as a template.
+    ///
+    /// One search for the three bytes that matter instead of one for the
+    /// line end, one for a comment and one for the template.
+    fn plain_unquoted_end(&self, start: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut from = start;
+        let end = loop {
+            let Some(i) = memchr::memchr3(b'\n', b'#', b'$', &bytes[from..]) else {
+                break bytes.len();
+            };
+            let at = from + i;
+            match bytes[at] {
+                b'$' => return None,
+                // A comment starts at a `#` after a blank (`start` follows
+                // the `=` or the blanks after it).
+                b'#' if is_blank(bytes[at - 1]) => break at,
+                b'#' => from = at + 1,
+                // As `line_end`: the `\r` of a `\r\n` is not part of the line.
+                _ if at > start && bytes[at - 1] == b'\r' => break at - 1,
+                _ => break at,
+            }
+        };
+        Some(self.trim_blanks_back(start, end))
+    }
+
+    /// `end` moved back over blanks, not before `start`.
+    fn trim_blanks_back(&self, start: usize, mut end: usize) -> usize {
+        while end > start && is_blank(self.bytes[end - 1]) {
+            end -= 1;
+        }
+        end
     }
 
     fn template_error(

@@ -332,3 +332,32 @@ proptest! {
         prop_assert_eq!(find_closing_double(bytes, from), expected);
     }
 }
+
+proptest! {
+    /// An unquoted value read with one search (no `$` in it) ends where
+    /// the general reading ends it and reads the same.
+    #[test]
+    fn plain_unquoted_values_read_as_templates_do(value in "[ax #\t$\\\\\r\n=]{0,16}", blank: bool) {
+        let src = format!("K={}{value}", if blank { " " } else { "" });
+        let Ok(doc) = Document::parse(&src) else { return Ok(()) };
+        let entry = &doc.entries()[0];
+        // The general reading: line end, comment, blanks, then the template.
+        let bytes = src.as_bytes();
+        let start = 2 + bytes[2..].iter().take_while(|&&b| is_blank(b)).count();
+        let blank = start > 2;
+        let nl = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line_end = if nl > start && bytes[nl - 1] == b'\r' && nl < bytes.len() { nl - 1 } else { nl };
+        let mut end = line_end;
+        if blank && bytes.get(start) == Some(&b'#') {
+            end = start;
+        } else if let Some(h) = find_comment_start(&bytes[start..line_end]) {
+            end = start + h;
+        }
+        while end > start && is_blank(bytes[end - 1]) {
+            end -= 1;
+        }
+        prop_assert_eq!(entry.value_span.clone(), start..end);
+        let expected = template::parse(&mut Reader::copied(&src), start, end, template::Mode::Unquoted).unwrap();
+        prop_assert_eq!(&entry.template, &expected);
+    }
+}
