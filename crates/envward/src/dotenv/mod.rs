@@ -547,20 +547,29 @@ fn column_of(src: &str, line_start: usize, at: usize) -> u32 {
     src[line_start..at].chars().count() as u32 + 1
 }
 
-/// How many entries to reserve room for: one per line of a sample of the
-/// first 64 KiB, scaled to the whole text (a little more, so a uniform
-/// file needs no second allocation), instead of counting every line of a
-/// large file. An estimate: the vector still grows when it falls short.
+/// How many entries to reserve room for: the lines that can hold one (not
+/// blank, not a comment) in a sample of the first 64 KiB, scaled to the
+/// whole text with a little more (so a uniform file needs no second
+/// allocation), instead of reading every line of a large file. An estimate:
+/// the vector still grows when it falls short, and room reserved in vain is
+/// memory a large document keeps.
 fn estimate_entries(bytes: &[u8]) -> usize {
     const SAMPLE: usize = 64 << 10;
     let sample = &bytes[..bytes.len().min(SAMPLE)];
-    let lines = memchr::memchr_iter(b'\n', sample).count() + 1;
+    let holds_entry = |line_start: usize| {
+        let first = sample[line_start..].iter().find(|&&b| !is_blank(b));
+        !matches!(first, None | Some(b'#' | b'\n' | b'\r'))
+    };
+    let lines = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', sample).map(|i| i + 1))
+        .filter(|&start| holds_entry(start))
+        .count();
     if sample.len() == bytes.len() {
         return lines;
     }
     let scaled = (lines as u128 * bytes.len() as u128 / sample.len() as u128) as usize;
-    // A line holds at least two bytes (`#` and its line ending).
-    (scaled + scaled / 16).min(bytes.len() / 2 + 1)
+    // An entry takes at least three bytes (`A=` and a line ending).
+    (scaled + scaled / 32 + 1).min(bytes.len() / 3 + 1)
 }
 
 /// The line breaks in a quoted value.
