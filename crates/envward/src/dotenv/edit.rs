@@ -88,18 +88,18 @@ impl Document {
             return Err(EditError::NulInValue(key.to_string()));
         }
         let quoted = quote_value(value);
-        let mut out = String::with_capacity(self.source.len() + quoted.len() + key.len() + 2);
+        let mut out = String::with_capacity(self.source().len() + quoted.len() + key.len() + 2);
         if let Some(entry) = self.get(key) {
             let span = entry.value_span.clone();
-            out.push_str(&self.source[..span.start]);
+            out.push_str(&self.source()[..span.start]);
             out.push_str(&quoted);
             if entry.comment.as_ref().is_some_and(|c| c.start == span.end) {
                 out.push(' ');
             }
-            out.push_str(&self.source[span.end..]);
+            out.push_str(&self.source()[span.end..]);
         } else {
             let nl = self.newline();
-            out.push_str(&self.source);
+            out.push_str(self.source());
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push_str(nl);
             }
@@ -123,11 +123,11 @@ impl Document {
         if spans.is_empty() {
             return Ok(false);
         }
-        let bytes = self.source.as_bytes();
-        let mut out = String::with_capacity(self.source.len());
+        let bytes = self.source().as_bytes();
+        let mut out = String::with_capacity(self.source().len());
         let mut from = 0;
         for span in spans {
-            out.push_str(&self.source[from..span.start]);
+            out.push_str(&self.source()[from..span.start]);
             let mut end = span.end;
             if bytes.get(end) == Some(&b'\r') && bytes.get(end + 1) == Some(&b'\n') {
                 end += 2;
@@ -136,7 +136,7 @@ impl Document {
             }
             from = end;
         }
-        out.push_str(&self.source[from..]);
+        out.push_str(&self.source()[from..]);
         self.replace_source(out)?;
         Ok(true)
     }
@@ -159,14 +159,14 @@ impl Document {
         if spans.is_empty() {
             return Ok(false);
         }
-        let mut out = String::with_capacity(self.source.len() + spans.len() * to.len());
+        let mut out = String::with_capacity(self.source().len() + spans.len() * to.len());
         let mut last = 0;
         for span in spans {
-            out.push_str(&self.source[last..span.start]);
+            out.push_str(&self.source()[last..span.start]);
             out.push_str(to);
             last = span.end;
         }
-        out.push_str(&self.source[last..]);
+        out.push_str(&self.source()[last..]);
         self.replace_source(out)?;
         Ok(true)
     }

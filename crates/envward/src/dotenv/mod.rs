@@ -16,12 +16,15 @@
 mod edit;
 pub use edit::{EditError, is_valid_key, quote_value};
 mod error;
+mod literal;
 pub mod template;
 
 use std::ops::Range;
 
 pub use error::{ParseError, ParseErrorKind};
-use template::{Mode, TemplateError};
+pub use literal::Literal;
+use literal::Shared;
+use template::{Mode, Reader, TemplateError};
 pub use template::{Part, Ref, RefOp, Template};
 use zeroize::Zeroize;
 
@@ -73,9 +76,13 @@ pub struct Comment {
 }
 
 /// A parsed `.env` file that keeps every byte of its source.
+///
+/// The source is shared with the literal parts of the entries' templates
+/// (values written as is are slices of it, not copies) and zeroized when
+/// the last of them drops. A clone shares it too.
 #[derive(Clone)]
 pub struct Document {
-    source: String,
+    source: Shared,
     entries: Vec<Entry>,
     comments: Vec<Comment>,
 }
@@ -89,12 +96,6 @@ impl std::fmt::Debug for Document {
                 &self.entries.iter().map(|e| &e.key).collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for Document {
-    fn drop(&mut self) {
-        self.source.zeroize();
     }
 }
 
@@ -151,34 +152,26 @@ impl Document {
 
     /// Parses a document from text it takes ownership of.
     pub fn parse_owned(source: String) -> Result<Self, ParseError> {
+        // Zeroized on every way out, errors included, when the last part
+        // sharing it drops.
+        let source = Shared::new(source);
         let (entries, comments) = {
-            if let Some(at) = memchr::memchr(0, source.as_bytes()) {
-                return Err(ParseError::at(ParseErrorKind::NulByte, &source, at, None));
+            let text = source.as_str();
+            if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+                return Err(ParseError::at(ParseErrorKind::NulByte, text, at, None));
             }
-            // One entry per line at most: reserve once instead of doubling.
-            let lines = memchr::memchr_iter(b'\n', source.as_bytes()).count() + 1;
             let mut parser = Parser {
-                src: &source,
-                bytes: source.as_bytes(),
-                pos: if source.starts_with(BOM) {
-                    BOM.len()
-                } else {
-                    0
-                },
+                src: text,
+                reader: Reader::shared(&source),
+                bytes: text.as_bytes(),
+                pos: if text.starts_with(BOM) { BOM.len() } else { 0 },
                 line: 1,
-                entries: Vec::with_capacity(lines),
+                entries: Vec::with_capacity(estimate_entries(text.as_bytes())),
                 comments: Vec::new(),
             };
-            let result = parser.run();
-            let Parser {
-                entries, comments, ..
-            } = parser;
-            if let Err(e) = result {
-                let mut source = source;
-                source.zeroize();
-                return Err(e);
-            }
-            (entries, comments)
+            parser.run()?;
+            parser.reader.finish();
+            (parser.entries, parser.comments)
         };
         Ok(Document {
             source,
@@ -190,7 +183,7 @@ impl Document {
     /// An empty document.
     pub fn new() -> Self {
         Document {
-            source: String::new(),
+            source: Shared::new(String::new()),
             entries: Vec::new(),
             comments: Vec::new(),
         }
@@ -198,7 +191,7 @@ impl Document {
 
     /// The exact text of the document.
     pub fn source(&self) -> &str {
-        &self.source
+        self.source.as_str()
     }
 
     /// Entries in file order, duplicates included.
@@ -218,15 +211,16 @@ impl Document {
 
     /// Whether the file uses CRLF line endings (judged by its first line).
     pub fn uses_crlf(&self) -> bool {
-        match memchr::memchr(b'\n', self.source.as_bytes()) {
-            Some(i) => i > 0 && self.source.as_bytes()[i - 1] == b'\r',
+        let bytes = self.source().as_bytes();
+        match memchr::memchr(b'\n', bytes) {
+            Some(i) => i > 0 && bytes[i - 1] == b'\r',
             None => false,
         }
     }
 
     /// The text of `span` in the source.
     pub fn text(&self, span: &Range<usize>) -> &str {
-        &self.source[span.clone()]
+        &self.source()[span.clone()]
     }
 }
 
@@ -238,6 +232,8 @@ impl Default for Document {
 
 struct Parser<'a> {
     src: &'a str,
+    /// Reads templates from `src`, shared: where their literal parts point.
+    reader: Reader<'a>,
     bytes: &'a [u8],
     pos: usize,
     line: u32,
@@ -253,8 +249,21 @@ fn is_key_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
+/// `[A-Za-z0-9_.-]`, looked up rather than tested (keys are most of the
+/// bytes read one at a time).
+const KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-';
+        b += 1;
+    }
+    table
+};
+
 fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+    KEY_BYTES[b as usize]
 }
 
 impl<'a> Parser<'a> {
@@ -343,9 +352,10 @@ impl<'a> Parser<'a> {
         if !self.peek().is_some_and(is_key_start) {
             return Err(self.error(ParseErrorKind::InvalidKey, self.pos, None));
         }
-        while self.peek().is_some_and(is_key_byte) {
-            self.pos += 1;
-        }
+        self.pos += self.bytes[self.pos..]
+            .iter()
+            .position(|&b| !is_key_byte(b))
+            .unwrap_or(self.bytes.len() - self.pos);
         let key_end = self.pos;
         let key = &self.src[key_start..key_end];
         let ctx = Some((key, key_end));
@@ -364,6 +374,9 @@ impl<'a> Parser<'a> {
         let skipped_blank = self.pos > before_value;
         let value_start = self.pos;
         let ctx = Some((key, value_start));
+        // Line feeds inside a quoted value (an unquoted one ends at its
+        // line's end).
+        let mut newlines = 0;
         let (quote, template, value_end) = match self.peek() {
             Some(b'\'') => {
                 let close = memchr::memchr(b'\'', &self.bytes[value_start + 1..])
@@ -371,43 +384,53 @@ impl<'a> Parser<'a> {
                     .ok_or_else(|| {
                         self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
                     })?;
-                let text = &self.src[value_start + 1..close];
-                let template = Template::literal(normalize_newlines(text));
+                let inner = value_start + 1..close;
+                let breaks = Breaks::of(&self.bytes[inner.clone()]);
+                newlines = breaks.newlines;
+                let template = if breaks.carriage_return {
+                    Template::literal(normalize_newlines(&self.src[inner]))
+                } else {
+                    Template::from_input(&self.reader, inner)
+                };
                 (Quote::Single, template, close + 1)
             }
             Some(b'"') => {
                 let close = find_closing_double(self.bytes, value_start + 1).ok_or_else(|| {
                     self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
                 })?;
-                let template =
-                    if memchr::memchr(b'\r', &self.bytes[value_start + 1..close]).is_some() {
-                        let text = normalize_newlines(&self.src[value_start + 1..close]);
-                        template::parse(&text, 0, text.len(), Mode::Double)
-                            .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
-                    } else {
-                        template::parse(self.src, value_start + 1, close, Mode::Double)
-                            .map_err(|e| self.template_error(e, ctx, None))?
-                    };
+                let breaks = Breaks::of(&self.bytes[value_start + 1..close]);
+                newlines = breaks.newlines;
+                let template = if breaks.carriage_return {
+                    let text = normalize_newlines(&self.src[value_start + 1..close]);
+                    template::parse(&mut Reader::copied(&text), 0, text.len(), Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
+                } else {
+                    template::parse(&mut self.reader, value_start + 1, close, Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, None))?
+                };
                 (Quote::Double, template, close + 1)
             }
             _ => {
-                let end = self.line_end(value_start);
-                let mut value_end = end;
-                if skipped_blank && self.peek() == Some(b'#') {
-                    value_end = value_start;
-                } else if let Some(h) = find_comment_start(&self.bytes[value_start..end]) {
-                    value_end = value_start + h;
+                if let Some(value_end) = self.plain_unquoted_end(value_start) {
+                    let template = Template::from_input(&self.reader, value_start..value_end);
+                    (Quote::None, template, value_end)
+                } else {
+                    let end = self.line_end(value_start);
+                    let mut value_end = end;
+                    if skipped_blank && self.peek() == Some(b'#') {
+                        value_end = value_start;
+                    } else if let Some(h) = find_comment_start(&self.bytes[value_start..end]) {
+                        value_end = value_start + h;
+                    }
+                    value_end = self.trim_blanks_back(value_start, value_end);
+                    let template =
+                        template::parse(&mut self.reader, value_start, value_end, Mode::Unquoted)
+                            .map_err(|e| self.template_error(e, ctx, None))?;
+                    (Quote::None, template, value_end)
                 }
-                while value_end > value_start && is_blank(self.bytes[value_end - 1]) {
-                    value_end -= 1;
-                }
-                let template = template::parse(self.src, value_start, value_end, Mode::Unquoted)
-                    .map_err(|e| self.template_error(e, ctx, None))?;
-                (Quote::None, template, value_end)
             }
         };
-        // Count lines inside a multi-line quoted value.
-        self.line += memchr::memchr_iter(b'\n', &self.bytes[value_start..value_end]).count() as u32;
+        self.line += newlines;
         self.pos = value_end;
         self.skip_blanks();
         let mut comment = None;
@@ -444,6 +467,43 @@ impl<'a> Parser<'a> {
             comment,
         });
         Ok(())
+    }
+
+    /// The end of an unquoted value starting at `start` (blanks before a
+    /// comment or the line end left out) when it is plain text: no `$`, so
+    /// no reference and no escape (a backslash only escapes `$` there).
+    /// `None` when there is a `$`: the value is then read as a template.
+    ///
+    /// One search for the three bytes that matter instead of one for the
+    /// line end, one for a comment and one for the template.
+    fn plain_unquoted_end(&self, start: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut from = start;
+        let end = loop {
+            let Some(i) = memchr::memchr3(b'\n', b'#', b'$', &bytes[from..]) else {
+                break bytes.len();
+            };
+            let at = from + i;
+            match bytes[at] {
+                b'$' => return None,
+                // A comment starts at a `#` after a blank (`start` follows
+                // the `=` or the blanks after it).
+                b'#' if is_blank(bytes[at - 1]) => break at,
+                b'#' => from = at + 1,
+                // As `line_end`: the `\r` of a `\r\n` is not part of the line.
+                _ if at > start && bytes[at - 1] == b'\r' => break at - 1,
+                _ => break at,
+            }
+        };
+        Some(self.trim_blanks_back(start, end))
+    }
+
+    /// `end` moved back over blanks, not before `start`.
+    fn trim_blanks_back(&self, start: usize, mut end: usize) -> usize {
+        while end > start && is_blank(self.bytes[end - 1]) {
+            end -= 1;
+        }
+        end
     }
 
     fn template_error(
@@ -487,6 +547,59 @@ fn column_of(src: &str, line_start: usize, at: usize) -> u32 {
     src[line_start..at].chars().count() as u32 + 1
 }
 
+/// How many entries to reserve room for: the lines that can hold one (not
+/// blank, not a comment) in a sample of the first 64 KiB, scaled to the
+/// whole text with a little more (so a uniform file needs no second
+/// allocation), instead of reading every line of a large file. An estimate:
+/// the vector still grows when it falls short, and room reserved in vain is
+/// memory a large document keeps.
+fn estimate_entries(bytes: &[u8]) -> usize {
+    const SAMPLE: usize = 64 << 10;
+    let sample = &bytes[..bytes.len().min(SAMPLE)];
+    let holds_entry = |line_start: usize| {
+        let first = sample[line_start..].iter().find(|&&b| !is_blank(b));
+        !matches!(first, None | Some(b'#' | b'\n' | b'\r'))
+    };
+    let lines = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', sample).map(|i| i + 1))
+        .filter(|&start| holds_entry(start))
+        .count();
+    if sample.len() == bytes.len() {
+        return lines;
+    }
+    let scaled = (lines as u128 * bytes.len() as u128 / sample.len() as u128) as usize;
+    // An entry takes at least three bytes (`A=` and a line ending).
+    (scaled + scaled / 32 + 1).min(bytes.len() / 3 + 1)
+}
+
+/// The line breaks in a quoted value.
+struct Breaks {
+    /// How many `\n`.
+    newlines: u32,
+    /// Whether there is a `\r` (then the value is read from a copy with
+    /// `\r\n` turned into `\n`).
+    carriage_return: bool,
+}
+
+impl Breaks {
+    /// Most values have neither: one search.
+    fn of(bytes: &[u8]) -> Self {
+        match memchr::memchr2(b'\r', b'\n', bytes) {
+            None => Breaks {
+                newlines: 0,
+                carriage_return: false,
+            },
+            Some(first) => {
+                let rest = &bytes[first..];
+                Breaks {
+                    newlines: memchr::memchr_iter(b'\n', rest).count() as u32,
+                    carriage_return: memchr::memchr(b'\r', rest).is_some(),
+                }
+            }
+        }
+    }
+}
+
 /// `\r\n` → `\n`.
 fn normalize_newlines(text: &str) -> String {
     if text.contains("\r\n") {
@@ -496,17 +609,27 @@ fn normalize_newlines(text: &str) -> String {
     }
 }
 
-/// Index of the closing `"` at or after `from`, honouring backslashes.
+/// Index of the closing `"` at or after `from`, honouring backslashes (a
+/// backslash escapes the byte after it).
+///
+/// Jumps from quote to quote: a quote is escaped when an odd number of
+/// backslashes runs up to it (backslashes pair off from the left, and the
+/// byte before the run is not one). Values with many escapes but few
+/// escaped quotes take one search, not one per backslash.
 fn find_closing_double(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i < bytes.len() {
-        let j = i + memchr::memchr2(b'"', b'\\', &bytes[i..])?;
-        if bytes[j] == b'"' {
-            return Some(j);
+    loop {
+        let quote = i + memchr::memchr(b'"', &bytes[i..])?;
+        let backslashes = bytes[from..quote]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return Some(quote);
         }
-        i = j + 2;
+        i = quote + 1;
     }
-    None
 }
 
 /// Start of a ` #` comment in an unquoted value (index of the `#`).

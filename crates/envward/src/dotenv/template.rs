@@ -4,27 +4,33 @@
 //! [`Template`] once, so that escapes are decoded and reference syntax is
 //! checked at parse time, with exact positions.
 
+use std::ops::Range;
+
+use super::literal::{Literal, Shared, ZeroizedText};
+
 /// A value as written: literal pieces and references, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Template {
     repr: Repr,
 }
 
-/// Most values are one literal: keep it without a `Vec`.
+/// Most values are one literal: keep it without an allocation. (A boxed
+/// slice rather than a `Vec` for several parts keeps a template at 24
+/// bytes.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 enum Repr {
     #[default]
     Empty,
     One(Part),
-    Many(Vec<Part>),
+    Many(Box<[Part]>),
 }
 
 /// One piece of a [`Template`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Part {
-    /// Literal text, escapes already decoded (up to 24 bytes kept inline,
-    /// without an allocation of its own: most values are short).
-    Literal(compact_str::CompactString),
+    /// Literal text, escapes already decoded: a slice of the document's
+    /// source when written as is (no copy), its own text otherwise.
+    Literal(Literal),
     /// A reference to another key.
     Ref(Box<Ref>),
 }
@@ -34,8 +40,9 @@ pub enum Part {
 pub struct Ref {
     /// The namespace named with `${ns:KEY}`, if any.
     pub namespace: Option<String>,
-    /// The referenced key.
-    pub name: String,
+    /// The referenced key (up to 24 bytes kept inline, without an
+    /// allocation of its own).
+    pub name: compact_str::CompactString,
     /// What to do when the key is unset or empty.
     pub op: RefOp,
     /// The word after the operator (default, alternative or message).
@@ -117,47 +124,91 @@ impl Template {
         out
     }
 
-    fn push(&mut self, part: Part) {
-        self.repr = match std::mem::take(&mut self.repr) {
-            Repr::Empty => Repr::One(part),
-            Repr::One(first) => Repr::Many(vec![first, part]),
-            Repr::Many(mut v) => {
-                v.push(part);
-                Repr::Many(v)
-            }
+    /// A template holding `r.text[range]`, without a copy when the reader
+    /// reads the shared source.
+    pub(crate) fn from_input(r: &Reader<'_>, range: Range<usize>) -> Self {
+        match r.literal(range) {
+            Some(literal) => Template {
+                repr: Repr::One(Part::Literal(literal)),
+            },
+            None => Template::default(),
+        }
+    }
+}
+
+/// What templates are read from, and where the text decoded from escapes
+/// goes.
+///
+/// Reading a document's shared source, literal parts are slices of it, and
+/// decoded text is appended to one buffer for the whole document, shared
+/// the same way once reading ends ([`Reader::finish`]): no allocation per
+/// value either way. Reading a copy of one value (line endings normalised),
+/// literal parts get text of their own.
+pub(crate) struct Reader<'a> {
+    /// The text; offsets are into it.
+    text: &'a str,
+    /// The shared source when `text` is that source.
+    shared: Option<&'a Shared>,
+    /// Decoded text: the document's (shared) or one literal's at a time.
+    decoded: ZeroizedText,
+    /// The parts of the templates being read, innermost last: each
+    /// template takes its own off the top when it ends (one allocation of
+    /// the right size for a template of several parts, none for one).
+    parts: Vec<Part>,
+}
+
+impl<'a> Reader<'a> {
+    /// A value's own text: literal parts are copied.
+    pub(crate) fn copied(text: &'a str) -> Self {
+        Reader {
+            text,
+            shared: None,
+            decoded: ZeroizedText::default(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// The shared source: literal parts are slices of it or of the decoded
+    /// text, which [`finish`](Self::finish) must hand over.
+    pub(crate) fn shared(shared: &'a Shared) -> Self {
+        Reader {
+            text: shared.as_str(),
+            shared: Some(shared),
+            decoded: ZeroizedText::default(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// `text[range]` as a literal: a slice of the shared source when there
+    /// is one, a copy otherwise; `None` when empty.
+    fn literal(&self, range: Range<usize>) -> Option<Literal> {
+        if range.is_empty() {
+            return None;
+        }
+        Some(match self.shared {
+            Some(shared) => Literal::span(shared, range),
+            None => Literal::from(&self.text[range]),
+        })
+    }
+
+    /// The template made of the parts from `base` up.
+    fn take_template(&mut self, base: usize) -> Template {
+        let repr = match self.parts.len() - base {
+            0 => Repr::Empty,
+            1 => match self.parts.pop() {
+                Some(part) => Repr::One(part),
+                None => Repr::Empty,
+            },
+            _ => Repr::Many(self.parts.drain(base..).collect()),
         };
+        Template { repr }
     }
 
-    fn last_literal(&mut self) -> Option<&mut compact_str::CompactString> {
-        let last = match &mut self.repr {
-            Repr::Empty => None,
-            Repr::One(p) => Some(p),
-            Repr::Many(v) => v.last_mut(),
-        };
-        match last {
-            Some(Part::Literal(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn push_char(&mut self, c: char) {
-        if let Some(s) = self.last_literal() {
-            s.push(c);
-        } else {
-            self.push(Part::Literal(compact_str::CompactString::from(
-                c.encode_utf8(&mut [0; 4]) as &str,
-            )));
-        }
-    }
-
-    pub(crate) fn push_str(&mut self, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        if let Some(s) = self.last_literal() {
-            s.push_str(text);
-        } else {
-            self.push(Part::Literal(text.into()));
+    /// Hands the decoded text over to the shared source, where the literal
+    /// parts read it from.
+    pub(crate) fn finish(mut self) {
+        if let Some(shared) = self.shared {
+            shared.set_decoded(std::mem::take(&mut self.decoded));
         }
     }
 }
@@ -191,41 +242,72 @@ pub(crate) enum TemplateError {
     TooDeep(usize),
 }
 
-/// Reads `src[start..end]` as a template. `base` is added to offsets.
+/// Reads `r.text[start..end]` as a template; error offsets are into
+/// `r.text`.
 pub(crate) fn parse(
-    src: &str,
+    r: &mut Reader<'_>,
     start: usize,
     end: usize,
     mode: Mode,
 ) -> Result<Template, TemplateError> {
     let mut pos = start;
-    let t = parse_until(src, &mut pos, end, mode, 0, false)?;
-    Ok(t)
+    let base = r.parts.len();
+    let result = parse_until(r, &mut pos, end, mode, 0, false);
+    // The parts of the templates an error left unfinished.
+    r.parts.truncate(base);
+    result
 }
 
 fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
+/// `[A-Za-z0-9_]`, and `.` in braces: looked up rather than tested.
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = BARE | BRACED;
+        } else if c == b'.' {
+            table[b] = BRACED;
+        }
+        b += 1;
+    }
+    table
+};
+const BARE: u8 = 1;
+const BRACED: u8 = 2;
+
 fn is_name_byte(b: u8, braced: bool) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || (braced && b == b'.')
+    NAME_BYTES[b as usize] & if braced { BRACED } else { BARE } != 0
 }
 
 /// Reads until `end`, or until an unescaped `}` when `in_braces`.
 fn parse_until(
-    src: &str,
+    r: &mut Reader<'_>,
     pos: &mut usize,
     end: usize,
     mode: Mode,
     depth: usize,
     in_braces: bool,
 ) -> Result<Template, TemplateError> {
+    let src = r.text;
     let bytes = src.as_bytes();
-    let mut out = Template::default();
-    let mut lit_start = *pos;
+    let base = r.parts.len();
+    let mut lit = Pending {
+        start: *pos,
+        decoded: None,
+    };
     while *pos < end {
         // Jump to the next byte that can mean something.
-        match memchr::memchr3(b'\\', b'$', b'}', &bytes[*pos..end]) {
+        let next = if in_braces {
+            memchr::memchr3(b'\\', b'$', b'}', &bytes[*pos..end])
+        } else {
+            memchr::memchr2(b'\\', b'$', &bytes[*pos..end])
+        };
+        match next {
             Some(i) => *pos += i,
             None => {
                 *pos = end;
@@ -246,10 +328,8 @@ fn parse_until(
                     _ => None,
                 };
                 if let Some(c) = decoded {
-                    out.push_str(&src[lit_start..*pos]);
-                    out.push_char(c);
+                    lit.decode(r, *pos, c, *pos + 2, end);
                     *pos += 2;
-                    lit_start = *pos;
                 } else {
                     // Kept as written; step over the backslash only so that
                     // the next character is examined normally.
@@ -257,46 +337,47 @@ fn parse_until(
                 }
             }
             b'}' if in_braces => {
-                out.push_str(&src[lit_start..*pos]);
-                return Ok(out);
+                lit.flush(r, *pos);
+                return Ok(r.take_template(base));
             }
             b'$' => {
-                out.push_str(&src[lit_start..*pos]);
                 let dollar = *pos;
                 match bytes.get(*pos + 1).filter(|_| *pos + 1 < end) {
                     Some(b'$') => {
-                        out.push_char('$');
+                        lit.decode(r, dollar, '$', dollar + 2, end);
                         *pos += 2;
                     }
                     Some(b'{') => {
                         if depth >= MAX_NESTING {
                             return Err(TemplateError::TooDeep(dollar));
                         }
+                        lit.flush(r, dollar);
                         *pos += 2;
-                        let r = parse_braced(src, pos, end, mode, depth + 1, dollar)?;
-                        out.push(Part::Ref(Box::new(r)));
+                        let reference = parse_braced(r, pos, end, mode, depth + 1, dollar)?;
+                        r.parts.push(Part::Ref(Box::new(reference)));
+                        lit.start = *pos;
                     }
                     Some(&c) if is_name_start(c) => {
+                        lit.flush(r, dollar);
                         let name_start = *pos + 1;
-                        let mut p = name_start;
-                        while p < end && is_name_byte(bytes[p], false) {
-                            p += 1;
-                        }
-                        out.push(Part::Ref(Box::new(Ref {
+                        let p = name_start
+                            + bytes[name_start..end]
+                                .iter()
+                                .position(|&b| !is_name_byte(b, false))
+                                .unwrap_or(end - name_start);
+                        r.parts.push(Part::Ref(Box::new(Ref {
                             namespace: None,
-                            name: src[name_start..p].to_string(),
+                            name: src[name_start..p].into(),
                             op: RefOp::Plain,
                             word: Template::default(),
                             offset: dollar,
                         })));
                         *pos = p;
+                        lit.start = p;
                     }
-                    _ => {
-                        out.push_char('$');
-                        *pos += 1;
-                    }
+                    // A `$` that starts no reference is text, as written.
+                    _ => *pos += 1,
                 }
-                lit_start = *pos;
             }
             _ => *pos += 1,
         }
@@ -304,32 +385,93 @@ fn parse_until(
     if in_braces {
         return Err(TemplateError::Unterminated(usize::MAX));
     }
-    out.push_str(&src[lit_start..*pos]);
-    Ok(out)
+    lit.flush(r, *pos);
+    Ok(r.take_template(base))
 }
 
-fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<String> {
+/// The literal text being read: from `start`, as written, after the text
+/// decoded so far (from offset `decoded` of the reader's decoded text) when
+/// an escape was met.
+struct Pending {
+    start: usize,
+    decoded: Option<usize>,
+}
+
+impl Pending {
+    /// Appends the text up to `at` and the character `c` an escape there
+    /// stands for; the text goes on at `next`, and the literal ends at `end`
+    /// at the latest.
+    fn decode(&mut self, r: &mut Reader<'_>, at: usize, c: char, next: usize, end: usize) {
+        if self.decoded.is_none() {
+            // Decoding never makes text longer: the rest fits. The first
+            // time, room for a sixteenth of the text too: a document with
+            // escapes usually has more, and the buffer then grows (copied,
+            // the old one zeroized) a few times less.
+            let first = if r.decoded.capacity() == 0 {
+                r.text.len() / 16
+            } else {
+                0
+            };
+            r.decoded.reserve((end - self.start).max(first));
+            self.decoded = Some(r.decoded.len());
+        }
+        r.decoded.push_str(&r.text[self.start..at]);
+        r.decoded.push(c);
+        self.start = next;
+    }
+
+    /// Ends the literal at `at`: a slice of the input when nothing was
+    /// decoded, of the decoded text otherwise.
+    fn flush(&mut self, r: &mut Reader<'_>, at: usize) {
+        match self.decoded.take() {
+            Some(from) => {
+                r.decoded.push_str(&r.text[self.start..at]);
+                let literal = match r.shared {
+                    Some(shared) => Literal::decoded(shared, from..r.decoded.len(), &r.decoded),
+                    None => {
+                        let literal = Literal::from(&r.decoded[from..]);
+                        r.decoded.truncate(from);
+                        literal
+                    }
+                };
+                // Never empty: an escape was decoded.
+                r.parts.push(Part::Literal(literal));
+            }
+            None => {
+                if let Some(literal) = r.literal(self.start..at) {
+                    r.parts.push(Part::Literal(literal));
+                }
+            }
+        }
+        self.start = at;
+    }
+}
+
+fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<compact_str::CompactString> {
     let bytes = src.as_bytes();
     let start = *pos;
     if start >= end || !is_name_start(bytes[start]) {
         return None;
     }
-    let mut p = start + 1;
-    while p < end && is_name_byte(bytes[p], true) {
-        p += 1;
-    }
+    let p = start
+        + 1
+        + bytes[start + 1..end]
+            .iter()
+            .position(|&b| !is_name_byte(b, true))
+            .unwrap_or(end - start - 1);
     *pos = p;
-    Some(src[start..p].to_string())
+    Some(src[start..p].into())
 }
 
 fn parse_braced(
-    src: &str,
+    r: &mut Reader<'_>,
     pos: &mut usize,
     end: usize,
     mode: Mode,
     depth: usize,
     dollar: usize,
 ) -> Result<Ref, TemplateError> {
+    let src = r.text;
     let bytes = src.as_bytes();
     let unterminated = |p: usize| {
         if p >= end {
@@ -343,7 +485,7 @@ fn parse_braced(
     if *pos + 1 < end && bytes[*pos] == b':' && is_name_start(bytes[*pos + 1]) {
         *pos += 1;
         let key = read_name(src, pos, end).ok_or(TemplateError::Invalid(dollar))?;
-        namespace = Some(std::mem::replace(&mut name, key));
+        namespace = Some(std::mem::replace(&mut name, key).into());
     }
     if *pos >= end {
         return Err(TemplateError::Unterminated(dollar));
@@ -368,7 +510,7 @@ fn parse_braced(
         _ => return Err(TemplateError::Invalid(dollar)),
     };
     *pos = op_at + 1;
-    let word = match parse_until(src, pos, end, mode, depth, true) {
+    let word = match parse_until(r, pos, end, mode, depth, true) {
         Err(TemplateError::Unterminated(usize::MAX)) => {
             return Err(TemplateError::Unterminated(dollar));
         }
@@ -390,7 +532,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str, mode: Mode) -> Result<Template, TemplateError> {
-        parse(s, 0, s.len(), mode)
+        parse(&mut Reader::copied(s), 0, s.len(), mode)
     }
 
     #[test]

@@ -209,3 +209,156 @@ proptest! {
         prop_assert_eq!(doc.get("KEY").unwrap().template.as_literal(), Some(value.as_str()));
     }
 }
+
+/// The literal parts of `key`'s template: (text, where it is).
+fn literals(doc: &Document, key: &str) -> Vec<(String, &'static str)> {
+    doc.get(key)
+        .unwrap()
+        .template
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Literal(l) => Some((l.to_string(), l.kind())),
+            Part::Ref(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn text_written_as_is_is_not_copied() {
+    let src = "A=plain value $5 x\nB='single $X \\n'\nC=\"double ${R:-word} tail\"\nD=\"esc\\n $$ d\"\nE=a$${R}b\nF=\"x\r\ny\"\n";
+    let doc = Document::parse(src).unwrap();
+    assert_eq!(literals(&doc, "A"), [("plain value $5 x".into(), "source")]);
+    assert_eq!(literals(&doc, "B"), [("single $X \\n".into(), "source")]);
+    assert_eq!(
+        literals(&doc, "C"),
+        [("double ".into(), "source"), (" tail".into(), "source")]
+    );
+    let word = &doc.get("C").unwrap().template.refs()[0].word;
+    assert_eq!(word.as_literal(), Some("word"));
+    // Decoded text is in the document's one buffer of decoded text.
+    assert_eq!(literals(&doc, "D"), [("esc\n $ d".into(), "decoded")]);
+    assert_eq!(literals(&doc, "E"), [("a${R}b".into(), "decoded")]);
+    // A CRLF inside quotes is read as LF: a copy.
+    assert_eq!(literals(&doc, "F"), [("x\ny".into(), "own")]);
+}
+
+#[test]
+fn a_template_outlives_its_document() {
+    let doc = Document::parse("A=kept after the drop ${B} and more\n").unwrap();
+    let copy = doc.clone();
+    let template = doc.get("A").unwrap().template.clone();
+    drop(doc);
+    drop(copy);
+    let texts: Vec<_> = template
+        .parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Literal(l) => Some(l.as_str()),
+            Part::Ref(_) => None,
+        })
+        .collect();
+    assert_eq!(texts, ["kept after the drop ", " and more"]);
+}
+
+#[test]
+fn edits_read_back_from_the_new_source() {
+    let mut doc = Document::parse("A=first value\nB='second value'\n").unwrap();
+    let before = doc.clone();
+    doc.set("A", "changed value").unwrap();
+    doc.unset("B").unwrap();
+    doc.set("C", "it's new").unwrap();
+    assert_eq!(value(&doc, "A"), "changed value");
+    assert!(doc.get("B").is_none());
+    assert_eq!(value(&doc, "C"), "it's new");
+    // The clone taken before still reads its own source.
+    assert_eq!(value(&before, "A"), "first value");
+    assert_eq!(value(&before, "B"), "second value");
+}
+
+#[test]
+fn entry_estimate_counts_lines_that_can_hold_an_entry() {
+    assert_eq!(estimate_entries(b""), 0);
+    assert_eq!(estimate_entries(b"A=1\nB=2\n"), 2);
+    assert_eq!(estimate_entries(b"# c\n\n  \n  # d\r\nA=1\r\n"), 1);
+    let big = "# section\nK=v\n".repeat(100_000);
+    let estimate = estimate_entries(big.as_bytes());
+    assert!((100_000..=104_000).contains(&estimate), "{estimate}");
+    // Short lines first, then one long line: at most one per three bytes.
+    let skewed = format!("{}A={}\n", "K=\n".repeat(30_000), "x".repeat(1 << 20));
+    assert!(estimate_entries(skewed.as_bytes()) <= skewed.len() / 3 + 1);
+}
+
+proptest! {
+    /// Literal parts sliced from the shared source read exactly as the same
+    /// template parsed from a copy of the value, and errors are the same.
+    #[test]
+    fn shared_and_copied_templates_agree(
+        value in "[a-z$\\\\{}:?+\"nt -]{0,40}",
+        double: bool,
+    ) {
+        let mode = if double { template::Mode::Double } else { template::Mode::Unquoted };
+        let src = format!("KEY={value}");
+        let shared = literal::Shared::new(src.clone());
+        let mut reader = Reader::shared(&shared);
+        let from_source = template::parse(&mut reader, 4, src.len(), mode);
+        reader.finish();
+        let from_copy = template::parse(&mut Reader::copied(&src), 4, src.len(), mode);
+        prop_assert_eq!(&from_source, &from_copy);
+        if let Ok(t) = from_source {
+            // Without references, the text is the value with escapes decoded.
+            if !value.contains('$') && !value.contains('\\') {
+                prop_assert_eq!(t.as_literal(), Some(value.as_str()));
+            }
+        }
+    }
+}
+
+proptest! {
+    /// The closing quote found jumping from quote to quote is the one a
+    /// scan that steps over each backslash and the byte after it finds.
+    #[test]
+    fn closing_quote_matches_a_scan_over_escapes(text in "[a\\\\\"]{0,24}", from in 0usize..3) {
+        let bytes = text.as_bytes();
+        let from = from.min(bytes.len());
+        let mut i = from;
+        let expected = loop {
+            match bytes.get(i) {
+                None => break None,
+                Some(b'"') => break Some(i),
+                Some(b'\\') => i += 2,
+                Some(_) => i += 1,
+            }
+        };
+        prop_assert_eq!(find_closing_double(bytes, from), expected);
+    }
+}
+
+proptest! {
+    /// An unquoted value read with one search (no `$` in it) ends where
+    /// the general reading ends it and reads the same.
+    #[test]
+    fn plain_unquoted_values_read_as_templates_do(value in "[ax #\t$\\\\\r\n=]{0,16}", blank: bool) {
+        let src = format!("K={}{value}", if blank { " " } else { "" });
+        let Ok(doc) = Document::parse(&src) else { return Ok(()) };
+        let entry = &doc.entries()[0];
+        // The general reading: line end, comment, blanks, then the template.
+        let bytes = src.as_bytes();
+        let start = 2 + bytes[2..].iter().take_while(|&&b| is_blank(b)).count();
+        let blank = start > 2;
+        let nl = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line_end = if nl > start && bytes[nl - 1] == b'\r' && nl < bytes.len() { nl - 1 } else { nl };
+        let mut end = line_end;
+        if blank && bytes.get(start) == Some(&b'#') {
+            end = start;
+        } else if let Some(h) = find_comment_start(&bytes[start..line_end]) {
+            end = start + h;
+        }
+        while end > start && is_blank(bytes[end - 1]) {
+            end -= 1;
+        }
+        prop_assert_eq!(entry.value_span.clone(), start..end);
+        let expected = template::parse(&mut Reader::copied(&src), start, end, template::Mode::Unquoted).unwrap();
+        prop_assert_eq!(&entry.template, &expected);
+    }
+}

@@ -379,7 +379,7 @@ impl<'r> Eval<'r, '_> {
                 None => Err(self.ref_error(
                     ResolveErrorKind::Undefined {
                         key: ctx.key.to_string(),
-                        name: r.name.clone(),
+                        name: r.name.to_string(),
                         self_reference: from > 0,
                     },
                     r,
@@ -413,7 +413,7 @@ impl<'r> Eval<'r, '_> {
                     Err(self.ref_error(
                         ResolveErrorKind::Required {
                             key: ctx.key.to_string(),
-                            name: r.name.clone(),
+                            name: r.name.to_string(),
                             // The message is part of the value as written:
                             // not shown when that value is a secret's.
                             message: (!tainted
