@@ -57,7 +57,8 @@ OUT="${OUT:-$ROOT/bench/results}"
 
 source "$ROOT/bench/lib.sh"
 need hyperfine python3
-BIN="${BIN:-$(release_bin)}"
+# Absolute: the script changes directory before running it.
+BIN="$(realpath "${BIN:-$(release_bin)}")"
 [ -x "$BIN" ] || { echo "error: $BIN is not executable" >&2; exit 2; }
 
 UNAVAILABLE=()
