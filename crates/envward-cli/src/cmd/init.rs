@@ -318,6 +318,10 @@ pub fn run(g: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The audit log: per machine (user and host names), never committed
+/// (docs/operations.md).
+const AUDIT_LOG: &str = ".envward/audit.log";
+
 /// Appends the entries `.gitignore` lacks; never rewrites what is there.
 fn gitignore(root: &Path, layout: LayoutName, generated: &[String]) -> anyhow::Result<Vec<String>> {
     let path = root.join(".gitignore");
@@ -328,8 +332,15 @@ fn gitignore(root: &Path, layout: LayoutName, generated: &[String]) -> anyhow::R
             ".env",
             ".env.local",
             ".*.envward-tmp-*",
+            AUDIT_LOG,
         ],
-        LayoutName::Flat => &[".env", ".env.local", ".env.*.local", ".*.envward-tmp-*"],
+        LayoutName::Flat => &[
+            ".env",
+            ".env.local",
+            ".env.*.local",
+            ".*.envward-tmp-*",
+            AUDIT_LOG,
+        ],
     };
     let present: Vec<&str> = existing.lines().map(str::trim).collect();
     let missing: Vec<String> = wanted
@@ -346,7 +357,7 @@ fn gitignore(root: &Path, layout: LayoutName, generated: &[String]) -> anyhow::R
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
-    text.push_str("# envward: local overrides and plaintext secrets\n");
+    text.push_str("# envward: local overrides, plaintext secrets, the per-machine audit log\n");
     for m in &missing {
         text.push_str(m);
         text.push('\n');

@@ -134,6 +134,11 @@ fn init_git_ignores_temp_files() {
     p.run(&["init", "--preset", "django"]).ok();
     let ignore = std::fs::read_to_string(p.join(".gitignore")).unwrap();
     assert!(ignore.lines().any(|l| l == ".*.envward-tmp-*"), "{ignore}");
+    // The audit log names users and hosts: per machine, never committed.
+    assert!(
+        ignore.lines().any(|l| l == ".envward/audit.log"),
+        "{ignore}"
+    );
 }
 
 /// Runs envward under `umask 000`.
