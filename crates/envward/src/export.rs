@@ -108,7 +108,7 @@ pub fn render_with(
             for (k, v) in vars() {
                 s.push_str(k);
                 s.push('=');
-                if crate::bare::is_bare(v) {
+                if crate::dotenv::is_bare(v) {
                     s.push_str(v);
                 } else {
                     s.push_str(&crate::dotenv::quote_value(v));

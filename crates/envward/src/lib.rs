@@ -13,7 +13,6 @@ pub mod secret;
 pub use diagnostic::Diagnostic;
 pub use secret::Secret;
 
-mod bare;
 pub mod check;
 pub mod config;
 pub mod crypto;

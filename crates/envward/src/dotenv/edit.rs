@@ -27,11 +27,44 @@ pub fn is_valid_key(key: &str) -> bool {
     !b.is_empty() && super::is_key_start(b[0]) && b[1..].iter().all(|&c| super::is_key_byte(c))
 }
 
-fn is_plain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || "_-./:@%+,=~*!?^".contains(c)
-        || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+/// Whether `value` is written bare, without quotes (what [`quote_value`]
+/// writes as it is, and what reads back as itself: a literal, no escape,
+/// no reference, no comment). Also asked where a value is handled without
+/// the parser: an encrypted file opened straight into its decrypted values
+/// and the export writer. The rule: ASCII letters, digits and
+/// `_-./:@%+,=~*!?^`, and non-ASCII characters that are neither blank nor
+/// control characters. The empty value is bare.
+pub(crate) fn is_bare(value: &str) -> bool {
+    // Asked for every value exported or decrypted: one table look-up per
+    // ASCII byte, the rule per character for the rest.
+    if value.bytes().all(|b| BARE_ASCII[b as usize]) {
+        return true;
+    }
+    value.chars().all(|c| {
+        if c.is_ascii() {
+            BARE_ASCII[c as usize]
+        } else {
+            !c.is_whitespace() && !c.is_control()
+        }
+    })
 }
+
+/// By byte: an ASCII byte written bare (false for every non-ASCII byte).
+static BARE_ASCII: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let others = b"_-./:@%+,=~*!?^";
+    let mut i = 0;
+    while i < others.len() {
+        t[others[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Writes `value` so that it reads back exactly: bare when it is made of
 /// plain characters, single-quoted when it holds no `'` or line break,
@@ -44,7 +77,7 @@ fn is_plain_char(c: char) -> bool {
 /// assert_eq!(quote_value("it's"), r#""it's""#);
 /// ```
 pub fn quote_value(value: &str) -> String {
-    if value.chars().all(is_plain_char) {
+    if is_bare(value) {
         return value.to_string();
     }
     if !value.contains(['\'', '\r', '\n']) {
@@ -169,5 +202,67 @@ impl Document {
         out.push_str(&self.source()[last..]);
         self.replace_source(out)?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod bare_tests {
+    use super::{is_bare, quote_value};
+    use crate::dotenv::{Document, Quote};
+    use proptest::prelude::*;
+
+    /// The same rule as `quote_value`, character by character (every
+    /// character up to U+3100, and some beyond).
+    #[test]
+    fn is_bare_is_quote_values_rule() {
+        let chars = (0u32..0x3100)
+            .chain([0xFEFF, 0x1F600, 0xE0001, 0x10FFFF])
+            .filter_map(char::from_u32);
+        for c in chars {
+            let s = c.to_string();
+            assert_eq!(is_bare(&s), quote_value(&s) == s, "U+{:04X}", c as u32);
+        }
+        assert!(is_bare(""));
+    }
+
+    fn bare_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            proptest::char::ranges(
+                vec![
+                    'a'..='z',
+                    'A'..='Z',
+                    '0'..='9',
+                    'é'..='é',
+                    '€'..='€',
+                    '日'..='日'
+                ]
+                .into()
+            ),
+            proptest::sample::select("_-./:@%+,=~*!?^".chars().collect::<Vec<_>>()),
+        ]
+    }
+
+    proptest! {
+        /// A bare value reads back as itself: one literal, no quotes, no
+        /// comment, the whole text as written.
+        #[test]
+        fn a_bare_value_reads_back_as_itself(v in proptest::collection::vec(bare_char(), 0..40)) {
+            let v: String = v.into_iter().collect();
+            prop_assert!(is_bare(&v));
+            prop_assert_eq!(quote_value(&v), v.clone());
+            let doc = Document::parse(&format!("K={v}\n")).unwrap();
+            let e = &doc.entries()[0];
+            prop_assert_eq!(e.template.as_literal(), Some(v.as_str()));
+            prop_assert_eq!(e.quote, Quote::None);
+            prop_assert!(e.comment.is_none());
+            prop_assert_eq!(doc.text(&e.value_span), v.as_str());
+        }
+
+        /// Anything else is not bare.
+        #[test]
+        fn a_value_quote_value_quotes_is_not_bare(v in "\\PC{0,12}[ \t'\"$#\\\\`]\\PC{0,12}") {
+            prop_assert!(!is_bare(&v));
+            prop_assert_ne!(quote_value(&v), v);
+        }
     }
 }

@@ -14,6 +14,7 @@
 //! ```
 
 mod edit;
+pub(crate) use edit::is_bare;
 pub use edit::{EditError, is_valid_key, quote_value};
 mod error;
 mod literal;

@@ -83,7 +83,7 @@ pub(crate) struct FileSource {
     /// for a file in clear).
     encrypted: Vec<bool>,
     /// By entry index: the decrypted value of an encrypted entry, when
-    /// every one reads back as itself ([`crate::bare::is_bare`]): the
+    /// every one reads back as itself ([`crate::dotenv::is_bare`]): the
     /// common case, where the file needs no decrypted document parsed
     /// again. `None` otherwise.
     plain: Option<crypto::Plaintexts>,
@@ -361,7 +361,7 @@ impl Source for FileSource {
 /// decrypted document is built and parsed (`crypto::Opened::document`).
 fn values_as_they_are(doc: &Document, values: &crypto::Plaintexts) -> bool {
     doc.entries().iter().zip(values.iter()).all(|(e, v)| {
-        v.is_none_or(|v| crate::bare::is_bare(v) && !e.key.ends_with(super::FILE_SUFFIX))
+        v.is_none_or(|v| crate::dotenv::is_bare(v) && !e.key.ends_with(super::FILE_SUFFIX))
     })
 }
 
