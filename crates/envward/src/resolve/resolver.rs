@@ -152,9 +152,10 @@ impl<'a> Resolver<'a> {
         view: ViewId,
         key: &str,
     ) -> Result<Vec<Cand<'_>>, ResolveError> {
-        // `KEY_FILE` built on the stack: this runs for every key loaded.
-        let mut buf = [0u8; 128];
-        let file = file_key(key, &mut buf);
+        // `KEY_FILE` inline up to 24 bytes (no allocation for most keys):
+        // this runs for every key loaded.
+        let mut file = compact_str::CompactString::new(key);
+        file.push_str(FILE_SUFFIX);
         let query = Key {
             name: key,
             file: &file,
@@ -169,7 +170,7 @@ impl<'a> Resolver<'a> {
                     return Err(self.error(
                         ResolveErrorKind::BothValueAndFile {
                             key: key.to_string(),
-                            file_key: file.into_owned(),
+                            file_key: file.into(),
                         },
                         conflict.origin,
                         conflict.at.map(|at| (src, at)),
@@ -472,21 +473,6 @@ fn sort_prefix(key: &str) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
-/// `key` + [`FILE_SUFFIX`], in `buf` when it fits (no allocation).
-fn file_key<'b>(key: &str, buf: &'b mut [u8; 128]) -> Cow<'b, str> {
-    let len = key.len() + FILE_SUFFIX.len();
-    if len > buf.len() {
-        return Cow::Owned(format!("{key}{FILE_SUFFIX}"));
-    }
-    buf[..key.len()].copy_from_slice(key.as_bytes());
-    buf[key.len()..len].copy_from_slice(FILE_SUFFIX.as_bytes());
-    match std::str::from_utf8(&buf[..len]) {
-        Ok(s) => Cow::Borrowed(s),
-        // A str followed by an ASCII suffix is UTF-8; never taken.
-        Err(_) => Cow::Owned(format!("{key}{FILE_SUFFIX}")),
-    }
-}
-
 /// Whether `def` is written as text where it is stored: not encrypted,
 /// not empty, not read from a file.
 fn clear_where_stored(def: &Definition<'_>) -> bool {
@@ -585,22 +571,6 @@ fn without_references(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::file_key;
-
-    #[test]
-    fn file_key_fits_on_the_stack_or_is_allocated() {
-        let mut buf = [0u8; 128];
-        let short = file_key("DATABASE_PASSWORD", &mut buf);
-        assert!(matches!(short, Cow::Borrowed("DATABASE_PASSWORD_FILE")));
-        let long = "K".repeat(200);
-        let mut buf = [0u8; 128];
-        assert_eq!(file_key(&long, &mut buf), format!("{long}_FILE"));
-        let mut buf = [0u8; 128];
-        assert_eq!(file_key("clé", &mut buf), "clé_FILE");
-    }
-
-    use std::borrow::Cow;
-
     proptest::proptest! {
         /// Keys sorted by prefix, then whole, are sorted as strings.
         #[test]
