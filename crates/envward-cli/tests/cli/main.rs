@@ -27,6 +27,7 @@ mod integrity;
 mod layouts;
 mod misc;
 mod newcomer;
+mod python;
 mod redact;
 mod reports;
 mod rotation;
