@@ -34,8 +34,10 @@ if [ -z "${WHEEL:-}" ]; then
     maturin build --quiet --release --locked -m "$ROOT/crates/envward-py/Cargo.toml" -o "$W/wheels" >&2
     WHEEL="$(ls "$W"/wheels/envward-*.whl | head -1)"
 fi
-python3 -m pip install --quiet --no-deps --no-index --target "$W/site" "$WHEEL"
-PY="$(venv_with dotenv python-dotenv)/bin/python"
+python3 -m pip install --quiet --no-deps --no-index --target "$W/site" "$WHEEL" 2>/dev/null
+venv_with dotenv "python-dotenv==$PYTHON_DOTENV_VERSION" || { echo "error: python-dotenv could not be installed" >&2; exit 2; }
+PY="$TOOLS/venv/bin/python3"
+mkdir -p "$W/plain"
 python3 "$ROOT/bench/fixtures.py" "$W/plain" >/dev/null
 for n in 50 10k; do
     mkdir -p "$W/p$n"
