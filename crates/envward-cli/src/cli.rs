@@ -205,6 +205,12 @@ pub enum Command {
         after_help = "Examples:\n  envward doctor -e production                 # the shell you are in, against production's files\n  envward doctor --pid \"$(pgrep -o gunicorn)\" -e production --format json\n  envward doctor --fail-on warning             # exit 1 on warnings too\n\nNever prints a value: only keys, paths, modes and origins.\nExit codes: 0 no finding at or above --fail-on (default: error), 1 some, 2 bad input\n(no such process, not permitted to read its environment, a project that does not load)."
     )]
     Doctor(cmd::doctor::Args),
+    /// Probe a live deployment: HTTPS and its redirect, security headers and
+    /// cookies, debug pages, the environment's secrets in health endpoints
+    #[command(
+        after_help = "Examples:\n  envward probe -e production                  # the environment's BASE_URL\n  envward probe https://app.example.com --health /health --health /status\n  envward probe https://staging.internal --ca-file internal-ca.pem --format sarif\n\nNever prints a secret: a value found in an answer is named by its key.\nExit codes: 0 no finding at or above --fail-on (default: error), 1 some, 2 bad input\n(a URL that does not parse, a deployment that does not answer, a project that does not load)."
+    )]
+    Probe(cmd::probe::Args),
     /// A health summary safe to expose: counts only, never a value
     #[command(
         after_help = "Examples:\n  envward status\n  envward status --format json   # for a health endpoint or dashboard"
@@ -449,6 +455,7 @@ fn dispatch(g: &Global, subcommand: Command) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => cmd::rules::run(args),
         Command::Status(args) => cmd::status::run(g, args),
         Command::Doctor(args) => cmd::doctor::run(g, args),
+        Command::Probe(args) => cmd::probe::run(g, args),
         Command::Schema(c) => cmd::schema::run(g, c),
         Command::Template(c) => cmd::template::run(g, c),
         Command::Init(args) => cmd::init::run(g, args),

@@ -121,6 +121,21 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// Adds every sensitive value of `cfg` (a sealed file noted instead).
+    pub fn add_environment(&mut self, cfg: &crate::Resolved) -> &mut Self {
+        for file in &cfg.sealed {
+            self.notes.push(format!(
+                "{}: {} could not be decrypted (no identity matches its recipients): its values are not known",
+                cfg.environment,
+                file.path.display()
+            ));
+        }
+        for v in cfg.iter().filter(|v| v.sensitive && !v.sealed) {
+            self.add(&cfg.environment, &v.key, v.value.expose());
+        }
+        self
+    }
+
     /// Adds one sensitive value of `key` in `environment`, with its
     /// encoded forms. Values shorter than the minimum length (in bytes,
     /// ignoring surrounding blanks) are recorded in `too_short` instead.
@@ -350,18 +365,17 @@ impl KnownValues {
                 }
                 Err(e) => return Err(e),
             };
-            for file in &cfg.sealed {
-                b.notes.push(format!(
-                    "{}: {} could not be decrypted (no identity matches its recipients): its values are not known",
-                    cfg.environment,
-                    file.path.display()
-                ));
-            }
-            for v in cfg.iter().filter(|v| v.sensitive && !v.sealed) {
-                b.add(&cfg.environment, &v.key, v.value.expose());
-            }
+            b.add_environment(&cfg);
         }
         Ok(b.build())
+    }
+
+    /// The sensitive values of one environment already loaded (an
+    /// encrypted file no identity opened noted, its values not known).
+    pub fn of(cfg: &crate::Resolved, min_length: usize) -> KnownValues {
+        let mut b = KnownValues::builder(min_length);
+        b.add_environment(cfg);
+        b.build()
     }
 
     /// The matches in `haystack`, leftmost-longest, not overlapping.

@@ -29,6 +29,7 @@ pub mod known;
 pub mod layout;
 pub mod ops;
 pub mod plural;
+pub mod probe;
 pub mod redact;
 pub mod remote;
 pub mod report;

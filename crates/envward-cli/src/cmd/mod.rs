@@ -19,6 +19,7 @@ pub mod init;
 pub mod keys;
 pub mod list;
 pub mod log;
+pub mod probe;
 pub mod redact;
 pub mod rotate;
 pub mod rules;

@@ -27,6 +27,7 @@ mod integrity;
 mod layouts;
 mod misc;
 mod newcomer;
+mod probe;
 mod python;
 mod redact;
 mod reports;

@@ -22,9 +22,12 @@ use crate::value::Resolved;
 pub use crate::findings::{Coverage, Finding, Report, RuleStatus, Severity, Skipped};
 
 /// Every built-in rule `check` can report (schema, consistency, security),
-/// from the registry: id, default severity, summary.
+/// from the registry: id, default severity, summary. (Not `doctor`'s
+/// rules, tagged `process`, nor `probe`'s, tagged `probe`.)
 pub fn all_rules() -> impl Iterator<Item = &'static RuleInfo> {
-    registry::RULES.iter().filter(|r| !r.has_tag("process"))
+    registry::RULES
+        .iter()
+        .filter(|r| !r.has_tag("process") && !r.has_tag("probe"))
 }
 
 /// What to check.

@@ -234,6 +234,8 @@ pub enum Tool {
     Doctor,
     /// `envward scan`: files of a tree.
     Scan,
+    /// `envward probe`: a live deployment's answers.
+    Probe,
 }
 
 impl Tool {
@@ -243,6 +245,7 @@ impl Tool {
             Tool::Check => "check",
             Tool::Doctor => "doctor",
             Tool::Scan => "scan",
+            Tool::Probe => "probe",
         }
     }
 }

@@ -452,6 +452,83 @@ pub static RULES: &[RuleInfo] = &[
         group: "overrides",
         tags: &["process"],
     },
+    RuleInfo {
+        id: "probe.tls",
+        severity: Severity::Error,
+        summary: "the TLS handshake with the deployment fails (certificate not trusted, wrong name, expired)",
+        group: "transport",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.https",
+        severity: Severity::Error,
+        summary: "the deployment is served over plain HTTP",
+        group: "transport",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.https-redirect",
+        severity: Severity::Error,
+        summary: "plain HTTP does not redirect to HTTPS",
+        group: "transport",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.hsts",
+        severity: Severity::Warning,
+        summary: "no Strict-Transport-Security header, or a max-age under a year",
+        group: "headers",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.nosniff",
+        severity: Severity::Warning,
+        summary: "no `X-Content-Type-Options: nosniff` header",
+        group: "headers",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.framing",
+        severity: Severity::Warning,
+        summary: "neither X-Frame-Options nor a CSP frame-ancestors directive",
+        group: "headers",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.cookie-secure",
+        severity: Severity::Error,
+        summary: "a cookie set over HTTPS without the Secure attribute",
+        group: "headers",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.cookie-httponly",
+        severity: Severity::Warning,
+        summary: "a session-like cookie without the HttpOnly attribute",
+        group: "headers",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.server-version",
+        severity: Severity::Info,
+        summary: "the Server or X-Powered-By header tells software and version",
+        group: "headers",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.debug-page",
+        severity: Severity::Error,
+        summary: "an answer is a framework's debug page or a traceback",
+        group: "exposure",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.secret-leak",
+        severity: Severity::Error,
+        summary: "an answer (a health endpoint, an error page, a header) contains a secret value of the environment",
+        group: "exposure",
+        tags: &["probe"],
+    },
 ];
 
 #[cfg(test)]
@@ -497,6 +574,20 @@ mod tests {
             assert!(r.id.starts_with("doctor."), "{}", r.id);
             assert!(
                 crate::doctor::SECTIONS.iter().any(|(s, _)| *s == r.group),
+                "{}",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn probe_rules_sit_in_a_probe_section() {
+        let probe: Vec<_> = RULES.iter().filter(|r| r.has_tag("probe")).collect();
+        assert!(!probe.is_empty());
+        for r in probe {
+            assert!(r.id.starts_with("probe."), "{}", r.id);
+            assert!(
+                crate::probe::SECTIONS.iter().any(|(s, _)| *s == r.group),
                 "{}",
                 r.id
             );

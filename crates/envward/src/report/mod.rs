@@ -132,14 +132,29 @@ pub(crate) fn marker(s: Severity) -> (&'static str, Style) {
 pub fn text(report: &Report, styled: bool) -> String {
     let st = |s: Style| if styled { s } else { Style::new() };
     let mut out = String::new();
-    if report.tool == crate::findings::Tool::Scan {
-        // Files, not environments: one group per section.
+    if let Some(unit) = match report.tool {
+        crate::findings::Tool::Scan => Some(("file", "files", "scanned")),
+        crate::findings::Tool::Probe => Some(("request", "requests", "made")),
+        _ => None,
+    } {
+        // Files or answers, not environments: one group per section.
         for group in report.groups() {
+            if let (Some(why), true) = (group.skipped, group.findings.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "{}⏭ {}: not checked: {why}{:#}",
+                    st(DIM),
+                    group.title,
+                    st(DIM)
+                );
+                continue;
+            }
             write_group(&mut out, group.title, &group.findings, styled, false);
         }
         let tail = format!(
-            " ({} scanned)",
-            crate::plural::count(report.checks, "file", "files")
+            " ({} {})",
+            crate::plural::count(report.checks, unit.0, unit.1),
+            unit.2
         );
         write_summary(&mut out, report, &tail, styled);
         return out;
