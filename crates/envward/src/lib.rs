@@ -39,6 +39,7 @@ pub mod schema;
 pub mod source;
 pub mod store;
 pub mod suggest;
+mod tls;
 pub mod value;
 
 pub use error::{ErrorKind, LoadError, ResolveError};

@@ -34,6 +34,34 @@ impl FailOn {
     }
 }
 
+/// The formats of the producers whose reports group by section, not by
+/// environment (`doctor`, `probe`): every writer but HTML's matrix.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SectionFormat {
+    /// Grouped by section, ✖ ⚠ ✔ markers
+    Text,
+    /// Stable JSON (version 1)
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML: a suite per section, a case per rule
+    Junit,
+    /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
+    Markdown,
+}
+
+impl From<SectionFormat> for Format {
+    fn from(f: SectionFormat) -> Format {
+        match f {
+            SectionFormat::Text => Format::Text,
+            SectionFormat::Json => Format::Json,
+            SectionFormat::Sarif => Format::Sarif,
+            SectionFormat::Junit => Format::Junit,
+            SectionFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     /// Grouped by environment, ✖ ⚠ ✔ markers

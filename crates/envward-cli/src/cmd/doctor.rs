@@ -8,23 +8,9 @@ use std::process::ExitCode;
 
 use envward::doctor::{DoctorError, DoctorOptions, Target};
 
-use crate::cmd::check::FailOn;
+use crate::cmd::check::{FailOn, SectionFormat as Format};
 use crate::exit::Exit;
 use crate::global::Global;
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    /// Grouped by section, ✖ ⚠ ✔ markers
-    Text,
-    /// Stable JSON (version 1)
-    Json,
-    /// SARIF 2.1.0, for code scanning
-    Sarif,
-    /// JUnit XML: a suite per section, a case per rule
-    Junit,
-    /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
-    Markdown,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -11,23 +11,9 @@ use std::time::Duration;
 use envward::Diagnostic;
 use envward::probe::{ProbeError, ProbeOptions};
 
-use crate::cmd::check::{FailOn, Format as CheckFormat};
+use crate::cmd::check::{FailOn, SectionFormat as Format};
 use crate::exit::Exit;
 use crate::global::Global;
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    /// Grouped by section, ✖ ⚠ ✔ markers
-    Text,
-    /// Stable JSON (version 1)
-    Json,
-    /// SARIF 2.1.0, for code scanning
-    Sarif,
-    /// JUnit XML: a case per rule
-    Junit,
-    /// A Markdown summary for pull requests and $GITHUB_STEP_SUMMARY
-    Markdown,
-}
 
 /// The settings that name a deployment's public URL, in the order asked.
 pub const URL_SETTINGS: &[&str] = &["BASE_URL", "SITE_URL", "APP_URL", "PUBLIC_URL"];
@@ -115,15 +101,8 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     // `[rules."probe.*"]` of envward.toml, as for `check`: severity,
     // `enabled = false`, exceptions.
     envward::findings::apply_settings(&mut report, &project.file.rules, cfg.as_slice());
-    let format = match args.format {
-        Format::Text => CheckFormat::Text,
-        Format::Json => CheckFormat::Json,
-        Format::Sarif => CheckFormat::Sarif,
-        Format::Junit => CheckFormat::Junit,
-        Format::Markdown => CheckFormat::Markdown,
-    };
     let styled = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let text = crate::cmd::check::render(&report, format, styled)?;
+    let text = crate::cmd::check::render(&report, args.format.into(), styled)?;
     let mut out = anstream::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

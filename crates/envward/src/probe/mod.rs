@@ -154,31 +154,21 @@ fn target(url: &str) -> Result<Target, ProbeError> {
 }
 
 fn agent(options: &ProbeOptions) -> Result<ureq::Agent, ProbeError> {
-    let mut tls = ureq::tls::TlsConfig::builder();
-    if let Some(path) = &options.ca_file {
-        let err = |why: String| ProbeError::CaFile {
-            path: path.display().to_string(),
-            why,
-        };
-        let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-        let mut certs = Vec::new();
-        for item in ureq::tls::parse_pem(&pem) {
-            if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| err(e.to_string()))? {
-                certs.push(c);
-            }
-        }
-        if certs.is_empty() {
-            return Err(err("no certificate in the file".to_string()));
-        }
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
-    }
+    let tls = crate::tls::config(options.ca_file.as_deref()).map_err(|why| ProbeError::CaFile {
+        path: options
+            .ca_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        why,
+    })?;
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(options.timeout))
         .timeout_connect(Some(options.timeout))
         .user_agent("envward-probe")
-        .tls_config(tls.build())
+        .tls_config(tls)
         .build()
         .into())
 }

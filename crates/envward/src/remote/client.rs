@@ -520,31 +520,17 @@ fn is_loopback(host: &str) -> bool {
 /// An agent with a timeout, status codes as answers, no redirects (a
 /// redirect would carry the token elsewhere), and the CA file if any.
 fn agent(timeout: u64, ca: Option<&Path>) -> Result<ureq::Agent, RemoteError> {
-    let mut tls = ureq::tls::TlsConfig::builder();
-    if let Some(path) = ca {
-        let ca_error = |why: String| RemoteError::CaCert {
-            path: path.display().to_string(),
-            why,
-        };
-        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
-        let mut certs = Vec::new();
-        for item in ureq::tls::parse_pem(&pem) {
-            if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| ca_error(e.to_string()))? {
-                certs.push(c);
-            }
-        }
-        if certs.is_empty() {
-            return Err(ca_error("no certificate in the file".to_string()));
-        }
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
-    }
+    let tls = crate::tls::config(ca).map_err(|why| RemoteError::CaCert {
+        path: ca.map(|p| p.display().to_string()).unwrap_or_default(),
+        why,
+    })?;
     let timeout = Duration::from_secs(timeout.max(1));
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(timeout))
         .timeout_connect(Some(timeout.min(Duration::from_secs(5))))
-        .tls_config(tls.build())
+        .tls_config(tls)
         .build()
         .into())
 }
