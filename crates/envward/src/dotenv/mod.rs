@@ -149,11 +149,18 @@ impl Entry {
         // A line break inside quotes is read as `\n`, from a copy.
         let carriage_return = quote != Quote::None
             && memchr::memchr(b'\r', source[inner.clone()].as_bytes()).is_some();
+        // Without a `$` or a backslash, the text is the value as written:
+        // no reference, no escape (most values; no reading needed).
+        let plain = || {
+            !carriage_return
+                && memchr::memchr2(b'$', b'\\', source[inner.clone()].as_bytes()).is_none()
+        };
         let mode = match quote {
             Quote::Single if carriage_return => {
                 return Template::literal(normalize_newlines(&source[inner]));
             }
             Quote::Single => return Template::from_input(&Reader::source(&self.source), inner),
+            _ if plain() => return Template::from_input(&Reader::source(&self.source), inner),
             Quote::Double => Mode::Double,
             Quote::None => Mode::Unquoted,
         };
