@@ -84,6 +84,11 @@ impl Deref for ZeroizedText {
 
 impl Drop for ZeroizedText {
     fn drop(&mut self) {
+        // Nothing was ever written (a reader that decoded nothing): no call
+        // to clear an empty buffer, which costs more than it seems.
+        if self.0.capacity() == 0 {
+            return;
+        }
         let mut bytes = std::mem::take(&mut self.0).into_bytes();
         bytes.as_mut_slice().zeroize();
         bytes.spare_capacity_mut().zeroize();
