@@ -45,7 +45,7 @@ impl ParseErrorKind {
             Self::UnterminatedReference => "unterminated-reference",
             Self::InvalidReference => "invalid-reference",
             Self::NestingTooDeep => "nesting-too-deep",
-            Self::TooLarge => "too-large",
+            Self::TooLarge => "file-too-large",
         }
     }
 }

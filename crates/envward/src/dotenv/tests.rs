@@ -431,6 +431,7 @@ fn an_entry_shows_no_value_when_debugged() {
 #[test]
 fn a_document_of_4_gib_or_more_is_refused_by_name() {
     let err = ParseError::too_large(MAX_LEN + 1);
+    assert_eq!(err.kind.code(), "file-too-large");
     assert_eq!(
         (err.kind, err.offset, err.line),
         (ParseErrorKind::TooLarge, MAX_LEN, 1)
