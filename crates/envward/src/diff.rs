@@ -49,9 +49,9 @@ impl Side {
                 .entries()
                 .iter()
                 .map(|e| {
-                    let text = canonical(&e.template);
-                    let sensitive = project.is_sensitive_value(&e.key, &text);
-                    (e.key.to_string(), (text, sensitive))
+                    let text = canonical(e.template());
+                    let sensitive = project.is_sensitive_value(e.key(), &text);
+                    (e.key().to_string(), (text, sensitive))
                 })
                 .collect(),
         }

@@ -139,8 +139,8 @@ pub fn decrypt(g: &Global, args: DecryptArgs) -> anyhow::Result<ExitCode> {
     let keys: Vec<String> = plain
         .entries()
         .iter()
-        .filter(|e| project.is_sensitive_value(&e.key, plain.text(&e.value_span)))
-        .map(|e| e.key.to_string())
+        .filter(|e| project.is_sensitive_value(e.key(), plain.text(&e.value_span())))
+        .map(|e| e.key().to_string())
         .collect();
     crate::audit::write(
         &store.project().root,

@@ -114,10 +114,10 @@ pub fn header(doc: &Document) -> Result<Option<Header>, CryptoError> {
         }
         for e in doc.entries() {
             check_token_version(doc, e)?;
-            if doc.text(&e.value_span).starts_with(VALUE_PREFIX) {
+            if doc.text(&e.value_span()).starts_with(VALUE_PREFIX) {
                 return Err(CryptoError::NoHeader {
-                    line: e.line,
-                    key: e.key.to_string(),
+                    line: e.line(),
+                    key: e.key().to_string(),
                 });
             }
         }
@@ -132,14 +132,14 @@ pub fn header(doc: &Document) -> Result<Option<Header>, CryptoError> {
 }
 
 fn check_token_version(doc: &Document, e: &Entry) -> Result<(), CryptoError> {
-    let raw = doc.text(&e.value_span);
+    let raw = doc.text(&e.value_span());
     if let Some(rest) = raw.strip_prefix("envward:v")
         && !raw.starts_with(VALUE_PREFIX)
         && rest.starts_with(|c: char| c.is_ascii_digit())
     {
         let version = rest.split(':').next().unwrap_or("");
         return Err(CryptoError::UnknownVersion {
-            line: e.line,
+            line: e.line(),
             found: format!("envward:v{version}"),
         });
     }
@@ -155,7 +155,7 @@ fn line_end(src: &str, from: usize) -> usize {
 
 /// Whether the stored value of `e` is an encrypted token.
 fn is_token(doc: &Document, e: &Entry) -> bool {
-    doc.text(&e.value_span).starts_with(VALUE_PREFIX)
+    doc.text(&e.value_span()).starts_with(VALUE_PREFIX)
 }
 
 /// From how many entries decryption runs in parallel.
@@ -226,7 +226,7 @@ impl Plaintexts {
         let bound = entries
             .iter()
             .filter(|e| is_token(doc, e))
-            .map(|e| super::plaintext_bound(doc.text(&e.value_span)))
+            .map(|e| super::plaintext_bound(doc.text(&e.value_span())))
             .sum();
         let mut text = Zeroizing::new(String::with_capacity(bound));
         let mut scratch = Zeroizing::new(Vec::new());
@@ -240,16 +240,16 @@ impl Plaintexts {
             let start = text.len();
             cipher.decrypt_into(
                 scope,
-                &e.key,
-                e.line,
-                doc.text(&e.value_span),
+                e.key(),
+                e.line(),
+                doc.text(&e.value_span()),
                 &mut scratch,
                 &mut text,
             )?;
             if text[start..].contains(['\n', '\r', '\0']) {
                 return Err(CryptoError::Plaintext {
-                    line: e.line,
-                    key: e.key.to_string(),
+                    line: e.line(),
+                    key: e.key().to_string(),
                 });
             }
             spans.push((start, text.len()));
@@ -317,9 +317,7 @@ pub fn open(
         key.mac(
             scope,
             &header.recipients,
-            entries
-                .iter()
-                .map(|e| (e.key.as_str(), doc.text(&e.value_span))),
+            entries.iter().map(|e| (e.key(), doc.text(&e.value_span()))),
         )
     };
     let sequential = || Plaintexts::decrypt(doc, entries, &cipher, scope);
@@ -376,14 +374,14 @@ pub fn check_structure(doc: &Document, header: &Header, scope: &Scope) -> Result
         if !is_token(doc, e) {
             continue;
         }
-        let body = &doc.text(&e.value_span)[VALUE_PREFIX.len()..];
+        let body = &doc.text(&e.value_span())[VALUE_PREFIX.len()..];
         let ok = URL_SAFE_NO_PAD
             .decode(body)
             .is_ok_and(|p| p.len() >= super::NONCE_LEN + super::TAG_LEN);
         if !ok {
             return Err(CryptoError::Corrupt {
-                line: e.line,
-                key: e.key.to_string(),
+                line: e.line(),
+                key: e.key().to_string(),
             });
         }
     }
@@ -424,10 +422,10 @@ impl Opened {
             .zip(self.plain.iter())
             .filter_map(|(e, p)| {
                 Some((
-                    e.key.to_string(),
+                    e.key().to_string(),
                     (
                         Zeroizing::new(p?.to_string()),
-                        doc.text(&e.value_span).to_string(),
+                        doc.text(&e.value_span()).to_string(),
                     ),
                 ))
             })
@@ -442,7 +440,7 @@ pub fn blank(doc: &Document, header: &Header) -> Result<(Document, Vec<String>),
         .entries()
         .iter()
         .filter(|e| is_token(doc, e))
-        .map(|e| e.key.to_string())
+        .map(|e| e.key().to_string())
         .collect();
     let doc = rebuild(doc, header, true, |i| {
         is_token(doc, &doc.entries()[i]).then_some(Cow::Borrowed(""))
@@ -464,7 +462,7 @@ fn rebuild<'a>(
     }
     for (i, e) in doc.entries().iter().enumerate() {
         if let Some(text) = replacement(i) {
-            cuts.push((e.value_span.clone(), text));
+            cuts.push((e.value_span().clone(), text));
         }
     }
     cuts.sort_by_key(|(r, _)| r.start);
@@ -483,11 +481,11 @@ fn rebuild<'a>(
 /// quoted value becomes one double-quoted line with `\n` escapes, so
 /// decrypting a file never moves the lines after it.
 pub fn one_line<'a>(doc: &'a Document, e: &Entry) -> Cow<'a, str> {
-    let raw = doc.text(&e.value_span);
+    let raw = doc.text(&e.value_span());
     if !raw.contains(['\n', '\r']) {
         return Cow::Borrowed(raw);
     }
-    match e.quote {
+    match e.quote() {
         Quote::Double => Cow::Owned(raw.replace('\r', "\\r").replace('\n', "\\n")),
         Quote::Single | Quote::None => {
             let inner = raw
@@ -528,17 +526,17 @@ impl Seal<'_> {
         for e in doc.entries() {
             let raw = one_line(doc, e);
             let value = if encrypt(e) || raw.starts_with(VALUE_PREFIX) {
-                match self.previous.and_then(|p| p.get(e.key.as_str())) {
+                match self.previous.and_then(|p| p.get(e.key())) {
                     Some((old, token)) if old.as_str() == raw.as_ref() => token.clone(),
-                    _ => self.key.encrypt_value(self.scope, &e.key, &raw)?,
+                    _ => self.key.encrypt_value(self.scope, e.key(), &raw)?,
                 }
             } else {
                 raw.into_owned()
             };
-            body.push_str(&src[from..e.value_span.start]);
+            body.push_str(&src[from..e.value_span().start]);
             body.push_str(&value);
-            from = e.value_span.end;
-            stored.push((e.key.to_string(), value));
+            from = e.value_span().end;
+            stored.push((e.key().to_string(), value));
         }
         body.push_str(&src[from..]);
         let mac = self.key.mac(

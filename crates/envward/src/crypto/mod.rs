@@ -654,7 +654,7 @@ pub fn rewrite(
         wrapped: &wrapped,
         previous: Some(&reuse),
     }
-    .write(|e| previous.contains_key(e.key.as_str()) || encrypt(e, plain.text(&e.value_span)))
+    .write(|e| previous.contains_key(e.key()) || encrypt(e, plain.text(&e.value_span())))
 }
 
 /// Decrypts an encrypted file to its plaintext (header removed).

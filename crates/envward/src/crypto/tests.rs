@@ -109,12 +109,12 @@ proptest! {
         let text = rewrite(&doc, &scope(), &[recipient], &ids, KeyPolicy::Keep, |_| Ok(()), |_, _| true).unwrap();
         let sealed = Document::parse(&text).unwrap();
         for e in sealed.entries() {
-            prop_assert!(sealed.text(&e.value_span).starts_with(VALUE_PREFIX));
+            prop_assert!(sealed.text(&e.value_span()).starts_with(VALUE_PREFIX));
         }
         let plain = decrypt_document(&sealed, &scope(), &ids).unwrap();
         for (i, v) in values.iter().enumerate() {
             let e = plain.get(&format!("K{i}_PASSWORD")).unwrap();
-            prop_assert_eq!(e.template.as_literal().map(|s| s.to_string()), Some(v.clone()));
+            prop_assert_eq!(e.template().as_literal().map(|s| s.to_string()), Some(v.clone()));
         }
     }
 }
@@ -143,7 +143,7 @@ fn the_values_of_a_big_file_decrypt_in_runs_into_one_buffer() {
         &ids,
         KeyPolicy::Keep,
         |_| Ok(()),
-        |e, _| e.key.ends_with("_TOKEN"),
+        |e, _| e.key().ends_with("_TOKEN"),
     )
     .unwrap();
     let sealed = Document::parse(&text).unwrap();
@@ -152,13 +152,13 @@ fn the_values_of_a_big_file_decrypt_in_runs_into_one_buffer() {
     let values = opened.values();
     assert_eq!(values.iter().count(), sealed.entries().len());
     for (i, e) in sealed.entries().iter().enumerate() {
-        let want = doc.get(&e.key).unwrap().template.as_literal().unwrap();
+        let want = doc.get(e.key()).unwrap().template().as_literal().unwrap();
         match values.get(i) {
             Some(v) => {
-                assert!(e.key.ends_with("_TOKEN"), "{}", e.key);
-                assert_eq!(v, want, "{}", e.key);
+                assert!(e.key().ends_with("_TOKEN"), "{}", e.key());
+                assert_eq!(v, want, "{}", e.key());
             }
-            None => assert_eq!(sealed.text(&e.value_span), want, "{}", e.key),
+            None => assert_eq!(sealed.text(&e.value_span()), want, "{}", e.key()),
         }
     }
     assert!(values.get(sealed.entries().len()).is_none());
@@ -185,10 +185,14 @@ fn big_files_decrypt_in_parallel_with_the_first_error_in_order() {
     let sealed = Document::parse(&text).unwrap();
     let plain = decrypt_document(&sealed, &scope(), &ids).unwrap();
     assert_eq!(
-        plain.get("K699_TOKEN").unwrap().template.as_literal(),
+        plain.get("K699_TOKEN").unwrap().template().as_literal(),
         Some("value-699")
     );
-    let token = |k: &str| sealed.text(&sealed.get(k).unwrap().value_span).to_string();
+    let token = |k: &str| {
+        sealed
+            .text(&sealed.get(k).unwrap().value_span())
+            .to_string()
+    };
     let (a, b) = (token("K100_TOKEN"), token("K600_TOKEN"));
     let swapped = text.replace(&a, "@").replace(&b, &a).replace('@', &b);
     let err = decrypt_document(&Document::parse(&swapped).unwrap(), &scope(), &ids).unwrap_err();

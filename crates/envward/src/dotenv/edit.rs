@@ -123,10 +123,10 @@ impl Document {
         let quoted = quote_value(value);
         let mut out = String::with_capacity(self.source().len() + quoted.len() + key.len() + 2);
         if let Some(entry) = self.get(key) {
-            let span = entry.value_span.clone();
+            let span = entry.value_span().clone();
             out.push_str(&self.source()[..span.start]);
             out.push_str(&quoted);
-            if entry.comment.as_ref().is_some_and(|c| c.start == span.end) {
+            if entry.comment().is_some_and(|c| c.start == span.end) {
                 out.push(' ');
             }
             out.push_str(&self.source()[span.end..]);
@@ -150,8 +150,8 @@ impl Document {
         let spans: Vec<_> = self
             .entries
             .iter()
-            .filter(|e| e.key == key)
-            .map(|e| e.span.clone())
+            .filter(|e| e.key() == key)
+            .map(|e| e.span().clone())
             .collect();
         if spans.is_empty() {
             return Ok(false);
@@ -186,8 +186,8 @@ impl Document {
         let spans: Vec<_> = self
             .entries
             .iter()
-            .filter(|e| e.key == from)
-            .map(|e| e.key_span.clone())
+            .filter(|e| e.key() == from)
+            .map(|e| e.key_span().clone())
             .collect();
         if spans.is_empty() {
             return Ok(false);
@@ -252,10 +252,10 @@ mod bare_tests {
             prop_assert_eq!(quote_value(&v), v.clone());
             let doc = Document::parse(&format!("K={v}\n")).unwrap();
             let e = &doc.entries()[0];
-            prop_assert_eq!(e.template.as_literal(), Some(v.as_str()));
-            prop_assert_eq!(e.quote, Quote::None);
+            prop_assert_eq!(e.template().as_literal(), Some(v.as_str()));
+            prop_assert_eq!(e.quote(), Quote::None);
             prop_assert!(e.comment.is_none());
-            prop_assert_eq!(doc.text(&e.value_span), v.as_str());
+            prop_assert_eq!(doc.text(&e.value_span()), v.as_str());
         }
 
         /// Anything else is not bare.

@@ -28,6 +28,8 @@ pub enum ParseErrorKind {
     InvalidReference,
     /// References nested too deeply.
     NestingTooDeep,
+    /// A document of 4 GiB or more.
+    TooLarge,
 }
 
 impl ParseErrorKind {
@@ -43,6 +45,7 @@ impl ParseErrorKind {
             Self::UnterminatedReference => "unterminated-reference",
             Self::InvalidReference => "invalid-reference",
             Self::NestingTooDeep => "nesting-too-deep",
+            Self::TooLarge => "file-too-large",
         }
     }
 }
@@ -136,6 +139,15 @@ impl ParseError {
         }
     }
 
+    /// A document of `len` bytes, more than [`MAX_LEN`](super::MAX_LEN).
+    /// Nothing of it is quoted; the offset is the first byte past the
+    /// limit.
+    pub(crate) fn too_large(len: usize) -> Self {
+        let mut err = Self::build(ParseErrorKind::TooLarge, b"", 0, None);
+        err.offset = super::MAX_LEN;
+        err.with_note(format!("the file is {len} bytes"))
+    }
+
     /// Adds a note (another place involved).
     pub(crate) fn with_note(mut self, note: String) -> Self {
         self.detail.note = Some(note);
@@ -176,6 +188,10 @@ impl ParseError {
                 "references nested more than {} levels deep",
                 super::template::MAX_NESTING
             ),
+            ParseErrorKind::TooLarge => format!(
+                "too large: a .env file holds at most {} bytes (4 GiB)",
+                super::MAX_LEN
+            ),
         }
     }
 
@@ -190,6 +206,7 @@ impl ParseError {
             ParseErrorKind::UnterminatedReference => "this reference is never closed",
             ParseErrorKind::InvalidReference => "malformed reference",
             ParseErrorKind::NestingTooDeep => "nested too deeply",
+            ParseErrorKind::TooLarge => "too large",
         }
     }
 
@@ -221,6 +238,9 @@ impl ParseError {
                 "references look like `${KEY}`, `${KEY:-default}`, `${KEY:?message}` or `${namespace:KEY}`; write `$$` for a literal `$`".into()
             }
             ParseErrorKind::NestingTooDeep => "flatten the nested defaults into separate keys".into(),
+            ParseErrorKind::TooLarge => {
+                "split the file: layers and namespaces each read a file of their own".into()
+            }
         }
     }
 

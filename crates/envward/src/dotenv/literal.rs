@@ -3,51 +3,29 @@
 //! Most values are written as they are meant (unquoted, single-quoted, or
 //! double-quoted without escapes): their text is a slice of the document's
 //! source. A [`Literal`] then holds the shared source and a range into it,
-//! which costs no allocation per value. Text whose escapes were decoded is
-//! a range of one buffer of decoded text, shared the same way.
+//! which costs no allocation per value. Text decoded from escapes is a
+//! string of its own, zeroized when it drops.
 
 use std::fmt;
 use std::ops::{Deref, Range};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use compact_str::CompactString;
 use zeroize::Zeroize;
 
-/// A document's text, shared by the [`Document`](super::Document) and the
-/// literal parts of its templates, with the text decoded from its escapes.
-/// Both are zeroized when the last of them drops.
+/// A document's text, shared by the [`Document`](super::Document), its
+/// entries and the literal parts of their templates; zeroized when the last
+/// of them drops.
 #[derive(Clone)]
-pub(crate) struct Shared(Arc<Texts>);
-
-struct Texts {
-    source: ZeroizedText,
-    /// Set once, when parsing ends (before any literal can be read).
-    decoded: OnceLock<ZeroizedText>,
-}
+pub(crate) struct Shared(Arc<ZeroizedText>);
 
 impl Shared {
     pub(crate) fn new(text: String) -> Self {
-        Shared(Arc::new(Texts {
-            source: ZeroizedText(text),
-            decoded: OnceLock::new(),
-        }))
+        Shared(Arc::new(ZeroizedText(text)))
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        &self.0.source.0
-    }
-
-    /// The text decoded from escapes while parsing.
-    fn decoded(&self) -> &str {
-        let decoded = self.0.decoded.get();
-        &decoded
-            .expect("the decoded text is handed over when parsing ends, before any literal is read")
-            .0
-    }
-
-    /// Hands over the decoded text (once: later calls are ignored).
-    pub(crate) fn set_decoded(&self, text: ZeroizedText) {
-        let _ = self.0.decoded.set(text);
+        &self.0.0
     }
 }
 
@@ -91,10 +69,6 @@ impl ZeroizedText {
         self.0.push(c);
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.0.capacity()
-    }
-
     pub(crate) fn truncate(&mut self, len: usize) {
         self.0.truncate(len);
     }
@@ -110,6 +84,11 @@ impl Deref for ZeroizedText {
 
 impl Drop for ZeroizedText {
     fn drop(&mut self) {
+        // Nothing was ever written (a reader that decoded nothing): no call
+        // to clear an empty buffer, which costs more than it seems.
+        if self.0.capacity() == 0 {
+            return;
+        }
         let mut bytes = std::mem::take(&mut self.0).into_bytes();
         bytes.as_mut_slice().zeroize();
         bytes.spare_capacity_mut().zeroize();
@@ -133,15 +112,19 @@ enum Repr {
         start: u32,
         end: u32,
     },
-    /// `source.decoded()[start..end]`.
-    Decoded {
-        source: Shared,
-        start: u32,
-        end: u32,
-    },
-    /// Decoded text (up to 24 bytes kept inline, without an allocation of
-    /// its own).
-    Owned(CompactString),
+    /// Text of its own: decoded from escapes, or not read from a document.
+    Owned(OwnedText),
+}
+
+/// A [`CompactString`] (up to 24 bytes kept inline, without an allocation
+/// of its own) zeroized when it drops: decoded text may be a secret.
+#[derive(Clone)]
+struct OwnedText(CompactString);
+
+impl Drop for OwnedText {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
 }
 
 impl Literal {
@@ -149,10 +132,7 @@ impl Literal {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Span { source, start, end } => &source.as_str()[*start as usize..*end as usize],
-            Repr::Decoded { source, start, end } => {
-                &source.decoded()[*start as usize..*end as usize]
-            }
-            Repr::Owned(s) => s,
+            Repr::Owned(s) => &s.0,
         }
     }
 
@@ -169,27 +149,12 @@ impl Literal {
         }
     }
 
-    /// `decoded[range]`, where `decoded` is the text that will be handed
-    /// over to `source` when parsing ends (a copy when the range does not
-    /// fit in 32 bits).
-    pub(crate) fn decoded(source: &Shared, range: Range<usize>, decoded: &str) -> Self {
-        match (u32::try_from(range.start), u32::try_from(range.end)) {
-            (Ok(start), Ok(end)) => Literal(Repr::Decoded {
-                source: source.clone(),
-                start,
-                end,
-            }),
-            _ => Literal::from(&decoded[range]),
-        }
-    }
-
-    /// Where the text is: `source` (a slice of a document's source),
-    /// `decoded` (of the document's decoded text) or `own`.
+    /// Where the text is: `source` (a slice of a document's source) or
+    /// `own`.
     #[cfg(test)]
     pub(crate) fn kind(&self) -> &'static str {
         match self.0 {
             Repr::Span { .. } => "source",
-            Repr::Decoded { .. } => "decoded",
             Repr::Owned(_) => "own",
         }
     }
@@ -197,19 +162,19 @@ impl Literal {
 
 impl From<CompactString> for Literal {
     fn from(text: CompactString) -> Self {
-        Literal(Repr::Owned(text))
+        Literal(Repr::Owned(OwnedText(text)))
     }
 }
 
 impl From<&str> for Literal {
     fn from(text: &str) -> Self {
-        Literal(Repr::Owned(text.into()))
+        Literal(Repr::Owned(OwnedText(text.into())))
     }
 }
 
 impl From<String> for Literal {
     fn from(text: String) -> Self {
-        Literal(Repr::Owned(text.into()))
+        Literal(Repr::Owned(OwnedText(text.into())))
     }
 }
 

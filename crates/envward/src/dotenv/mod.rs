@@ -8,7 +8,7 @@
 //! use envward::dotenv::Document;
 //!
 //! let mut doc = Document::parse("# db\nexport HOST=db.internal # primary\n").unwrap();
-//! assert_eq!(doc.get("HOST").unwrap().template.as_literal(), Some("db.internal"));
+//! assert_eq!(doc.get("HOST").unwrap().template().as_literal(), Some("db.internal"));
 //! doc.set("PORT", "5432").unwrap();
 //! assert_eq!(doc.source(), "# db\nexport HOST=db.internal # primary\nPORT=5432\n");
 //! ```
@@ -20,7 +20,9 @@ mod error;
 mod literal;
 pub mod template;
 
+use std::num::NonZeroU32;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 pub use error::{ParseError, ParseErrorKind};
 pub use literal::Literal;
@@ -41,30 +43,155 @@ pub enum Quote {
 }
 
 /// One `KEY=value` entry of a [`Document`].
-#[derive(Clone, Debug)]
+///
+/// Small, since a large file has many: byte offsets are kept in 32 bits (a
+/// document holds less than 4 GiB), and the key, the quote style, the
+/// `export` prefix and the column are read from the document's source when
+/// asked, not stored. The value's template is built when first asked for
+/// ([`template`](Self::template)); its syntax was checked when the document
+/// was parsed.
+#[derive(Clone)]
 pub struct Entry {
-    /// The key (up to 24 bytes kept inline, without an allocation of its
-    /// own).
-    pub key: compact_str::CompactString,
+    /// The document's source, which the offsets are into.
+    source: Shared,
+    template: OnceLock<Template>,
+    /// The whole entry, from the start of its first line to the end of its
+    /// last line (line ending excluded).
+    start: u32,
+    end: u32,
+    key_start: u32,
+    key_end: u32,
+    /// The value as written, quotes included.
+    value_start: u32,
+    value_end: u32,
+    /// Where a trailing `# comment` starts (it runs to `end`).
+    comment: Option<NonZeroU32>,
+    line: u32,
+}
+
+impl Entry {
+    /// The key.
+    pub fn key(&self) -> &str {
+        &self.source.as_str()[self.key_start as usize..self.key_end as usize]
+    }
+
     /// 1-based line of the key.
-    pub line: u32,
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
     /// 1-based column (in characters) of the key.
-    pub column: u32,
+    pub fn column(&self) -> u32 {
+        column_of(
+            self.source.as_str(),
+            self.start as usize,
+            self.key_start as usize,
+        )
+    }
+
     /// Whether the line starts with `export `.
-    pub export: bool,
+    pub fn export(&self) -> bool {
+        // Before the key: blanks, and `export` and blanks when exported.
+        self.source.as_str()[self.start as usize..self.key_start as usize]
+            .trim_start_matches([' ', '\t'])
+            .starts_with("export")
+    }
+
     /// The quote style of the value.
-    pub quote: Quote,
-    /// The value, escapes decoded, references not yet resolved.
-    pub template: Template,
+    pub fn quote(&self) -> Quote {
+        match self.source.as_str().as_bytes()[self.value_start as usize..self.value_end as usize]
+            .first()
+        {
+            Some(b'\'') => Quote::Single,
+            Some(b'"') => Quote::Double,
+            _ => Quote::None,
+        }
+    }
+
+    /// The value, escapes decoded, references not yet resolved. Built the
+    /// first time it is asked for, then kept.
+    pub fn template(&self) -> &Template {
+        self.template.get_or_init(|| self.build_template())
+    }
+
     /// Bytes of the whole entry, from the start of its first line to the
     /// end of its last line (line ending excluded).
-    pub span: Range<usize>,
+    pub fn span(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
     /// Bytes of the key.
-    pub key_span: Range<usize>,
+    pub fn key_span(&self) -> Range<usize> {
+        self.key_start as usize..self.key_end as usize
+    }
+
     /// Bytes of the value as written, quotes included (empty for `KEY=`).
-    pub value_span: Range<usize>,
+    pub fn value_span(&self) -> Range<usize> {
+        self.value_start as usize..self.value_end as usize
+    }
+
     /// Bytes of a trailing `# comment`, `#` included.
-    pub comment: Option<Range<usize>>,
+    pub fn comment(&self) -> Option<Range<usize>> {
+        self.comment
+            .map(|start| start.get() as usize..self.end as usize)
+    }
+
+    /// Reads the value's template from the source, as the parser checked
+    /// it (reading it again cannot fail).
+    fn build_template(&self) -> Template {
+        let source = self.source.as_str();
+        let value = self.value_span();
+        let quote = self.quote();
+        let inner = match quote {
+            Quote::None => value,
+            Quote::Single | Quote::Double => value.start + 1..value.end - 1,
+        };
+        // A line break inside quotes is read as `\n`, from a copy.
+        let carriage_return = quote != Quote::None
+            && memchr::memchr(b'\r', source[inner.clone()].as_bytes()).is_some();
+        // Without a `$` or a backslash, the text is the value as written:
+        // no reference, no escape (most values; no reading needed).
+        let plain = || {
+            !carriage_return
+                && memchr::memchr2(b'$', b'\\', source[inner.clone()].as_bytes()).is_none()
+        };
+        let mode = match quote {
+            Quote::Single if carriage_return => {
+                return Template::literal(normalize_newlines(&source[inner]));
+            }
+            Quote::Single => return Template::from_input(&Reader::source(&self.source), inner),
+            _ if plain() => return Template::from_input(&Reader::source(&self.source), inner),
+            Quote::Double => Mode::Double,
+            Quote::None => Mode::Unquoted,
+        };
+        let read = if carriage_return {
+            let text = normalize_newlines(&source[inner.clone()]);
+            template::parse(&mut Reader::copied(&text), 0, text.len(), mode)
+        } else {
+            template::parse(
+                &mut Reader::source(&self.source),
+                inner.start,
+                inner.end,
+                mode,
+            )
+        };
+        read.unwrap_or_else(|_| {
+            debug_assert!(false, "a value the parser checked reads as a template");
+            Template::literal(&source[inner])
+        })
+    }
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value may be a secret: where it is, not what it is.
+        f.debug_struct("Entry")
+            .field("key", &self.key())
+            .field("line", &self.line)
+            .field("span", &self.span())
+            .field("value_span", &self.value_span())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A comment line.
@@ -94,13 +221,16 @@ impl std::fmt::Debug for Document {
         f.debug_struct("Document")
             .field(
                 "keys",
-                &self.entries.iter().map(|e| &e.key).collect::<Vec<_>>(),
+                &self.entries.iter().map(Entry::key).collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
     }
 }
 
 const BOM: &str = "\u{feff}";
+
+/// The largest document, in bytes: offsets into it fit in 32 bits.
+pub const MAX_LEN: usize = u32::MAX as usize;
 
 impl Document {
     /// Parses UTF-8 bytes, reporting invalid UTF-8 and NUL bytes with their
@@ -115,13 +245,13 @@ impl Document {
 
     /// Parses a file's contents, taking ownership of the buffer (no copy).
     pub fn parse_vec(bytes: Vec<u8>) -> Result<Self, ParseError> {
-        Self::check_bytes(&bytes)?;
         match String::from_utf8(bytes) {
+            // NUL bytes are looked for by `parse_owned`.
             Ok(s) => Self::parse_owned(s),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let mut bytes = e.into_bytes();
-                let err = ParseError::at_bytes(ParseErrorKind::InvalidUtf8, &bytes, at);
+                let err = Self::bad_bytes(&bytes, at);
                 bytes.zeroize();
                 Err(err)
             }
@@ -130,19 +260,18 @@ impl Document {
 
     /// NUL bytes and invalid UTF-8, whichever comes first.
     fn check_bytes(bytes: &[u8]) -> Result<(), ParseError> {
-        let nul = memchr::memchr(0, bytes);
         match std::str::from_utf8(bytes) {
             Ok(_) => Ok(()),
-            Err(e) if nul.is_none_or(|n| n > e.valid_up_to()) => Err(ParseError::at_bytes(
-                ParseErrorKind::InvalidUtf8,
-                bytes,
-                e.valid_up_to(),
-            )),
-            Err(_) => Err(ParseError::at_bytes(
-                ParseErrorKind::NulByte,
-                bytes,
-                nul.unwrap_or(0),
-            )),
+            Err(e) => Err(Self::bad_bytes(bytes, e.valid_up_to())),
+        }
+    }
+
+    /// The error for `bytes`, not UTF-8 from `utf8_end` on: a NUL byte
+    /// before that point, or the invalid UTF-8.
+    fn bad_bytes(bytes: &[u8], utf8_end: usize) -> ParseError {
+        match memchr::memchr(0, &bytes[..utf8_end]) {
+            Some(nul) => ParseError::at_bytes(ParseErrorKind::NulByte, bytes, nul),
+            None => ParseError::at_bytes(ParseErrorKind::InvalidUtf8, bytes, utf8_end),
         }
     }
 
@@ -151,19 +280,25 @@ impl Document {
         Self::parse_owned(source.to_string())
     }
 
-    /// Parses a document from text it takes ownership of.
+    /// Parses a document from text it takes ownership of (no copy).
+    ///
+    /// A document holds less than 4 GiB ([`MAX_LEN`] bytes at most): its
+    /// entries keep 32-bit offsets.
     pub fn parse_owned(source: String) -> Result<Self, ParseError> {
         // Zeroized on every way out, errors included, when the last part
         // sharing it drops.
         let source = Shared::new(source);
         let (entries, comments) = {
             let text = source.as_str();
+            if text.len() > MAX_LEN {
+                return Err(ParseError::too_large(text.len()));
+            }
             if let Some(at) = memchr::memchr(0, text.as_bytes()) {
                 return Err(ParseError::at(ParseErrorKind::NulByte, text, at, None));
             }
             let mut parser = Parser {
                 src: text,
-                reader: Reader::shared(&source),
+                shared: &source,
                 bytes: text.as_bytes(),
                 pos: if text.starts_with(BOM) { BOM.len() } else { 0 },
                 line: 1,
@@ -171,7 +306,6 @@ impl Document {
                 comments: Vec::new(),
             };
             parser.run()?;
-            parser.reader.finish();
             (parser.entries, parser.comments)
         };
         Ok(Document {
@@ -207,7 +341,7 @@ impl Document {
 
     /// The effective (last) entry for `key`.
     pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().rev().find(|e| e.key == key)
+        self.entries.iter().rev().find(|e| e.key() == key)
     }
 
     /// Whether the file uses CRLF line endings (judged by its first line).
@@ -219,7 +353,8 @@ impl Document {
         }
     }
 
-    /// The text of `span` in the source.
+    /// The text of `span` in the source (an entry's
+    /// [`value_span`](Entry::value_span), [`comment`](Entry::comment)…).
     pub fn text(&self, span: &Range<usize>) -> &str {
         &self.source()[span.clone()]
     }
@@ -233,8 +368,8 @@ impl Default for Document {
 
 struct Parser<'a> {
     src: &'a str,
-    /// Reads templates from `src`, shared: where their literal parts point.
-    reader: Reader<'a>,
+    /// `src`, shared with the entries.
+    shared: &'a Shared,
     bytes: &'a [u8],
     pos: usize,
     line: u32,
@@ -333,7 +468,6 @@ impl<'a> Parser<'a> {
 
     fn entry(&mut self, line_start: usize) -> Result<(), ParseError> {
         let line = self.line;
-        let mut export = false;
         if self.src[self.pos..].starts_with("export") {
             let after = self.pos + "export".len();
             if self.bytes.get(after).copied().is_some_and(is_blank) {
@@ -344,7 +478,6 @@ impl<'a> Parser<'a> {
                 // `export KEY…` is the prefix; `export =…` and a bare
                 // `export` are the key `export`.
                 if self.bytes.get(p).copied().is_some_and(is_key_start) {
-                    export = true;
                     self.pos = p;
                 }
             }
@@ -378,22 +511,17 @@ impl<'a> Parser<'a> {
         // Line feeds inside a quoted value (an unquoted one ends at its
         // line's end).
         let mut newlines = 0;
-        let (quote, template, value_end) = match self.peek() {
+        // Only the syntax is checked here: the entry builds its template
+        // when first asked (`Entry::template`), from the same text.
+        let value_end = match self.peek() {
             Some(b'\'') => {
                 let close = memchr::memchr(b'\'', &self.bytes[value_start + 1..])
                     .map(|i| value_start + 1 + i)
                     .ok_or_else(|| {
                         self.error(ParseErrorKind::UnterminatedQuote, value_start, ctx)
                     })?;
-                let inner = value_start + 1..close;
-                let breaks = Breaks::of(&self.bytes[inner.clone()]);
-                newlines = breaks.newlines;
-                let template = if breaks.carriage_return {
-                    Template::literal(normalize_newlines(&self.src[inner]))
-                } else {
-                    Template::from_input(&self.reader, inner)
-                };
-                (Quote::Single, template, close + 1)
+                newlines = Breaks::of(&self.bytes[value_start + 1..close]).newlines;
+                close + 1
             }
             Some(b'"') => {
                 let close = find_closing_double(self.bytes, value_start + 1).ok_or_else(|| {
@@ -401,20 +529,24 @@ impl<'a> Parser<'a> {
                 })?;
                 let breaks = Breaks::of(&self.bytes[value_start + 1..close]);
                 newlines = breaks.newlines;
-                let template = if breaks.carriage_return {
+                if breaks.carriage_return {
                     let text = normalize_newlines(&self.src[value_start + 1..close]);
-                    template::parse(&mut Reader::copied(&text), 0, text.len(), Mode::Double)
-                        .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?
+                    template::parse(&mut Reader::checking(&text), 0, text.len(), Mode::Double)
+                        .map_err(|e| self.template_error(e, ctx, Some(value_start + 1)))?;
                 } else {
-                    template::parse(&mut self.reader, value_start + 1, close, Mode::Double)
-                        .map_err(|e| self.template_error(e, ctx, None))?
-                };
-                (Quote::Double, template, close + 1)
+                    template::parse(
+                        &mut Reader::checking(self.src),
+                        value_start + 1,
+                        close,
+                        Mode::Double,
+                    )
+                    .map_err(|e| self.template_error(e, ctx, None))?;
+                }
+                close + 1
             }
             _ => {
                 if let Some(value_end) = self.plain_unquoted_end(value_start) {
-                    let template = Template::from_input(&self.reader, value_start..value_end);
-                    (Quote::None, template, value_end)
+                    value_end
                 } else {
                     let end = self.line_end(value_start);
                     let mut value_end = end;
@@ -424,10 +556,14 @@ impl<'a> Parser<'a> {
                         value_end = value_start + h;
                     }
                     value_end = self.trim_blanks_back(value_start, value_end);
-                    let template =
-                        template::parse(&mut self.reader, value_start, value_end, Mode::Unquoted)
-                            .map_err(|e| self.template_error(e, ctx, None))?;
-                    (Quote::None, template, value_end)
+                    template::parse(
+                        &mut Reader::checking(self.src),
+                        value_start,
+                        value_end,
+                        Mode::Unquoted,
+                    )
+                    .map_err(|e| self.template_error(e, ctx, None))?;
+                    value_end
                 }
             }
         };
@@ -437,9 +573,9 @@ impl<'a> Parser<'a> {
         let mut comment = None;
         match self.peek() {
             Some(b'#') => {
-                let end = self.line_end(self.pos);
-                comment = Some(self.pos..end);
-                self.pos = end;
+                // Never at offset 0: the key comes first.
+                comment = NonZeroU32::new(offset(self.pos));
+                self.pos = self.line_end(self.pos);
             }
             None | Some(b'\n') => {}
             Some(b'\r') if self.line_end(self.pos) == self.pos => {}
@@ -456,16 +592,16 @@ impl<'a> Parser<'a> {
         let span_end = self.pos;
         self.eat_newline();
         self.entries.push(Entry {
-            key: key.into(),
-            line,
-            column: column_of(self.src, line_start, key_start),
-            export,
-            quote,
-            template,
-            span: line_start..span_end,
-            key_span: key_start..key_end,
-            value_span: value_start..value_end,
+            source: self.shared.clone(),
+            template: OnceLock::new(),
+            start: offset(line_start),
+            end: offset(span_end),
+            key_start: offset(key_start),
+            key_end: offset(key_end),
+            value_start: offset(value_start),
+            value_end: offset(value_end),
             comment,
+            line,
         });
         Ok(())
     }
@@ -542,6 +678,12 @@ fn remap_offset(src: &str, base: usize, at: usize) -> usize {
         j += 1;
     }
     i
+}
+
+/// An offset into a document, which holds at most [`MAX_LEN`] bytes.
+fn offset(at: usize) -> u32 {
+    debug_assert!(at <= MAX_LEN);
+    at as u32
 }
 
 fn column_of(src: &str, line_start: usize, at: usize) -> u32 {

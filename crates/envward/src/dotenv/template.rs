@@ -113,7 +113,7 @@ impl Template {
     /// ```
     /// use envward::dotenv::Document;
     /// let doc = Document::parse("URL=${SCHEME:-https}://${HOST:?set HOST}/${db:NAME}\n").unwrap();
-    /// let refs = doc.get("URL").unwrap().template.refs();
+    /// let refs = doc.get("URL").unwrap().template().refs();
     /// let names: Vec<_> = refs.iter().map(|r| r.name.as_str()).collect();
     /// assert_eq!(names, ["SCHEME", "HOST", "NAME"]);
     /// assert_eq!(refs[2].namespace.as_deref(), Some("db"));
@@ -136,24 +136,28 @@ impl Template {
     }
 }
 
-/// What templates are read from, and where the text decoded from escapes
-/// goes.
+/// What templates are read from, and whether they are built or only
+/// checked.
 ///
-/// Reading a document's shared source, literal parts are slices of it, and
-/// decoded text is appended to one buffer for the whole document, shared
-/// the same way once reading ends ([`Reader::finish`]): no allocation per
-/// value either way. Reading a copy of one value (line endings normalised),
-/// literal parts get text of their own.
+/// Reading a document's shared source, literal parts written as is are
+/// slices of it (no allocation); reading a copy of one value (line endings
+/// normalised), they get text of their own. Text decoded from escapes is
+/// always a literal's own (zeroized when it drops). A checking reader
+/// builds nothing: the parser checks every value's syntax that way, and an
+/// entry builds its template when first asked.
 pub(crate) struct Reader<'a> {
     /// The text; offsets are into it.
     text: &'a str,
     /// The shared source when `text` is that source.
     shared: Option<&'a Shared>,
-    /// Decoded text: the document's (shared) or one literal's at a time.
+    /// Whether templates are built (otherwise only checked).
+    build: bool,
+    /// Decoded text of the literal being read (zeroized when the reader
+    /// drops).
     decoded: ZeroizedText,
     /// The parts of the templates being read, innermost last: each
-    /// template takes its own off the top when it ends (one allocation of
-    /// the right size for a template of several parts, none for one).
+    /// template takes its own off the top when it ends (the value's own
+    /// template takes the whole stack; none allocated for one part).
     parts: Vec<Part>,
 }
 
@@ -163,26 +167,39 @@ impl<'a> Reader<'a> {
         Reader {
             text,
             shared: None,
+            build: true,
             decoded: ZeroizedText::default(),
             parts: Vec::new(),
         }
     }
 
-    /// The shared source: literal parts are slices of it or of the decoded
-    /// text, which [`finish`](Self::finish) must hand over.
-    pub(crate) fn shared(shared: &'a Shared) -> Self {
+    /// The shared source: literal parts written as is are slices of it.
+    pub(crate) fn source(shared: &'a Shared) -> Self {
         Reader {
             text: shared.as_str(),
             shared: Some(shared),
+            build: true,
+            decoded: ZeroizedText::default(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// Checks syntax only: templates read are empty, and nothing is
+    /// allocated.
+    pub(crate) fn checking(text: &'a str) -> Self {
+        Reader {
+            text,
+            shared: None,
+            build: false,
             decoded: ZeroizedText::default(),
             parts: Vec::new(),
         }
     }
 
     /// `text[range]` as a literal: a slice of the shared source when there
-    /// is one, a copy otherwise; `None` when empty.
+    /// is one, a copy otherwise; `None` when empty or only checking.
     fn literal(&self, range: Range<usize>) -> Option<Literal> {
-        if range.is_empty() {
+        if range.is_empty() || !self.build {
             return None;
         }
         Some(match self.shared {
@@ -199,17 +216,12 @@ impl<'a> Reader<'a> {
                 Some(part) => Repr::One(part),
                 None => Repr::Empty,
             },
+            // The outermost template of a reader takes its stack as it is
+            // (a reader reads one value); a nested one, a copy of its parts.
+            _ if base == 0 => Repr::Many(std::mem::take(&mut self.parts).into_boxed_slice()),
             _ => Repr::Many(self.parts.drain(base..).collect()),
         };
         Template { repr }
-    }
-
-    /// Hands the decoded text over to the shared source, where the literal
-    /// parts read it from.
-    pub(crate) fn finish(mut self) {
-        if let Some(shared) = self.shared {
-            shared.set_decoded(std::mem::take(&mut self.decoded));
-        }
     }
 }
 
@@ -354,7 +366,9 @@ fn parse_until(
                         lit.flush(r, dollar);
                         *pos += 2;
                         let reference = parse_braced(r, pos, end, mode, depth + 1, dollar)?;
-                        r.parts.push(Part::Ref(Box::new(reference)));
+                        if let Some(reference) = reference {
+                            r.parts.push(Part::Ref(Box::new(reference)));
+                        }
                         lit.start = *pos;
                     }
                     Some(&c) if is_name_start(c) => {
@@ -365,13 +379,15 @@ fn parse_until(
                                 .iter()
                                 .position(|&b| !is_name_byte(b, false))
                                 .unwrap_or(end - name_start);
-                        r.parts.push(Part::Ref(Box::new(Ref {
-                            namespace: None,
-                            name: src[name_start..p].into(),
-                            op: RefOp::Plain,
-                            word: Template::default(),
-                            offset: dollar,
-                        })));
+                        if r.build {
+                            r.parts.push(Part::Ref(Box::new(Ref {
+                                namespace: None,
+                                name: src[name_start..p].into(),
+                                op: RefOp::Plain,
+                                word: Template::default(),
+                                offset: dollar,
+                            })));
+                        }
                         *pos = p;
                         lit.start = p;
                     }
@@ -402,38 +418,26 @@ impl Pending {
     /// stands for; the text goes on at `next`, and the literal ends at `end`
     /// at the latest.
     fn decode(&mut self, r: &mut Reader<'_>, at: usize, c: char, next: usize, end: usize) {
-        if self.decoded.is_none() {
-            // Decoding never makes text longer: the rest fits. The first
-            // time, room for a sixteenth of the text too: a document with
-            // escapes usually has more, and the buffer then grows (copied,
-            // the old one zeroized) a few times less.
-            let first = if r.decoded.capacity() == 0 {
-                r.text.len() / 16
-            } else {
-                0
-            };
-            r.decoded.reserve((end - self.start).max(first));
-            self.decoded = Some(r.decoded.len());
+        if r.build {
+            if self.decoded.is_none() {
+                // Decoding never makes text longer: the rest fits.
+                r.decoded.reserve(end - self.start);
+                self.decoded = Some(r.decoded.len());
+            }
+            r.decoded.push_str(&r.text[self.start..at]);
+            r.decoded.push(c);
         }
-        r.decoded.push_str(&r.text[self.start..at]);
-        r.decoded.push(c);
         self.start = next;
     }
 
     /// Ends the literal at `at`: a slice of the input when nothing was
-    /// decoded, of the decoded text otherwise.
+    /// decoded, text of its own otherwise.
     fn flush(&mut self, r: &mut Reader<'_>, at: usize) {
         match self.decoded.take() {
             Some(from) => {
                 r.decoded.push_str(&r.text[self.start..at]);
-                let literal = match r.shared {
-                    Some(shared) => Literal::decoded(shared, from..r.decoded.len(), &r.decoded),
-                    None => {
-                        let literal = Literal::from(&r.decoded[from..]);
-                        r.decoded.truncate(from);
-                        literal
-                    }
-                };
+                let literal = Literal::from(&r.decoded[from..]);
+                r.decoded.truncate(from);
                 // Never empty: an escape was decoded.
                 r.parts.push(Part::Literal(literal));
             }
@@ -447,7 +451,8 @@ impl Pending {
     }
 }
 
-fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<compact_str::CompactString> {
+/// The bytes of the name at `pos`, moving past it.
+fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<Range<usize>> {
     let bytes = src.as_bytes();
     let start = *pos;
     if start >= end || !is_name_start(bytes[start]) {
@@ -460,9 +465,10 @@ fn read_name(src: &str, pos: &mut usize, end: usize) -> Option<compact_str::Comp
             .position(|&b| !is_name_byte(b, true))
             .unwrap_or(end - start - 1);
     *pos = p;
-    Some(src[start..p].into())
+    Some(start..p)
 }
 
+/// The reference whose `${` is at `dollar` (`None` when only checking).
 fn parse_braced(
     r: &mut Reader<'_>,
     pos: &mut usize,
@@ -470,7 +476,7 @@ fn parse_braced(
     mode: Mode,
     depth: usize,
     dollar: usize,
-) -> Result<Ref, TemplateError> {
+) -> Result<Option<Ref>, TemplateError> {
     let src = r.text;
     let bytes = src.as_bytes();
     let unterminated = |p: usize| {
@@ -485,8 +491,18 @@ fn parse_braced(
     if *pos + 1 < end && bytes[*pos] == b':' && is_name_start(bytes[*pos + 1]) {
         *pos += 1;
         let key = read_name(src, pos, end).ok_or(TemplateError::Invalid(dollar))?;
-        namespace = Some(std::mem::replace(&mut name, key).into());
+        namespace = Some(std::mem::replace(&mut name, key));
     }
+    let build = r.build;
+    let make = |namespace: Option<Range<usize>>, name: Range<usize>, op, word| {
+        build.then(|| Ref {
+            namespace: namespace.map(|n| src[n].to_string()),
+            name: src[name].into(),
+            op,
+            word,
+            offset: dollar,
+        })
+    };
     if *pos >= end {
         return Err(TemplateError::Unterminated(dollar));
     }
@@ -495,13 +511,7 @@ fn parse_braced(
     let op = match (bytes[*pos], bytes.get(op_at).filter(|_| op_at < end)) {
         (b'}', _) => {
             *pos += 1;
-            return Ok(Ref {
-                namespace,
-                name,
-                op: RefOp::Plain,
-                word: Template::default(),
-                offset: dollar,
-            });
+            return Ok(make(namespace, name, RefOp::Plain, Template::default()));
         }
         (_, Some(b'-')) => RefOp::Default { colon },
         (_, Some(b'+')) => RefOp::Alternative { colon },
@@ -518,13 +528,7 @@ fn parse_braced(
     };
     // parse_until stopped on the closing brace.
     *pos += 1;
-    Ok(Ref {
-        namespace,
-        name,
-        op,
-        word,
-        offset: dollar,
-    })
+    Ok(make(namespace, name, op, word))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 fn value(doc: &Document, key: &str) -> String {
     doc.get(key)
         .unwrap_or_else(|| panic!("{key} missing"))
-        .template
+        .template()
         .as_literal()
         .expect("literal")
         .to_string()
@@ -16,17 +16,17 @@ fn basic_forms() {
     let doc = Document::parse(src).unwrap();
     assert_eq!(doc.source(), src);
     assert_eq!(value(&doc, "A"), "1");
-    assert!(doc.get("A").unwrap().export);
+    assert!(doc.get("A").unwrap().export());
     assert_eq!(value(&doc, "B"), "two words");
     assert_eq!(
-        doc.text(doc.get("B").unwrap().comment.as_ref().unwrap()),
+        doc.text(doc.get("B").unwrap().comment().as_ref().unwrap()),
         "# note"
     );
     assert_eq!(value(&doc, "C"), "lit $X \\n");
     assert_eq!(value(&doc, "D"), "a\nb");
     assert_eq!(value(&doc, "E"), "");
     assert_eq!(value(&doc, "F"), "x#y");
-    assert_eq!(doc.get("F").unwrap().line, 8);
+    assert_eq!(doc.get("F").unwrap().line(), 8);
     assert_eq!(doc.comments().len(), 1);
 }
 
@@ -37,7 +37,7 @@ fn multiline_and_crlf() {
     assert_eq!(value(&doc, "A"), "one\ntwo");
     assert_eq!(value(&doc, "B"), "x\ny");
     assert_eq!(value(&doc, "C"), "3");
-    assert_eq!(doc.get("C").unwrap().line, 5);
+    assert_eq!(doc.get("C").unwrap().line(), 5);
     assert!(doc.uses_crlf());
 }
 
@@ -149,7 +149,7 @@ fn huge_line_and_many_lines() {
     let big = format!("A={}\n", "x".repeat(100 << 20));
     let doc = Document::parse(&big).unwrap();
     assert_eq!(
-        doc.get("A").unwrap().template.as_literal().unwrap().len(),
+        doc.get("A").unwrap().template().as_literal().unwrap().len(),
         100 << 20
     );
     drop(doc);
@@ -158,7 +158,7 @@ fn huge_line_and_many_lines() {
     let many: String = (0..1_000_000).map(|i| format!("K{i}=v{i}\n")).collect();
     let doc = Document::parse(&many).unwrap();
     assert_eq!(doc.entries().len(), 1_000_000);
-    assert_eq!(doc.entries()[999_999].line, 1_000_000);
+    assert_eq!(doc.entries()[999_999].line(), 1_000_000);
 }
 
 fn line_strategy() -> impl Strategy<Value = String> {
@@ -203,10 +203,10 @@ proptest! {
         let mut doc = Document::parse(&start).unwrap();
         doc.set("KEY", &value).unwrap();
         let reparsed = Document::parse(doc.source()).unwrap();
-        prop_assert_eq!(reparsed.get("KEY").unwrap().template.as_literal(), Some(value.as_str()));
+        prop_assert_eq!(reparsed.get("KEY").unwrap().template().as_literal(), Some(value.as_str()));
         doc.set("KEY", "other").unwrap();
         doc.set("KEY", &value).unwrap();
-        prop_assert_eq!(doc.get("KEY").unwrap().template.as_literal(), Some(value.as_str()));
+        prop_assert_eq!(doc.get("KEY").unwrap().template().as_literal(), Some(value.as_str()));
     }
 }
 
@@ -214,7 +214,7 @@ proptest! {
 fn literals(doc: &Document, key: &str) -> Vec<(String, &'static str)> {
     doc.get(key)
         .unwrap()
-        .template
+        .template()
         .parts()
         .iter()
         .filter_map(|p| match p {
@@ -234,11 +234,11 @@ fn text_written_as_is_is_not_copied() {
         literals(&doc, "C"),
         [("double ".into(), "source"), (" tail".into(), "source")]
     );
-    let word = &doc.get("C").unwrap().template.refs()[0].word;
+    let word = &doc.get("C").unwrap().template().refs()[0].word;
     assert_eq!(word.as_literal(), Some("word"));
-    // Decoded text is in the document's one buffer of decoded text.
-    assert_eq!(literals(&doc, "D"), [("esc\n $ d".into(), "decoded")]);
-    assert_eq!(literals(&doc, "E"), [("a${R}b".into(), "decoded")]);
+    // Decoded text is a literal's own (zeroized when it drops).
+    assert_eq!(literals(&doc, "D"), [("esc\n $ d".into(), "own")]);
+    assert_eq!(literals(&doc, "E"), [("a${R}b".into(), "own")]);
     // A CRLF inside quotes is read as LF: a copy.
     assert_eq!(literals(&doc, "F"), [("x\ny".into(), "own")]);
 }
@@ -247,7 +247,7 @@ fn text_written_as_is_is_not_copied() {
 fn a_template_outlives_its_document() {
     let doc = Document::parse("A=kept after the drop ${B} and more\n").unwrap();
     let copy = doc.clone();
-    let template = doc.get("A").unwrap().template.clone();
+    let template = doc.get("A").unwrap().template().clone();
     drop(doc);
     drop(copy);
     let texts: Vec<_> = template
@@ -300,9 +300,11 @@ proptest! {
         let mode = if double { template::Mode::Double } else { template::Mode::Unquoted };
         let src = format!("KEY={value}");
         let shared = literal::Shared::new(src.clone());
-        let mut reader = Reader::shared(&shared);
-        let from_source = template::parse(&mut reader, 4, src.len(), mode);
-        reader.finish();
+        let from_source = template::parse(&mut Reader::source(&shared), 4, src.len(), mode);
+        let checked = template::parse(&mut Reader::checking(&src), 4, src.len(), mode);
+        // Checking finds the same errors, and builds nothing.
+        prop_assert_eq!(checked.clone().err(), from_source.clone().err());
+        prop_assert!(checked.is_err() || checked == Ok(Template::default()));
         let from_copy = template::parse(&mut Reader::copied(&src), 4, src.len(), mode);
         prop_assert_eq!(&from_source, &from_copy);
         if let Ok(t) = from_source {
@@ -357,8 +359,88 @@ proptest! {
         while end > start && is_blank(bytes[end - 1]) {
             end -= 1;
         }
-        prop_assert_eq!(entry.value_span.clone(), start..end);
+        prop_assert_eq!(entry.value_span().clone(), start..end);
         let expected = template::parse(&mut Reader::copied(&src), start, end, template::Mode::Unquoted).unwrap();
-        prop_assert_eq!(&entry.template, &expected);
+        prop_assert_eq!(entry.template(), &expected);
     }
+}
+
+#[test]
+fn an_entry_is_small() {
+    // A large file has many: 72 bytes each (136 with the key, the column,
+    // the quote and 64-bit offsets stored, and the template built eagerly).
+    assert!(
+        std::mem::size_of::<Entry>() <= 72,
+        "{}",
+        std::mem::size_of::<Entry>()
+    );
+}
+
+#[test]
+fn entry_fields_are_read_from_the_source() {
+    let src = "\t export\t\tKEY = 'v' # note\nB=\"x\"\n  C=\nexport=1\nD=é # c\n";
+    let doc = Document::parse(src).unwrap();
+    let e = doc.get("KEY").unwrap();
+    assert_eq!((e.key(), e.line(), e.column()), ("KEY", 1, 11));
+    assert!(e.export());
+    assert_eq!(e.quote(), Quote::Single);
+    assert_eq!(doc.text(&e.value_span()), "'v'");
+    assert_eq!(doc.text(&e.comment().unwrap()), "# note");
+    assert_eq!(doc.text(&e.span()), "\t export\t\tKEY = 'v' # note");
+    let b = doc.get("B").unwrap();
+    assert_eq!(
+        (b.quote(), b.export(), b.comment()),
+        (Quote::Double, false, None)
+    );
+    let c = doc.get("C").unwrap();
+    assert_eq!(
+        (c.column(), c.quote(), c.value_span().len()),
+        (3, Quote::None, 0)
+    );
+    assert_eq!(c.template().as_literal(), Some(""));
+    // `export=1` is the key `export`, not the prefix.
+    let x = doc.get("export").unwrap();
+    assert!(!x.export());
+    assert_eq!(x.template().as_literal(), Some("1"));
+    assert_eq!(doc.text(&doc.get("D").unwrap().comment().unwrap()), "# c");
+}
+
+#[test]
+fn a_template_is_built_once_when_first_asked() {
+    let doc = Document::parse("A=\"x\\ny ${B:-z}\"\n").unwrap();
+    let e = &doc.entries()[0];
+    let first: *const Template = e.template();
+    assert!(std::ptr::eq(first, e.template()));
+    assert_eq!(e.template().refs()[0].name, "B");
+    // A clone taken before the first use builds its own, the same.
+    let doc = Document::parse("A=\"x\\ny ${B:-z}\"\n").unwrap();
+    let copy = doc.clone();
+    assert_eq!(doc.entries()[0].template(), copy.entries()[0].template());
+}
+
+#[test]
+fn an_entry_shows_no_value_when_debugged() {
+    let doc = Document::parse("API_TOKEN=\"sentinel-debug\\n\"\n").unwrap();
+    let e = &doc.entries()[0];
+    let _ = e.template();
+    let shown = format!("{e:?} {doc:?}");
+    assert!(shown.contains("API_TOKEN"), "{shown}");
+    assert!(!shown.contains("sentinel-debug"), "{shown}");
+}
+
+#[test]
+fn a_document_of_4_gib_or_more_is_refused_by_name() {
+    let err = ParseError::too_large(MAX_LEN + 1);
+    assert_eq!(err.kind.code(), "file-too-large");
+    assert_eq!(
+        (err.kind, err.offset, err.line),
+        (ParseErrorKind::TooLarge, MAX_LEN, 1)
+    );
+    let text = err
+        .with_path(std::path::Path::new("big.env"))
+        .diagnostic()
+        .render(false);
+    assert!(text.contains("big.env"), "{text}");
+    assert!(text.contains("at most 4294967295 bytes"), "{text}");
+    assert!(text.contains("the file is 4294967296 bytes"), "{text}");
 }

@@ -118,9 +118,9 @@ pub fn keeps_old_values_of<'p>(project: &'p ProjectFile, key: &str) -> Option<&'
 fn value_of(doc: &Document, key: &str) -> Option<String> {
     let e = doc.get(key)?;
     Some(
-        e.template
+        e.template()
             .as_literal()
-            .map_or_else(|| doc.text(&e.value_span).to_string(), str::to_string),
+            .map_or_else(|| doc.text(&e.value_span()).to_string(), str::to_string),
     )
 }
 
@@ -229,25 +229,25 @@ pub struct Triage {
 pub fn triage(project: &ProjectFile, plain: &Document, django: bool) -> Triage {
     let mut holders: Vec<String> = Vec::new();
     for e in plain.entries() {
-        if let Ok((kept_in, _)) = keep_policy(project, &e.key, django) {
+        if let Ok((kept_in, _)) = keep_policy(project, e.key(), django) {
             holders.push(kept_in);
         }
     }
     let mut out = Triage::default();
     let mut seen = std::collections::HashSet::new();
     for e in plain.entries() {
-        if !seen.insert(e.key.as_str()) || holders.iter().any(|h| *h == e.key) {
+        if !seen.insert(e.key()) || holders.iter().any(|h| *h == e.key()) {
             continue;
         }
-        let raw = plain.text(&e.value_span);
-        let value = value_of(plain, &e.key).unwrap_or_default();
-        if value.trim().is_empty() || !project.is_sensitive_value(&e.key, raw) {
+        let raw = plain.text(&e.value_span());
+        let value = value_of(plain, e.key()).unwrap_or_default();
+        if value.trim().is_empty() || !project.is_sensitive_value(e.key(), raw) {
             continue;
         }
-        if generate::is_generatable(project, &e.key, &value) {
-            out.generatable.push(e.key.to_string());
+        if generate::is_generatable(project, e.key(), &value) {
+            out.generatable.push(e.key().to_string());
         } else {
-            out.at_provider.push(e.key.to_string());
+            out.at_provider.push(e.key().to_string());
         }
     }
     out

@@ -154,22 +154,22 @@ pub(super) fn check(r: &Resolver<'_>, view: ViewId, environment: &str, vars: &Va
         }
         for e in doc.entries() {
             // A reference is checked where its value is defined.
-            let Some(literal) = e.template.as_literal() else {
+            let Some(literal) = e.template().as_literal() else {
                 continue;
             };
-            if !own && winners().get(&(path, e.line)) != Some(&e.key.as_str()) {
+            if !own && winners().get(&(path, e.line())) != Some(&e.key()) {
                 continue;
             }
-            if settings.allow_plaintext.allows(&e.key)
-                || !project.is_sensitive_value(&e.key, literal)
+            if settings.allow_plaintext.allows(e.key())
+                || !project.is_sensitive_value(e.key(), literal)
             {
                 continue;
             }
             out.push(Breach {
                 kind: BreachKind::PlaintextSecret,
                 path: path.to_path_buf(),
-                line: e.line,
-                key: Some(e.key.to_string()),
+                line: e.line(),
+                key: Some(e.key().to_string()),
                 overrides: None,
             });
         }

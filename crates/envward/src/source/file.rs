@@ -123,11 +123,11 @@ impl EntryIndex {
         let mut file_refs = false;
         for (i, e) in entries.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 entries");
-            file_refs |= e.key.ends_with(crate::source::FILE_SUFFIX);
+            file_refs |= e.key().ends_with(crate::source::FILE_SUFFIX);
             match table.entry(
-                Self::hash(&e.key),
-                |&j: &u32| entries[j as usize].key == e.key,
-                |&j: &u32| Self::hash(&entries[j as usize].key),
+                Self::hash(e.key()),
+                |&j: &u32| entries[j as usize].key() == e.key(),
+                |&j: &u32| Self::hash(entries[j as usize].key()),
             ) {
                 hashbrown::hash_table::Entry::Occupied(mut o) => {
                     *o.get_mut() = i;
@@ -144,7 +144,7 @@ impl EntryIndex {
     fn get(&self, doc: &Document, key: &str) -> Option<usize> {
         let entries = doc.entries();
         self.table
-            .find(Self::hash(key), |&j| entries[j as usize].key == key)
+            .find(Self::hash(key), |&j| entries[j as usize].key() == key)
             .map(|&j| j as usize)
     }
 }
@@ -180,7 +180,7 @@ impl FileSource {
             encrypted = doc
                 .entries()
                 .iter()
-                .map(|e| doc.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
+                .map(|e| doc.text(&e.value_span()).starts_with(crypto::VALUE_PREFIX))
                 .collect();
             let scope = file.scope(environment);
             match crypto::open(&doc, header.clone(), &scope, ids) {
@@ -242,16 +242,16 @@ impl FileSource {
         let e = &self.doc.entries()[entry];
         Origin::File {
             path: self.shown.0.clone(),
-            line: e.line,
-            column: e.column,
+            line: e.line(),
+            column: e.column(),
             layer: self.file.layer,
             namespace: self.shown.1.clone(),
         }
     }
 
     fn comment(&self, entry: usize) -> Option<&str> {
-        let span = self.doc.entries()[entry].comment.as_ref()?;
-        Some(self.doc.text(span))
+        let span = self.doc.entries()[entry].comment()?;
+        Some(self.doc.text(&span))
     }
 }
 
@@ -271,10 +271,10 @@ impl Source for FileSource {
     fn keys<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
         for e in self.doc.entries() {
             let key = e
-                .key
+                .key()
                 .strip_suffix(super::FILE_SUFFIX)
                 .filter(|k| !k.is_empty())
-                .unwrap_or(&e.key);
+                .unwrap_or(e.key());
             f(key);
         }
     }
@@ -291,7 +291,7 @@ impl Source for FileSource {
         ) {
             (Some(_), Some(f)) => Err(Conflict {
                 origin: self.origin(f),
-                at: Some(entries[f].key_span.start),
+                at: Some(entries[f].key_span().start),
             }),
             (Some(i), None) => {
                 let e = &entries[i];
@@ -309,11 +309,11 @@ impl Source for FileSource {
                 let encrypted = self.encrypted.get(i).copied().unwrap_or(false);
                 Ok(Some(Definition {
                     value: Text::Template {
-                        template: &e.template,
-                        start: e.value_span.start,
+                        template: e.template(),
+                        start: e.value_span().start,
                     },
                     origin: self.origin(i),
-                    written: Cow::Borrowed(self.doc.text(&e.value_span)),
+                    written: Cow::Borrowed(self.doc.text(&e.value_span())),
                     encrypted,
                     sealed: encrypted && self.sealed.is_some(),
                     comment: self.comment(i),
@@ -322,13 +322,13 @@ impl Source for FileSource {
             (None, Some(i)) => {
                 let e = &entries[i];
                 let declared = self.origin(i);
-                let written = self.doc.text(&e.value_span);
+                let written = self.doc.text(&e.value_span());
                 Ok(Some(Definition {
                     value: Text::File {
                         path: FilePath::Template {
-                            key: &e.key,
-                            template: &e.template,
-                            start: e.value_span.start,
+                            key: e.key(),
+                            template: e.template(),
+                            start: e.value_span().start,
                             written,
                             base: self.file.path.parent(),
                         },
@@ -361,7 +361,7 @@ impl Source for FileSource {
 /// decrypted document is built and parsed (`crypto::Opened::document`).
 fn values_as_they_are(doc: &Document, values: &crypto::Plaintexts) -> bool {
     doc.entries().iter().zip(values.iter()).all(|(e, v)| {
-        v.is_none_or(|v| crate::dotenv::is_bare(v) && !e.key.ends_with(super::FILE_SUFFIX))
+        v.is_none_or(|v| crate::dotenv::is_bare(v) && !e.key().ends_with(super::FILE_SUFFIX))
     })
 }
 
@@ -378,13 +378,13 @@ fn check_duplicates(
         rustc_hash::FxHashMap::with_capacity_and_hasher(doc.entries().len(), Default::default());
     let (mut shown, mut more) = (0usize, 0usize);
     for e in doc.entries() {
-        if let Some(&(line, column)) = seen.get(e.key.as_str()) {
+        if let Some(&(line, column)) = seen.get(e.key()) {
             let first = format!("{}:{line}:{column}", file.display.display());
             if strictness == Strictness::Error {
                 return Err(LoadError::Duplicate {
-                    key: e.key.to_string(),
+                    key: e.key().to_string(),
                     first,
-                    second: format!("{}:{}:{}", file.display.display(), e.line, e.column),
+                    second: format!("{}:{}:{}", file.display.display(), e.line(), e.column()),
                 });
             }
             if shown == DUPLICATE_WARNINGS {
@@ -394,24 +394,24 @@ fn check_duplicates(
             shown += 1;
             // The entry's own line, read from its start: linear in the
             // number of duplicates, whatever their number.
-            let line = &doc.source().as_bytes()[e.span.start..];
+            let line = &doc.source().as_bytes()[e.span().start..];
             let quoted = excerpt_line(
                 line,
-                e.line,
-                e.key_span.start - e.span.start,
-                Some(e.value_span.start - e.span.start),
+                e.line(),
+                e.key_span().start - e.span().start,
+                Some(e.value_span().start - e.span().start),
                 Syntax::Dotenv,
             )
             .source;
             warnings.push(
-                Diagnostic::warning(format!("`{}` is defined twice; the last definition wins", e.key))
-                    .with_location(Some(&file.display), e.line, e.column)
+                Diagnostic::warning(format!("`{}` is defined twice; the last definition wins", e.key()))
+                    .with_location(Some(&file.display), e.line(), e.column())
                     .with_source(quoted, "defined again here")
                     .with_note(format!("first defined at {first}"))
                     .with_help("remove one of them, or set `duplicate_keys = \"error\"` under [resolve] to make this an error"),
             );
         }
-        seen.insert(&e.key, (e.line, e.column));
+        seen.insert(e.key(), (e.line(), e.column()));
     }
     if more > 0 {
         warnings.push(

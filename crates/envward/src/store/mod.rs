@@ -425,7 +425,7 @@ impl Store {
         };
         let project = &self.project.file;
         crypto::rewrite(stored, &scope, recipients, ids, policy, edit, |e, raw| {
-            project.encrypts(&e.key, raw, encrypt.all) || encrypt.forced.contains(&e.key.as_str())
+            project.encrypts(e.key(), raw, encrypt.all) || encrypt.forced.contains(&e.key())
         })
         .map_err(|e| crypto_error(file, e))
     }
@@ -858,9 +858,9 @@ fn apply_ops(doc: &mut Document, ops: &[Op]) -> Result<(), String> {
 /// The value of an entry as a program sees it (escapes decoded) when it
 /// is a literal, else as written.
 fn value_of<'d>(doc: &'d Document, e: &'d Entry) -> &'d str {
-    e.template
+    e.template()
         .as_literal()
-        .unwrap_or_else(|| doc.text(&e.value_span))
+        .unwrap_or_else(|| doc.text(&e.value_span()))
 }
 
 /// The value (as a program sees it) and raw text of each key `ops` name,
@@ -921,34 +921,34 @@ fn diff(
     fn index(doc: &Document) -> HashMap<&str, usize> {
         let mut map = HashMap::with_capacity(doc.entries().len());
         for (i, e) in doc.entries().iter().enumerate() {
-            map.insert(e.key.as_str(), i);
+            map.insert(e.key(), i);
         }
         map
     }
     let (old, new) = (index(before), index(after));
     let mut out = Vec::new();
     for (i, e) in after.entries().iter().enumerate() {
-        if new.get(e.key.as_str()) != Some(&i) {
+        if new.get(e.key()) != Some(&i) {
             continue; // an earlier definition of a key defined again
         }
         let now = value_of(after, e);
-        let kind = match old.get(e.key.as_str()) {
+        let kind = match old.get(e.key()) {
             None => ChangeKind::Added,
             Some(&j) if value_of(before, &before.entries()[j]) != now => ChangeKind::Changed,
             Some(_) => continue,
         };
         out.push(Change {
-            key: e.key.to_string(),
+            key: e.key().to_string(),
             kind,
-            sensitive: sensitive(&e.key, doc_raw(after, e)),
+            sensitive: sensitive(e.key(), doc_raw(after, e)),
         });
     }
     for (i, e) in before.entries().iter().enumerate() {
-        if old.get(e.key.as_str()) == Some(&i) && !new.contains_key(e.key.as_str()) {
+        if old.get(e.key()) == Some(&i) && !new.contains_key(e.key()) {
             out.push(Change {
-                key: e.key.to_string(),
+                key: e.key().to_string(),
                 kind: ChangeKind::Removed,
-                sensitive: sensitive(&e.key, doc_raw(before, e)),
+                sensitive: sensitive(e.key(), doc_raw(before, e)),
             });
         }
     }
@@ -956,7 +956,7 @@ fn diff(
 }
 
 fn doc_raw<'d>(doc: &'d Document, e: &Entry) -> &'d str {
-    doc.text(&e.value_span)
+    doc.text(&e.value_span())
 }
 
 /// Refuses plaintext that carries encryption artefacts: envward writes the
@@ -967,10 +967,11 @@ fn reject_sealed_text(plain: &Document) -> Result<(), StoreError> {
             .comments()
             .iter()
             .any(|c| plain.text(&c.span).starts_with(crypto::HEADER_PREFIX))
-        || plain
-            .entries()
-            .iter()
-            .any(|e| plain.text(&e.value_span).starts_with(crypto::VALUE_PREFIX))
+        || plain.entries().iter().any(|e| {
+            plain
+                .text(&e.value_span())
+                .starts_with(crypto::VALUE_PREFIX)
+        })
     {
         return Err(StoreError::SealedText);
     }

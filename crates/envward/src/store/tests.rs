@@ -102,7 +102,7 @@ fn a_sensitive_value_encrypts_the_file_and_needs_recipients() {
     // Read back through the store: the plaintext.
     let plain = store.plaintext(&file).unwrap();
     assert_eq!(
-        plain.get("SECRET_KEY").unwrap().template.as_literal(),
+        plain.get("SECRET_KEY").unwrap().template().as_literal(),
         Some("s3cret-sentinel")
     );
 }

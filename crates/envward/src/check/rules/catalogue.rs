@@ -1456,16 +1456,16 @@ fn example_secret(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         return;
     };
     for e in doc.entries() {
-        let sensitive = ctx
-            .cfg
-            .get(&e.key)
-            .map_or_else(|| crate::secret::is_sensitive_name(&e.key), |v| v.sensitive);
-        let value = e.template.as_literal().unwrap_or("x");
+        let sensitive = ctx.cfg.get(e.key()).map_or_else(
+            || crate::secret::is_sensitive_name(e.key()),
+            |v| v.sensitive,
+        );
+        let value = e.template().as_literal().unwrap_or("x");
         // A key not set in the environment is judged by the one
         // sensitivity rule on the example value too (a URL with a password).
         let sensitive = sensitive
-            || ctx.cfg.get(&e.key).is_none()
-                && crate::secret::Sensitivity::of(None, &e.key, value).is_secret();
+            || ctx.cfg.get(e.key()).is_none()
+                && crate::secret::Sensitivity::of(None, e.key(), value).is_secret();
         // A URL is judged by its password: `postgres://app:<password>@db`.
         let judged = match crate::secret::url_userinfo(value) {
             Some(r) => value[r.start..r.end - 1]
@@ -1476,11 +1476,11 @@ fn example_secret(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         if sensitive && !is_placeholder(judged) {
             out.at(
                 std::path::Path::new(".env.example"),
-                e.line,
-                &e.key,
+                e.line(),
+                e.key(),
                 format!(
                     ".env.example holds a value for the sensitive key `{}`",
-                    e.key
+                    e.key()
                 ),
             );
         }

@@ -276,12 +276,12 @@ pub fn plaintext_secrets(project: &ProjectFile, files: &[Collected]) -> Vec<Stri
                 return false;
             };
             doc.entries().iter().any(|e| {
-                let raw = doc.text(&e.value_span);
-                let value = e.template.as_literal().unwrap_or(raw).trim();
+                let raw = doc.text(&e.value_span());
+                let value = e.template().as_literal().unwrap_or(raw).trim();
                 !raw.starts_with(crypto::VALUE_PREFIX)
                     && !value.is_empty()
                     && !crate::check::rules::strength::is_placeholder(value)
-                    && project.is_sensitive_value(&e.key, raw)
+                    && project.is_sensitive_value(e.key(), raw)
             })
         })
         .map(|f| f.path.clone())
