@@ -313,14 +313,17 @@ impl<'a> Resolver<'a> {
     /// The first pass of a stream ([`super::VarStream`]): every key of a
     /// view resolved as far as it can fail (references expanded, files
     /// read, remembered for the second pass), and its warnings given,
-    /// without keeping its variable; and the deploy settings only a
-    /// lookup finds.
+    /// without keeping its variable (no pass at all when no key can fail
+    /// or warn: a plain `.env`); and the deploy settings only a lookup
+    /// finds.
     pub(super) fn check_view<'r>(&'r self, view: ViewId) -> Result<Checked<'r, 'a>, LoadError> {
         let mut eval = Eval::new(self);
         let mut warnings = Vec::new();
         let keys = self.keys(view);
-        for key in keys.iter() {
-            self.check_key(&mut eval, view, key, &mut warnings)?;
+        if self.may_fail_or_warn(view) {
+            for key in keys.iter() {
+                self.check_key(&mut eval, view, key, &mut warnings)?;
+            }
         }
         let provided = self.provided(&mut eval, view, |k| keys.contains(k), &mut warnings);
         Ok(Checked {
@@ -329,6 +332,27 @@ impl<'a> Resolver<'a> {
             provided,
             warnings,
         })
+    }
+
+    /// Whether resolving a key of `view` can fail or give a warning: a
+    /// source gives a definition that is not text taken as it is, or a
+    /// conflict (`KEY` and `KEY_FILE`), or two namespaces of one layer can
+    /// both define a key (a warning in the merged view). When none can
+    /// (a plain `.env`), a stream needs no first pass.
+    fn may_fail_or_warn(&self, view: ViewId) -> bool {
+        let sources = || self.ranked[view].iter().map(|&i| &self.sources[i]);
+        if !sources().all(|s| s.literal_only()) {
+            return true;
+        }
+        view == 0
+            && sources().any(|a| {
+                sources().any(|b| {
+                    a.layer() == b.layer()
+                        && a.document().is_some()
+                        && matches!((a.namespace(), b.namespace()),
+                            (Some(na), Some(nb)) if na != nb && na != COMMON && nb != COMMON)
+                })
+            })
     }
 
     /// The deploy settings ([`crate::config::DEPLOY_SETTINGS`]) that no

@@ -11,11 +11,14 @@ use crate::value::{Var, Vars};
 ///
 /// Each is resolved when it is handed out and dropped after: what stays
 /// per key is what the sources hold (the files' text and entries) and
-/// the sorted keys. Every key was resolved once already, as far as it can
-/// fail, before the stream is given: an undefined reference, a cycle or a
-/// `KEY_FILE` that cannot be read is a [`LoadError`] of the load, met
-/// before any variable is handed out. The values that needed evaluating
-/// (references, files) are remembered, not evaluated again.
+/// the sorted keys. When a key can fail or warn (a source has references,
+/// `KEY_FILE`s or files to read, or two namespaces of one layer), every
+/// key was resolved once already, as far as it can fail, before the
+/// stream is given: an undefined reference, a cycle or a `KEY_FILE` that
+/// cannot be read is a [`LoadError`] of the load, met before any variable
+/// is handed out, and the warnings are in the configuration. The values
+/// that needed evaluating (references, files) are remembered, not
+/// evaluated again.
 ///
 /// In an environment with recipients (its integrity is judged over every
 /// key) the variables are kept, as [`Config::load_in`](crate::Config::load_in)

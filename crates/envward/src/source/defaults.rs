@@ -33,6 +33,10 @@ impl Source for Defaults<'_> {
         }
     }
 
+    fn literal_only(&self) -> bool {
+        true
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let Some(text) = self
             .vars

@@ -279,6 +279,10 @@ impl Source for FileSource {
         }
     }
 
+    fn literal_only(&self) -> bool {
+        !self.index.file_refs && self.doc.entries().iter().all(|e| !e.template.has_refs())
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let entries = self.doc.entries();
         match (

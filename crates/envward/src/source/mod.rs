@@ -56,6 +56,13 @@ pub(crate) trait Source {
         let _ = f;
     }
 
+    /// Whether every definition it gives is text taken as it is (no
+    /// reference to expand, no file to read) and it never gives a
+    /// conflict: resolving a key from it cannot fail.
+    fn literal_only(&self) -> bool {
+        false
+    }
+
     /// What the source says about `key`: nothing, a definition, or a
     /// conflict (both `KEY` and `KEY_FILE` set).
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict>;

@@ -28,6 +28,10 @@ impl Source for ProcessEnv<'_> {
         Layer::Process
     }
 
+    fn literal_only(&self) -> bool {
+        !self.vars.keys().any(|k| k.ends_with(super::FILE_SUFFIX))
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         match (
             self.vars.get(key.name).copied(),

@@ -61,6 +61,10 @@ impl Source for RemoteSource {
         }
     }
 
+    fn literal_only(&self) -> bool {
+        true
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let Some((name, value)) = self.fetched.data.get_key_value(key.name) else {
             return Ok(None);

@@ -27,6 +27,10 @@ impl Source for SecretsDir {
         Layer::Secrets
     }
 
+    fn literal_only(&self) -> bool {
+        self.names.is_empty()
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         if self.names.is_empty() {
             return Ok(None);
