@@ -104,3 +104,25 @@ fn list_warns_of_a_key_in_two_namespaces_before_the_list() {
     let v = r.json();
     assert_eq!(v["vars"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn list_fails_before_writing_anything_on_a_key_file_of_the_process() {
+    // `B_FILE` of the process wins over the file's `B` and names no
+    // file; `UNRELATED_FILE` names no key and is never read.
+    let missing = "/nonexistent/envward-b-secret";
+    let p = Project::with(&[(".env", "A=1\nB=2\n")])
+        .env("B_FILE", missing)
+        .env("UNRELATED_FILE", missing);
+    for format in ["text", "json"] {
+        let r = p.run(&["list", "--format", format]).expect_code(2);
+        assert_eq!(r.stdout(), "", "{format}");
+        assert!(
+            r.stderr().contains("envward-b-secret for `B`"),
+            "{}",
+            r.stderr()
+        );
+    }
+    let p = Project::with(&[(".env", "A=1\nB=2\n")]).env("UNRELATED_FILE", missing);
+    let v = p.run(&["list", "--format", "json"]).ok().json();
+    assert_eq!(v["vars"].as_array().unwrap().len(), 2);
+}

@@ -320,9 +320,16 @@ impl<'a> Resolver<'a> {
         let mut eval = Eval::new(self);
         let mut warnings = Vec::new();
         let keys = self.keys(view);
-        if self.may_fail_or_warn(view) {
-            for key in keys.iter() {
-                self.check_key(&mut eval, view, key, &mut warnings)?;
+        match self.may_fail_or_warn(view) {
+            None => {
+                for key in keys.iter() {
+                    self.check_key(&mut eval, view, key, &mut warnings)?;
+                }
+            }
+            Some(some) => {
+                for key in some.into_iter().filter(|k| keys.contains(k)) {
+                    self.check_key(&mut eval, view, key, &mut warnings)?;
+                }
             }
         }
         let provided = self.provided(&mut eval, view, |k| keys.contains(k), &mut warnings);
@@ -334,17 +341,15 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// Whether resolving a key of `view` can fail or give a warning: a
-    /// source gives a definition that is not text taken as it is, or a
-    /// conflict (`KEY` and `KEY_FILE`), or two namespaces of one layer can
-    /// both define a key (a warning in the merged view). When none can
-    /// (a plain `.env`), a stream needs no first pass.
-    fn may_fail_or_warn(&self, view: ViewId) -> bool {
+    /// The keys of `view` whose resolution can fail or give a warning
+    /// (`None`: any key): those a source may define otherwise than as text
+    /// taken as it is, or with a conflict (`KEY` and `KEY_FILE`); any key
+    /// when two namespaces of one layer can both define it (a warning in
+    /// the merged view). None at all for a plain `.env`: a stream needs no
+    /// first pass over every key.
+    fn may_fail_or_warn(&self, view: ViewId) -> Option<Vec<&str>> {
         let sources = || self.ranked[view].iter().map(|&i| &self.sources[i]);
-        if !sources().all(|s| s.literal_only()) {
-            return true;
-        }
-        view == 0
+        let two_namespaces = view == 0
             && sources().any(|a| {
                 sources().any(|b| {
                     a.layer() == b.layer()
@@ -352,7 +357,17 @@ impl<'a> Resolver<'a> {
                         && matches!((a.namespace(), b.namespace()),
                             (Some(na), Some(nb)) if na != nb && na != COMMON && nb != COMMON)
                 })
-            })
+            });
+        if two_namespaces {
+            return None;
+        }
+        let mut keys = Vec::new();
+        for s in sources() {
+            keys.extend(s.not_literal()?);
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        Some(keys)
     }
 
     /// The deploy settings ([`crate::config::DEPLOY_SETTINGS`]) that no

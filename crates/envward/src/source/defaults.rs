@@ -33,8 +33,8 @@ impl Source for Defaults<'_> {
         }
     }
 
-    fn literal_only(&self) -> bool {
-        true
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        Some(Vec::new())
     }
 
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {

@@ -279,8 +279,10 @@ impl Source for FileSource {
         }
     }
 
-    fn literal_only(&self) -> bool {
-        !self.index.file_refs && self.doc.entries().iter().all(|e| !e.template.has_refs())
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        let literal =
+            !self.index.file_refs && self.doc.entries().iter().all(|e| !e.template.has_refs());
+        literal.then(Vec::new)
     }
 
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {

@@ -56,11 +56,12 @@ pub(crate) trait Source {
         let _ = f;
     }
 
-    /// Whether every definition it gives is text taken as it is (no
-    /// reference to expand, no file to read) and it never gives a
-    /// conflict: resolving a key from it cannot fail.
-    fn literal_only(&self) -> bool {
-        false
+    /// The keys whose definition here may be something else than text
+    /// taken as it is (a reference to expand, a file to read) or a
+    /// conflict: resolving any other key from it cannot fail. `None`: any
+    /// key may be.
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        None
     }
 
     /// What the source says about `key`: nothing, a definition, or a

@@ -27,8 +27,9 @@ impl Source for SecretsDir {
         Layer::Secrets
     }
 
-    fn literal_only(&self) -> bool {
-        self.names.is_empty()
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        // Any key may name one of its files (in lower case too).
+        self.names.is_empty().then(Vec::new)
     }
 
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
