@@ -52,8 +52,9 @@ impl<'s> SortedKeys<'s> {
         self.0.iter().map(|&(_, k)| k)
     }
 
-    pub(super) fn len(&self) -> usize {
-        self.0.len()
+    /// The keys alone.
+    pub(super) fn into_keys(self) -> Vec<&'s str> {
+        self.0.into_iter().map(|(_, k)| k).collect()
     }
 
     pub(super) fn contains(&self, key: &str) -> bool {
@@ -124,9 +125,9 @@ impl<'a> Resolver<'a> {
     /// Each key comes with the number its sort began with (its first 16
     /// bytes, [`sort_prefix`]): most comparisons are one of integers
     /// instead of a call to compare strings (keys often share a prefix,
-    /// `BILLING_DB_…`). They are kept rather than dropped into a vector of
-    /// keys alone, which would hold both vectors at once (48 bytes a key
-    /// instead of 32, issue 18: 1,000,000 keys).
+    /// `BILLING_DB_…`). A stream keeps them so (32 bytes a key) rather
+    /// than copy the keys alone into a second vector (both at once: 48
+    /// bytes a key, issue 18: 1,000,000 keys).
     pub(super) fn keys(&self, view: ViewId) -> SortedKeys<'_> {
         let mut keyed: Vec<(u128, &str)> = Vec::new();
         for &i in &self.ranked[view] {
@@ -284,18 +285,20 @@ impl<'a> Resolver<'a> {
     ) -> Result<(Vars, BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
         let mut eval = Eval::new(self);
         let mut warnings = Vec::new();
-        let keys = match only {
-            None => self.keys(view),
+        // The keys alone (16 bytes each, not 32 with their sort prefix)
+        // while every variable is built beside them: that is the peak.
+        let keys: Vec<&str> = match only {
+            None => self.keys(view).into_keys(),
             Some(only) => {
                 let mut keys: Vec<&str> = only.iter().map(String::as_str).collect();
                 keys.extend(self.project.vars.keys().map(String::as_str));
                 keys.sort_unstable();
                 keys.dedup();
-                SortedKeys(keys.into_iter().map(|k| (sort_prefix(k), k)).collect())
+                keys
             }
         };
         let mut sorted = Vec::with_capacity(keys.len());
-        for key in keys.iter() {
+        for &key in &keys {
             if let Some(var) = self.resolve_key(&mut eval, view, key, &mut warnings)? {
                 sorted.push(var);
             }
