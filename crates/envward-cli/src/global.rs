@@ -85,6 +85,22 @@ impl Global {
         Ok((project, cfg))
     }
 
+    /// Loads the configuration the global options select as a stream
+    /// ([`envward::Config::load_streamed`]): warnings printed, then `then`
+    /// called with the configuration (no variable kept) and its
+    /// variables, handed out one at a time.
+    pub fn load_streamed<R>(
+        &self,
+        then: impl FnOnce(&envward::Resolved, &mut envward::VarStream<'_>) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        let project = self.configured_project()?;
+        envward::Config::load_streamed(&project, self.load_options(), |cfg, vars| {
+            crate::output::warnings(cfg);
+            then(cfg, vars)
+        })
+        .map_err(crate::exit::Exit::from)?
+    }
+
     /// The project the options select; an error (exit 2) when there is no
     /// configuration at all there, naming where envward looked.
     pub fn configured_project(&self) -> anyhow::Result<envward::Project> {

@@ -43,6 +43,6 @@ mod tls;
 pub mod value;
 
 pub use error::{ErrorKind, LoadError, ResolveError};
-pub use resolve::{Config, LoadOptions, Project};
+pub use resolve::{Config, LoadOptions, Project, VarStream};
 pub use source::{Layer, Origin};
 pub use value::{Resolved, SealedFile, Typed, Value, ValueError, Var};

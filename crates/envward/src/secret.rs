@@ -14,13 +14,26 @@ use zeroize::Zeroizing;
 /// assert_eq!(format!("{s}"), "[redacted]");
 /// assert_eq!(s.expose(), "hunter2");
 /// ```
+///
+/// Its text is held as a boxed `str` (two words, no spare capacity), so
+/// that a [`crate::Value`] holding one is no larger than its plain text
+/// (24 bytes: one per resolved key, issue 18).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
+pub struct Secret(Zeroizing<Box<str>>);
 
 impl Secret {
     /// Wraps a value.
-    pub fn new(value: String) -> Self {
-        Secret(Zeroizing::new(value))
+    pub fn new(mut value: String) -> Self {
+        let text: Box<str> = if value.capacity() == value.len() {
+            value.into_boxed_str()
+        } else {
+            // Not shrunk in place: a reallocation could leave a copy in
+            // freed memory. Copied, then the original wiped.
+            let text = Box::from(value.as_str());
+            zeroize::Zeroize::zeroize(&mut value);
+            text
+        };
+        Secret(Zeroizing::new(text))
     }
 
     /// The value itself. Every call site is a place a secret can leak from.
@@ -452,6 +465,20 @@ pub fn mask_url_userinfo(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A secret keeps its text whatever the capacity it came with, and a
+    /// `Value` holding one is no larger than one holding plain text (one
+    /// per resolved key).
+    #[test]
+    fn a_secret_is_two_words_and_keeps_its_text() {
+        let mut spare = String::with_capacity(64);
+        spare.push_str("hunter2");
+        assert_eq!(Secret::new(spare).expose(), "hunter2");
+        assert_eq!(Secret::new("exact".to_string()).expose(), "exact");
+        assert_eq!(Secret::new(String::new()).expose(), "");
+        assert_eq!(std::mem::size_of::<Secret>(), 16);
+        assert_eq!(std::mem::size_of::<crate::Value>(), 24);
+    }
 
     /// Names and values from the issues, both ways.
     #[test]

@@ -1,5 +1,6 @@
 //! `envward list`: every key, its value (secrets masked) and origin.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -25,31 +26,53 @@ pub struct Args {
 const VALUE_COLUMN: usize = 40;
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = g.load()?;
-    if args.reveal {
-        crate::audit::reads(&cfg, "list", || crate::audit::sensitive_keys(&cfg));
+    // Every variable is resolved when it is written, and dropped after:
+    // 1,000,000 keys hold no `Var` each (issue 18).
+    g.load_streamed(|cfg, vars| {
+        list(cfg, vars, &args)?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn shown(v: &envward::Var, reveal: bool) -> &str {
+    if reveal {
+        v.value.expose()
+    } else {
+        v.value.masked()
     }
-    fn shown(v: &envward::Var, reveal: bool) -> &str {
-        if reveal {
-            v.value.expose()
-        } else {
-            v.value.masked()
-        }
+}
+
+fn list(
+    cfg: &envward::Resolved,
+    vars: &mut envward::VarStream<'_>,
+    args: &Args,
+) -> anyhow::Result<()> {
+    if args.reveal && cfg.audit_reads {
+        // Recorded before anything is revealed: a pass of its own over
+        // the variables, taken only when reads are audited.
+        let mut keys = Vec::new();
+        vars.each(|v| {
+            if v.sensitive {
+                keys.push(v.key.to_string());
+            }
+            Ok::<_, envward::LoadError>(())
+        })?;
+        crate::audit::reads(cfg, "list", || keys);
     }
     match args.format {
         TextOrJson::Json => {
             // Streamed, one variable at a time: no copy of the whole
             // configuration as a JSON tree (fields in the order they had).
             #[derive(serde::Serialize)]
-            struct Doc<'a> {
+            struct Doc<'a, 'x> {
                 environment: &'a str,
                 layout: &'a str,
                 namespace: Option<&'a str>,
-                vars: Vars<'a>,
+                vars: Vars<'a, 'x>,
             }
-            /// The configuration, whether values are revealed, whether
-            /// only keys are listed.
-            struct Vars<'a>(&'a envward::Resolved, bool, bool);
+            /// The variables, whether values are revealed, whether only
+            /// keys are listed.
+            struct Vars<'a, 'x>(RefCell<&'a mut envward::VarStream<'x>>, bool, bool);
             #[derive(serde::Serialize)]
             struct Item<'a> {
                 key: &'a str,
@@ -58,19 +81,37 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 #[serde(skip_serializing_if = "Option::is_none")]
                 value: Option<&'a str>,
             }
-            impl serde::Serialize for Vars<'_> {
+            /// Writing an item failed, or (never after a load that
+            /// succeeded) resolving its variable.
+            enum Failed<E> {
+                Write(E),
+                Load(envward::LoadError),
+            }
+            impl<E> From<envward::LoadError> for Failed<E> {
+                fn from(e: envward::LoadError) -> Self {
+                    Failed::Load(e)
+                }
+            }
+            impl serde::Serialize for Vars<'_, '_> {
                 fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                    use serde::ser::SerializeSeq;
-                    let Vars(cfg, reveal, keys_only) = *self;
-                    let mut seq = s.serialize_seq(Some(cfg.iter().count()))?;
-                    for v in cfg.iter() {
-                        seq.serialize_element(&Item {
-                            key: &v.key,
-                            origin: &v.origin,
-                            sensitive: v.sensitive,
-                            value: (!keys_only).then(|| shown(v, reveal)),
+                    use serde::ser::{Error, SerializeSeq};
+                    let (reveal, keys_only) = (self.1, self.2);
+                    let mut seq = s.serialize_seq(None)?;
+                    self.0
+                        .borrow_mut()
+                        .each(|v| {
+                            seq.serialize_element(&Item {
+                                key: &v.key,
+                                origin: &v.origin,
+                                sensitive: v.sensitive,
+                                value: (!keys_only).then(|| shown(v, reveal)),
+                            })
+                            .map_err(Failed::Write)
+                        })
+                        .map_err(|e| match e {
+                            Failed::Write(e) => e,
+                            Failed::Load(e) => S::Error::custom(e),
                         })?;
-                    }
                     seq.end()
                 }
             }
@@ -78,7 +119,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 environment: &cfg.environment,
                 layout: cfg.layout,
                 namespace: cfg.namespace.as_deref(),
-                vars: Vars(&cfg, args.reveal, args.keys_only),
+                vars: Vars(RefCell::new(vars), args.reveal, args.keys_only),
             };
             // Data, never styled: straight to stdout (no ANSI filter to go
             // through, byte by byte).
@@ -88,26 +129,30 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
             writeln!(buffered)?;
             buffered.flush()?;
         }
-        TextOrJson::Text => {
+        TextOrJson::Text if args.keys_only => {
             let mut out = anstream::stdout().lock();
-            let width = cfg.iter().map(|v| v.key.len()).max().unwrap_or(0);
+            vars.each(|v| -> anyhow::Result<()> {
+                writeln!(out, "{}", v.key)?;
+                Ok(())
+            })?;
+            out.flush()?;
+        }
+        TextOrJson::Text => {
             // Origins line up after the values; a very long value is not
-            // padded to.
-            let values: Vec<String> = cfg
-                .iter()
-                .map(|v| super::cell(shown(v, args.reveal)).into_owned())
-                .collect();
-            let value_width = values
-                .iter()
-                .map(|v| v.chars().count())
-                .filter(|&n| n <= VALUE_COLUMN)
-                .max()
-                .unwrap_or(0);
-            for (v, value) in cfg.iter().zip(&values) {
-                if args.keys_only {
-                    writeln!(out, "{}", v.key)?;
-                    continue;
+            // padded to. The widths are measured in a first pass that
+            // keeps no value.
+            let (mut width, mut value_width) = (0, 0);
+            vars.each(|v| {
+                width = width.max(v.key.len());
+                let n = super::cell(shown(v, args.reveal)).chars().count();
+                if n <= VALUE_COLUMN {
+                    value_width = value_width.max(n);
                 }
+                Ok::<_, envward::LoadError>(())
+            })?;
+            let mut out = anstream::stdout().lock();
+            vars.each(|v| -> anyhow::Result<()> {
+                let value = super::cell(shown(v, args.reveal));
                 let pad = value_width.saturating_sub(value.chars().count());
                 let vstyle = if v.sensitive && !args.reveal {
                     style::SECRET
@@ -124,9 +169,10 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     d = style::DIM,
                     origin = v.origin,
                 )?;
-            }
+                Ok(())
+            })?;
             out.flush()?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -25,6 +25,7 @@ mod hostile;
 mod html;
 mod integrity;
 mod layouts;
+mod list_stream;
 mod misc;
 mod newcomer;
 mod probe;

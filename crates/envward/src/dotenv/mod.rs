@@ -114,6 +114,16 @@ impl Entry {
         self.template.get_or_init(|| self.build_template())
     }
 
+    /// Whether the value references other keys (`${…}`, `$KEY`), without
+    /// building its template unless it may: a single-quoted value, or one
+    /// without a `$`, does not.
+    pub fn has_refs(&self) -> bool {
+        self.quote() != Quote::Single
+            && self.source.as_str().as_bytes()[self.value_start as usize..self.value_end as usize]
+                .contains(&b'$')
+            && self.template().has_refs()
+    }
+
     /// Bytes of the whole entry, from the start of its first line to the
     /// end of its last line (line ending excluded).
     pub fn span(&self) -> Range<usize> {

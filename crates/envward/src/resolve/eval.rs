@@ -26,7 +26,17 @@ pub(super) struct Eval<'r, 'a> {
     pub(super) produced: usize,
 }
 
-impl<'r> Eval<'r, '_> {
+impl<'r, 'a> Eval<'r, 'a> {
+    /// Nothing evaluated yet.
+    pub(super) fn new(r: &'r Resolver<'a>) -> Self {
+        Eval {
+            r,
+            memo: Default::default(),
+            cands: Default::default(),
+            stack: Vec::new(),
+            produced: 0,
+        }
+    }
     pub(super) fn cands(
         &mut self,
         view: ViewId,

@@ -9,6 +9,7 @@
 mod eval;
 mod integrity;
 mod resolver;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -20,11 +21,12 @@ use crate::crypto;
 use crate::error::LoadError;
 use crate::layout::{COMMON, Layout};
 use crate::source::{Defaults, FileSource, Keyring, ProcessEnv, RemoteSource, SecretsDir, Source};
-use crate::value::{Resolved, Var};
+use crate::value::{Resolved, Var, Vars};
 use resolver::Resolver;
 
 pub use crate::source::FILE_SUFFIX;
 pub use integrity::{Breach, BreachKind};
+pub use stream::VarStream;
 
 /// Deepest nesting of conditional references (`${A:-${B:-…}}` through
 /// other keys) followed before giving up. Plain chains (`K2=${K1}x`) have
@@ -112,6 +114,41 @@ impl Config {
     /// `project_dir` of `options` is not used): for loading several
     /// environments without reading `envward.toml` each time.
     pub fn load_in(opened: &Project, options: LoadOptions) -> Result<Resolved, LoadError> {
+        Self::load_then(opened, options, false, |cfg, _| cfg)
+    }
+
+    /// Loads one environment as [`Config::load_in`] does, but hands its
+    /// variables to `then` as a [`VarStream`], one at a time in key order,
+    /// instead of keeping them all: the [`Resolved`] given to `then` holds
+    /// everything else (warnings, files, missing required keys, …) and no
+    /// variable. What `list` uses: memory per key is what the files hold,
+    /// not a [`Var`] each (issue 18).
+    ///
+    /// Loading fails before `then` is called as [`Config::load_in`] fails
+    /// (every key is resolved as far as it can fail first). With
+    /// [`LoadOptions::only`], or in an environment with recipients, the
+    /// variables are kept and handed out from there.
+    pub fn load_streamed<R>(
+        opened: &Project,
+        options: LoadOptions,
+        then: impl FnOnce(&Resolved, &mut VarStream<'_>) -> R,
+    ) -> Result<R, LoadError> {
+        Self::load_then(opened, options, true, |mut cfg, stream| {
+            let mut stream =
+                stream.unwrap_or_else(|| VarStream::kept(std::mem::take(&mut cfg.vars)));
+            then(&cfg, &mut stream)
+        })
+    }
+
+    /// Loads one environment and gives it to `then`; with `stream` (and
+    /// no `only`, no recipients), its variables are left to a
+    /// [`VarStream`] instead of kept in the [`Resolved`].
+    fn load_then<R>(
+        opened: &Project,
+        options: LoadOptions,
+        stream: bool,
+        then: impl FnOnce(Resolved, Option<VarStream<'_>>) -> R,
+    ) -> Result<R, LoadError> {
         let root = opened.root.clone();
         let project = &opened.file;
         let process = options.process_env();
@@ -217,20 +254,41 @@ impl Config {
             .get(&environment)
             .is_some_and(|e| !e.recipients.is_empty());
         let only = options.only.as_deref().filter(|_| !encrypted_environment);
-        let (vars, provided, more_warnings) = resolver.resolve_view(view, only)?;
-        warnings.extend(more_warnings);
+        let mut checked = None;
+        let (vars, provided) = if stream && only.is_none() && !encrypted_environment {
+            let mut first = resolver.check_view(view)?;
+            warnings.append(&mut first.warnings);
+            let provided = std::mem::take(&mut first.provided);
+            checked = Some(first);
+            (Vars::default(), provided)
+        } else {
+            let (vars, provided, more_warnings) = resolver.resolve_view(view, only)?;
+            warnings.extend(more_warnings);
+            (vars, provided)
+        };
+        // Without recipients (always, when streamed), there is nothing to
+        // judge.
         let integrity = integrity::check(&resolver, view, &environment, &vars);
-        let missing_required = project
-            .vars
-            .iter()
-            .filter(|(_, spec)| spec.is_required_in(&environment))
-            .filter(|(key, _)| {
-                vars.get(key)
-                    .is_none_or(|v: &Var| !v.sealed && v.value.expose().is_empty())
-            })
-            .map(|(key, _)| key.clone())
-            .collect();
-        Ok(Resolved {
+        let missing = |v: Option<&Var>| v.is_none_or(|v| !v.sealed && v.value.expose().is_empty());
+        let mut missing_required = Vec::new();
+        for (key, spec) in &project.vars {
+            if !spec.is_required_in(&environment) {
+                continue;
+            }
+            let absent = match &mut checked {
+                None => missing(vars.get(key)),
+                // Resolved again (the first pass met no error), for this
+                // key only.
+                Some(first) => {
+                    let var = resolver.resolve_key(&mut first.eval, view, key, &mut Vec::new())?;
+                    missing(var.as_ref())
+                }
+            };
+            if absent {
+                missing_required.push(key.clone());
+            }
+        }
+        let cfg = Resolved {
             environment: environment.clone(),
             namespace: options.namespace.clone(),
             rule_set,
@@ -252,7 +310,9 @@ impl Config {
                 .filter(|(_, spec)| spec.kind.is_some())
                 .map(|(k, spec)| (k.clone(), spec.var_type()))
                 .collect(),
-        })
+        };
+        let stream = checked.map(|first| VarStream::live(&resolver, view, first));
+        Ok(then(cfg, stream))
     }
 }
 

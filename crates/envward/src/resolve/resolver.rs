@@ -37,6 +37,44 @@ pub(super) struct Resolver<'a> {
     pub(super) ranked: Vec<Vec<usize>>,
     pub(super) allow_undefined: bool,
     pub(super) budget: usize,
+    /// The deploy settings looked up when no file names them
+    /// ([`crate::config::DEPLOY_SETTINGS`], each also as `DJANGO_…`):
+    /// held here so that the evaluation can borrow them.
+    settings: Vec<String>,
+}
+
+/// The keys of a view, sorted, each once, with the number their sort
+/// began with ([`Resolver::keys`]).
+pub(super) struct SortedKeys<'s>(Vec<(u128, &'s str)>);
+
+impl<'s> SortedKeys<'s> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &'s str> + '_ {
+        self.0.iter().map(|&(_, k)| k)
+    }
+
+    /// The keys alone.
+    pub(super) fn into_keys(self) -> Vec<&'s str> {
+        self.0.into_iter().map(|(_, k)| k).collect()
+    }
+
+    pub(super) fn contains(&self, key: &str) -> bool {
+        let prefix = sort_prefix(key);
+        self.0
+            .binary_search_by(|&(p, k)| p.cmp(&prefix).then_with(|| k.cmp(key)))
+            .is_ok()
+    }
+}
+
+/// What the first pass of a stream leaves for the second
+/// ([`Resolver::check_view`]).
+pub(super) struct Checked<'r, 'a> {
+    /// Every key of the view.
+    pub(super) keys: SortedKeys<'r>,
+    /// The values evaluated (those with references, or read from files).
+    pub(super) eval: Eval<'r, 'a>,
+    /// The deploy settings only a lookup finds.
+    pub(super) provided: BTreeMap<String, Var>,
+    pub(super) warnings: Vec<Diagnostic>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +105,10 @@ impl<'a> Resolver<'a> {
             ranked: Vec::new(),
             allow_undefined,
             budget: input.saturating_mul(4).saturating_add(64 << 20),
+            settings: crate::config::DEPLOY_SETTINGS
+                .iter()
+                .flat_map(|name| [name.to_string(), format!("DJANGO_{name}")])
+                .collect(),
         };
         let views = r.namespaces.len() + 1;
         for view in 0..views {
@@ -79,11 +121,14 @@ impl<'a> Resolver<'a> {
     /// The keys of a view, sorted, each once: those its sources define
     /// (a `KEY_FILE` as `KEY`) and those `envward.toml` declares. Borrowed
     /// from the sources: no key is copied.
-    pub(super) fn keys(&self, view: ViewId) -> Vec<&str> {
-        // Sorted by their first 16 bytes as one number, then by the
-        // whole key when those tie: most comparisons are one of integers
-        // instead of a call to compare strings (keys often share a
-        // prefix, `BILLING_DB_…`).
+    ///
+    /// Each key comes with the number its sort began with (its first 16
+    /// bytes, [`sort_prefix`]): most comparisons are one of integers
+    /// instead of a call to compare strings (keys often share a prefix,
+    /// `BILLING_DB_…`). A stream keeps them so (32 bytes a key) rather
+    /// than copy the keys alone into a second vector (both at once: 48
+    /// bytes a key, issue 18: 1,000,000 keys).
+    pub(super) fn keys(&self, view: ViewId) -> SortedKeys<'_> {
         let mut keyed: Vec<(u128, &str)> = Vec::new();
         for &i in &self.ranked[view] {
             self.sources[i].keys(&mut |k| keyed.push((sort_prefix(k), k)));
@@ -95,9 +140,8 @@ impl<'a> Resolver<'a> {
                 .map(|k| (sort_prefix(k), k.as_str())),
         );
         keyed.sort_unstable();
-        let mut keys: Vec<&str> = keyed.into_iter().map(|(_, k)| k).collect();
-        keys.dedup();
-        keys
+        keyed.dedup_by(|a, b| a.1 == b.1);
+        SortedKeys(keyed)
     }
 
     pub(super) fn view_of(&self, namespace: Option<&str>) -> ViewId {
@@ -239,20 +283,12 @@ impl<'a> Resolver<'a> {
         view: ViewId,
         only: Option<&[String]>,
     ) -> Result<(Vars, BTreeMap<String, Var>, Vec<Diagnostic>), LoadError> {
-        let settings: Vec<String> = crate::config::DEPLOY_SETTINGS
-            .iter()
-            .flat_map(|name| [name.to_string(), format!("DJANGO_{name}")])
-            .collect();
-        let mut eval = Eval {
-            r: self,
-            memo: Default::default(),
-            cands: Default::default(),
-            stack: Vec::new(),
-            produced: 0,
-        };
+        let mut eval = Eval::new(self);
         let mut warnings = Vec::new();
-        let keys = match only {
-            None => self.keys(view),
+        // The keys alone (16 bytes each, not 32 with their sort prefix)
+        // while every variable is built beside them: that is the peak.
+        let keys: Vec<&str> = match only {
+            None => self.keys(view).into_keys(),
             Some(only) => {
                 let mut keys: Vec<&str> = only.iter().map(String::as_str).collect();
                 keys.extend(self.project.vars.keys().map(String::as_str));
@@ -262,35 +298,141 @@ impl<'a> Resolver<'a> {
             }
         };
         let mut sorted = Vec::with_capacity(keys.len());
-        for key in keys {
+        for &key in &keys {
             if let Some(var) = self.resolve_key(&mut eval, view, key, &mut warnings)? {
                 sorted.push(var);
             }
         }
+        drop(keys);
         // The keys come sorted and unique.
         let vars = Vars::from_sorted(sorted);
+        let provided = match only {
+            None => self.provided(&mut eval, view, |k| vars.contains_key(k), &mut warnings),
+            Some(_) => BTreeMap::new(),
+        };
+        Ok((vars, provided, warnings))
+    }
+
+    /// The first pass of a stream ([`super::VarStream`]): every key of a
+    /// view resolved as far as it can fail (references expanded, files
+    /// read, remembered for the second pass), and its warnings given,
+    /// without keeping its variable (no pass at all when no key can fail
+    /// or warn: a plain `.env`); and the deploy settings only a lookup
+    /// finds.
+    pub(super) fn check_view<'r>(&'r self, view: ViewId) -> Result<Checked<'r, 'a>, LoadError> {
+        let mut eval = Eval::new(self);
+        let mut warnings = Vec::new();
+        let keys = self.keys(view);
+        match self.may_fail_or_warn(view) {
+            None => {
+                for key in keys.iter() {
+                    self.check_key(&mut eval, view, key, &mut warnings)?;
+                }
+            }
+            Some(some) => {
+                for key in some.into_iter().filter(|k| keys.contains(k)) {
+                    self.check_key(&mut eval, view, key, &mut warnings)?;
+                }
+            }
+        }
+        let provided = self.provided(&mut eval, view, |k| keys.contains(k), &mut warnings);
+        Ok(Checked {
+            keys,
+            eval,
+            provided,
+            warnings,
+        })
+    }
+
+    /// The keys of `view` whose resolution can fail or give a warning
+    /// (`None`: any key): those a source may define otherwise than as text
+    /// taken as it is, or with a conflict (`KEY` and `KEY_FILE`); any key
+    /// when two namespaces of one layer can both define it (a warning in
+    /// the merged view). None at all for a plain `.env`: a stream needs no
+    /// first pass over every key.
+    fn may_fail_or_warn(&self, view: ViewId) -> Option<Vec<&str>> {
+        let sources = || self.ranked[view].iter().map(|&i| &self.sources[i]);
+        let two_namespaces = view == 0
+            && sources().any(|a| {
+                sources().any(|b| {
+                    a.layer() == b.layer()
+                        && a.document().is_some()
+                        && matches!((a.namespace(), b.namespace()),
+                            (Some(na), Some(nb)) if na != nb && na != COMMON && nb != COMMON)
+                })
+            });
+        if two_namespaces {
+            return None;
+        }
+        let mut keys = Vec::new();
+        for s in sources() {
+            keys.extend(s.not_literal()?);
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        Some(keys)
+    }
+
+    /// The deploy settings ([`crate::config::DEPLOY_SETTINGS`]) that no
+    /// file names (`named` says which keys the view has) but a source
+    /// that only answers lookups (the process environment, the secrets
+    /// directory) provides.
+    fn provided<'r>(
+        &'r self,
+        eval: &mut Eval<'r, 'a>,
+        view: ViewId,
+        named: impl Fn(&str) -> bool,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> BTreeMap<String, Var> {
         let mut provided = BTreeMap::new();
-        for key in settings.iter().filter(|_| only.is_none()) {
-            if vars.contains_key(key) || self.project.vars.contains_key(key) {
+        for key in &self.settings {
+            if named(key) || self.project.vars.contains_key(key) {
                 continue;
             }
             // Read for the rules only: one that cannot be read (a
             // `SECRET_KEY_FILE` of the process pointing nowhere) is left
             // unset, never a reason to refuse the configuration.
-            if let Ok(Some(var)) = self.resolve_key(&mut eval, view, key, &mut warnings) {
+            if let Ok(Some(var)) = self.resolve_key(eval, view, key, warnings) {
                 provided.insert(key.clone(), var);
             }
         }
-        Ok((vars, provided, warnings))
+        provided
     }
 
     /// The variable `key` of `view`, or `None` when nothing defines it.
-    fn resolve_key<'r>(
+    pub(super) fn resolve_key<'r>(
         &'r self,
         eval: &mut Eval<'r, 'a>,
         view: ViewId,
         key: &'r str,
         warnings: &mut Vec<Diagnostic>,
+    ) -> Result<Option<Var>, LoadError> {
+        self.resolve_key_as(eval, view, key, warnings, true)
+    }
+
+    /// [`Self::resolve_key`] as far as it can fail (the value evaluated
+    /// and remembered when it needs evaluating, files read), warnings
+    /// given, no variable built: the first pass of a stream.
+    pub(super) fn check_key<'r>(
+        &'r self,
+        eval: &mut Eval<'r, 'a>,
+        view: ViewId,
+        key: &'r str,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Result<(), LoadError> {
+        self.resolve_key_as(eval, view, key, warnings, false)
+            .map(|_| ())
+    }
+
+    /// [`Self::resolve_key`]; without `build`, stops before building the
+    /// variable (and gives `None`).
+    fn resolve_key_as<'r>(
+        &'r self,
+        eval: &mut Eval<'r, 'a>,
+        view: ViewId,
+        key: &'r str,
+        warnings: &mut Vec<Diagnostic>,
+        build: bool,
     ) -> Result<Option<Var>, LoadError> {
         // A value without references is its text: nothing to expand,
         // nothing to remember for later references (they look it up
@@ -337,6 +479,12 @@ impl<'a> Resolver<'a> {
                 (Cow::Owned(value.text.to_string()), value.tainted)
             }
         };
+        if view == 0 {
+            self.namespace_conflict(key, cands, warnings);
+        }
+        if !build {
+            return Ok(None);
+        }
         // An explicit `sensitive = …` in the schema wins over every
         // guess (the `secret.in-plain-url` rule flags a URL password
         // declared not sensitive); then an encrypted value, one built
@@ -380,9 +528,6 @@ impl<'a> Resolver<'a> {
                 ),
             })
             .collect();
-        if view == 0 {
-            self.namespace_conflict(key, cands, warnings);
-        }
         let in_clear = self.in_clear_if(winner, written_secret);
         Ok(Some(Var {
             key: key.into(),

@@ -33,6 +33,10 @@ impl Source for Defaults<'_> {
         }
     }
 
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        Some(Vec::new())
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let Some(text) = self
             .vars

@@ -279,6 +279,11 @@ impl Source for FileSource {
         }
     }
 
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        let literal = !self.index.file_refs && self.doc.entries().iter().all(|e| !e.has_refs());
+        literal.then(Vec::new)
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let entries = self.doc.entries();
         match (

@@ -56,6 +56,14 @@ pub(crate) trait Source {
         let _ = f;
     }
 
+    /// The keys whose definition here may be something else than text
+    /// taken as it is (a reference to expand, a file to read) or a
+    /// conflict: resolving any other key from it cannot fail. `None`: any
+    /// key may be.
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        None
+    }
+
     /// What the source says about `key`: nothing, a definition, or a
     /// conflict (both `KEY` and `KEY_FILE` set).
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict>;

@@ -28,6 +28,16 @@ impl Source for ProcessEnv<'_> {
         Layer::Process
     }
 
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        // `KEY` when `KEY_FILE` is set (`SSL_CERT` for `SSL_CERT_FILE`).
+        Some(
+            self.vars
+                .keys()
+                .filter_map(|k| k.strip_suffix(super::FILE_SUFFIX))
+                .collect(),
+        )
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         match (
             self.vars.get(key.name).copied(),

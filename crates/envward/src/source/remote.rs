@@ -61,6 +61,10 @@ impl Source for RemoteSource {
         }
     }
 
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        Some(Vec::new())
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         let Some((name, value)) = self.fetched.data.get_key_value(key.name) else {
             return Ok(None);

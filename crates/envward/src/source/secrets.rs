@@ -27,6 +27,11 @@ impl Source for SecretsDir {
         Layer::Secrets
     }
 
+    fn not_literal(&self) -> Option<Vec<&str>> {
+        // Any key may name one of its files (in lower case too).
+        self.names.is_empty().then(Vec::new)
+    }
+
     fn lookup(&self, key: &Key<'_>) -> Result<Option<Definition<'_>>, Conflict> {
         if self.names.is_empty() {
             return Ok(None);
