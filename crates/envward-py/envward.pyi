@@ -92,3 +92,14 @@ def check(
     identities: Optional[Sequence[_Path]] = None,
     profile: Optional[Literal["django"]] = None,
 ) -> Report: ...
+def probe(
+    url: Optional[str] = None,
+    *,
+    environment: Optional[str] = None,
+    project_dir: Optional[_Path] = None,
+    health: Optional[Sequence[str]] = None,
+    http_url: Optional[str] = None,
+    ca_file: Optional[_Path] = None,
+    timeout: float = 10.0,
+    identities: Optional[Sequence[_Path]] = None,
+) -> Report: ...

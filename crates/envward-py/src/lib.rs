@@ -552,6 +552,52 @@ fn check(
     Ok(Report { inner: report })
 }
 
+/// Probes a live deployment, as `envward probe` does: HTTPS and its
+/// redirect, security headers and cookies, debug pages, and the
+/// environment's secret values in any answer. `url` defaults to the
+/// environment's `BASE_URL`, `SITE_URL`, `APP_URL` or `PUBLIC_URL`.
+/// Returns the report; raises `EnvwardError` when the URL is missing or
+/// bad, the deployment does not answer, or the project does not load.
+#[pyfunction]
+#[pyo3(signature = (url = None, *, environment = None, project_dir = None, health = None, http_url = None, ca_file = None, timeout = 10.0, identities = None))]
+#[allow(clippy::too_many_arguments)]
+fn probe(
+    py: Python<'_>,
+    url: Option<String>,
+    environment: Option<String>,
+    project_dir: Option<PathBuf>,
+    health: Option<Vec<String>>,
+    http_url: Option<String>,
+    ca_file: Option<PathBuf>,
+    timeout: f64,
+    identities: Option<Vec<PathBuf>>,
+) -> PyResult<Report> {
+    let load = options(project_dir, environment, None, identities);
+    let probe_options = envward::probe::ProbeOptions {
+        url: url.unwrap_or_default(),
+        http_url,
+        health: health.unwrap_or_default(),
+        ca_file,
+        timeout: std::time::Duration::from_secs_f64(timeout.clamp(0.1, 3600.0)),
+        environment: None,
+    };
+    let probed = py
+        .detach(move || -> Result<_, envward::probe::ProbeError> {
+            let project = Project::open(load.project_dir.as_deref())?;
+            envward::probe::probe_project(&project, load, probe_options)
+        })
+        .map_err(|e| match e {
+            envward::probe::ProbeError::Load(e) => load_error(py, e),
+            e => {
+                let kind = kind_name(e.kind());
+                error(py, e.to_string(), kind)
+            }
+        })?;
+    Ok(Report {
+        inner: probed.report,
+    })
+}
+
 /// envward: application configuration for every environment, defined,
 /// layered, encrypted, validated and leak-free.
 #[pymodule(name = "envward")]
@@ -565,5 +611,6 @@ fn envward_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Finding>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(probe, m)?)?;
     Ok(())
 }

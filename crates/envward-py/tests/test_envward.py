@@ -255,3 +255,60 @@ def test_reads_of_a_strict_environment_are_audited(tmp_path):
     verify = subprocess.run([envward_bin(), "-C", str(root), "log", "verify"],
                             capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
+
+
+PROBE_SERVER = REPO / "crates" / "envward-cli" / "tests" / "cli" / "probe_server.py"
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    """A careless deployment on 127.0.0.1 (the binary's probe tests' server):
+    its health endpoint prints a database URL."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-addext", "basicConstraints=critical,CA:FALSE", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "routes": {
+            "/": {"status": 200, "body": "welcome", "headers": [
+                ["Strict-Transport-Security", "max-age=31536000"],
+                ["X-Content-Type-Options", "nosniff"], ["X-Frame-Options", "DENY"]]},
+            "/health": {"status": 200, "body": f"{{\"db\": \"postgres://app:{SENTINEL}@db/app\"}}"},
+        },
+        "default": {"status": 404, "body": "not found"},
+        "http": {"status": 301, "headers": [["Location", "{https}/"]]},
+    }))
+    server = subprocess.Popen(["python3", str(PROBE_SERVER), str(config), str(cert), str(key)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        _, https, http = server.stdout.readline().split()
+        yield {"url": f"https://127.0.0.1:{https}/", "http_url": f"http://127.0.0.1:{http}/",
+               "ca_file": cert}
+    finally:
+        server.stdin.close()
+        server.kill()
+        server.wait()
+
+
+def test_probe_names_the_leaked_key_and_never_the_value(tmp_path, deployment):
+    root = tmp_path / "app"
+    write(root, ".env", f"BASE_URL={deployment['url']}\nDATABASE_URL=postgres://app:{SENTINEL}@db/app\n")
+    report = envward.probe(project_dir=root, http_url=deployment["http_url"],
+                           ca_file=deployment["ca_file"], timeout=5)
+    assert report.fails()
+    leaks = [f for f in report.findings if f.rule == "probe.secret-leak"]
+    assert len(leaks) == 1 and leaks[0].key is None
+    assert "DATABASE_URL" in leaks[0].message and "/health" in str(leaks[0].file)
+    assert not [f for f in report.findings if f.rule in ("probe.hsts", "probe.https-redirect")]
+    for text in (report.to_text(), report.to_json(), report.to_sarif(), repr(report)):
+        assert_no_sentinel(text)
+    # No project, no URL: refused.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(envward.EnvwardError) as err:
+        envward.probe(project_dir=empty)
+    assert err.value.kind == "usage"

@@ -15,9 +15,6 @@ use crate::cmd::check::{FailOn, SectionFormat as Format};
 use crate::exit::Exit;
 use crate::global::Global;
 
-/// The settings that name a deployment's public URL, in the order asked.
-pub const URL_SETTINGS: &[&str] = &["BASE_URL", "SITE_URL", "APP_URL", "PUBLIC_URL"];
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The deployment's URL (default: the environment's BASE_URL, SITE_URL,
@@ -45,62 +42,36 @@ pub struct Args {
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    // The environment, when there is a project: its URL and its secrets,
-    // searched for in every answer.
     let project = envward::Project::open(g.project.as_deref()).map_err(Exit::from)?;
-    let cfg = if project.has_configuration() {
-        let cfg = envward::Config::load_in(&project, g.load_options()).map_err(Exit::from)?;
-        crate::output::warnings(&cfg);
-        Some(cfg)
-    } else {
-        None
-    };
-    let url = match (&args.url, &cfg) {
-        (Some(url), _) => url.clone(),
-        (None, Some(cfg)) => URL_SETTINGS
-            .iter()
-            .find_map(|k| cfg.value(k).filter(|v| !v.trim().is_empty()))
-            .map(str::to_string)
-            .ok_or_else(|| {
-                Exit::input(
-                    Diagnostic::error(format!(
-                        "no URL given, and `{}` sets none of {}",
-                        cfg.environment,
-                        URL_SETTINGS.join(", ")
-                    ))
-                    .with_help("pass it: envward probe https://app.example.com"),
-                )
-            })?,
-        (None, None) => {
-            return Err(Exit::input(
-                Diagnostic::error("no URL given, and no envward project here to read it from")
-                    .with_help("pass it: envward probe https://app.example.com"),
-            ));
-        }
-    };
-    let known = cfg
-        .as_ref()
-        .map(|cfg| envward::known::KnownValues::of(cfg, project.file.redact.min_length()));
     let options = ProbeOptions {
-        url,
+        url: args.url.unwrap_or_default(),
         http_url: args.http_url,
         health: args.health,
         ca_file: args.ca_file,
         timeout: Duration::from_secs(args.timeout.max(1)),
-        environment: cfg.as_ref().map(|c| c.environment.clone()),
+        environment: None,
     };
-    let mut report = envward::probe::probe(&options, known.as_ref()).map_err(|e| {
-        let d = Diagnostic::error(e.to_string());
-        Exit::input(match e {
-            ProbeError::Unreachable { .. } => {
-                d.with_help("check the URL, that the deployment is up, and --timeout")
+    let probed = envward::probe::probe_project(&project, g.load_options(), options).map_err(
+        |e| match e {
+            ProbeError::Load(e) => Exit::from(e).into(),
+            e => {
+                let d = Diagnostic::error(e.to_string());
+                Exit::input(match e {
+                    ProbeError::Unreachable { .. } => {
+                        d.with_help("check the URL, that the deployment is up, and --timeout")
+                    }
+                    ProbeError::NoUrl { .. } => {
+                        d.with_help("pass it: envward probe https://app.example.com")
+                    }
+                    _ => d,
+                })
             }
-            _ => d,
-        })
-    })?;
-    // `[rules."probe.*"]` of envward.toml, as for `check`: severity,
-    // `enabled = false`, exceptions.
-    envward::findings::apply_settings(&mut report, &project.file.rules, cfg.as_slice());
+        },
+    )?;
+    for w in &probed.warnings {
+        crate::output::diagnostic(w);
+    }
+    let report = probed.report;
     let styled = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let text = crate::cmd::check::render(&report, args.format.into(), styled)?;
     let mut out = anstream::stdout().lock();

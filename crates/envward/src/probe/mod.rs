@@ -23,6 +23,10 @@ pub const BODY_LIMIT: u64 = 1 << 20;
 /// configuration rule `https.hsts`).
 pub const HSTS_MIN_SECONDS: u64 = 31_536_000;
 
+/// The settings that name a deployment's public URL, in the order asked
+/// when no URL is given.
+pub const URL_SETTINGS: &[&str] = &["BASE_URL", "SITE_URL", "APP_URL", "PUBLIC_URL"];
+
 /// Health endpoints requested when none are given.
 pub const DEFAULT_HEALTH_PATHS: &[&str] = &["/health", "/healthz", "/status"];
 
@@ -36,7 +40,8 @@ pub const SECTIONS: &[(&str, &str)] = &[
 /// What to probe.
 #[derive(Clone, Debug)]
 pub struct ProbeOptions {
-    /// The deployment's URL (`https://…`).
+    /// The deployment's URL (`https://…`); empty: the environment's
+    /// (see [`URL_SETTINGS`]), with [`probe_project`].
     pub url: String,
     /// Where plain HTTP is served; `None`: the same host on port 80.
     pub http_url: Option<String>,
@@ -69,6 +74,18 @@ pub enum ProbeError {
         /// Why.
         why: String,
     },
+    /// The environment's configuration does not load.
+    #[error(transparent)]
+    Load(#[from] crate::LoadError),
+    /// No URL given, and the environment sets none of [`URL_SETTINGS`].
+    #[error("no URL given, and {}", match environment {
+        Some(e) => format!("`{e}` sets none of {}", URL_SETTINGS.join(", ")),
+        None => "no envward project here to read it from".to_string(),
+    })]
+    NoUrl {
+        /// The environment looked in, when there is a project.
+        environment: Option<String>,
+    },
     /// The deployment did not answer at all.
     #[error("{url} did not answer: {why}")]
     Unreachable {
@@ -83,7 +100,8 @@ impl ProbeError {
     /// The kind of error, for exit codes.
     pub fn kind(&self) -> crate::ErrorKind {
         match self {
-            ProbeError::BadUrl { .. } => crate::ErrorKind::Usage,
+            ProbeError::BadUrl { .. } | ProbeError::NoUrl { .. } => crate::ErrorKind::Usage,
+            ProbeError::Load(e) => e.kind(),
             ProbeError::CaFile { .. } | ProbeError::Unreachable { .. } => crate::ErrorKind::Io,
         }
     }
@@ -238,6 +256,56 @@ impl Out {
         f.location = Some(Location::file(PathBuf::from(shown(url))));
         self.findings.push(f);
     }
+}
+
+/// What [`probe_project`] gives: the report, and the warnings met while
+/// loading the environment (duplicate keys, …) for the caller to show.
+pub struct Probed {
+    /// The findings, `[rules."probe.*"]` of envward.toml applied.
+    pub report: Report,
+    /// Warnings of loading the environment.
+    pub warnings: Vec<crate::Diagnostic>,
+}
+
+/// Probes the deployment of the environment `load` selects, when `project`
+/// has a configuration: its URL when `options.url` is empty, its secret
+/// values searched for in every answer, `[rules."probe.*"]` applied (as
+/// for `check`). Without a configuration, only `options.url` is probed.
+pub fn probe_project(
+    project: &crate::Project,
+    load: crate::LoadOptions,
+    mut options: ProbeOptions,
+) -> Result<Probed, ProbeError> {
+    let cfg = if project.has_configuration() {
+        Some(crate::Config::load_in(project, load)?)
+    } else {
+        None
+    };
+    if options.url.trim().is_empty() {
+        options.url = cfg
+            .as_ref()
+            .and_then(|cfg| {
+                URL_SETTINGS
+                    .iter()
+                    .find_map(|k| cfg.value(k).filter(|v| !v.trim().is_empty()))
+            })
+            .map(str::to_string)
+            .ok_or_else(|| ProbeError::NoUrl {
+                environment: cfg.as_ref().map(|c| c.environment.clone()),
+            })?;
+    }
+    if options.environment.is_none() {
+        options.environment = cfg.as_ref().map(|c| c.environment.clone());
+    }
+    let known = cfg
+        .as_ref()
+        .map(|cfg| KnownValues::of(cfg, project.file.redact.min_length()));
+    let mut report = probe(&options, known.as_ref())?;
+    crate::findings::apply_settings(&mut report, &project.file.rules, cfg.as_slice());
+    Ok(Probed {
+        report,
+        warnings: cfg.map(|c| c.warnings).unwrap_or_default(),
+    })
 }
 
 /// Probes the deployment at `options.url`; `known` are the environment's
