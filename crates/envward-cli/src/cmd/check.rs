@@ -109,6 +109,20 @@ pub struct Args {
     pub profile: Option<ProfileName>,
 }
 
+/// Prints a report's text on stdout; exit 1 when a finding is at least
+/// as severe as `fail_on` (`doctor`, `probe`).
+pub fn print_report(text: &str, report: &Report, fail_on: FailOn) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(if fail_on.threshold().is_some_and(|t| report.fails(t)) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 pub fn render(report: &Report, format: Format, styled: bool) -> anyhow::Result<String> {
     Ok(match format {
         Format::Text => envward::report::text(report, styled),

@@ -3,7 +3,6 @@
 //! configuration overridden from outside. Advisory: exits 1 only for
 //! findings at or above `--fail-on` (default `error`).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use envward::doctor::{DoctorError, DoctorOptions, Target};
@@ -46,14 +45,5 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         Format::Junit => envward::report::junit(&report),
         Format::Markdown => envward::report::markdown(&report),
     };
-    let mut out = anstream::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(
-        if args.fail_on.threshold().is_some_and(|t| report.fails(t)) {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    crate::cmd::check::print_report(&text, &report, args.fail_on)
 }

@@ -3,7 +3,6 @@
 //! secrets in health endpoints and error pages). The findings are the one
 //! report `check` writes.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -74,14 +73,5 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let report = probed.report;
     let styled = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let text = crate::cmd::check::render(&report, args.format.into(), styled)?;
-    let mut out = anstream::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(
-        if args.fail_on.threshold().is_some_and(|t| report.fails(t)) {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    crate::cmd::check::print_report(&text, &report, args.fail_on)
 }
