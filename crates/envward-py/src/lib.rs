@@ -443,32 +443,36 @@ fn load(
     let options = options(project_dir, environment, namespace, identities);
     let loaded = py.detach(move || -> Result<_, envward::LoadError> {
         let project = Project::open(options.project_dir.as_deref())?;
-        let mut cfg = EnvConfig::load_in(&project, options)?;
-        let gate = (check && cfg.strict()).then(|| envward::check::gate_in(&project, &mut cfg));
-        Ok((cfg, gate))
+        let cfg = EnvConfig::load_in(&project, options)?;
+        Ok((project, cfg))
     });
-    let (cfg, gate) = loaded.map_err(|e| load_error(py, e))?;
-    if let Some(breach) = cfg.integrity.first() {
-        return Err(error(
+    let (project, mut cfg) = loaded.map_err(|e| load_error(py, e))?;
+    // What `run` refuses, in its order, before the gate runs: a sealed
+    // file, a broken integrity, a required key without a value.
+    let refused = |message: String, kind: ErrorKind| {
+        Err(error(
             py,
-            format!("{breach}; nothing was loaded"),
-            kind_name(ErrorKind::Tamper),
-        ));
+            format!("{message}; nothing was loaded"),
+            kind_name(kind),
+        ))
+    };
+    if let Err(e @ envward::ValueError::Sealed { .. }) = cfg.ensure_complete() {
+        return refused(
+            format!("{e} (environment `{}`)", cfg.environment),
+            ErrorKind::Identity,
+        );
+    }
+    if let Some(breach) = cfg.integrity.first() {
+        return refused(breach.to_string(), ErrorKind::Tamper);
     }
     if let Err(e) = cfg.ensure_complete() {
-        let kind = match e {
-            envward::ValueError::Sealed { .. } => ErrorKind::Identity,
-            _ => ErrorKind::Input,
-        };
-        return Err(error(
-            py,
-            format!(
-                "{e} (environment `{}`); nothing was loaded",
-                cfg.environment
-            ),
-            kind_name(kind),
-        ));
+        return refused(
+            format!("{e} (environment `{}`)", cfg.environment),
+            ErrorKind::Input,
+        );
     }
+    let gate =
+        (check && cfg.strict()).then(|| py.detach(|| envward::check::gate_in(&project, &mut cfg)));
     if let Some(mut report) = gate
         && report.fails(Severity::Error)
     {
