@@ -306,3 +306,22 @@ fn a_password_in_the_url_is_never_printed() {
     assert!(!r.stderr().contains(SENTINEL_PW), "{}", r.stderr());
     assert!(!r.stdout().contains(SENTINEL_PW));
 }
+
+#[test]
+fn a_plain_http_url_is_an_error_and_its_answers_are_still_searched() {
+    let Some(d) = Deployment::start(careless()) else {
+        return;
+    };
+    let p = project_for(&d);
+    let url = format!("http://127.0.0.1:{}/", d.http);
+    let r = p.run(&["probe", &url, "--timeout", "5"]).expect_code(1);
+    let out = r.stdout();
+    assert!(out.contains("[probe.https]"), "{out}");
+    assert!(
+        out.contains("⏭ security headers and cookies: not checked: the URL is plain HTTP"),
+        "{out}"
+    );
+    // The missing page and health endpoints were requested and searched.
+    assert!(out.contains("✔ what responses show: no problems"), "{out}");
+    assert!(out.contains("(5 requests made)"), "{out}");
+}

@@ -191,11 +191,22 @@ fn agent(options: &ProbeOptions) -> Result<ureq::Agent, ProbeError> {
         .into())
 }
 
-/// GET `url`: the answer, or why there was none (a transport or TLS
-/// error, in words).
-fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, String> {
+/// Why a request got no answer.
+struct Failure {
+    /// In words (a transport or TLS error; never a header or body).
+    why: String,
+    /// Whether the TLS handshake refused the server (its certificate, its
+    /// name, its protocol), rather than no server answering.
+    tls: bool,
+}
+
+/// GET `url`: the answer, or why there was none.
+fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, Failure> {
     use std::io::Read;
-    let mut response = agent.get(url).call().map_err(|e| describe(&e))?;
+    let mut response = agent.get(url).call().map_err(|e| Failure {
+        why: describe(&e),
+        tls: is_tls_failure(&e),
+    })?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -231,13 +242,20 @@ fn describe(e: &ureq::Error) -> String {
     }
 }
 
-/// Whether a transport error is the TLS handshake refusing the server
-/// (its certificate, its name, its protocol).
-fn is_tls_failure(why: &str) -> bool {
-    let w = why.to_ascii_lowercase();
-    ["certificate", "tls", "handshake", "rustls", "unknownissuer"]
-        .iter()
-        .any(|m| w.contains(m))
+/// Whether an error is the TLS handshake refusing the server. rustls'
+/// errors met while reading the stream come wrapped in an I/O error
+/// (`InvalidData`), known by their words.
+fn is_tls_failure(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => true,
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            let w = io.to_string().to_ascii_lowercase();
+            ["certificate", "tls", "handshake", "peer"]
+                .iter()
+                .any(|m| w.contains(m))
+        }
+        _ => false,
+    }
 }
 
 /// Collects the findings of one probe.
@@ -324,7 +342,7 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
     out.requests += 1;
     let first = match get(&agent, &options.url) {
         Ok(answer) => Some(answer),
-        Err(why) if main.https && is_tls_failure(&why) => {
+        Err(Failure { why, tls: true }) if main.https => {
             out.add(
                 "probe.tls",
                 &options.url,
@@ -333,18 +351,29 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
             );
             None
         }
-        Err(why) => {
+        Err(Failure { why, .. }) => {
             return Err(ProbeError::Unreachable {
                 url: shown(&options.url),
                 why,
             });
         }
     };
-    // Why the header and exposure checks did not run, when they did not.
-    let unread = match (&first, main.https) {
-        (None, _) => Some("the TLS handshake failed: nothing was read over HTTPS".to_string()),
-        (Some(_), false) => Some("the URL is plain HTTP: probe its https:// URL".to_string()),
-        _ => None,
+    // The sections whose checks did not run, and why: nothing read after
+    // a failed handshake; no HTTPS headers to judge on a plain-HTTP URL
+    // (its answers are still searched).
+    let unread: &[(&str, &str)] = match (&first, main.https) {
+        (None, _) => &[
+            (
+                "headers",
+                "the TLS handshake failed: nothing was read over HTTPS",
+            ),
+            (
+                "exposure",
+                "the TLS handshake failed: nothing was read over HTTPS",
+            ),
+        ],
+        (Some(_), false) => &[("headers", "the URL is plain HTTP: probe its https:// URL")],
+        _ => &[],
     };
     let mut answers = Vec::new();
     if let Some(answer) = first {
@@ -424,7 +453,10 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
         .map(|(id, title)| Section {
             id,
             title,
-            skipped: unread.clone().filter(|_| *id != "transport"),
+            skipped: unread
+                .iter()
+                .find(|(section, _)| section == id)
+                .map(|(_, why)| why.to_string()),
         })
         .collect();
     report.rules = registry::RULES
