@@ -28,42 +28,20 @@ pub fn decryption_failed(detail: &str) {
 }
 
 /// Records that `command` revealed the sensitive `keys` of `cfg`, when the
-/// environment logs reads (`audit_reads`; on for strict environments) and
-/// there is any.
+/// environment logs reads ([`audit::record_read`]); on failure, says so
+/// once.
 pub fn reads(cfg: &envward::Resolved, command: &str, keys: impl FnOnce() -> Vec<String>) {
-    // The keys are listed only when reads are audited (a copy of every
-    // key name otherwise made for nothing).
-    if !cfg.audit_reads {
-        return;
-    }
-    let keys = keys();
-    if keys.is_empty() {
-        return;
-    }
-    write(
-        &cfg.root,
-        &Event {
-            command,
-            action: Action::Read,
-            environment: &cfg.environment,
-            keys,
-            file: None,
-            detail: None,
-        },
-    );
-}
-
-/// The sensitive keys of `cfg` (what `run` and `export` reveal).
-pub fn sensitive_keys(cfg: &envward::Resolved) -> Vec<String> {
-    cfg.iter()
-        .filter(|v| v.sensitive)
-        .map(|v| v.key.to_string())
-        .collect()
+    warn_once(audit::record_read(cfg, command, keys));
 }
 
 /// Appends `event`; on failure, says so once.
 pub fn write(root: &std::path::Path, event: &Event<'_>) {
-    if let Err(e) = audit::record(root, event)
+    warn_once(audit::record(root, event));
+}
+
+/// Says once per run that the log could not be written.
+fn warn_once(result: Result<(), audit::AuditError>) {
+    if let Err(e) = result
         && !WARNED.swap(true, Ordering::Relaxed)
     {
         anstream::eprintln!("warning: audit log not written: {e}");

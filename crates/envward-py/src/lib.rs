@@ -12,12 +12,11 @@
 //! `--no-check`); reading a strict environment's secrets is recorded in
 //! its audit log, as `run` and `export` record it.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use envward::check::{CheckOptions, Severity};
 use envward::findings::{Finding as EnvFinding, Report as EnvReport};
-use envward::ops::audit::{self, Action, Event};
+use envward::ops::audit;
 use envward::{Config as EnvConfig, ErrorKind, LoadOptions, Project, Resolved, Typed};
 use pyo3::exceptions::{PyException, PyKeyError, PyValueError};
 use pyo3::prelude::*;
@@ -62,15 +61,6 @@ fn load_error(py: Python<'_>, e: envward::LoadError) -> PyErr {
     error(py, e.diagnostic().render(false), kind_name(e.kind()))
 }
 
-/// The process environment as the library reads it (variables that are
-/// not UTF-8 left out): what selects the environment and what overrides
-/// files, as for the binary.
-fn process_env() -> BTreeMap<String, String> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
-}
-
 fn options(
     project_dir: Option<PathBuf>,
     environment: Option<String>,
@@ -81,7 +71,9 @@ fn options(
         project_dir,
         environment,
         namespace,
-        process_env: Some(process_env()),
+        // The real one, read when loading (what selects the environment
+        // and overrides files, as for the binary).
+        process_env: None,
         identities: identities.unwrap_or_default(),
         ..LoadOptions::default()
     }
@@ -447,29 +439,23 @@ fn load(
         Ok((project, cfg))
     });
     let (project, mut cfg) = loaded.map_err(|e| load_error(py, e))?;
-    // What `run` refuses, in its order, before the gate runs: a sealed
-    // file, a broken integrity, a required key without a value.
-    let refused = |message: String, kind: ErrorKind| {
-        Err(error(
-            py,
-            format!("{message}; nothing was loaded"),
-            kind_name(kind),
-        ))
-    };
-    if let Err(e @ envward::ValueError::Sealed { .. }) = cfg.ensure_complete() {
-        return refused(
-            format!("{e} (environment `{}`)", cfg.environment),
-            ErrorKind::Identity,
-        );
-    }
-    if let Some(breach) = cfg.integrity.first() {
-        return refused(breach.to_string(), ErrorKind::Tamper);
-    }
+    // What `run` refuses, in its order (`ensure_complete`: a sealed file,
+    // a broken integrity, a required key without a value), before the
+    // gate runs.
     if let Err(e) = cfg.ensure_complete() {
-        return refused(
-            format!("{e} (environment `{}`)", cfg.environment),
-            ErrorKind::Input,
-        );
+        let kind = match e {
+            envward::ValueError::Sealed { .. } => ErrorKind::Identity,
+            envward::ValueError::Integrity { .. } => ErrorKind::Tamper,
+            _ => ErrorKind::Input,
+        };
+        return Err(error(
+            py,
+            format!(
+                "{e} (environment `{}`); nothing was loaded",
+                cfg.environment
+            ),
+            kind_name(kind),
+        ));
     }
     let gate =
         (check && cfg.strict()).then(|| py.detach(|| envward::check::gate_in(&project, &mut cfg)));
@@ -489,37 +475,12 @@ fn load(
         value.setattr("report", Report { inner: report })?;
         return Err(err);
     }
-    audit_read(&cfg);
+    // Python received the sensitive values: one read entry, as `run`
+    // records it, where the environment audits reads. A log that cannot be
+    // written does not stop the load (the binary warns; a library says
+    // nothing).
+    let _ = audit::record_read(&cfg, "python", || cfg.sensitive_keys());
     Ok(Config { inner: cfg })
-}
-
-/// Records in the audit log that Python received the sensitive values of
-/// an environment that audits reads (`audit_reads`; strict ones by
-/// default), as `run` records it. A log that cannot be written does not
-/// stop the load (the binary warns; a library says nothing).
-fn audit_read(cfg: &Resolved) {
-    if !cfg.audit_reads {
-        return;
-    }
-    let keys: Vec<String> = cfg
-        .iter()
-        .filter(|v| v.sensitive)
-        .map(|v| v.key.to_string())
-        .collect();
-    if keys.is_empty() {
-        return;
-    }
-    let _ = audit::record(
-        &cfg.root,
-        &Event {
-            command: "python",
-            action: Action::Read,
-            environment: &cfg.environment,
-            keys,
-            file: None,
-            detail: None,
-        },
-    );
 }
 
 /// Checks configuration, as `envward check` does: one environment, or

@@ -1,6 +1,6 @@
-//! The one TLS configuration of envward's HTTP clients (the OpenBao /
-//! Vault source, `probe`): the system's roots, or only the certificates
-//! of a CA file.
+//! What envward's HTTP clients (the OpenBao / Vault source, `probe`)
+//! share: the one TLS configuration (the system's roots, or only the
+//! certificates of a CA file) and the words for a transport error.
 
 use std::path::Path;
 
@@ -23,4 +23,14 @@ pub(crate) fn config(ca: Option<&Path>) -> Result<ureq::tls::TlsConfig, String> 
         tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
     }
     Ok(tls.build())
+}
+
+/// A transport error as words: its kind, never a header.
+pub(crate) fn transport_error(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => io.to_string(),
+        ureq::Error::Timeout(_) => "timed out".to_string(),
+        ureq::Error::HostNotFound => "host not found".to_string(),
+        other => other.to_string(),
+    }
 }

@@ -316,6 +316,15 @@ impl Resolved {
         self.vars.values()
     }
 
+    /// The keys whose values are sensitive, sorted: what `run`, `export`
+    /// and the Python module hand out, and the audit log records.
+    pub fn sensitive_keys(&self) -> Vec<String> {
+        self.iter()
+            .filter(|v| v.sensitive)
+            .map(|v| v.key.to_string())
+            .collect()
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.vars.len()

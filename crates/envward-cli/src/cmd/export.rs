@@ -66,7 +66,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         envward::export::render_with(&cfg, format, args.name.as_deref(), args.allow_unsafe_names)
             .map_err(|e| Exit::input(Diagnostic::error(e.to_string()).with_help(e.help)))?,
     );
-    crate::audit::reads(&cfg, "export", || crate::audit::sensitive_keys(&cfg));
+    crate::audit::reads(&cfg, "export", || cfg.sensitive_keys());
     crate::output::secret_data(args.output.as_deref(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

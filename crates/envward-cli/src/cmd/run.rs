@@ -70,7 +70,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    crate::audit::reads(&cfg, "run", || crate::audit::sensitive_keys(&cfg));
+    crate::audit::reads(&cfg, "run", || cfg.sensitive_keys());
     drop(cfg);
     if let Some(why) = not_executable(&program_path) {
         return Err(Exit {

@@ -140,6 +140,15 @@ struct Target {
     host: String,
 }
 
+impl Target {
+    /// `scheme://authority`: the URL without user, path, query or
+    /// fragment, which the other requests are made under.
+    fn origin(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority)
+    }
+}
+
 /// A URL as it may be shown: a password in it masked.
 fn shown(url: &str) -> String {
     crate::secret::mask_url_userinfo(url).unwrap_or_else(|| url.to_string())
@@ -204,7 +213,7 @@ struct Failure {
 fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, Failure> {
     use std::io::Read;
     let mut response = agent.get(url).call().map_err(|e| Failure {
-        why: describe(&e),
+        why: crate::tls::transport_error(&e),
         tls: is_tls_failure(&e),
     })?;
     let status = response.status().as_u16();
@@ -231,15 +240,6 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, Failure> {
         headers,
         body,
     })
-}
-
-fn describe(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) => io.to_string(),
-        ureq::Error::Timeout(_) => "timed out".to_string(),
-        ureq::Error::HostNotFound => "host not found".to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// Whether an error is the TLS handshake refusing the server. rustls'
@@ -336,7 +336,7 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
         findings: Vec::new(),
         requests: 0,
     };
-    let root = strip_path(&options.url);
+    let root = main.origin();
 
     // The URL itself.
     out.requests += 1;
@@ -470,20 +470,6 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
     }
     report.findings = out.findings;
     Ok(report)
-}
-
-/// `scheme://authority` of `url`, without path, query or fragment.
-fn strip_path(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => {
-            let mut s = format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default());
-            if let Some(p) = u.port() {
-                s.push_str(&format!(":{p}"));
-            }
-            s
-        }
-        Err(_) => url.trim_end_matches('/').to_string(),
-    }
 }
 
 /// Strict-Transport-Security, X-Content-Type-Options, framing.
@@ -733,7 +719,9 @@ mod tests {
         assert!(t.https);
         assert_eq!(t.authority, "example.com:8443");
         assert_eq!(
-            strip_path("https://example.com:8443/x?y"),
+            target("https://user:pw@example.com:8443/x?y")
+                .unwrap()
+                .origin(),
             "https://example.com:8443"
         );
     }

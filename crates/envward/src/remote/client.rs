@@ -399,7 +399,7 @@ impl Client {
                     let json = serde_json::from_str(&text).unwrap_or(Json::Null);
                     return Ok((status, json));
                 }
-                Err(e) => last = transport_error(&e),
+                Err(e) => last = crate::tls::transport_error(&e),
             }
         }
         Err(RemoteError::Unreachable {
@@ -450,16 +450,6 @@ fn messages(answer: &Json) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// A transport error as words: its kind, never a header.
-fn transport_error(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) => io.to_string(),
-        ureq::Error::Timeout(_) => "timed out".to_string(),
-        ureq::Error::HostNotFound => "host not found".to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// Percent-encodes what a path segment cannot hold as it is.

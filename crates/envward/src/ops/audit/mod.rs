@@ -136,6 +136,35 @@ impl AuditError {
     }
 }
 
+/// Records that `command` handed out the sensitive `keys` of `cfg`, when
+/// the environment audits reads (`audit_reads`; on for strict
+/// environments) and there is any. `keys` is asked only then (a copy of
+/// every key name otherwise made for nothing).
+pub fn record_read(
+    cfg: &crate::Resolved,
+    command: &str,
+    keys: impl FnOnce() -> Vec<String>,
+) -> Result<(), AuditError> {
+    if !cfg.audit_reads {
+        return Ok(());
+    }
+    let keys = keys();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    record(
+        &cfg.root,
+        &Event {
+            command,
+            action: Action::Read,
+            environment: &cfg.environment,
+            keys,
+            file: None,
+            detail: None,
+        },
+    )
+}
+
 /// Appends one entry for `event` to the project's log (`.envward/` and the
 /// file created when missing, 0700 and 0600), under the lock of
 /// `.envward/`.
