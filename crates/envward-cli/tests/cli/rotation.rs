@@ -408,3 +408,130 @@ fn all_sensitive_changes_nothing_when_one_file_cannot_be_read() {
         "no file is written when one of them cannot be"
     );
 }
+
+#[test]
+fn all_sensitive_overrides_secrets_read_from_shared_files_in_the_environments_own_file() {
+    const SHARED_JWT: &str = "SENTINEL-shared-jwt-Zx4Cv7Bn2Mq9Wl5Ke8Rt3Yu6Io1Pa0Sd";
+    const SHARED_MAIL: &str = "SENTINEL-mail-password-Hj3Kl8Zx5Cv";
+    let s = setup("");
+    let p = &s.p;
+    // production's own security.env has SECRET_KEY and JWT_SIGNING_KEY;
+    // SESSION_SIGNING_KEY and the mail password come from shared files.
+    let shared_security = format!(
+        "SESSION_SIGNING_KEY={SHARED_JWT}\nSESSION_SIGNING_KEY_PREVIOUS={SHARED_JWT}-older\n"
+    );
+    std::fs::write(p.join("env/security.env"), &shared_security).unwrap();
+    std::fs::write(
+        p.join("env/mail.env"),
+        format!("EMAIL_HOST_PASSWORD={SHARED_MAIL}\n"),
+    )
+    .unwrap();
+    // An encrypted environment reads no secret in clear: the shared files
+    // are sealed too (to every environment's recipients).
+    p.run(&[
+        "encrypt",
+        "-e",
+        "production",
+        "env/security.env",
+        "env/mail.env",
+    ])
+    .ok();
+    let dev = |key: &str| {
+        p.run(&["get", key, "-e", "development"])
+            .ok()
+            .stdout()
+            .trim_end_matches('\n')
+            .to_string()
+    };
+    assert_eq!(get(p, "SESSION_SIGNING_KEY"), SHARED_JWT);
+    let shared_before = std::fs::read_to_string(p.join("env/security.env")).unwrap();
+
+    let run = p
+        .run(&["rotate", "--all-sensitive", "-e", "production"])
+        .ok();
+    no_sentinel(&run, &[]);
+    let err = run.stderr();
+    assert!(err.contains("rotated 3 secrets"), "{err}");
+    assert!(
+        err.contains("SESSION_SIGNING_KEY  (env/production/security.env; was read from the shared env/security.env, left unchanged; old value kept in SESSION_SIGNING_KEY_PREVIOUS)"),
+        "{err}"
+    );
+    let providers = err.split("at their providers").nth(1).unwrap_or_default();
+    assert!(
+        providers.contains("EMAIL_HOST_PASSWORD  (env/mail.env; shared by every environment)"),
+        "{err}"
+    );
+    // production now has its own value, kept with the old one in its own
+    // (encrypted) file; the shared file and development are untouched.
+    let new = get(p, "SESSION_SIGNING_KEY");
+    assert_ne!(new, SHARED_JWT);
+    assert_eq!(get(p, "SESSION_SIGNING_KEY_PREVIOUS"), SHARED_JWT);
+    assert_eq!(
+        std::fs::read_to_string(p.join("env/security.env")).unwrap(),
+        shared_before
+    );
+    assert_eq!(dev("SESSION_SIGNING_KEY"), SHARED_JWT);
+    let own = std::fs::read_to_string(p.join("env/production/security.env")).unwrap();
+    assert!(own.contains("SESSION_SIGNING_KEY=envward:v1:"), "{own}");
+    assert!(!own.contains(&new) && !own.contains("SENTINEL"), "{own}");
+    p.run(&["list", "-e", "production"]).ok();
+    // The rollover ends: production stops accepting the old value, which
+    // the shared file still holds under its own file.
+    p.run(&[
+        "rotate",
+        "--finish",
+        "SESSION_SIGNING_KEY",
+        "-e",
+        "production",
+    ])
+    .ok();
+    assert_eq!(get(p, "SESSION_SIGNING_KEY_PREVIOUS"), "");
+    assert_eq!(
+        dev("SESSION_SIGNING_KEY_PREVIOUS"),
+        format!("{SHARED_JWT}-older")
+    );
+
+    // A second rotation, after a leak: the value is production's own now,
+    // rotated in place, and no old value is kept.
+    let run = p
+        .run(&["rotate", "--all-sensitive", "-e", "production", "--no-keep"])
+        .ok();
+    assert!(
+        run.stderr().contains("rotated 3 secrets"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !run.stderr().contains("was read from the shared"),
+        "{}",
+        run.stderr()
+    );
+    assert_ne!(get(p, "SESSION_SIGNING_KEY"), new);
+    // Removing production's SESSION_SIGNING_KEY_PREVIOUS would let the
+    // shared file's old value through: it is emptied instead.
+    assert_eq!(get(p, "SESSION_SIGNING_KEY_PREVIOUS"), "");
+    // JWT_SIGNING_KEY_PREVIOUS has nothing under it: removed.
+    p.run(&["get", "JWT_SIGNING_KEY_PREVIOUS", "-e", "production"])
+        .expect_code(2);
+}
+
+#[test]
+fn all_sensitive_without_keep_hides_old_values_a_shared_file_keeps() {
+    let s = setup("");
+    let p = &s.p;
+    std::fs::write(
+        p.join("env/security.env"),
+        "SESSION_SIGNING_KEY=SENTINEL-shared-Zx4Cv7Bn2Mq9Wl5Ke8Rt3Yu6Io1Pa0Sd\nSESSION_SIGNING_KEY_PREVIOUS=SENTINEL-leaked-Qw1Er2Ty3Ui4Op5As6Df7Gh8Jk9Lz0Xc\n",
+    )
+    .unwrap();
+    p.run(&["encrypt", "-e", "production", "env/security.env"])
+        .ok();
+    let run = p
+        .run(&["rotate", "--all-sensitive", "-e", "production", "--no-keep"])
+        .ok();
+    no_sentinel(&run, &[]);
+    // The leaked old value stays in the shared file for the other
+    // environments, but production no longer reads it.
+    assert_eq!(get(p, "SESSION_SIGNING_KEY_PREVIOUS"), "");
+    assert!(!get(p, "SESSION_SIGNING_KEY").contains("SENTINEL"));
+}

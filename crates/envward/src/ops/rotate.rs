@@ -13,8 +13,9 @@
 
 use crate::config::ProjectFile;
 use crate::dotenv::Document;
+use crate::layout::EnvFile;
 use crate::ops::generate::{self, GenerateError, Recipe};
-use crate::store::{StoreError, Transaction};
+use crate::store::{Committed, Store, StoreError, Transaction};
 
 /// A rotation could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -157,9 +158,7 @@ pub fn rotate(
     let new = generate::generate(recipe)?;
     tx.set(key, &new)?;
     if no_keep {
-        if plain.get(&kept_in).is_some() {
-            tx.unset(&kept_in)?;
-        }
+        tx.hide(&kept_in)?;
         return Ok(Rotated {
             key: key.to_string(),
             kept_in: None,
@@ -211,7 +210,7 @@ pub fn finish(
             file: tx.file().display.display().to_string(),
         });
     }
-    tx.unset(&kept_in)?;
+    tx.hide(&kept_in)?;
     Ok(kept_in)
 }
 
@@ -251,4 +250,148 @@ pub fn triage(project: &ProjectFile, plain: &Document, django: bool) -> Triage {
         }
     }
     out
+}
+
+/// One secret an emergency rotation renewed (never a value).
+#[derive(Debug, Clone)]
+pub struct RotatedKey {
+    /// The key.
+    pub key: String,
+    /// The file the new value was written to, as shown to users.
+    pub file: String,
+    /// Where the old value went (`None` with `no_keep`).
+    pub kept_in: Option<String>,
+    /// The shared file the environment read the old value from, when the
+    /// new value now overrides it in the environment's own file.
+    pub shared_from: Option<String>,
+}
+
+/// A secret an emergency rotation left to its provider.
+#[derive(Debug, Clone)]
+pub struct LeftAtProvider {
+    /// The key.
+    pub key: String,
+    /// The file it is set in, as shown to users.
+    pub file: String,
+    /// Whether that file is shared by every environment.
+    pub shared: bool,
+}
+
+/// What [`rotate_all`] did.
+#[derive(Debug, Default)]
+pub struct RotatedAll {
+    /// Secrets renewed, in the order of their files.
+    pub rotated: Vec<RotatedKey>,
+    /// Passwords and provider credentials, untouched.
+    pub at_provider: Vec<LeftAtProvider>,
+    /// The files written (none when nothing could be generated).
+    pub committed: Vec<Committed>,
+}
+
+/// An emergency rotation of every secret the environment reads that
+/// envward can generate, written in one [`crate::store::Batch`] (all files
+/// or none).
+///
+/// The environment's own files are rotated in place. A secret it reads
+/// from a shared file (`.env`, `env/<namespace>.env`) that none of its own
+/// files overrides gets its new value in the environment's own file of
+/// that namespace, which then overrides the shared value: the shared file
+/// and the other environments are left as they are. The old value is kept
+/// there too (or, with `no_keep`, old values the shared file keeps are
+/// hidden: [`Transaction::hide`]). `keep_plain` writes every file in clear.
+pub fn rotate_all(
+    store: &Store,
+    django: bool,
+    no_keep: bool,
+    keep_plain: bool,
+) -> Result<RotatedAll, RotateError> {
+    let project = &store.project().file;
+    let env = store.environment().to_string();
+    let mut files: Vec<EnvFile> = store
+        .files(&[])?
+        .into_iter()
+        .filter(|f| f.path.exists())
+        .collect();
+    // Keys are in clear even in an encrypted file: the own files' keys
+    // need no decryption.
+    let mut own_keys = std::collections::HashSet::new();
+    for f in &files {
+        if let Some(doc) = crate::store::read_doc(f)? {
+            own_keys.extend(doc.entries().iter().map(|e| e.key().to_string()));
+        }
+    }
+    let mut out = RotatedAll::default();
+    // (key, index into `shared`, target file)
+    let mut from_shared: Vec<(String, usize, EnvFile)> = Vec::new();
+    let mut shared: Vec<(EnvFile, Document)> = Vec::new();
+    for f in store.shared_files()? {
+        let plain = store.plaintext(&f)?;
+        let triage = triage(project, &plain, django);
+        let shown = f.display.display().to_string();
+        for key in triage.generatable {
+            if own_keys.contains(&key) || from_shared.iter().any(|(k, ..)| *k == key) {
+                continue;
+            }
+            let target = store.file_in_namespace(&f.namespace)?;
+            if !files.iter().any(|o| o.path == target.path) {
+                files.push(target.clone());
+            }
+            from_shared.push((key, shared.len(), target));
+        }
+        for key in triage.at_provider {
+            if !own_keys.contains(&key) && !out.at_provider.iter().any(|a| a.key == key) {
+                out.at_provider.push(LeftAtProvider {
+                    key,
+                    file: shown.clone(),
+                    shared: true,
+                });
+            }
+        }
+        shared.push((f, plain));
+    }
+    let mut batch = store.edit_many(&files)?;
+    let mut own_at_provider = Vec::new();
+    for tx in batch.transactions() {
+        let shown = tx.file().display.display().to_string();
+        if tx.exists() {
+            let plain = tx.plaintext()?;
+            let triage = triage(project, &plain, django);
+            for key in triage.generatable {
+                let done = rotate(tx, &plain, project, &key, &env, django, no_keep)?;
+                out.rotated.push(RotatedKey {
+                    key,
+                    file: shown.clone(),
+                    kept_in: done.kept_in,
+                    shared_from: None,
+                });
+            }
+            own_at_provider.extend(triage.at_provider.into_iter().map(|key| LeftAtProvider {
+                key,
+                file: shown.clone(),
+                shared: false,
+            }));
+        }
+        for (key, i, target) in &from_shared {
+            if target.path != tx.file().path {
+                continue;
+            }
+            let (file, plain) = &shared[*i];
+            let done = rotate(tx, plain, project, key, &env, django, no_keep)?;
+            out.rotated.push(RotatedKey {
+                key: key.clone(),
+                file: shown.clone(),
+                kept_in: done.kept_in,
+                shared_from: Some(file.display.display().to_string()),
+            });
+        }
+        if keep_plain {
+            tx.keep_plain();
+        }
+    }
+    own_at_provider.append(&mut out.at_provider);
+    out.at_provider = own_at_provider;
+    if !out.rotated.is_empty() {
+        out.committed = batch.commit()?;
+    }
+    Ok(out)
 }

@@ -200,6 +200,30 @@ impl Store {
             .collect()
     }
 
+    /// The files of the shared layer (`.env`, `env/<namespace>.env`) the
+    /// environment reads, existing ones only, sorted by path. Local
+    /// overrides (`.env.local`) are not among them.
+    pub fn shared_files(&self) -> Result<Vec<EnvFile>, StoreError> {
+        Ok(self
+            .all_files()?
+            .into_iter()
+            .filter(|f| f.shared && f.layer == crate::Layer::Shared && f.path.exists())
+            .collect())
+    }
+
+    /// Whether a file of the shared layer sets `key` (keys are in clear
+    /// in encrypted files too: nothing is decrypted).
+    fn shared_sets(&self, key: &str) -> Result<bool, StoreError> {
+        for f in self.shared_files()? {
+            if let Some(doc) = read_doc(&f)?
+                && doc.get(key).is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Encrypted files whose recipients come from this environment: its
     /// own, and the shared ones (their recipients are every
     /// environment's), each with its header (read once). Sorted by path.
@@ -696,6 +720,21 @@ impl<'s> Transaction<'s> {
         Ok(())
     }
 
+    /// Stops the environment reading `key` from this file or below it:
+    /// removes it here, or, when a shared file under this one (the
+    /// environment's own file) also sets it, sets it empty here, since
+    /// removing it would let the shared value through. For old values a
+    /// rotation must no longer accept.
+    pub fn hide(&mut self, key: &str) -> Result<(), StoreError> {
+        if self.file.layer != crate::Layer::Shared && self.store.shared_sets(key)? {
+            return self.set(key, "");
+        }
+        if self.contains(key) {
+            return self.unset(key);
+        }
+        Ok(())
+    }
+
     /// Removes `key`; an error when the file does not set it.
     pub fn unset(&mut self, key: &str) -> Result<(), StoreError> {
         if !self.contains(key) {
@@ -990,7 +1029,7 @@ fn header(file: &EnvFile, doc: &Document) -> Result<Option<crypto::Header>, Stor
 }
 
 /// Reads and parses an env file; `None` when it does not exist.
-fn read_doc(file: &EnvFile) -> Result<Option<Document>, StoreError> {
+pub(crate) fn read_doc(file: &EnvFile) -> Result<Option<Document>, StoreError> {
     match std::fs::read(&file.path) {
         Ok(bytes) => Document::parse_vec(bytes)
             .map(Some)
