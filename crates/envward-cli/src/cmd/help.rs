@@ -30,57 +30,57 @@ pub const TOPICS: &[Topic] = &[
     Topic {
         name: "config",
         about: "envward.toml: every setting",
-        text: include_str!("../../../../docs/configuration-file.md"),
+        text: include_str!("../../docs/configuration-file.md"),
     },
     Topic {
         name: "schema",
         about: "[vars.KEY] declarations, types and `envward check`",
-        text: include_str!("../../../../docs/schema.md"),
+        text: include_str!("../../docs/schema.md"),
     },
     Topic {
         name: "rules",
         about: "the security rules, report formats and exceptions",
-        text: include_str!("../../../../docs/rules.md"),
+        text: include_str!("../../docs/rules.md"),
     },
     Topic {
         name: "resolution",
         about: "layers, precedence, references and sensitive values",
-        text: include_str!("../../../../docs/resolution.md"),
+        text: include_str!("../../docs/resolution.md"),
     },
     Topic {
         name: "dotenv",
         about: "the .env syntax envward reads and writes",
-        text: include_str!("../../../../docs/dotenv-syntax.md"),
+        text: include_str!("../../docs/dotenv-syntax.md"),
     },
     Topic {
         name: "encryption",
         about: "encrypted values, identities, recipients and the file format",
-        text: include_str!("../../../../docs/encryption.md"),
+        text: include_str!("../../docs/encryption.md"),
     },
     Topic {
         name: "scan",
         about: "finding secrets in files and redacting them from output",
-        text: include_str!("../../../../docs/scan.md"),
+        text: include_str!("../../docs/scan.md"),
     },
     Topic {
         name: "vault",
         about: "OpenBao / Vault KV v2 as a source; pull and push",
-        text: include_str!("../../../../docs/vault.md"),
+        text: include_str!("../../docs/vault.md"),
     },
     Topic {
         name: "operations",
         about: "backups, generation and rotation, history snapshots and the audit log",
-        text: include_str!("../../../../docs/operations.md"),
+        text: include_str!("../../docs/operations.md"),
     },
     Topic {
         name: "security",
         about: "what envward protects against, and what it does not",
-        text: include_str!("../../../../docs/security.md"),
+        text: include_str!("../../docs/security.md"),
     },
     Topic {
         name: "commands",
         about: "every command and option, in one page",
-        text: include_str!("../../../../docs/cli.md"),
+        text: include_str!("../../docs/cli.md"),
     },
 ];
 
