@@ -213,6 +213,9 @@ pub struct Resolved {
     /// or the secrets directory ([`crate::config::DEPLOY_SETTINGS`]): read
     /// by the deploy rules only.
     pub(crate) provided: BTreeMap<String, Var>,
+    /// `[project] prefixes`, without `DJANGO_` (always read): see
+    /// [`crate::check::setting`].
+    pub(crate) prefixes: Vec<String>,
 }
 
 /// A value read as the type the schema declares for its key.

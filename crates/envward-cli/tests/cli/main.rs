@@ -28,6 +28,7 @@ mod layouts;
 mod list_stream;
 mod misc;
 mod newcomer;
+mod prefixes;
 mod probe;
 mod python;
 mod redact;

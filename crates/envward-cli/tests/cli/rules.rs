@@ -313,6 +313,11 @@ fn every_rule_fires_and_stays_quiet() {
                 .into(),
         ),
         (
+            "settings.unrecognised-prefix",
+            "MYAPP_DEBUG=False\nMYAPP_SECRET_KEY=x".into(),
+            "DEBUG=False\nMYAPP_DEBUG=False\nMYAPP_SECRET_KEY=x".into(),
+        ),
+        (
             "hosts.api-local",
             "API_HOST=127.0.0.1".into(),
             "API_HOST=api.example.com".into(),

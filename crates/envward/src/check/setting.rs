@@ -1,16 +1,18 @@
 //! How a rule finds a setting in the environment: under its own name
-//! (`SECRET_KEY`) or with the `DJANGO_` prefix many Django projects give
-//! their variables (`DJANGO_SECRET_KEY`, `DJANGO_ALLOWED_HOSTS`). Every
-//! rule looks settings up here, so the prefix is handled in one place.
+//! (`SECRET_KEY`), with the `DJANGO_` prefix many Django projects give
+//! their variables (`DJANGO_SECRET_KEY`, `DJANGO_ALLOWED_HOSTS`), or with
+//! a prefix the project declares (`[project] prefixes = ["MYAPP_"]`:
+//! `MYAPP_DEBUG`). Every rule looks settings up here, so prefixes are
+//! handled in one place.
 
 use crate::value::{Resolved, Var};
 
-/// The prefix a setting may carry in the environment.
+/// The prefix a setting may carry in the environment in every project.
 pub const PREFIX: &str = "DJANGO_";
 
-/// The setting `name`: `NAME` when it is set to something, else
-/// `DJANGO_NAME` when that is set to something, else whichever of them is
-/// set (empty); `None` when neither is set.
+/// The setting `name`: the first of `NAME`, `DJANGO_NAME` and
+/// `<prefix>NAME` (each declared prefix in order) set to something, else
+/// whichever of them is set (empty); `None` when none is set.
 pub fn get<'a>(cfg: &'a Resolved, name: &str) -> Option<&'a Var> {
     let mut set = each(cfg, name);
     let first = set.next()?;
@@ -23,26 +25,54 @@ pub fn get<'a>(cfg: &'a Resolved, name: &str) -> Option<&'a Var> {
     )
 }
 
-/// Every variable that sets `name`: `NAME`, then `DJANGO_NAME`, each when
-/// set (by the files, or for a deploy setting no file names, by the
-/// process environment or the secrets directory). Rules that judge a value judge each of them (a `DEBUG=False` does
-/// not hide a `DJANGO_DEBUG=True`).
-pub fn each<'a>(cfg: &'a Resolved, name: &str) -> impl Iterator<Item = &'a Var> {
+/// Every variable that sets `name`: `NAME`, then `DJANGO_NAME`, then
+/// `<prefix>NAME` for each declared prefix, each when set (by the files,
+/// or for a deploy setting no file names, by the process environment or
+/// the secrets directory). Rules that judge a value judge each of them (a
+/// `DEBUG=False` does not hide a `DJANGO_DEBUG=True`).
+pub fn each<'a>(cfg: &'a Resolved, name: &str) -> impl Iterator<Item = &'a Var> + use<'a> {
     let lookup = |key: &str| cfg.get(key).or_else(|| cfg.provided.get(key));
-    let prefixed = if name.starts_with(PREFIX) {
-        None
-    } else {
+    let prefixed = |prefix: &str| {
+        if name.starts_with(prefix) {
+            return None;
+        }
         // Inline up to 24 bytes: asked several times per rule.
-        let mut prefixed = compact_str::CompactString::new(PREFIX);
+        let mut prefixed = compact_str::CompactString::new(prefix);
         prefixed.push_str(name);
         lookup(&prefixed)
     };
-    lookup(name).into_iter().chain(prefixed)
+    // No allocation unless the project declares prefixes.
+    let declared: Vec<&'a Var> = cfg.prefixes.iter().filter_map(|p| prefixed(p)).collect();
+    lookup(name)
+        .into_iter()
+        .chain(prefixed(PREFIX))
+        .chain(declared)
 }
 
-/// Whether the key `key` sets `name` (`SECRET_KEY` or `DJANGO_SECRET_KEY`).
+/// Whether the key `key` sets `name` (`SECRET_KEY` or `DJANGO_SECRET_KEY`;
+/// [`is_in`] also knows the project's declared prefixes).
 pub fn is(key: &str, name: &str) -> bool {
     key == name || key.strip_prefix(PREFIX) == Some(name)
+}
+
+/// Whether the key `key` sets `name` in `cfg`'s project: [`is`], or
+/// `name` after one of the declared prefixes.
+pub fn is_in(cfg: &Resolved, key: &str, name: &str) -> bool {
+    is(key, name)
+        || cfg
+            .prefixes
+            .iter()
+            .any(|p| key.strip_prefix(p.as_str()) == Some(name))
+}
+
+/// `key` without the declared prefix it carries (`MYAPP_SECRET_KEY` →
+/// `SECRET_KEY`), for rules that judge a key by its name; `DJANGO_` is
+/// kept (the name rules know it).
+pub fn bare<'a>(cfg: &Resolved, key: &'a str) -> &'a str {
+    cfg.prefixes
+        .iter()
+        .find_map(|p| key.strip_prefix(p.as_str()).filter(|rest| !rest.is_empty()))
+        .unwrap_or(key)
 }
 
 #[cfg(test)]
@@ -86,6 +116,20 @@ mod tests {
         // A name that already has the prefix is not prefixed twice.
         let c = cfg(&[("DJANGO_SETTINGS_MODULE", "site.settings")]);
         assert_eq!(each(&c, "DJANGO_SETTINGS_MODULE").count(), 1);
+    }
+
+    #[test]
+    fn declared_prefixes_are_read_after_the_name_and_django() {
+        let mut c = cfg(&[("MYAPP_DEBUG", "True"), ("MYAPP_SECRET_KEY", "k")]);
+        assert_eq!(key(get(&c, "DEBUG")), None);
+        c.prefixes = vec!["MYAPP_".into()];
+        assert_eq!(key(get(&c, "DEBUG")), Some("MYAPP_DEBUG"));
+        assert!(is_in(&c, "MYAPP_DEBUG", "DEBUG"));
+        assert!(is_in(&c, "DJANGO_DEBUG", "DEBUG"));
+        assert!(!is_in(&c, "OTHER_DEBUG", "DEBUG"));
+        assert_eq!(bare(&c, "MYAPP_SECRET_KEY"), "SECRET_KEY");
+        assert_eq!(bare(&c, "MYAPP_"), "MYAPP_");
+        assert_eq!(bare(&c, "DJANGO_SECRET_KEY"), "DJANGO_SECRET_KEY");
     }
 
     #[test]

@@ -154,6 +154,24 @@ pub struct ProjectSettings {
     /// Unset: recognised (docs/rules.md).
     #[serde(default)]
     pub framework: Option<FrameworkName>,
+    /// Prefixes the application puts before its settings in the
+    /// environment (`["MYAPP_"]` for `MYAPP_DEBUG`, `MYAPP_SECRET_KEY`):
+    /// the rules then read `MYAPP_DEBUG` as `DEBUG`. `DJANGO_` is always
+    /// read. Each ends with `_` and is a valid key prefix.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+}
+
+impl ProjectSettings {
+    /// The prefixes a setting may carry: `DJANGO_`, then the declared ones.
+    pub fn setting_prefixes(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(crate::check::setting::PREFIX).chain(
+            self.prefixes
+                .iter()
+                .map(String::as_str)
+                .filter(|p| *p != crate::check::setting::PREFIX),
+        )
+    }
 }
 
 /// `[project] framework`.
@@ -560,6 +578,29 @@ impl ProjectFile {
         })?;
         if let Some(p) = file.scan.problems(text).into_iter().next() {
             return Err(error(p.at, p.message, Some(p.help)));
+        }
+        if let Some(bad) = file
+            .project
+            .prefixes
+            .iter()
+            .find(|p| p.len() < 2 || !p.ends_with('_') || !crate::dotenv::is_valid_key(p))
+        {
+            let at = text.find(&format!("\"{bad}\"")).unwrap_or(0);
+            let fixed: String = bad
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+                .to_ascii_uppercase();
+            let fixed = if fixed.ends_with('_') {
+                fixed
+            } else {
+                format!("{fixed}_")
+            };
+            return Err(error(
+                at,
+                format!("`[project] prefixes`: {bad:?} is not a key prefix ending with `_`"),
+                Some(format!("write it as {fixed:?}")),
+            ));
         }
         Ok(file)
     }

@@ -418,6 +418,13 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security"],
     },
     RuleInfo {
+        id: "settings.unrecognised-prefix",
+        severity: Severity::Info,
+        summary: "settings the rules know carry a prefix the project does not declare (MYAPP_DEBUG, MYAPP_SECRET_KEY): the rules do not read them",
+        group: "settings",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "doctor.exported-secret",
         severity: Severity::Warning,
         summary: "a sensitive variable is in the process environment, so every child inherits it",

@@ -304,6 +304,12 @@ impl Config {
             integrity,
             withheld: BTreeMap::new(),
             provided,
+            prefixes: project
+                .project
+                .setting_prefixes()
+                .skip(1)
+                .map(str::to_string)
+                .collect(),
             declared: project
                 .vars
                 .iter()

@@ -107,7 +107,14 @@ impl<'a> Resolver<'a> {
             budget: input.saturating_mul(4).saturating_add(64 << 20),
             settings: crate::config::DEPLOY_SETTINGS
                 .iter()
-                .flat_map(|name| [name.to_string(), format!("DJANGO_{name}")])
+                .flat_map(|name| {
+                    std::iter::once(name.to_string()).chain(
+                        project
+                            .project
+                            .setting_prefixes()
+                            .map(move |p| format!("{p}{name}")),
+                    )
+                })
                 .collect(),
         };
         let views = r.namespaces.len() + 1;

@@ -318,7 +318,91 @@ pub static RULES: &[Rule] = &[
         params: &[],
         run: unrecorded_change,
     },
+    Rule {
+        id: "settings.unrecognised-prefix",
+        applies: Applies::All,
+        why: "The rules read `DEBUG`, `SECRET_KEY`, `ALLOWED_HOSTS`… under their own names (and `DJANGO_…`): an application that reads `MYAPP_DEBUG` passes every check with `MYAPP_DEBUG=True`.",
+        fix: "declare the prefix: `[project] prefixes = [\"MYAPP_\"]` in envward.toml (or turn this rule off if these keys are not the application's settings)",
+        params: &[],
+        run: unrecognised_prefix,
+    },
 ];
+
+/// Settings the rules know by name, as an application's own prefix would
+/// carry them.
+const PREFIXED_SETTINGS: &[&str] = &[
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "API_HOST",
+    "LOG_LEVEL",
+    "ENVIRONMENT",
+    "DATABASE_URL",
+    "FORCE_HTTPS",
+    "SECURE_SSL_REDIRECT",
+    "CORS_ALLOWED_ORIGINS",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+];
+
+/// Prefixes of services whose own settings share these names
+/// (`SENTRY_ENVIRONMENT`, `SENTRY_DEBUG`): not the application's.
+const SERVICE_PREFIXES: &[&str] = &[
+    "SENTRY_",
+    "CELERY_",
+    "GUNICORN_",
+    "UVICORN_",
+    "AWS_",
+    "GCP_",
+    "AZURE_",
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "JWT_",
+    "FLASK_",
+    "RAILS_",
+    "TEST_",
+    "DEV_",
+    "PROD_",
+];
+
+fn unrecognised_prefix(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    use std::collections::BTreeMap;
+    // prefix -> the keys that carry a known setting under it
+    let mut seen: BTreeMap<&str, Vec<&crate::value::Var>> = BTreeMap::new();
+    for v in ctx.cfg.iter() {
+        for name in PREFIXED_SETTINGS {
+            let Some(prefix) = v.key.strip_suffix(name) else {
+                continue;
+            };
+            if prefix.len() < 2
+                || !prefix.ends_with('_')
+                || prefix == crate::check::setting::PREFIX
+                || ctx.cfg.prefixes.iter().any(|p| p == prefix)
+                || SERVICE_PREFIXES.contains(&prefix)
+                || ctx.cfg.get(name).is_some()
+            {
+                continue;
+            }
+            seen.entry(prefix).or_default().push(v);
+        }
+    }
+    // One key is a name of its own (`JWT_SECRET_KEY`); two settings under
+    // one prefix are an application's prefix.
+    for (prefix, vars) in seen.into_iter().filter(|(_, v)| v.len() >= 2) {
+        let keys: Vec<&str> = vars.iter().map(|v| v.key.as_str()).collect();
+        out.var(
+            vars[0],
+            format!(
+                "{} look like the application's settings under the prefix `{prefix}`, which envward.toml does not declare: no rule reads them (`[project] prefixes = [\"{prefix}\"]`)",
+                keys.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+}
 
 fn unrecorded_change(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     use crate::ops::history;
@@ -504,10 +588,11 @@ fn secret_min_length(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     let django = ctx.django;
     for v in secrets(ctx) {
         let text = v.value.expose();
-        let (min, what) = if is_django_secret_key(&v.key, django) {
+        let name = crate::check::setting::bare(ctx.cfg, &v.key);
+        let (min, what) = if is_django_secret_key(name, django) {
             (django_key, "Django's SECRET_KEY")
         } else {
-            let kind = kind_of(&v.key, text);
+            let kind = kind_of(name, text);
             let min = match kind {
                 SecretKind::GeneratedKey => generated,
                 SecretKind::Password => password,
@@ -590,7 +675,10 @@ fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             Some("a `django-insecure-` key generated for development")
         } else if PLACEHOLDERS.contains(&lower.as_str()) || is_placeholder(text) {
             Some("a placeholder or development value, to be replaced with a real one")
-        } else if kind_of(&v.key, text) == SecretKind::Password && is_known_weak(text) {
+        } else if kind_of(crate::check::setting::bare(ctx.cfg, &v.key), text)
+            == SecretKind::Password
+            && is_known_weak(text)
+        {
             Some("a well-known weak password")
         } else if distinct < 5 {
             Some("made of fewer than 5 distinct characters")

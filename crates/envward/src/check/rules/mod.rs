@@ -307,7 +307,10 @@ impl Ctx<'_> {
     pub fn unset(&self, name: &str) -> bool {
         self.get(name)
             .is_none_or(|v| v.value.expose().trim().is_empty())
-            && !self.missing.iter().any(|k| super::setting::is(k, name))
+            && !self
+                .missing
+                .iter()
+                .any(|k| super::setting::is_in(self.cfg, k, name))
     }
 }
 
@@ -492,7 +495,9 @@ fn django_defaults(
                 continue;
             }
             for (j, f) in emit.findings.iter_mut().enumerate() {
-                if f.key.as_deref().is_some_and(|k| setting::is(k, check.key))
+                if f.key
+                    .as_deref()
+                    .is_some_and(|k| setting::is_in(cfg, k, check.key))
                     && claimed.insert((i, j))
                 {
                     if ids {
@@ -510,13 +515,15 @@ fn django_defaults(
         };
         let var = setting::get(cfg, check.key);
         let key = var.map_or(check.key, |v| v.key.as_str());
-        if missing.iter().any(|k| setting::is(k, check.key)) {
+        if missing.iter().any(|k| setting::is_in(cfg, k, check.key)) {
             // `schema.required` says it already.
             if ids
                 && let Some(f) = findings.iter_mut().find(|f| {
                     f.rule == "schema.required"
                         && f.environment.as_ref() == Some(&cfg.environment)
-                        && f.key.as_deref().is_some_and(|k| setting::is(k, check.key))
+                        && f.key
+                            .as_deref()
+                            .is_some_and(|k| setting::is_in(cfg, k, check.key))
                         && f.django().is_none()
                 })
             {
