@@ -126,6 +126,21 @@ fn every_rule_fires_and_stays_quiet() {
             format!("API_TOKEN={STRONG}"),
         ),
         (
+            "secret.weak",
+            "SECRET_KEY=abcdefghijklmnopqrstuvwxyzabcdefghijABCDEFGHIJKLMNOP".into(),
+            format!("SECRET_KEY={strong_django}"),
+        ),
+        (
+            "secret.weak",
+            format!("API_KEY={}", "0123456789".repeat(4)),
+            format!("API_KEY={STRONG}"),
+        ),
+        (
+            "secret.weak",
+            "DB_PASSWORD=Summer2024!xSummer2024!x".into(),
+            "DB_PASSWORD=n8Vq2-Lx7Rt-Wz4Kp-9Hd3F".into(),
+        ),
+        (
             "secret.reused-across-keys",
             format!("SECRET_KEY={strong_django}\nJWT_SECRET_KEY={strong_django}"),
             format!("SECRET_KEY={strong_django}\nJWT_SECRET_KEY={STRONG}"),

@@ -179,7 +179,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "secret.weak",
         severity: Severity::Error,
-        summary: "a secret is a placeholder or development value (changeme, dummy-…, dev-secret…, xxx…, django-insecure-…), a well-known weak password, or has fewer than 5 distinct characters",
+        summary: "a secret is a placeholder or development value (changeme, dummy-…, dev-secret…, xxx…, django-insecure-…), a well-known weak password, has fewer than 5 distinct characters, or is a run of consecutive characters or one block repeated",
         group: "secret",
         tags: &["security", "django:security.W009", "django:security.W025"],
     },

@@ -202,6 +202,7 @@ fn acceptable(value: &str) -> bool {
     };
     distinct >= 5
         && !is_placeholder(value)
+        && crate::check::rules::strength::pattern_of(value).is_none()
         && !value.contains("$(")
         && !value.contains('`')
         && !value.to_ascii_lowercase().starts_with("django-insecure-")

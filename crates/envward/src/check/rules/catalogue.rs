@@ -683,7 +683,7 @@ fn secret_weak(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         } else if distinct < 5 {
             Some("made of fewer than 5 distinct characters")
         } else {
-            None
+            super::strength::pattern_of(text)
         };
         if let Some(what) = what {
             out.var(v, format!("`{}` is {what}", v.key));
