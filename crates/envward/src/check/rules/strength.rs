@@ -283,6 +283,45 @@ pub fn is_known_weak(value: &str) -> bool {
     stem.is_empty() || KNOWN_WEAK.contains(&stem)
 }
 
+/// How a value is made by hand rather than drawn at random, when it is:
+/// mostly a run of consecutive characters (`abcdefgh…`, `0123456789…`,
+/// `zyxw…`), or one block repeated (`Summer2024!Summer2024!`,
+/// `0123456789` three times). Values shorter than 8 bytes are left to the
+/// length rules.
+///
+/// ```
+/// use envward::check::rules::strength::pattern_of;
+/// assert!(pattern_of("abcdefghijklmnopqrstuvwxyzabcdefghij").is_some());
+/// assert!(pattern_of("0123456789012345678901234567890123").is_some());
+/// assert!(pattern_of("Summer2024!Summer2024!").is_some());
+/// assert!(pattern_of("q7Lr9xT2mVw4Zp8Ks1Nd6Hc3Bf5Jg0Ya").is_none());
+/// assert!(pattern_of("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_none());
+/// ```
+pub fn pattern_of(value: &str) -> Option<&'static str> {
+    let b = value.trim().as_bytes();
+    let n = b.len();
+    if n < 8 {
+        return None;
+    }
+    let steps = b
+        .windows(2)
+        .filter(|w| {
+            w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric() && w[0].abs_diff(w[1]) == 1
+        })
+        .count();
+    // Random text of 62 symbols has about 3 % of such steps.
+    if steps * 10 >= (n - 1) * 6 {
+        return Some("mostly a run of consecutive characters (`abcd…`, `1234…`)");
+    }
+    // The shortest period, on a bounded prefix: quadratic at worst.
+    let b = &b[..n.min(1024)];
+    let n = b.len();
+    if (1..=n / 2).any(|p| (p..n).all(|i| b[i] == b[i - p])) {
+        return Some("one short block repeated");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,43 +425,4 @@ mod tests {
             assert!(!is_known_weak(ok), "{ok}");
         }
     }
-}
-
-/// How a value is made by hand rather than drawn at random, when it is:
-/// mostly a run of consecutive characters (`abcdefgh…`, `0123456789…`,
-/// `zyxw…`), or one block repeated (`Summer2024!Summer2024!`,
-/// `0123456789` three times). Values shorter than 8 bytes are left to the
-/// length rules.
-///
-/// ```
-/// use envward::check::rules::strength::pattern_of;
-/// assert!(pattern_of("abcdefghijklmnopqrstuvwxyzabcdefghij").is_some());
-/// assert!(pattern_of("0123456789012345678901234567890123").is_some());
-/// assert!(pattern_of("Summer2024!Summer2024!").is_some());
-/// assert!(pattern_of("q7Lr9xT2mVw4Zp8Ks1Nd6Hc3Bf5Jg0Ya").is_none());
-/// assert!(pattern_of("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_none());
-/// ```
-pub fn pattern_of(value: &str) -> Option<&'static str> {
-    let b = value.trim().as_bytes();
-    let n = b.len();
-    if n < 8 {
-        return None;
-    }
-    let steps = b
-        .windows(2)
-        .filter(|w| {
-            w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric() && w[0].abs_diff(w[1]) == 1
-        })
-        .count();
-    // Random text of 62 symbols has about 3 % of such steps.
-    if steps * 10 >= (n - 1) * 6 {
-        return Some("mostly a run of consecutive characters (`abcd…`, `1234…`)");
-    }
-    // The shortest period, on a bounded prefix: quadratic at worst.
-    let b = &b[..n.min(1024)];
-    let n = b.len();
-    if (1..=n / 2).any(|p| (p..n).all(|i| b[i] == b[i - p])) {
-        return Some("one short block repeated");
-    }
-    None
 }
