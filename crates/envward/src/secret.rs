@@ -109,7 +109,9 @@ impl Sensitivity {
             return Sensitivity::Shape(shape);
         }
         match name_class(key) {
-            NameClass::Secret { password } if !is_setting_value(value, password) => {
+            NameClass::Secret { password, auth }
+                if !is_setting_value(value, password) && !(auth && is_mode_word(value)) =>
+            {
                 Sensitivity::Name
             }
             _ => Sensitivity::Setting,
@@ -208,7 +210,12 @@ pub const SETTING_SUFFIXES: &[&str] = &[
 ];
 
 enum NameClass {
-    Secret { password: bool },
+    /// `auth`: the name ends with `AUTH` or `AUTHORIZATION`, which also
+    /// names modes (`SMTP_AUTH=login`).
+    Secret {
+        password: bool,
+        auth: bool,
+    },
     Setting,
 }
 
@@ -234,8 +241,15 @@ fn name_class(key: &str) -> NameClass {
     let password = contains_any(upper, &["PASSWORD", "PASSWD", "PASSPHRASE"])
         // `DB_PWD`, `ADMIN_PIN`; but `PWD` alone is the shell's directory.
         || (count > 1 && matches!(last, "PWD" | "PIN"));
-    if password || is_one_of(last, SECRET_LAST_WORDS) || contains_any(upper, SENSITIVE_WORDS) {
-        NameClass::Secret { password }
+    // `BASIC_AUTH`, `PROXY_AUTH`, `HTTP_AUTHORIZATION`; `AUTH` alone is
+    // too vague.
+    let auth = count > 1 && matches!(last, "AUTH" | "AUTHORIZATION");
+    if password
+        || auth
+        || is_one_of(last, SECRET_LAST_WORDS)
+        || contains_any(upper, SENSITIVE_WORDS)
+    {
+        NameClass::Secret { password, auth }
     } else {
         NameClass::Setting
     }
@@ -275,9 +289,26 @@ fn contains_any(text: &str, words: &[&str]) -> bool {
 /// assert!(!is_sensitive_name("SECRET_KEY_FILE"));
 /// assert!(!is_sensitive_name("JWT_ACCESS_TOKEN_LIFETIME_MINUTES"));
 /// assert!(!is_sensitive_name("DEBUG"));
+/// assert!(is_sensitive_name("BASIC_AUTH"));
+/// assert!(is_sensitive_name("HTTP_AUTHORIZATION"));
+/// assert!(!is_sensitive_name("AUTH"));
+/// assert!(!is_sensitive_name("AUTH_BACKEND"));
 /// ```
 pub fn is_sensitive_name(key: &str) -> bool {
     matches!(name_class(key), NameClass::Secret { .. })
+}
+
+/// A mode a `*_AUTH` setting names (`login`, `plain`, `basic`,
+/// `SCRAM-SHA-256`, `oauth2`): one short word, letters first, no `:`. A
+/// credential (`user:pass`, `Bearer …`, a random string) is not one.
+fn is_mode_word(value: &str) -> bool {
+    let v = strip_quotes(value.trim());
+    !v.is_empty()
+        && v.len() <= 16
+        && v.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && v.bytes().filter(u8::is_ascii_digit).count() <= 3
 }
 
 /// A boolean, a duration or (outside password names) a number: what a

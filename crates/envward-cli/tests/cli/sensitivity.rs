@@ -228,3 +228,41 @@ fn encrypted_settings_are_masked_but_not_judged_as_weak_secrets() {
     );
     assert!(!report.to_string().contains("SENTINEL"));
 }
+
+#[test]
+fn auth_credentials_are_secrets_and_auth_modes_are_settings() {
+    let p = Project::with(&[(
+        ".env",
+        "BASIC_AUTH=admin:SENTINEL-basic-pw\nHTTP_AUTHORIZATION=Bearer SENTINEL-bearer-0a1b2c\nSMTP_AUTH=login\nKAFKA_SASL_AUTH=SCRAM-SHA-256\nAUTH_BACKEND=django.contrib.auth.backends.ModelBackend\n",
+    )]);
+    let list = p.run(&["list", "--format", "json"]).ok();
+    assert!(!list.stdout().contains("SENTINEL"), "{}", list.stdout());
+    let json = list.json();
+    let sensitive = |key: &str| {
+        json["vars"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["key"] == key)
+            .unwrap_or_else(|| panic!("{key} not listed: {json}"))["sensitive"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(sensitive("BASIC_AUTH"));
+    assert!(sensitive("HTTP_AUTHORIZATION"));
+    assert!(!sensitive("SMTP_AUTH"));
+    assert!(!sensitive("KAFKA_SASL_AUTH"));
+    assert!(!sensitive("AUTH_BACKEND"));
+    // doctor finds an exported credential under such a name.
+    let run = p.run_env(
+        &["doctor", "--format", "json", "--fail-on", "never"],
+        &[("BASIC_AUTH", "admin:SENTINEL-basic-pw")],
+        &[],
+    );
+    assert!(!run.stdout().contains("SENTINEL"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("BASIC_AUTH"),
+        "doctor should report BASIC_AUTH: {}",
+        run.stdout()
+    );
+}
