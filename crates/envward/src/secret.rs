@@ -110,7 +110,7 @@ impl Sensitivity {
         }
         match name_class(key) {
             NameClass::Secret { password, auth }
-                if !is_setting_value(value, password) && !(auth && is_mode_word(value)) =>
+                if !(is_setting_value(value, password) || (auth && is_mode_word(value))) =>
             {
                 Sensitivity::Name
             }
