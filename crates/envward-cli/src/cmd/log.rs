@@ -58,6 +58,16 @@ pub enum LogCommand {
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
     },
+    /// Alerts: bursts of failed decryptions, readers an environment does
+    /// not list (exit 1 on a warning: for cron and CI)
+    Check {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = crate::cmd::check::SectionFormat::Text)]
+        format: crate::cmd::check::SectionFormat,
+        /// Exit 1 when a finding is at least this severe
+        #[arg(long, value_enum, default_value_t = crate::cmd::check::FailOn::Warning)]
+        fail_on: crate::cmd::check::FailOn,
+    },
 }
 
 pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
@@ -65,6 +75,7 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
         None => show(g, args.show),
         Some(LogCommand::Verify { head, format }) => verify(g, head.as_deref(), format),
         Some(LogCommand::Analyze { format }) => analyze(g, format),
+        Some(LogCommand::Check { format, fail_on }) => check(g, format, fail_on),
     }
 }
 
@@ -231,6 +242,19 @@ fn verify(g: &Global, head: Option<&str>, format: TextOrJson) -> anyhow::Result<
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn check(
+    g: &Global,
+    format: crate::cmd::check::SectionFormat,
+    fail_on: crate::cmd::check::FailOn,
+) -> anyhow::Result<ExitCode> {
+    let project = g.configured_project()?;
+    let entries = entries(&project.root)?;
+    let report = audit::alerts(&entries, &project.file, &project.root);
+    let styled = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let text = crate::cmd::check::render(&report, format.into(), styled)?;
+    crate::cmd::check::print_report(&text, &report, fail_on)
 }
 
 fn analyze(g: &Global, format: TextOrJson) -> anyhow::Result<ExitCode> {

@@ -489,3 +489,84 @@ fn processes_killed_mid_append_never_break_the_lines_before() {
     p.run(&["set", "PORT", "final", "-e", "production"]).ok();
     verify(&p).ok();
 }
+
+#[test]
+fn log_check_alerts_on_bursts_of_failed_decryptions_and_unlisted_readers() {
+    let keys = tempfile::tempdir().unwrap();
+    let identity = keys.path().join("id.txt");
+    let p = project().env("ENVWARD_IDENTITY_FILE", identity.to_str().unwrap());
+    let recipient = p.keygen(&identity);
+    p.run(&["recipients", "add", "-e", "production", &recipient])
+        .ok();
+    p.run(&["encrypt", "-e", "production"]).ok();
+    // Nothing yet: exit 0; the readers check did not run (no `readers`).
+    let quiet = p.run(&["log", "check"]).ok();
+    assert!(quiet.stdout().contains("not checked"), "{}", quiet.stdout());
+
+    // mallory tries another identity 11 times.
+    let other = keys.path().join("other.txt");
+    p.keygen(&other);
+    for _ in 0..11 {
+        p.run_env(
+            &["get", "API_TOKEN", "-e", "production"],
+            &[
+                ("ENVWARD_IDENTITY_FILE", other.to_str().unwrap()),
+                ("USER", "mallory"),
+            ],
+            &[],
+        )
+        .expect_code(2);
+    }
+    let r = p.run(&["log", "check"]).expect_code(1);
+    let out = r.stdout();
+    assert!(out.contains("log.failed-decryptions"), "{out}");
+    assert!(out.contains("mallory@"), "{out}");
+    assert!(out.contains("11 times within 60 minutes"), "{out}");
+    assert!(out.contains(".envward/audit.log:"), "{out}");
+    for format in ["json", "sarif", "junit", "markdown"] {
+        let r = p.run(&["log", "check", "--format", format]).expect_code(1);
+        assert!(r.stdout().contains("log.failed-decryptions"), "{format}");
+        no_sentinel(&p, &[&r]);
+    }
+    // A higher threshold: quiet.
+    let toml = std::fs::read_to_string(p.join("envward.toml")).unwrap();
+    p.write(
+        "envward.toml",
+        format!("{toml}\n[rules.\"log.failed-decryptions\"]\nmax_failures = 20\n"),
+    );
+    p.run(&["log", "check"]).ok();
+
+    // Readers: production lists alice; bob reads its secrets.
+    let toml = std::fs::read_to_string(p.join("envward.toml")).unwrap();
+    p.write(
+        "envward.toml",
+        toml.replace(
+            "[environments.production]\n",
+            "[environments.production]\nreaders = [\"alice\"]\n",
+        ),
+    );
+    p.run(&["get", "API_TOKEN", "-e", "production"]).ok();
+    p.run(&["log", "check"]).ok();
+    // (`get` prints the value: what is checked is the log and the report.)
+    p.run_env(
+        &["get", "API_TOKEN", "-e", "production"],
+        &[("USER", "bob")],
+        &[],
+    )
+    .ok();
+    let r = p.run(&["log", "check", "--format", "json"]).expect_code(1);
+    let json = r.json();
+    let found: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["log.unexpected-reader"], "{json}");
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("bob@"), "{message}");
+    // `--fail-on never` reports and exits 0.
+    p.run(&["log", "check", "--fail-on", "never"]).ok();
+    no_sentinel(&p, &[&r]);
+    verify(&p).ok();
+}

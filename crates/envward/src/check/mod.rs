@@ -27,7 +27,7 @@ pub use crate::findings::{Coverage, Finding, Report, RuleStatus, Severity, Skipp
 pub fn all_rules() -> impl Iterator<Item = &'static RuleInfo> {
     registry::RULES
         .iter()
-        .filter(|r| !r.has_tag("process") && !r.has_tag("probe"))
+        .filter(|r| !r.has_tag("process") && !r.has_tag("probe") && !r.has_tag("log"))
 }
 
 /// What to check.

@@ -296,6 +296,11 @@ pub struct EnvironmentSettings {
     /// elsewhere. Changes are always recorded.
     #[serde(default)]
     pub audit_reads: Option<bool>,
+    /// Who is expected to read this environment's secrets, as recorded in
+    /// the audit log: `user@host`, or `user` from any host. Unset: no
+    /// expectation (`log.unexpected-reader` says nothing).
+    #[serde(default)]
+    pub readers: Option<Vec<String>>,
 }
 
 /// An exception to the integrity of an encrypted environment: `true` (every

@@ -236,6 +236,8 @@ pub enum Tool {
     Scan,
     /// `envward probe`: a live deployment's answers.
     Probe,
+    /// `envward log check`: the audit log's entries.
+    Log,
 }
 
 impl Tool {
@@ -246,6 +248,7 @@ impl Tool {
             Tool::Doctor => "doctor",
             Tool::Scan => "scan",
             Tool::Probe => "probe",
+            Tool::Log => "log check",
         }
     }
 }

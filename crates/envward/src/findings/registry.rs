@@ -460,6 +460,20 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["process"],
     },
     RuleInfo {
+        id: "log.failed-decryptions",
+        severity: Severity::Warning,
+        summary: "one user@host failed to decrypt more than 10 times within an hour (.envward/audit.log)",
+        group: "failures",
+        tags: &["log"],
+    },
+    RuleInfo {
+        id: "log.unexpected-reader",
+        severity: Severity::Warning,
+        summary: "a user@host not in the environment's `readers` read its secrets (.envward/audit.log)",
+        group: "readers",
+        tags: &["log"],
+    },
+    RuleInfo {
         id: "probe.tls",
         severity: Severity::Error,
         summary: "the TLS handshake with the deployment fails (certificate not trusted, wrong name, expired)",

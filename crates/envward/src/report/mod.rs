@@ -135,6 +135,7 @@ pub fn text(report: &Report, styled: bool) -> String {
     if let Some(unit) = match report.tool {
         crate::findings::Tool::Scan => Some(("file", "files", "scanned")),
         crate::findings::Tool::Probe => Some(("request", "requests", "made")),
+        crate::findings::Tool::Log => Some(("entry", "entries", "read")),
         _ => None,
     } {
         // Files or answers, not environments: one group per section.

@@ -27,7 +27,9 @@ use sha2::{Digest, Sha256};
 
 use super::BadLine;
 
+mod alerts;
 mod analyze;
+pub use alerts::alerts;
 pub use analyze::{Analysis, FailedDecryption, KeyActivity, NeverRotated, UserActivity, analyze};
 
 /// The log, relative to the project root.
