@@ -188,7 +188,7 @@ impl Global {
         if skip || !cfg.strict() {
             return Ok(());
         }
-        let mut report = envward::check::gate_in(project, cfg);
+        let mut report = envward::check::gate_with(project, cfg, &self.load_options());
         if !report.fails(envward::check::Severity::Error) {
             return Ok(());
         }

@@ -17,6 +17,7 @@ mod excerpts;
 mod export;
 mod export_encrypted;
 mod gate;
+mod gate_env;
 mod generate;
 mod get_list_explain;
 mod hardening;

@@ -84,23 +84,27 @@ pub fn check_in(opened: &Project, options: &CheckOptions) -> Result<Report, Load
     let mut shared = rules::Shared::default();
     let process = options.load.process_env();
     shared.identity_files = crate::crypto::identity_files(&options.load.identities, &process);
-    shared.compared = compared_environments(opened, options, &loaded, &shared);
+    let (compared, others) = compared_environments(opened, options, &loaded, &shared);
+    shared.compared = compared;
+    shared.expected.others = others;
+    shared.expected.load = Some(options.load.clone());
     Ok(check_loaded(opened, &mut loaded, options.profile, shared))
 }
 
-/// The secrets (as digests) of the environments not checked in this run,
-/// when a strict one is: `secret.reused-across-environments` then finds a
-/// development secret reused in production without `--all-envs`. Loaded
-/// without asking for a passphrase; an environment that does not load is
-/// left out (it is not the one checked).
+/// The secrets (as digests) and the keys of the environments not checked
+/// in this run, when a strict one is: `secret.reused-across-environments`
+/// then finds a development secret reused in production without
+/// `--all-envs`, and `config.missing-in-strict` a key production lacks.
+/// Loaded without asking for a passphrase; an environment that does not
+/// load is left out (it is not the one checked).
 fn compared_environments(
     opened: &Project,
     options: &CheckOptions,
     loaded: &[Resolved],
     shared: &rules::Shared,
-) -> Vec<rules::EnvDigests> {
+) -> (Vec<rules::EnvDigests>, Vec<rules::OwnKeys>) {
     if options.all_environments || !loaded.iter().any(Resolved::strict) {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     opened
         .environments
@@ -111,7 +115,32 @@ fn compared_environments(
             load.environment = Some(env.clone());
             load.passphrase_prompt = None;
             let cfg = Config::load_in(opened, load).ok()?;
-            Some(shared.digests_of(&cfg))
+            Some((shared.digests_of(&cfg), rules::OwnKeys::of(&cfg)))
+        })
+        .unzip()
+}
+
+/// The keys of the environments of `opened` other than `cfg`'s, read from
+/// their files alone (no process environment, secret store or secrets
+/// directory, no decryption: an encrypted value is a key set), for the
+/// deploy gate's `config.missing-in-strict`.
+fn other_keys(opened: &Project, cfg: &Resolved) -> Vec<rules::OwnKeys> {
+    opened
+        .environments
+        .iter()
+        .filter(|env| **env != cfg.environment)
+        .filter_map(|env| {
+            let load = LoadOptions {
+                project_dir: Some(cfg.root.clone()),
+                environment: Some(env.clone()),
+                process_env: Some(BTreeMap::new()),
+                allow_undefined: true,
+                files_only: true,
+                ..LoadOptions::default()
+            };
+            Config::load_in(opened, load)
+                .ok()
+                .map(|c| rules::OwnKeys::of(&c))
         })
         .collect()
 }
@@ -132,6 +161,20 @@ pub fn gate_in(opened: &Project, cfg: &mut Resolved) -> Report {
         None,
         rules::Shared::default(),
     )
+}
+
+/// [`gate_in`] that also reads the keys the other environments set in
+/// their files, and looks a key no file of `cfg` names up again with
+/// `load` (the options `cfg` was loaded with): the gate then reports what
+/// `check -e ENV` reports about a secret or deploy setting missing here
+/// (`config.missing-in-strict`).
+pub fn gate_with(opened: &Project, cfg: &mut Resolved, load: &LoadOptions) -> Report {
+    let mut shared = rules::Shared::default();
+    if cfg.strict() {
+        shared.expected.others = other_keys(opened, cfg);
+        shared.expected.load = Some(load.clone());
+    }
+    check_loaded(opened, std::slice::from_mut(cfg), None, shared)
 }
 
 /// Checks environments of `opened` already loaded. Sealed values (no
@@ -232,6 +275,26 @@ fn check_loaded(
         });
     }
     shared.redact_min_length = project.redact.min_length();
+    shared.environments = known
+        .iter()
+        .map(|env| {
+            let aliases = project
+                .environments
+                .get(env)
+                .map(|e| e.aliases.clone())
+                .unwrap_or_default();
+            (env.clone(), aliases)
+        })
+        .collect();
+    shared.expected.declared = project
+        .vars
+        .iter()
+        .map(|(key, spec)| rules::Declared {
+            key: key.clone(),
+            sensitive: spec.declared_sensitive(),
+            silent: spec.required.is_none() && spec.env.values().all(|r| r.required.is_none()),
+        })
+        .collect();
     for cfg in loaded {
         checks += rules::run(
             cfg,
@@ -266,6 +329,21 @@ fn check_loaded(
         }))
         .collect();
     crate::findings::apply_settings(&mut report, &project.rules, loaded);
+    // A key missing from a strict environment that another sets is one
+    // problem: the error of `config.missing-in-strict` says it, the
+    // warning of `consistency.missing-in-environment` would say it again.
+    let missing: BTreeSet<(Option<String>, Option<String>)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "config.missing-in-strict")
+        .map(|f| (f.environment.clone(), f.key.clone()))
+        .collect();
+    if !missing.is_empty() {
+        report.findings.retain(|f| {
+            f.rule != "consistency.missing-in-environment"
+                || !missing.contains(&(f.environment.clone(), f.key.clone()))
+        });
+    }
     once_per_shared_line(&mut report.findings, loaded);
     sort(&mut report.findings, &report.environments);
     report

@@ -151,7 +151,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "debug.development-mode",
         severity: Severity::Error,
-        summary: "NODE_ENV, APP_ENV, FLASK_ENV or RAILS_ENV says development",
+        summary: "NODE_ENV, APP_ENV, FLASK_ENV, RAILS_ENV or ENVIRONMENT says development (or dev)",
         group: "debug",
         tags: &["security"],
     },
@@ -221,7 +221,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "https.hsts",
         severity: Severity::Warning,
-        summary: "SECURE_HSTS_SECONDS is below one year (31536000)",
+        summary: "SECURE_HSTS_SECONDS is below one year (31536000), or SECURE_HSTS_INCLUDE_SUBDOMAINS or SECURE_HSTS_PRELOAD is off",
         group: "https",
         tags: &[
             "security",
@@ -233,7 +233,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "cookies.secure",
         severity: Severity::Error,
-        summary: "SESSION_COOKIE_SECURE or CSRF_COOKIE_SECURE is off",
+        summary: "SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE or SESSION_COOKIE_HTTPONLY is off",
         group: "cookies",
         tags: &[
             "security",
@@ -257,6 +257,41 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security", "django:security.W020"],
     },
     RuleInfo {
+        id: "env.name-mismatch",
+        severity: Severity::Error,
+        summary: "ENVIRONMENT, APP_ENV, DJANGO_ENV, RAILS_ENV, FLASK_ENV or SENTRY_ENVIRONMENT names another environment of the project (or its alias) than the one checked",
+        group: "env",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "hosts.serves-public-url",
+        severity: Severity::Error,
+        summary: "the host of the application's own URL (SITE_URL, BASE_URL, PUBLIC_URL, APP_URL, API_URL, WEB_URL) is not matched by ALLOWED_HOSTS",
+        group: "hosts",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "config.missing-in-strict",
+        severity: Severity::Error,
+        summary: "a secret or deploy setting (SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, FORCE_HTTPS, SECURE_SSL_REDIRECT, CORS_ALLOWED_ORIGINS) is absent or empty while another environment, .env.example or envward.toml has it",
+        group: "config",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "jwt.algorithm",
+        severity: Severity::Error,
+        summary: "JWT_ALGORITHM or SIMPLE_JWT_ALGORITHM is `none`, or set but empty",
+        group: "jwt",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "jwt.lifetime",
+        severity: Severity::Warning,
+        summary: "an access token lives longer than 1 hour or a refresh token longer than 30 days",
+        group: "jwt",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "cors.origins",
         severity: Severity::Error,
         summary: "CORS allows every origin, a wildcard, or plain-HTTP origins",
@@ -266,7 +301,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "urls.https",
         severity: Severity::Error,
-        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) has no scheme, names the local host or is not https, or a CSRF_TRUSTED_ORIGINS entry is not https",
+        summary: "a public URL (BASE_URL, SITE_URL, FRONTEND_URL, …) has no scheme, names the local host or is not https, an absolute STATIC_URL, MEDIA_URL, CDN_URL or ASSET_URL is plain http, or a CSRF_TRUSTED_ORIGINS entry is not https",
         group: "urls",
         tags: &["security"],
     },
@@ -301,14 +336,14 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "cache.tls",
         severity: Severity::Error,
-        summary: "REDIS_URL uses redis:// instead of rediss://",
+        summary: "REDIS_URL, CACHE_URL or CELERY_BROKER_URL uses redis:// instead of rediss://",
         group: "cache",
         tags: &["security"],
     },
     RuleInfo {
         id: "email.tls",
         severity: Severity::Error,
-        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL (localhost:25 when EMAIL_HOST is unset), or to a console/dummy backend",
+        summary: "mail goes to an SMTP server without EMAIL_USE_TLS/EMAIL_USE_SSL (localhost:25 when EMAIL_HOST is unset), or to a console/dummy backend; or the TLS flag does not fit the port (EMAIL_USE_TLS on 465, EMAIL_USE_SSL on 587, both on)",
         group: "email",
         tags: &["security"],
     },

@@ -6,7 +6,7 @@ use super::{Applies, Ctx, Emit, Rule};
 use crate::value::parse_bool;
 
 /// ` = "value"`, or nothing for a sensitive value.
-fn shown(v: &crate::value::Var) -> String {
+pub(super) fn shown(v: &crate::value::Var) -> String {
     if v.sensitive {
         String::new()
     } else {
@@ -159,6 +159,46 @@ pub static RULES: &[Rule] = &[
         run: allowed_hosts,
     },
     Rule {
+        id: "env.name-mismatch",
+        applies: Applies::Strict,
+        why: "A variable that names the environment (ENVIRONMENT, APP_ENV, SENTRY_ENVIRONMENT…) and names another one than the one deployed is the mark of a file copied from that environment: its settings, databases and keys are probably that environment's too, and errors are reported under the wrong name.",
+        fix: "set it to this environment's name (and check the rest of the file was not copied from the other environment)",
+        params: &[],
+        run: super::deploy::name_mismatch,
+    },
+    Rule {
+        id: "hosts.serves-public-url",
+        applies: Applies::Strict,
+        why: "Django answers 400 (Bad Request) to every request whose host ALLOWED_HOSTS does not match: a site whose own address (SITE_URL, BASE_URL…) is not listed is down for its users.",
+        fix: "add the host to ALLOWED_HOSTS (exactly, or `.example.com` for the domain and its subdomains), or correct the URL",
+        params: &[],
+        run: super::deploy::serves_public_url,
+    },
+    Rule {
+        id: "config.missing-in-strict",
+        applies: Applies::Strict,
+        why: "An application started without a secret or deploy setting it reads elsewhere falls back to its default: no SECRET_KEY, SQLite instead of DATABASE_URL, HTTPS not enforced, a wildcard host. Nothing fails until a user or an attacker finds out.",
+        fix: "set it in this environment; a key meant to be absent here goes under `optional` in [rules.\"config.missing-in-strict\"]",
+        params: &[("optional", "[]")],
+        run: super::deploy::missing_in_strict,
+    },
+    Rule {
+        id: "jwt.algorithm",
+        applies: Applies::All,
+        why: "With the `none` algorithm a token carries no signature: anyone can write one for any user, and libraries that accept it let them in.",
+        fix: "use HS256 (with a 32+ character key) or an asymmetric algorithm such as RS256 or ES256",
+        params: &[],
+        run: super::jwt::algorithm,
+    },
+    Rule {
+        id: "jwt.lifetime",
+        applies: Applies::Strict,
+        why: "A token cannot be revoked before it expires: a stolen access token works for its whole lifetime, and a stolen refresh token mints new access tokens until it expires.",
+        fix: "keep access tokens to 15 minutes or an hour and refresh tokens to 7 or 30 days",
+        params: &[("max_access", "1h"), ("max_refresh", "30d")],
+        run: super::jwt::lifetimes,
+    },
+    Rule {
         id: "cors.origins",
         applies: Applies::Strict,
         why: "Any website could then call the API with the visitor's credentials.",
@@ -218,7 +258,7 @@ pub static RULES: &[Rule] = &[
         id: "email.tls",
         applies: Applies::Strict,
         why: "Mail credentials and password-reset links would travel in clear text, or mail would silently not be sent.",
-        fix: "set EMAIL_USE_TLS=True and a real SMTP backend",
+        fix: "set EMAIL_USE_TLS=True with port 587 (or EMAIL_USE_SSL=True with port 465, never both) and a real SMTP backend",
         params: &[],
         run: email_tls,
     },
@@ -942,6 +982,9 @@ fn cors(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     }
 }
 
+/// The addresses static files, uploads and other assets are served from.
+const ASSET_URLS: &[&str] = &["STATIC_URL", "MEDIA_URL", "CDN_URL", "ASSET_URL"];
+
 fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     for v in origins::FRONTEND_URLS.iter().flat_map(|k| ctx.each(k)) {
         let text = v.value.expose().trim();
@@ -969,6 +1012,22 @@ fn urls_https(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             && text.matches('/').count() == 3
         {
             out.var(v, format!("`{key}`{} ends with a slash", shown(v)));
+        }
+    }
+    // Where static files and uploads are served from: a relative path
+    // (`/static/`) is the site's own, and a trailing slash is what Django
+    // asks of them; an absolute one must be https, or browsers block the
+    // page's scripts and styles as mixed content.
+    for v in ASSET_URLS.iter().flat_map(|k| ctx.each(k)) {
+        if v.value.expose().trim().starts_with("http://") {
+            out.var(
+                v,
+                format!(
+                    "`{}`{} is not https: browsers block scripts, styles and images served over plain HTTP to an https page (mixed content)",
+                    v.key,
+                    shown(v)
+                ),
+            );
         }
     }
     // Origins without a scheme are `origins.format`'s.
@@ -1206,8 +1265,41 @@ fn email_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     if host.is_none() && backend.is_none() {
         return;
     }
-    let on = |k: &str| ctx.get(k).is_some_and(|v| is_true(v.value.expose()));
-    if on("EMAIL_USE_TLS") || on("EMAIL_USE_SSL") {
+    let on = |k: &str| ctx.get(k).filter(|v| is_true(v.value.expose()));
+    if let (Some(tls), Some(ssl)) = (on("EMAIL_USE_TLS"), on("EMAIL_USE_SSL")) {
+        out.var(
+            ssl,
+            format!(
+                "`{}` and `{}` are both on: Django refuses to send (they are mutually exclusive)",
+                tls.key, ssl.key
+            ),
+        );
+        return;
+    }
+    // The port decides which of the two the server speaks: implicit TLS
+    // on 465, STARTTLS on 587.
+    let port = ctx
+        .first(&["EMAIL_PORT"])
+        .filter(|p| !p.sensitive)
+        .map(|p| p.value.expose().trim());
+    match (port, on("EMAIL_USE_TLS"), on("EMAIL_USE_SSL")) {
+        (Some("465"), Some(tls), None) => out.var(
+            tls,
+            format!(
+                "`{}` is on with EMAIL_PORT=465: port 465 expects TLS from the first byte (EMAIL_USE_SSL=True), and STARTTLS there hangs until the timeout",
+                tls.key
+            ),
+        ),
+        (Some("587"), None, Some(ssl)) => out.var(
+            ssl,
+            format!(
+                "`{}` is on with EMAIL_PORT=587: port 587 expects STARTTLS (EMAIL_USE_TLS=True), and a TLS handshake there fails",
+                ssl.key
+            ),
+        ),
+        _ => {}
+    }
+    if on("EMAIL_USE_TLS").is_some() || on("EMAIL_USE_SSL").is_some() {
         return;
     }
     let Some(target) = ctx.get("EMAIL_USE_TLS").or(host).or(backend) else {

@@ -5,6 +5,8 @@
 //! (`envward rules explain ID`).
 
 mod catalogue;
+mod deploy;
+mod jwt;
 mod origins;
 pub mod strength;
 
@@ -13,6 +15,7 @@ use crate::findings::{RuleInfo, registry};
 use crate::value::{Resolved, Var};
 
 pub use catalogue::RULES;
+pub(crate) use deploy::{Declared, Expected, OwnKeys};
 
 /// Where a rule applies by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +102,11 @@ pub struct Shared {
     /// `ENVWARD_IDENTITY_FILE`, the default file when it exists).
     pub(crate) identity_files: Vec<std::path::PathBuf>,
     digest_key: std::cell::OnceCell<[u8; 32]>,
+    /// The project's environments, each with its aliases
+    /// (`env.name-mismatch`).
+    pub(crate) environments: Vec<(String, Vec<String>)>,
+    /// What `config.missing-in-strict` compares a strict environment with.
+    pub(crate) expected: Expected,
 }
 
 /// The secrets of one environment as keyed digests (HMAC-SHA256 under a

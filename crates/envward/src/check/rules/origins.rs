@@ -110,6 +110,18 @@ pub(super) fn host(origin: &str) -> Option<String> {
     })
 }
 
+/// Whether `ALLOWED_HOSTS` (its items in lower case) serves `host`, by
+/// Django's matching: exact, `*`, or `.example.com` for the domain and its
+/// subdomains.
+pub(super) fn serves(served: &[String], host: &str) -> bool {
+    served.iter().any(|h| {
+        h == "*"
+            || h == host
+            || h.strip_prefix('.')
+                .is_some_and(|d| host == d || host.ends_with(h.as_str()))
+    })
+}
+
 /// The settings that hold lists of origins.
 pub(super) const ORIGIN_LISTS: &[&str] = &[
     "CORS_ALLOWED_ORIGINS",
@@ -171,16 +183,7 @@ pub(super) fn csrf_trusted(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 .collect()
         })
         .unwrap_or_default();
-    // Django's host matching: exact, `*`, or `.example.com` for the domain
-    // and its subdomains.
-    let own = |host: &str| {
-        served.iter().any(|h| {
-            h == "*"
-                || h == host
-                || h.strip_prefix('.')
-                    .is_some_and(|d| host == d || host.ends_with(h.as_str()))
-        })
-    };
+    let own = |host: &str| serves(&served, host);
     let callers = ORIGIN_LISTS[..3]
         .iter()
         .flat_map(|k| ctx.each(k))
