@@ -207,7 +207,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "secret.reused-across-environments",
         severity: Severity::Error,
-        summary: "a secret has the same value as in another environment (with --all-envs)",
+        summary: "a secret, or the password inside a URL (DATABASE_URL, REDIS_URL…), has the same value as in another environment",
         group: "secret",
         tags: &["security"],
     },

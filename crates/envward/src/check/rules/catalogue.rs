@@ -691,9 +691,13 @@ fn reused_across_keys(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 /// The same secret in another environment: one checked in this run, or
 /// one loaded only to compare with (`check -e production` reads the
 /// others). Compared by keyed digest; the same key first, then any key.
-/// Two values from the same place outside the project's files (the
-/// process environment, the secrets directory, a default) are one value
-/// seen twice, not a reuse.
+/// The password inside a URL (`DATABASE_URL`, `REDIS_URL`, any URL with
+/// user info) is compared too, `%`-decoded, with the passwords of other
+/// URLs and with plain secrets; it is not reported when the same value in
+/// a plain key of this environment already is (a URL built from
+/// `${POSTGRES_PASSWORD}`). Two values from the same place outside the
+/// project's files (the process environment, the secrets directory, a
+/// default) are one value seen twice, not a reuse.
 fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     // A project with one environment (or `run`'s gate with nothing to
     // compare with) digests nothing: an HMAC per secret is a tenth of the
@@ -706,8 +710,15 @@ fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         .all_digests(ctx.all)
         .filter(|d| d.environment != ctx.cfg.environment)
         .collect();
-    for v in secrets(ctx).filter(|v| !v.sealed) {
-        let digest = ctx.shared.digest(v.value.expose());
+    let plain = secrets(ctx)
+        .filter(|v| !v.sealed)
+        .map(|v| (v, ctx.shared.digest(v.value.expose()), false));
+    let in_urls = super::url_passwords(ctx.cfg).map(|(v, p)| (v, ctx.shared.digest(&p), true));
+    let mut reported: Vec<[u8; 32]> = Vec::new();
+    for (v, digest, in_url) in plain.chain(in_urls) {
+        if in_url && reported.contains(&digest) {
+            continue;
+        }
         let shared_source = |origin: &crate::source::Origin| {
             origin == &v.origin && !matches!(origin, crate::source::Origin::File { .. })
         };
@@ -716,26 +727,40 @@ fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             hit = others.iter().find_map(|d| {
                 d.secrets
                     .iter()
-                    .find(|(k, h, o)| {
-                        (*k == v.key) == same_key && h == &digest && !shared_source(o)
+                    .find(|s| {
+                        (s.key == v.key && s.in_url == in_url) == same_key
+                            && s.digest == digest
+                            && !shared_source(&s.origin)
                     })
-                    .map(|(k, _, _)| (d.environment.as_str(), k.as_str()))
+                    .map(|s| (d.environment.as_str(), s))
             });
             if hit.is_some() {
                 break;
             }
         }
-        let Some((env, key)) = hit else { continue };
-        let message = if key == v.key {
-            format!(
-                "`{}` has the same value in {} and {env}",
-                v.key, ctx.cfg.environment
-            )
-        } else {
-            format!(
-                "`{}` in {} has the same value as `{key}` in {env}",
-                v.key, ctx.cfg.environment
-            )
+        let Some((env, s)) = hit else { continue };
+        reported.push(digest);
+        let here = &ctx.cfg.environment;
+        let (key, theirs) = (&v.key, &s.key);
+        let message = match (in_url, s.in_url) {
+            (false, false) if s.key == v.key => {
+                format!("`{key}` has the same value in {here} and {env}")
+            }
+            (false, false) => {
+                format!("`{key}` in {here} has the same value as `{theirs}` in {env}")
+            }
+            (false, true) => format!(
+                "`{key}` in {here} has the same value as the password in `{theirs}` in {env}"
+            ),
+            (true, true) if s.key == v.key => {
+                format!("the password in `{key}` is the same as in {env}")
+            }
+            (true, true) => format!(
+                "the password in `{key}` is the same as the password in `{theirs}` in {env}"
+            ),
+            (true, false) => {
+                format!("the password in `{key}` is the same as `{theirs}` in {env}")
+            }
         };
         out.var(v, message);
     }
@@ -1045,7 +1070,7 @@ fn weak_password(password: &str, user: Option<&str>) -> bool {
 }
 
 /// `%XX` escapes of a URL part decoded (invalid ones kept as written).
-fn percent_decoded(text: &str) -> String {
+pub(super) fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
