@@ -146,3 +146,175 @@ fn the_password_inside_a_url_reused_in_another_environment_is_found() {
     let v = p.check_json("production");
     assert!(of(&v, rule).is_empty(), "{v:#}");
 }
+
+#[test]
+fn two_strict_environments_on_one_database_are_reported_where_it_is_not_production() {
+    let url = format!("postgres://app:{PW}@db.example.com:5432/app?sslmode=require");
+    let p = project(&[
+        (".env.staging", &format!("DATABASE_URL={url}\n")),
+        (".env.production", &format!("DATABASE_URL={url}\n")),
+    ]);
+    let rule = "env.isolation";
+    let same =
+        "`DATABASE_URL` points at the same database as in production (db.example.com:5432/app)";
+    // Both checked: in staging only.
+    let v = every_format(&p, &["--all-envs"], &[PW, PW_DECODED]);
+    assert_eq!(
+        of(&v, rule),
+        [("staging".into(), "DATABASE_URL".into(), same.into())],
+        "{v:#}"
+    );
+    // The password is the same too: the reuse rule says so (both are
+    // strict, so each environment reports its own key).
+    assert!(
+        of(&v, "secret.reused-across-environments")
+            .iter()
+            .any(|(env, key, _)| env == "production" && key == "DATABASE_URL"),
+        "{v:#}"
+    );
+    // Only production checked (the deploy gate): staging is loaded to
+    // compare with, so production reports it.
+    let v = every_format(&p, &["-e", "production"], &[PW, PW_DECODED]);
+    assert_eq!(
+        of(&v, rule),
+        [(
+            "production".into(),
+            "DATABASE_URL".into(),
+            "`DATABASE_URL` points at the same database as in staging (db.example.com:5432/app)"
+                .into()
+        )],
+        "{v:#}"
+    );
+    p.run(&["check", "-e", "production"]).expect_code(1);
+    let v = p.check_json("staging");
+    assert_eq!(
+        of(&v, rule),
+        [("staging".into(), "DATABASE_URL".into(), same.into())],
+        "{v:#}"
+    );
+
+    // Another database on the same server, another port: apart.
+    p.write(
+        ".env.staging",
+        format!(
+            "DATABASE_URL=postgres://app:{PW}@db.example.com:5432/app_staging?sslmode=require\n"
+        ),
+    );
+    assert!(of(&p.check_json("--all-envs"), rule).is_empty());
+    p.write(
+        ".env.staging",
+        format!("DATABASE_URL=postgres://app:{PW}@db.example.com:5433/app?sslmode=require\n"),
+    );
+    assert!(of(&p.check_json("--all-envs"), rule).is_empty());
+    // The default port written out, another scheme spelling: the same.
+    p.write(
+        ".env.staging",
+        format!("DATABASE_URL=postgresql://other:{PW}@DB.example.com/app?sslmode=require\n"),
+    );
+    assert_eq!(of(&p.check_json("--all-envs"), rule).len(), 1);
+
+    // Separate parts in staging, a URL in production: the same database.
+    p.write(
+        ".env.staging",
+        "POSTGRES_HOST=db.example.com\nPOSTGRES_PORT=5432\nPOSTGRES_DB=app\nPGSSLMODE=require\n",
+    );
+    let v = every_format(&p, &["--all-envs"], &[PW, PW_DECODED]);
+    assert_eq!(
+        of(&v, rule),
+        [(
+            "staging".into(),
+            "POSTGRES_HOST".into(),
+            "`POSTGRES_HOST` points at the same database as `DATABASE_URL` in production (db.example.com:5432/app)"
+                .into()
+        )],
+        "{v:#}"
+    );
+    // An exception with its reason.
+    p.write(
+        "envward.toml",
+        format!("{ENVS}[[rules.\"env.isolation\".allow]]\nkey = \"POSTGRES_HOST\"\nreason = \"staging reads a replica through the same name\"\n"),
+    );
+    assert!(of(&p.check_json("--all-envs"), rule).is_empty());
+}
+
+#[test]
+fn caches_and_brokers_are_compared_and_per_deployment_names_are_not() {
+    let p = project(&[
+        (
+            ".env.staging",
+            "REDIS_URL=rediss://cache.example.com:6379\n",
+        ),
+        (
+            ".env.production",
+            "CELERY_BROKER_URL=rediss://cache.example.com:6379/0\n",
+        ),
+    ]);
+    let rule = "env.isolation";
+    let v = p.check_json("--all-envs");
+    assert_eq!(
+        of(&v, rule),
+        [(
+            "staging".into(),
+            "REDIS_URL".into(),
+            "`REDIS_URL` points at the same Redis server and database as `CELERY_BROKER_URL` in production (cache.example.com:6379/0)"
+                .into()
+        )],
+        "{v:#}"
+    );
+    // Another Redis database: apart.
+    p.write(
+        ".env.staging",
+        "REDIS_URL=rediss://cache.example.com:6379/1\n",
+    );
+    assert!(of(&p.check_json("--all-envs"), rule).is_empty());
+
+    // Names every deployment resolves to its own machine: the local host,
+    // docker compose services, Kubernetes services, mDNS names.
+    for host in [
+        "localhost",
+        "127.0.0.1",
+        "db",
+        "redis",
+        "postgres.default.svc.cluster.local",
+        "db.local",
+        "host.docker.internal",
+    ] {
+        let env = format!(
+            "DATABASE_URL=postgres://app:{PW}@{host}:5432/app\nREDIS_URL=rediss://{host}:6379/0\nDB_HOST={host}\nDB_NAME=app\n"
+        );
+        p.write(".env.staging", &env);
+        p.write(".env.production", &env);
+        let v = p.check_json("--all-envs");
+        assert!(of(&v, rule).is_empty(), "{host}: {v:#}");
+    }
+
+    // A development environment (not strict) is not compared.
+    let p = project(&[
+        (".env.development", "DB_HOST=db.example.com\nDB_NAME=app\n"),
+        (
+            ".env.production",
+            "DB_HOST=db.example.com\nDB_NAME=app\nPGSSLMODE=require\n",
+        ),
+    ]);
+    assert!(of(&p.check_json("--all-envs"), rule).is_empty());
+    assert!(of(&p.check_json("production"), rule).is_empty());
+
+    // Two production-named environments, both checked: each says it.
+    let p = Project::with(&[
+        (
+            "envward.toml",
+            "[environments.production-eu]\nstrict = true\n[environments.production-us]\nstrict = true\n",
+        ),
+        (
+            ".env.production-eu",
+            "DB_HOST=db.example.com\nDB_NAME=app\n",
+        ),
+        (
+            ".env.production-us",
+            "DB_HOST=db.example.com\nDB_NAME=app\n",
+        ),
+    ]);
+    let v = p.check_json("--all-envs");
+    let found: Vec<String> = of(&v, rule).into_iter().map(|(env, _, _)| env).collect();
+    assert_eq!(found, ["production-eu", "production-us"], "{v:#}");
+}

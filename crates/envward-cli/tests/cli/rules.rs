@@ -343,6 +343,8 @@ fn every_rule_fires_and_stays_quiet() {
         // These have tests of their own below.
         let own_tests = [
             "secret.reused-across-environments",
+            // environments_apart.rs (compares two environments)
+            "env.isolation",
             "secret.in-plain-url",
             "files.permissions",
             "files.git",

@@ -299,6 +299,13 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security"],
     },
     RuleInfo {
+        id: "env.isolation",
+        severity: Severity::Error,
+        summary: "two strict environments point at the same database, cache or broker (host, port and database of DATABASE_URL, REDIS_URL, CELERY_BROKER_URL…, or DB_HOST + DB_NAME)",
+        group: "env",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "cache.tls",
         severity: Severity::Error,
         summary: "REDIS_URL uses redis:// instead of rediss://",

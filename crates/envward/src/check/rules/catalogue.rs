@@ -207,6 +207,14 @@ pub static RULES: &[Rule] = &[
         run: database_credentials,
     },
     Rule {
+        id: "env.isolation",
+        applies: Applies::Strict,
+        why: "Staging tests, migrations and load runs then write to production's data, and a staging credential is a production credential.",
+        fix: "give each strict environment its own database, cache and broker (another host or database name), or allow it with a reason",
+        params: &[],
+        run: super::isolation::env_isolation,
+    },
+    Rule {
         id: "cache.tls",
         applies: Applies::Strict,
         why: "Sessions and cached data cross the network in clear text.",

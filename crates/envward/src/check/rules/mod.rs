@@ -5,6 +5,7 @@
 //! (`envward rules explain ID`).
 
 mod catalogue;
+mod isolation;
 mod origins;
 pub mod strength;
 
@@ -106,8 +107,14 @@ pub struct Shared {
 /// of environments that are not checked are not kept.
 pub(crate) struct EnvDigests {
     pub(crate) environment: String,
+    /// Whether the environment is strict (`env.isolation` compares strict
+    /// environments only).
+    pub(crate) strict: bool,
     /// The secrets, and the passwords inside URLs.
     pub(crate) secrets: Vec<SecretDigest>,
+    /// The databases, caches and brokers it points at (hosts are not
+    /// secrets; no user or password is kept).
+    pub(crate) endpoints: Vec<isolation::Endpoint>,
 }
 
 /// One secret of an environment, as a keyed digest.
@@ -150,7 +157,8 @@ impl Shared {
 
     /// The digests of the secrets of `cfg`: every sensitive, non-empty,
     /// non-URL value that was decrypted (sealed ones are not known), then
-    /// the password inside every URL that carries one.
+    /// the password inside every URL that carries one; and the databases,
+    /// caches and brokers it points at.
     pub(crate) fn digests_of(&self, cfg: &Resolved) -> EnvDigests {
         let plain = cfg
             .iter()
@@ -169,7 +177,9 @@ impl Shared {
         });
         EnvDigests {
             environment: cfg.environment.clone(),
+            strict: cfg.strict(),
             secrets: plain.chain(in_urls).collect(),
+            endpoints: isolation::endpoints(cfg),
         }
     }
 
