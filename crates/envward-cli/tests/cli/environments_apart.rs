@@ -318,3 +318,132 @@ fn caches_and_brokers_are_compared_and_per_deployment_names_are_not() {
     let found: Vec<String> = of(&v, rule).into_iter().map(|(env, _, _)| env).collect();
     assert_eq!(found, ["production-eu", "production-us"], "{v:#}");
 }
+
+#[test]
+fn a_database_given_as_parts_must_require_tls_on_a_remote_host() {
+    let rule = "database.production-ready";
+    let password = format!("POSTGRES_PASSWORD={PW_DECODED}\n");
+    let p = project(&[(
+        ".env.production",
+        &format!(
+            "DB_HOST=db.example.com\nDB_NAME=app\n{password}PGSSLMODE=disable\nDB_SSLMODE=prefer\n"
+        ),
+    )]);
+    // Each explicit mode that does not require TLS, at its own line.
+    let v = every_format(&p, &["-e", "production"], &[PW_DECODED]);
+    assert_eq!(
+        of(&v, rule),
+        [
+            (
+                "production".into(),
+                "DB_SSLMODE".into(),
+                "`DB_SSLMODE` = \"prefer\" does not require TLS to the database at `DB_HOST` = \"db.example.com\""
+                    .into()
+            ),
+            (
+                "production".into(),
+                "PGSSLMODE".into(),
+                "`PGSSLMODE` = \"disable\" does not require TLS to the database at `DB_HOST` = \"db.example.com\""
+                    .into()
+            ),
+        ],
+        "{v:#}"
+    );
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| f["origin"]["line"].as_u64().unwrap_or_default())
+        .collect();
+    assert_eq!(lines, [5, 4], "{v:#}");
+    p.run(&["check", "-e", "production"]).expect_code(1);
+
+    // No SSL mode at all: on the host key.
+    p.write(
+        ".env.production",
+        format!("POSTGRES_HOST=db.example.com\nPOSTGRES_DB=app\n{password}"),
+    );
+    let v = every_format(&p, &["-e", "production"], &[PW_DECODED]);
+    assert_eq!(
+        of(&v, rule),
+        [(
+            "production".into(),
+            "POSTGRES_HOST".into(),
+            "`POSTGRES_HOST` is a database host that is not local and TLS not required: no SSL mode is set (PGSSLMODE=require or verify-full)"
+                .into()
+        )],
+        "{v:#}"
+    );
+    // Required: quiet, whatever the spelling.
+    for mode in [
+        "PGSSLMODE=require",
+        "DB_SSLMODE=verify-full",
+        "POSTGRES_SSLMODE=verify-ca",
+    ] {
+        p.write(
+            ".env.production",
+            format!("POSTGRES_HOST=db.example.com\nPOSTGRES_DB=app\n{password}{mode}\n"),
+        );
+        let v = p.check_json("production");
+        assert!(of(&v, rule).is_empty(), "{mode}: {v:#}");
+    }
+    // MySQL: its own key and words.
+    p.write(
+        ".env.production",
+        format!(
+            "MYSQL_HOST=db.example.com\nMYSQL_DATABASE=app\n{password}MYSQL_SSL_MODE=PREFERRED\n"
+        ),
+    );
+    let v = p.check_json("production");
+    assert_eq!(
+        of(&v, rule)
+            .iter()
+            .map(|f| f.1.as_str())
+            .collect::<Vec<_>>(),
+        ["MYSQL_SSL_MODE"],
+        "{v:#}"
+    );
+    p.write(
+        ".env.production",
+        format!("MYSQL_HOST=db.example.com\nMYSQL_DATABASE=app\n{password}MYSQL_SSL_MODE=VERIFY_IDENTITY\n"),
+    );
+    assert!(of(&p.check_json("production"), rule).is_empty());
+    // DB_HOST on MySQL's port: PostgreSQL's PGSSLMODE is not its mode.
+    p.write(
+        ".env.production",
+        format!("DB_HOST=db.example.com\nDB_PORT=3306\nDB_NAME=app\n{password}PGSSLMODE=require\n"),
+    );
+    let v = p.check_json("production");
+    assert_eq!(
+        of(&v, rule)
+            .iter()
+            .map(|f| f.2.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "`DB_HOST` is a database host that is not local and TLS not required: no SSL mode is set (MYSQL_SSL_MODE=REQUIRED or VERIFY_IDENTITY)"
+        ],
+        "{v:#}"
+    );
+    // The local host keeps its own finding; no TLS asked of it.
+    p.write(
+        ".env.production",
+        format!("DB_HOST=localhost\nDB_NAME=app\n{password}"),
+    );
+    let v = p.check_json("production");
+    assert_eq!(
+        of(&v, rule)
+            .iter()
+            .map(|f| f.2.as_str())
+            .collect::<Vec<_>>(),
+        ["`DB_HOST` is the local host"],
+        "{v:#}"
+    );
+    // Outside strict environments: nothing asked.
+    p.write(
+        ".env.development",
+        "DB_HOST=db.example.com\nDB_NAME=app\nPGSSLMODE=disable\n",
+    );
+    let v = p.check_json("development");
+    assert!(of(&v, rule).is_empty(), "{v:#}");
+}

@@ -287,7 +287,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "database.production-ready",
         severity: Severity::Error,
-        summary: "the database is SQLite, on localhost, or reached without TLS, or its URL does not parse",
+        summary: "the database is SQLite, on localhost, or reached without TLS (in DATABASE_URL, or no SSL mode requiring it beside DB_HOST/POSTGRES_HOST/MYSQL_HOST), or its URL does not parse",
         group: "database",
         tags: &["security"],
     },

@@ -976,13 +976,16 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 ),
             );
         }
-    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "MYSQL_HOST"]) {
+    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "DATABASE_HOST", "MYSQL_HOST"])
+    {
         if is_local_host(v.value.expose().trim()) {
             out.var(v, format!("`{}` is the local host", v.key));
+        } else {
+            database_parts_tls(ctx, v, out);
         }
     } else if ctx.django
         && ctx
-            .first(&["DATABASE_HOST", "DB_NAME", "POSTGRES_DB", "MYSQL_DATABASE"])
+            .first(&["DB_NAME", "POSTGRES_DB", "MYSQL_DATABASE"])
             .is_none()
         && ctx.unset("DATABASE_URL")
     {
@@ -990,6 +993,104 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             ctx,
             "DATABASE_URL",
             "no database is configured: `DATABASE_URL` is not set (nor DB_HOST, POSTGRES_HOST…), and Django settings that read it fall back to their default, usually SQLite".into(),
+        );
+    }
+}
+
+/// The SSL mode keys of a database given as parts: libpq's `PGSSLMODE`
+/// and `POSTGRES_SSLMODE` for PostgreSQL, `MYSQL_SSL_MODE` for MySQL, and
+/// the names settings of either read.
+const PG_SSL_MODES: &[&str] = &["PGSSLMODE", "POSTGRES_SSLMODE"];
+const MYSQL_SSL_MODES: &[&str] = &["MYSQL_SSL_MODE"];
+const DB_SSL_MODES: &[&str] = &[
+    "DB_SSLMODE",
+    "DB_SSL_MODE",
+    "DATABASE_SSLMODE",
+    "DATABASE_SSL_MODE",
+];
+
+/// A database given as separate parts (`DB_HOST`, `POSTGRES_HOST`…) on a
+/// host that is not local: its SSL mode keys must require TLS. An explicit
+/// mode that does not (`disable`, `allow`, `prefer`; MySQL's `DISABLED`,
+/// `PREFERRED`) is reported at its own line; no mode key at all, on the
+/// host key. PostgreSQL or MySQL is told by the host key, `DB_ENGINE`, or
+/// the port; when nothing tells, the keys of both count.
+fn database_parts_tls(ctx: &Ctx<'_>, host: &crate::value::Var, out: &mut Emit<'_>) {
+    let engine = ctx
+        .first(&["DB_ENGINE", "DATABASE_ENGINE"])
+        .map(|v| v.value.expose().to_ascii_lowercase())
+        .unwrap_or_default();
+    let port = ctx
+        .first(&["DB_PORT", "DATABASE_PORT", "POSTGRES_PORT", "MYSQL_PORT"])
+        .map(|v| v.value.expose().trim().to_string())
+        .unwrap_or_default();
+    let (postgres, mysql) = if super::super::setting::is(&host.key, "POSTGRES_HOST") {
+        (true, false)
+    } else if super::super::setting::is(&host.key, "MYSQL_HOST") {
+        (false, true)
+    } else if engine.contains("postgres") || engine.contains("psycopg") || port == "5432" {
+        (true, false)
+    } else if engine.contains("mysql") || engine.contains("maria") || port == "3306" {
+        (false, true)
+    } else {
+        (true, true)
+    };
+    let keys = DB_SSL_MODES
+        .iter()
+        .chain(PG_SSL_MODES.iter().filter(|_| postgres))
+        .chain(MYSQL_SSL_MODES.iter().filter(|_| mysql));
+    let mut modes = 0;
+    let mut weak = Vec::new();
+    for key in keys {
+        for v in ctx.each(key) {
+            let mode = v.value.expose().trim().to_ascii_lowercase();
+            if mode.is_empty() {
+                continue;
+            }
+            modes += 1;
+            match mode.as_str() {
+                "require" | "verify-ca" | "verify-full" | "required" | "verify_ca"
+                | "verify_identity" => {}
+                _ => weak.push(v),
+            }
+        }
+    }
+    for v in weak {
+        let known = matches!(
+            v.value.expose().trim().to_ascii_lowercase().as_str(),
+            "disable" | "allow" | "prefer" | "disabled" | "preferred"
+        );
+        out.var(
+            v,
+            if known {
+                format!(
+                    "`{}`{} does not require TLS to the database at `{}`{}",
+                    v.key,
+                    shown(v),
+                    host.key,
+                    shown(host)
+                )
+            } else {
+                format!(
+                    "`{}`{} is not an SSL mode that requires TLS (require, verify-ca, verify-full; MySQL: REQUIRED, VERIFY_CA, VERIFY_IDENTITY)",
+                    v.key,
+                    shown(v)
+                )
+            },
+        );
+    }
+    if modes == 0 {
+        let wanted = match (postgres, mysql) {
+            (true, false) => "PGSSLMODE=require or verify-full",
+            (false, true) => "MYSQL_SSL_MODE=REQUIRED or VERIFY_IDENTITY",
+            _ => "PGSSLMODE=require, or MYSQL_SSL_MODE=REQUIRED",
+        };
+        out.var(
+            host,
+            format!(
+                "`{}` is a database host that is not local and TLS not required: no SSL mode is set ({wanted})",
+                host.key
+            ),
         );
     }
 }
