@@ -447,3 +447,65 @@ fn a_database_given_as_parts_must_require_tls_on_a_remote_host() {
     let v = p.check_json("development");
     assert!(of(&v, rule).is_empty(), "{v:#}");
 }
+
+#[test]
+fn a_per_process_or_local_cache_is_warned_about_in_strict_environments() {
+    let rule = "cache.production-ready";
+    let p = project(&[(
+        ".env.production",
+        &format!(
+            "CACHE_BACKEND=django.core.cache.backends.locmem.LocMemCache\n\
+             CACHE_LOCATION=redis://127.0.0.1:6379/1\n\
+             CELERY_BROKER_URL=rediss://:{PW}@localhost:6379/0\n\
+             CELERY_RESULT_BACKEND=cache+memory://\n\
+             REDIS_HOST=localhost\n\
+             CACHE_URL=rediss://:{PW}@cache.example.com:6380/0\n"
+        ),
+    )]);
+    let v = every_format(&p, &["-e", "production"], &[PW, PW_DECODED]);
+    let found = of(&v, rule);
+    let keys: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "CACHE_BACKEND",
+            "CACHE_LOCATION",
+            "CELERY_BROKER_URL",
+            "CELERY_RESULT_BACKEND",
+            "REDIS_HOST"
+        ],
+        "{v:#}"
+    );
+    assert!(
+        found.iter().all(|f| v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["rule"] == rule && g["severity"] == "warning" && g["key"] == f.1.as_str())),
+        "{v:#}"
+    );
+    assert_eq!(
+        found[0].2,
+        "`CACHE_BACKEND` = \"django.core.cache.backends.locmem.LocMemCache\" is a per-process cache: each worker and replica has its own, so cached data, sessions and rate-limit counters are not shared"
+    );
+    // A warning: the gate fails only when asked to.
+    p.write(
+        ".env.production",
+        "CACHE_BACKEND=django.core.cache.backends.dummy.DummyCache\n",
+    );
+    let r = p.run(&["check", "-e", "production", "--format", "json"]);
+    assert_eq!(of(&r.json(), rule).len(), 1);
+    p.run(&["check", "-e", "production", "--fail-on", "warning"])
+        .expect_code(1);
+    // A shared cache server: quiet; outside strict environments: quiet.
+    p.write(
+        ".env.production",
+        "CACHE_BACKEND=django.core.cache.backends.redis.RedisCache\nCACHE_LOCATION=rediss://cache.example.com:6380/1\n",
+    );
+    assert!(of(&p.check_json("production"), rule).is_empty());
+    p.write(
+        ".env.development",
+        "CACHE_BACKEND=django.core.cache.backends.locmem.LocMemCache\nREDIS_URL=redis://localhost:6379/0\n",
+    );
+    assert!(of(&p.check_json("development"), rule).is_empty());
+}

@@ -231,6 +231,11 @@ fn every_rule_fires_and_stays_quiet() {
             "REDIS_URL=rediss://cache.internal:6380/0".into(),
         ),
         (
+            "cache.production-ready",
+            "CACHE_BACKEND=django.core.cache.backends.locmem.LocMemCache".into(),
+            "CACHE_BACKEND=django.core.cache.backends.redis.RedisCache".into(),
+        ),
+        (
             "email.tls",
             "EMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=False".into(),
             "EMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=True".into(),

@@ -306,6 +306,13 @@ pub static RULES: &[RuleInfo] = &[
         tags: &["security"],
     },
     RuleInfo {
+        id: "cache.production-ready",
+        severity: Severity::Warning,
+        summary: "CACHE_BACKEND is a per-process cache (locmem, dummy, filebased), or REDIS_URL, CACHE_URL, CACHE_LOCATION, CELERY_BROKER_URL, CELERY_RESULT_BACKEND or REDIS_HOST is on the local host or in memory",
+        group: "cache",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "cache.tls",
         severity: Severity::Error,
         summary: "REDIS_URL uses redis:// instead of rediss://",

@@ -215,6 +215,14 @@ pub static RULES: &[Rule] = &[
         run: super::isolation::env_isolation,
     },
     Rule {
+        id: "cache.production-ready",
+        applies: Applies::Strict,
+        why: "A per-process cache (locmem, dummy, file) is one cache per worker and replica: sessions, cached pages and rate-limit counters are not shared, so limits multiply and logins drop; a cache on the local host is gone with the machine.",
+        fix: "use a shared cache server (Redis, Memcached) on its own host: CACHE_BACKEND=django.core.cache.backends.redis.RedisCache with a rediss:// location",
+        params: &[],
+        run: cache_production_ready,
+    },
+    Rule {
         id: "cache.tls",
         applies: Applies::Strict,
         why: "Sessions and cached data cross the network in clear text.",
@@ -1199,6 +1207,67 @@ pub(super) fn percent_decoded(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A per-process cache or broker, or one on the local host.
+fn cache_production_ready(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in ctx.each("CACHE_BACKEND") {
+        let backend = v.value.expose().trim().to_ascii_lowercase();
+        if ["locmem", "dummy", "filebased"]
+            .iter()
+            .any(|b| backend.contains(b))
+        {
+            out.var(
+                v,
+                format!(
+                    "`{}`{} is a per-process cache: each worker and replica has its own, so cached data, sessions and rate-limit counters are not shared",
+                    v.key,
+                    shown(v)
+                ),
+            );
+        }
+    }
+    for key in [
+        "REDIS_URL",
+        "CACHE_URL",
+        "CACHE_LOCATION",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+    ] {
+        for v in ctx.each(key) {
+            let text = v.value.expose().trim();
+            let Ok(url) = url::Url::parse(text) else {
+                continue;
+            };
+            let scheme = url.scheme().to_ascii_lowercase();
+            if matches!(
+                scheme.as_str(),
+                "locmemcache" | "dummycache" | "filecache" | "memory" | "cache+memory"
+            ) {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` uses {scheme}://, which lives in one process: workers and replicas do not share it",
+                        v.key
+                    ),
+                );
+            } else if url.host_str().is_some_and(is_local_host) {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` points at the local host: each machine has its own, and it is gone with the machine",
+                        v.key
+                    ),
+                );
+            }
+        }
+    }
+    for v in ctx
+        .each("REDIS_HOST")
+        .filter(|v| is_local_host(v.value.expose().trim()))
+    {
+        out.var(v, format!("`{}` is the local host", v.key));
+    }
 }
 
 fn redis_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
