@@ -12,6 +12,7 @@ mod django_parity;
 mod django_project;
 mod doctor;
 mod encryption;
+mod environments_apart;
 mod errors;
 mod excerpts;
 mod export;

@@ -246,6 +246,11 @@ fn every_rule_fires_and_stays_quiet() {
             "REDIS_URL=rediss://cache.internal:6380/0".into(),
         ),
         (
+            "cache.production-ready",
+            "CACHE_BACKEND=django.core.cache.backends.locmem.LocMemCache".into(),
+            "CACHE_BACKEND=django.core.cache.backends.redis.RedisCache".into(),
+        ),
+        (
             "email.tls",
             "EMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=False".into(),
             "EMAIL_HOST=smtp.example.com\nEMAIL_USE_TLS=True".into(),
@@ -363,6 +368,8 @@ fn every_rule_fires_and_stays_quiet() {
         // These have tests of their own below.
         let own_tests = [
             "secret.reused-across-environments",
+            // environments_apart.rs (compares two environments)
+            "env.isolation",
             "secret.in-plain-url",
             "files.permissions",
             "files.git",

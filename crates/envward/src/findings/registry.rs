@@ -207,7 +207,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "secret.reused-across-environments",
         severity: Severity::Error,
-        summary: "a secret has the same value as in another environment (with --all-envs)",
+        summary: "a secret, or the password inside a URL (DATABASE_URL, REDIS_URL…), has the same value as in another environment",
         group: "secret",
         tags: &["security"],
     },
@@ -322,7 +322,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "database.production-ready",
         severity: Severity::Error,
-        summary: "the database is SQLite, on localhost, or reached without TLS, or its URL does not parse",
+        summary: "the database is SQLite, on localhost, or reached without TLS (in DATABASE_URL, or no SSL mode requiring it beside DB_HOST/POSTGRES_HOST/MYSQL_HOST), or its URL does not parse",
         group: "database",
         tags: &["security"],
     },
@@ -331,6 +331,20 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         summary: "the database user is a default superuser (postgres, root, admin, sa) or the password is weak",
         group: "database",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "env.isolation",
+        severity: Severity::Error,
+        summary: "two strict environments point at the same database, cache or broker (host, port and database of DATABASE_URL, REDIS_URL, CELERY_BROKER_URL…, or DB_HOST + DB_NAME)",
+        group: "env",
+        tags: &["security"],
+    },
+    RuleInfo {
+        id: "cache.production-ready",
+        severity: Severity::Warning,
+        summary: "CACHE_BACKEND is a per-process cache (locmem, dummy, filebased), or REDIS_URL, CACHE_URL, CACHE_LOCATION, CELERY_BROKER_URL, CELERY_RESULT_BACKEND or REDIS_HOST is on the local host or in memory",
+        group: "cache",
         tags: &["security"],
     },
     RuleInfo {

@@ -247,6 +247,22 @@ pub static RULES: &[Rule] = &[
         run: database_credentials,
     },
     Rule {
+        id: "env.isolation",
+        applies: Applies::Strict,
+        why: "Staging tests, migrations and load runs then write to production's data, and a staging credential is a production credential.",
+        fix: "give each strict environment its own database, cache and broker (another host or database name), or allow it with a reason",
+        params: &[],
+        run: super::isolation::env_isolation,
+    },
+    Rule {
+        id: "cache.production-ready",
+        applies: Applies::Strict,
+        why: "A per-process cache (locmem, dummy, file) is one cache per worker and replica: sessions, cached pages and rate-limit counters are not shared, so limits multiply and logins drop; a cache on the local host is gone with the machine.",
+        fix: "use a shared cache server (Redis, Memcached) on its own host: CACHE_BACKEND=django.core.cache.backends.redis.RedisCache with a rediss:// location",
+        params: &[],
+        run: cache_production_ready,
+    },
+    Rule {
         id: "cache.tls",
         applies: Applies::Strict,
         why: "Sessions and cached data cross the network in clear text.",
@@ -819,9 +835,13 @@ fn reused_across_keys(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
 /// The same secret in another environment: one checked in this run, or
 /// one loaded only to compare with (`check -e production` reads the
 /// others). Compared by keyed digest; the same key first, then any key.
-/// Two values from the same place outside the project's files (the
-/// process environment, the secrets directory, a default) are one value
-/// seen twice, not a reuse.
+/// The password inside a URL (`DATABASE_URL`, `REDIS_URL`, any URL with
+/// user info) is compared too, `%`-decoded, with the passwords of other
+/// URLs and with plain secrets; it is not reported when the same value in
+/// a plain key of this environment already is (a URL built from
+/// `${POSTGRES_PASSWORD}`). Two values from the same place outside the
+/// project's files (the process environment, the secrets directory, a
+/// default) are one value seen twice, not a reuse.
 fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
     // A project with one environment (or `run`'s gate with nothing to
     // compare with) digests nothing: an HMAC per secret is a tenth of the
@@ -834,8 +854,15 @@ fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
         .all_digests(ctx.all)
         .filter(|d| d.environment != ctx.cfg.environment)
         .collect();
-    for v in secrets(ctx).filter(|v| !v.sealed) {
-        let digest = ctx.shared.digest(v.value.expose());
+    let plain = secrets(ctx)
+        .filter(|v| !v.sealed)
+        .map(|v| (v, ctx.shared.digest(v.value.expose()), false));
+    let in_urls = super::url_passwords(ctx.cfg).map(|(v, p)| (v, ctx.shared.digest(&p), true));
+    let mut reported: Vec<[u8; 32]> = Vec::new();
+    for (v, digest, in_url) in plain.chain(in_urls) {
+        if in_url && reported.contains(&digest) {
+            continue;
+        }
         let shared_source = |origin: &crate::source::Origin| {
             origin == &v.origin && !matches!(origin, crate::source::Origin::File { .. })
         };
@@ -844,26 +871,40 @@ fn reused_across_environments(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             hit = others.iter().find_map(|d| {
                 d.secrets
                     .iter()
-                    .find(|(k, h, o)| {
-                        (*k == v.key) == same_key && h == &digest && !shared_source(o)
+                    .find(|s| {
+                        (s.key == v.key && s.in_url == in_url) == same_key
+                            && s.digest == digest
+                            && !shared_source(&s.origin)
                     })
-                    .map(|(k, _, _)| (d.environment.as_str(), k.as_str()))
+                    .map(|s| (d.environment.as_str(), s))
             });
             if hit.is_some() {
                 break;
             }
         }
-        let Some((env, key)) = hit else { continue };
-        let message = if key == v.key {
-            format!(
-                "`{}` has the same value in {} and {env}",
-                v.key, ctx.cfg.environment
-            )
-        } else {
-            format!(
-                "`{}` in {} has the same value as `{key}` in {env}",
-                v.key, ctx.cfg.environment
-            )
+        let Some((env, s)) = hit else { continue };
+        reported.push(digest);
+        let here = &ctx.cfg.environment;
+        let (key, theirs) = (&v.key, &s.key);
+        let message = match (in_url, s.in_url) {
+            (false, false) if s.key == v.key => {
+                format!("`{key}` has the same value in {here} and {env}")
+            }
+            (false, false) => {
+                format!("`{key}` in {here} has the same value as `{theirs}` in {env}")
+            }
+            (false, true) => format!(
+                "`{key}` in {here} has the same value as the password in `{theirs}` in {env}"
+            ),
+            (true, true) if s.key == v.key => {
+                format!("the password in `{key}` is the same as in {env}")
+            }
+            (true, true) => format!(
+                "the password in `{key}` is the same as the password in `{theirs}` in {env}"
+            ),
+            (true, false) => {
+                format!("the password in `{key}` is the same as `{theirs}` in {env}")
+            }
         };
         out.var(v, message);
     }
@@ -1090,13 +1131,16 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 ),
             );
         }
-    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "MYSQL_HOST"]) {
+    } else if let Some(v) = ctx.first(&["POSTGRES_HOST", "DB_HOST", "DATABASE_HOST", "MYSQL_HOST"])
+    {
         if is_local_host(v.value.expose().trim()) {
             out.var(v, format!("`{}` is the local host", v.key));
+        } else {
+            database_parts_tls(ctx, v, out);
         }
     } else if ctx.django
         && ctx
-            .first(&["DATABASE_HOST", "DB_NAME", "POSTGRES_DB", "MYSQL_DATABASE"])
+            .first(&["DB_NAME", "POSTGRES_DB", "MYSQL_DATABASE"])
             .is_none()
         && ctx.unset("DATABASE_URL")
     {
@@ -1104,6 +1148,104 @@ fn database(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
             ctx,
             "DATABASE_URL",
             "no database is configured: `DATABASE_URL` is not set (nor DB_HOST, POSTGRES_HOST…), and Django settings that read it fall back to their default, usually SQLite".into(),
+        );
+    }
+}
+
+/// The SSL mode keys of a database given as parts: libpq's `PGSSLMODE`
+/// and `POSTGRES_SSLMODE` for PostgreSQL, `MYSQL_SSL_MODE` for MySQL, and
+/// the names settings of either read.
+const PG_SSL_MODES: &[&str] = &["PGSSLMODE", "POSTGRES_SSLMODE"];
+const MYSQL_SSL_MODES: &[&str] = &["MYSQL_SSL_MODE"];
+const DB_SSL_MODES: &[&str] = &[
+    "DB_SSLMODE",
+    "DB_SSL_MODE",
+    "DATABASE_SSLMODE",
+    "DATABASE_SSL_MODE",
+];
+
+/// A database given as separate parts (`DB_HOST`, `POSTGRES_HOST`…) on a
+/// host that is not local: its SSL mode keys must require TLS. An explicit
+/// mode that does not (`disable`, `allow`, `prefer`; MySQL's `DISABLED`,
+/// `PREFERRED`) is reported at its own line; no mode key at all, on the
+/// host key. PostgreSQL or MySQL is told by the host key, `DB_ENGINE`, or
+/// the port; when nothing tells, the keys of both count.
+fn database_parts_tls(ctx: &Ctx<'_>, host: &crate::value::Var, out: &mut Emit<'_>) {
+    let engine = ctx
+        .first(&["DB_ENGINE", "DATABASE_ENGINE"])
+        .map(|v| v.value.expose().to_ascii_lowercase())
+        .unwrap_or_default();
+    let port = ctx
+        .first(&["DB_PORT", "DATABASE_PORT", "POSTGRES_PORT", "MYSQL_PORT"])
+        .map(|v| v.value.expose().trim().to_string())
+        .unwrap_or_default();
+    let (postgres, mysql) = if super::super::setting::is(&host.key, "POSTGRES_HOST") {
+        (true, false)
+    } else if super::super::setting::is(&host.key, "MYSQL_HOST") {
+        (false, true)
+    } else if engine.contains("postgres") || engine.contains("psycopg") || port == "5432" {
+        (true, false)
+    } else if engine.contains("mysql") || engine.contains("maria") || port == "3306" {
+        (false, true)
+    } else {
+        (true, true)
+    };
+    let keys = DB_SSL_MODES
+        .iter()
+        .chain(PG_SSL_MODES.iter().filter(|_| postgres))
+        .chain(MYSQL_SSL_MODES.iter().filter(|_| mysql));
+    let mut modes = 0;
+    let mut weak = Vec::new();
+    for key in keys {
+        for v in ctx.each(key) {
+            let mode = v.value.expose().trim().to_ascii_lowercase();
+            if mode.is_empty() {
+                continue;
+            }
+            modes += 1;
+            match mode.as_str() {
+                "require" | "verify-ca" | "verify-full" | "required" | "verify_ca"
+                | "verify_identity" => {}
+                _ => weak.push(v),
+            }
+        }
+    }
+    for v in weak {
+        let known = matches!(
+            v.value.expose().trim().to_ascii_lowercase().as_str(),
+            "disable" | "allow" | "prefer" | "disabled" | "preferred"
+        );
+        out.var(
+            v,
+            if known {
+                format!(
+                    "`{}`{} does not require TLS to the database at `{}`{}",
+                    v.key,
+                    shown(v),
+                    host.key,
+                    shown(host)
+                )
+            } else {
+                format!(
+                    "`{}`{} is not an SSL mode that requires TLS (require, verify-ca, verify-full; MySQL: REQUIRED, VERIFY_CA, VERIFY_IDENTITY)",
+                    v.key,
+                    shown(v)
+                )
+            },
+        );
+    }
+    if modes == 0 {
+        let wanted = match (postgres, mysql) {
+            (true, false) => "PGSSLMODE=require or verify-full",
+            (false, true) => "MYSQL_SSL_MODE=REQUIRED or VERIFY_IDENTITY",
+            _ => "PGSSLMODE=require, or MYSQL_SSL_MODE=REQUIRED",
+        };
+        out.var(
+            host,
+            format!(
+                "`{}` is a database host that is not local and TLS not required: no SSL mode is set ({wanted})",
+                host.key
+            ),
         );
     }
 }
@@ -1192,7 +1334,7 @@ fn weak_password(password: &str, user: Option<&str>) -> bool {
 }
 
 /// `%XX` escapes of a URL part decoded (invalid ones kept as written).
-fn percent_decoded(text: &str) -> String {
+pub(super) fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -1212,6 +1354,67 @@ fn percent_decoded(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A per-process cache or broker, or one on the local host.
+fn cache_production_ready(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    for v in ctx.each("CACHE_BACKEND") {
+        let backend = v.value.expose().trim().to_ascii_lowercase();
+        if ["locmem", "dummy", "filebased"]
+            .iter()
+            .any(|b| backend.contains(b))
+        {
+            out.var(
+                v,
+                format!(
+                    "`{}`{} is a per-process cache: each worker and replica has its own, so cached data, sessions and rate-limit counters are not shared",
+                    v.key,
+                    shown(v)
+                ),
+            );
+        }
+    }
+    for key in [
+        "REDIS_URL",
+        "CACHE_URL",
+        "CACHE_LOCATION",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+    ] {
+        for v in ctx.each(key) {
+            let text = v.value.expose().trim();
+            let Ok(url) = url::Url::parse(text) else {
+                continue;
+            };
+            let scheme = url.scheme().to_ascii_lowercase();
+            if matches!(
+                scheme.as_str(),
+                "locmemcache" | "dummycache" | "filecache" | "memory" | "cache+memory"
+            ) {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` uses {scheme}://, which lives in one process: workers and replicas do not share it",
+                        v.key
+                    ),
+                );
+            } else if url.host_str().is_some_and(is_local_host) {
+                out.var(
+                    v,
+                    format!(
+                        "`{}` points at the local host: each machine has its own, and it is gone with the machine",
+                        v.key
+                    ),
+                );
+            }
+        }
+    }
+    for v in ctx
+        .each("REDIS_HOST")
+        .filter(|v| is_local_host(v.value.expose().trim()))
+    {
+        out.var(v, format!("`{}` is the local host", v.key));
+    }
 }
 
 fn redis_tls(ctx: &Ctx<'_>, out: &mut Emit<'_>) {

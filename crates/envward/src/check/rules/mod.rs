@@ -7,6 +7,7 @@
 mod catalogue;
 mod deploy;
 mod jwt;
+mod isolation;
 mod origins;
 pub mod strength;
 
@@ -114,8 +115,27 @@ pub struct Shared {
 /// of environments that are not checked are not kept.
 pub(crate) struct EnvDigests {
     pub(crate) environment: String,
-    /// Key, digest of the value, where the value came from.
-    pub(crate) secrets: Vec<(String, [u8; 32], crate::source::Origin)>,
+    /// Whether the environment is strict (`env.isolation` compares strict
+    /// environments only).
+    pub(crate) strict: bool,
+    /// The secrets, and the passwords inside URLs.
+    pub(crate) secrets: Vec<SecretDigest>,
+    /// The databases, caches and brokers it points at (hosts are not
+    /// secrets; no user or password is kept).
+    pub(crate) endpoints: Vec<isolation::Endpoint>,
+}
+
+/// One secret of an environment, as a keyed digest.
+pub(crate) struct SecretDigest {
+    /// The key that holds it.
+    pub(crate) key: String,
+    /// The keyed digest of the value (of the `%`-decoded password, for a
+    /// password inside a URL).
+    pub(crate) digest: [u8; 32],
+    /// Where the value came from.
+    pub(crate) origin: crate::source::Origin,
+    /// Whether it is the password inside the URL `key` holds.
+    pub(crate) in_url: bool,
 }
 
 /// What git says about the env files of every loaded environment.
@@ -144,21 +164,30 @@ impl Shared {
     }
 
     /// The digests of the secrets of `cfg`: every sensitive, non-empty,
-    /// non-URL value that was decrypted (sealed ones are not known).
+    /// non-URL value that was decrypted (sealed ones are not known), then
+    /// the password inside every URL that carries one; and the databases,
+    /// caches and brokers it points at.
     pub(crate) fn digests_of(&self, cfg: &Resolved) -> EnvDigests {
+        let plain = cfg
+            .iter()
+            .filter(|v| is_comparable_secret(v))
+            .map(|v| SecretDigest {
+                key: v.key.to_string(),
+                digest: self.digest(v.value.expose()),
+                origin: v.origin.clone(),
+                in_url: false,
+            });
+        let in_urls = url_passwords(cfg).map(|(v, password)| SecretDigest {
+            key: v.key.to_string(),
+            digest: self.digest(&password),
+            origin: v.origin.clone(),
+            in_url: true,
+        });
         EnvDigests {
             environment: cfg.environment.clone(),
-            secrets: cfg
-                .iter()
-                .filter(|v| is_comparable_secret(v))
-                .map(|v| {
-                    (
-                        v.key.to_string(),
-                        self.digest(v.value.expose()),
-                        v.origin.clone(),
-                    )
-                })
-                .collect(),
+            strict: cfg.strict(),
+            secrets: plain.chain(in_urls).collect(),
+            endpoints: isolation::endpoints(cfg),
         }
     }
 
@@ -281,6 +310,21 @@ pub(crate) fn is_comparable_secret(v: &Var) -> bool {
         && !v.value.expose().is_empty()
         && !v.value.expose().contains("://")
         && v.is_secret()
+}
+
+/// The variables of `cfg` whose value is a URL carrying a password, with
+/// that password `%`-decoded (decrypted values only; an empty password is
+/// left out).
+pub(crate) fn url_passwords(cfg: &Resolved) -> impl Iterator<Item = (&Var, String)> {
+    cfg.iter().filter(|v| !v.sealed).filter_map(|v| {
+        let text = v.value.expose().trim();
+        if !text.contains("://") {
+            return None;
+        }
+        let url = url::Url::parse(text).ok()?;
+        let password = catalogue::percent_decoded(url.password()?);
+        (!password.is_empty()).then_some((v, password))
+    })
 }
 
 impl Ctx<'_> {
