@@ -27,7 +27,7 @@ W="$(mktemp -d "${TMPDIR:-/tmp}/envward-probe.XXXXXX")"
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
     -addext basicConstraints=critical,CA:FALSE \
     -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1

@@ -16,29 +16,51 @@ struct Deployment {
     child: Child,
     https: u16,
     http: u16,
-    cert: PathBuf,
+    /// What the probe trusts (`--ca-file`).
+    ca: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-impl Deployment {
-    fn start(config: serde_json::Value) -> Option<Deployment> {
-        if !(require_tool("python3") && require_tool("openssl")) {
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let cert = dir.path().join("cert.pem");
-        let key = dir.path().join("key.pem");
-        let ok = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
+/// The certificate a deployment serves.
+#[derive(Clone, Copy)]
+enum Cert {
+    /// Self-signed for 127.0.0.1, valid this many days; it is its own CA.
+    SelfSigned { days: u32 },
+    /// For 127.0.0.1 (`leaf` days), issued by an intermediate
+    /// (`intermediate` days) that the server sends along, under a root
+    /// that is the CA file.
+    Chain { leaf: u32, intermediate: u32 },
+}
+
+/// Runs openssl with `args`, in `dir`; panics when it fails.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const EC: [&str; 4] = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+
+/// Writes `cert.pem` (what the server sends), `key.pem` and `ca.pem` (what
+/// the probe trusts) into `dir`.
+fn make_cert(dir: &Path, cert: Cert) {
+    match cert {
+        Cert::SelfSigned { days } => {
+            let days = days.to_string();
+            let mut args = vec!["req", "-x509"];
+            args.extend(EC);
+            args.extend([
                 "-nodes",
                 "-days",
-                "2",
+                &days,
                 "-subj",
                 "/CN=127.0.0.1",
                 "-addext",
@@ -46,16 +68,117 @@ impl Deployment {
                 "-addext",
                 "basicConstraints=critical,CA:FALSE",
                 "-keyout",
-            ])
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "openssl could not make a certificate");
+                "key.pem",
+                "-out",
+                "cert.pem",
+            ]);
+            openssl(dir, &args);
+            std::fs::copy(dir.join("cert.pem"), dir.join("ca.pem")).unwrap();
+        }
+        Cert::Chain { leaf, intermediate } => {
+            let mut args = vec!["req", "-x509"];
+            args.extend(EC);
+            args.extend([
+                "-nodes",
+                "-days",
+                "3650",
+                "-subj",
+                "/CN=envward test root",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+                "-keyout",
+                "root.key",
+                "-out",
+                "ca.pem",
+            ]);
+            openssl(dir, &args);
+            std::fs::write(
+                dir.join("int.ext"),
+                "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+            )
+            .unwrap();
+            std::fs::write(
+                dir.join("leaf.ext"),
+                "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+            )
+            .unwrap();
+            for (name, subject, days, issuer, ext, serial) in [
+                (
+                    "int",
+                    "/CN=envward test intermediate",
+                    intermediate,
+                    ("ca.pem", "root.key"),
+                    "int.ext",
+                    "2",
+                ),
+                (
+                    "leaf",
+                    "/CN=127.0.0.1",
+                    leaf,
+                    ("int.pem", "int.key"),
+                    "leaf.ext",
+                    "3",
+                ),
+            ] {
+                let (key, csr, pem) = (
+                    format!("{name}.key"),
+                    format!("{name}.csr"),
+                    format!("{name}.pem"),
+                );
+                let mut args = vec!["req", "-new"];
+                args.extend(EC);
+                args.extend(["-nodes", "-subj", subject, "-keyout", &key, "-out", &csr]);
+                openssl(dir, &args);
+                let days = days.to_string();
+                openssl(
+                    dir,
+                    &[
+                        "x509",
+                        "-req",
+                        "-in",
+                        &csr,
+                        "-CA",
+                        issuer.0,
+                        "-CAkey",
+                        issuer.1,
+                        "-set_serial",
+                        serial,
+                        "-days",
+                        &days,
+                        "-extfile",
+                        ext,
+                        "-out",
+                        &pem,
+                    ],
+                );
+            }
+            let chain = [
+                std::fs::read_to_string(dir.join("leaf.pem")).unwrap(),
+                std::fs::read_to_string(dir.join("int.pem")).unwrap(),
+            ]
+            .concat();
+            std::fs::write(dir.join("cert.pem"), chain).unwrap();
+            std::fs::copy(dir.join("leaf.key"), dir.join("key.pem")).unwrap();
+        }
+    }
+}
+
+impl Deployment {
+    /// Serves `config` with a certificate valid for a year.
+    fn start(config: serde_json::Value) -> Option<Deployment> {
+        Deployment::start_with(config, Cert::SelfSigned { days: 365 })
+    }
+
+    fn start_with(config: serde_json::Value, kind: Cert) -> Option<Deployment> {
+        if !(require_tool("python3") && require_tool("openssl")) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        make_cert(dir.path(), kind);
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
         let conf = dir.path().join("config.json");
         std::fs::write(&conf, config.to_string()).unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/probe_server.py");
@@ -83,7 +206,7 @@ impl Deployment {
             child,
             https: ports[0],
             http: ports[1],
-            cert,
+            ca: dir.path().join("ca.pem"),
             _dir: dir,
         })
     }
@@ -96,7 +219,7 @@ impl Deployment {
     fn args(&self) -> Vec<String> {
         vec![
             "--ca-file".into(),
-            self.cert.display().to_string(),
+            self.ca.display().to_string(),
             "--http-url".into(),
             format!("http://127.0.0.1:{}/", self.http),
             "--timeout".into(),
@@ -324,4 +447,154 @@ fn a_plain_http_url_is_an_error_and_its_answers_are_still_searched() {
     // The missing page and health endpoints were requested and searched.
     assert!(out.contains("✔ what responses show: no problems"), "{out}");
     assert!(out.contains("(5 requests made)"), "{out}");
+}
+
+fn project_with_rules(d: &Deployment, rules: &str) -> Project {
+    Project::with(&[
+        ("envward.toml", rules),
+        (".env", &format!("BASE_URL={}\nDEBUG=false\n", d.url())),
+    ])
+}
+
+/// `envward probe` of `d` with its CA and plain-HTTP port, and `more`.
+fn probe_of(d: &Deployment, more: &[&str]) -> Vec<String> {
+    let mut args = vec!["probe".to_string()];
+    args.extend(d.args());
+    args.extend(more.iter().map(|s| s.to_string()));
+    args
+}
+
+/// The findings of `rule` in a JSON report: (severity, message).
+fn findings_of(json: &serde_json::Value, rule: &str) -> Vec<(String, String)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn run_probe(p: &Project, args: &[String], code: i32) -> crate::harness::Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    p.run(&args).expect_code(code)
+}
+
+#[test]
+fn a_certificate_expiring_within_a_week_is_an_error() {
+    let Some(d) = Deployment::start_with(careful(), Cert::SelfSigned { days: 3 }) else {
+        return;
+    };
+    let p = project_for(&d);
+    let r = run_probe(&p, &probe_of(&d, &[]), 1);
+    let out = r.stdout();
+    assert!(out.contains("[probe.cert-expiry]"), "{out}");
+    assert!(
+        out.contains("HTTPS and TLS\n  ✖ error   the certificate of 127.0.0.1:"),
+        "{out}"
+    );
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 1).json();
+    let found = findings_of(&json, "probe.cert-expiry");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "error");
+    assert!(
+        found[0]
+            .1
+            .contains("(`CN=127.0.0.1`) expires in 3 days, on "),
+        "{found:?}"
+    );
+    // The error threshold lowered: a warning, and the default --fail-on
+    // error passes.
+    let p = project_with_rules(&d, "[rules.\"probe.cert-expiry\"]\nerror_days = 1\n");
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+    assert_eq!(findings_of(&json, "probe.cert-expiry")[0].0, "warning");
+}
+
+#[test]
+fn a_certificate_expiring_within_a_month_is_a_warning() {
+    let Some(d) = Deployment::start_with(careful(), Cert::SelfSigned { days: 20 }) else {
+        return;
+    };
+    let p = project_for(&d);
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+    let found = findings_of(&json, "probe.cert-expiry");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "warning");
+    assert!(found[0].1.contains("expires in 20 days"), "{found:?}");
+    // From cron: a month's notice fails the run.
+    let out = run_probe(&p, &probe_of(&d, &["--fail-on", "warning"]), 1).stdout();
+    assert!(out.contains("[probe.cert-expiry]"), "{out}");
+    // Switched off.
+    let p = project_with_rules(&d, "[rules.\"probe.cert-expiry\"]\nenabled = false\n");
+    run_probe(&p, &probe_of(&d, &["--fail-on", "warning"]), 0);
+}
+
+#[test]
+fn a_certificate_valid_for_a_year_passes_unless_the_warning_starts_earlier() {
+    let Some(d) = Deployment::start(careful()) else {
+        return;
+    };
+    let p = project_for(&d);
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+    assert!(findings_of(&json, "probe.cert-expiry").is_empty());
+    let p = project_with_rules(&d, "[rules.\"probe.cert-expiry\"]\nwarn_days = 400\n");
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+    let found = findings_of(&json, "probe.cert-expiry");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "warning");
+    assert!(found[0].1.contains("expires in 365 days"), "{found:?}");
+    // The parameters are known to `check`; a misspelt one stops the probe.
+    let json = p.run(&["check", "--format", "json"]).json();
+    assert!(!json.to_string().contains("has no parameter"), "{json}");
+    let p = project_with_rules(&d, "[rules.\"probe.cert-expiry\"]\nwarn_day = 60\n");
+    let r = run_probe(&p, &probe_of(&d, &[]), 2);
+    assert!(
+        r.stderr()
+            .contains("rule `probe.cert-expiry` has no parameter `warn_day`"),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr().contains("warn_days, error_days"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn an_intermediate_expiring_before_the_certificate_is_reported() {
+    let Some(d) = Deployment::start_with(
+        careful(),
+        Cert::Chain {
+            leaf: 365,
+            intermediate: 3,
+        },
+    ) else {
+        return;
+    };
+    let p = project_for(&d);
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 1).json();
+    let found = findings_of(&json, "probe.cert-expiry");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "error");
+    assert!(
+        found[0]
+            .1
+            .contains("the intermediate certificate `CN=envward test intermediate`"),
+        "{found:?}"
+    );
+    assert!(found[0].1.contains("expires in 3 days"), "{found:?}");
+    assert!(
+        found[0].1.contains("before its own certificate"),
+        "{found:?}"
+    );
+    // The chain is verified: without the root, the handshake fails.
+    let http = format!("http://127.0.0.1:{}/", d.http);
+    let out = run_probe(&p, &["probe".into(), "--http-url".into(), http], 1).stdout();
+    assert!(out.contains("[probe.tls]"), "{out}");
 }

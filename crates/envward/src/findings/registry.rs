@@ -529,6 +529,13 @@ pub static RULES: &[RuleInfo] = &[
         group: "exposure",
         tags: &["probe"],
     },
+    RuleInfo {
+        id: "probe.cert-expiry",
+        severity: Severity::Error,
+        summary: "the deployment's certificate, or an intermediate sent with it, expires soon: a warning under warn_days (30), an error under error_days (7)",
+        group: "transport",
+        tags: &["probe"],
+    },
 ];
 
 #[cfg(test)]

@@ -10,8 +10,12 @@
 //! (with their encoded forms: [`crate::known`]). Findings go into the one
 //! [`Report`]; rules are registered with the `probe` tag.
 
+mod cert;
+
 use std::path::PathBuf;
 use std::time::Duration;
+
+pub use cert::Thresholds as CertExpiry;
 
 use crate::findings::{Finding, Location, Report, Section, Severity, Tool, registry};
 use crate::known::KnownValues;
@@ -36,6 +40,15 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("headers", "security headers and cookies"),
     ("exposure", "what responses show"),
 ];
+
+/// The parameters probe rule `id` takes in `[rules."ID"]`, with their
+/// defaults (none for most).
+pub fn params(id: &str) -> &'static [(&'static str, &'static str)] {
+    match id {
+        "probe.cert-expiry" => cert::PARAMS,
+        _ => &[],
+    }
+}
 
 /// What to probe.
 #[derive(Clone, Debug)]
@@ -86,6 +99,14 @@ pub enum ProbeError {
         /// The environment looked in, when there is a project.
         environment: Option<String>,
     },
+    /// `[rules."probe.*"]` of envward.toml names an unknown parameter.
+    #[error("{message}")]
+    Rules {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        help: String,
+    },
     /// The deployment did not answer at all.
     #[error("{url} did not answer: {why}")]
     Unreachable {
@@ -100,7 +121,9 @@ impl ProbeError {
     /// The kind of error, for exit codes.
     pub fn kind(&self) -> crate::ErrorKind {
         match self {
-            ProbeError::BadUrl { .. } | ProbeError::NoUrl { .. } => crate::ErrorKind::Usage,
+            ProbeError::BadUrl { .. } | ProbeError::NoUrl { .. } | ProbeError::Rules { .. } => {
+                crate::ErrorKind::Usage
+            }
             ProbeError::Load(e) => e.kind(),
             ProbeError::CaFile { .. } | ProbeError::Unreachable { .. } => crate::ErrorKind::Io,
         }
@@ -138,6 +161,8 @@ struct Target {
     /// `host` or `host:port` as written.
     authority: String,
     host: String,
+    /// The port, given or the scheme's.
+    port: u16,
 }
 
 impl Target {
@@ -173,10 +198,12 @@ fn target(url: &str) -> Result<Target, ProbeError> {
         Some(p) => format!("{host}:{p}"),
         None => host.clone(),
     };
+    let port = parsed.port_or_known_default().unwrap_or(443);
     Ok(Target {
         https,
         authority,
         host,
+        port,
     })
 }
 
@@ -268,6 +295,19 @@ struct Out {
 impl Out {
     fn add(&mut self, rule: &'static str, url: &str, message: String, help: &str) {
         let severity = registry::find(rule).map_or(Severity::Warning, |r| r.severity);
+        self.add_as(rule, severity, url, message, help);
+    }
+
+    /// A finding of a rule at a severity below its registered one (the
+    /// rules that grade: `probe.cert-expiry`, `probe.hsts`, …).
+    fn add_as(
+        &mut self,
+        rule: &'static str,
+        severity: Severity,
+        url: &str,
+        message: String,
+        help: &str,
+    ) {
         let mut f = Finding::new(rule, severity, message);
         f.environment = self.environment.clone();
         f.help = Some(help.to_string());
@@ -294,6 +334,21 @@ pub fn probe_project(
     load: crate::LoadOptions,
     mut options: ProbeOptions,
 ) -> Result<Probed, ProbeError> {
+    // A misspelt parameter of a probe rule would silently leave its
+    // default in force: refused, as `check` reports it.
+    let probe_rules: indexmap::IndexMap<_, _> = project
+        .file
+        .rules
+        .iter()
+        .filter(|(id, _)| id.starts_with("probe."))
+        .map(|(id, s)| (id.clone(), s.clone()))
+        .collect();
+    if let Some((message, help)) = crate::check::rules::validate_settings(&probe_rules, &[])
+        .into_iter()
+        .next()
+    {
+        return Err(ProbeError::Rules { message, help });
+    }
     let cfg = if project.has_configuration() {
         Some(crate::Config::load_in(project, load)?)
     } else {
@@ -318,7 +373,7 @@ pub fn probe_project(
     let known = cfg
         .as_ref()
         .map(|cfg| KnownValues::of(cfg, project.file.redact.min_length()));
-    let mut report = probe(&options, known.as_ref())?;
+    let mut report = probe(&options, known.as_ref(), &project.file.rules)?;
     crate::findings::apply_settings(&mut report, &project.file.rules, cfg.as_slice());
     Ok(Probed {
         report,
@@ -327,8 +382,14 @@ pub fn probe_project(
 }
 
 /// Probes the deployment at `options.url`; `known` are the environment's
-/// secret values, searched for in every answer.
-pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Report, ProbeError> {
+/// secret values, searched for in every answer; `rules` give the probe
+/// rules' parameters (`[rules."probe.cert-expiry"]`; the findings are not
+/// filtered by them here: see [`probe_project`]).
+pub fn probe(
+    options: &ProbeOptions,
+    known: Option<&KnownValues>,
+    rules: &indexmap::IndexMap<String, crate::config::rules::RuleSettings>,
+) -> Result<Report, ProbeError> {
     let main = target(&options.url)?;
     let agent = agent(options)?;
     let mut out = Out {
@@ -386,6 +447,7 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
             );
         } else {
             headers(&mut out, &answer);
+            expiry(&mut out, options, &main, CertExpiry::of(rules));
         }
         answers.push(answer);
     }
@@ -470,6 +532,35 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
     }
     report.findings = out.findings;
     Ok(report)
+}
+
+/// How long the certificates the deployment presents remain valid. The
+/// chain is read in a handshake of its own, verified as the requests are;
+/// when that handshake fails (the server went away since), there is
+/// nothing to judge and the request's own failure was reported.
+fn expiry(out: &mut Out, options: &ProbeOptions, main: &Target, thresholds: CertExpiry) {
+    let Ok(chain) = crate::tls::peer_chain(
+        &main.host,
+        main.port,
+        options.ca_file.as_deref(),
+        options.timeout,
+    ) else {
+        return;
+    };
+    for (severity, message) in cert::judge(
+        &chain,
+        &main.authority,
+        jiff::Timestamp::now().as_second(),
+        thresholds,
+    ) {
+        out.add_as(
+            "probe.cert-expiry",
+            severity,
+            &options.url,
+            message,
+            "renew the certificate and check that its renewal runs by itself (certbot's or acme.sh's timer, the load balancer's managed certificate); run `envward probe --fail-on warning` from cron to hear of it a month ahead",
+        );
+    }
 }
 
 /// Strict-Transport-Security, X-Content-Type-Options, framing.
