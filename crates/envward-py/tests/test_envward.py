@@ -275,7 +275,7 @@ def deployment(tmp_path):
     config.write_text(json.dumps({
         "routes": {
             "/": {"status": 200, "body": "welcome", "headers": [
-                ["Strict-Transport-Security", "max-age=31536000"],
+                ["Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload"],
                 ["X-Content-Type-Options", "nosniff"], ["X-Frame-Options", "DENY"]]},
             "/health": {"status": 200, "body": f"{{\"db\": \"postgres://app:{SENTINEL}@db/app\"}}"},
         },

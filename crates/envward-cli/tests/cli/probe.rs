@@ -253,27 +253,43 @@ fn careless() -> serde_json::Value {
 }
 
 fn careful() -> serde_json::Value {
-    let headers = serde_json::json!([
-        [
+    careful_with(&[], 301)
+}
+
+/// The careful deployment with some of its headers replaced (an empty
+/// value removes one) and plain HTTP answering `http_status` to HTTPS.
+fn careful_with(changes: &[(&str, &str)], http_status: u16) -> serde_json::Value {
+    let mut headers: Vec<(String, String)> = [
+        (
             "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains"
-        ],
-        ["X-Content-Type-Options", "nosniff"],
-        ["X-Frame-Options", "DENY"],
-        [
+            "max-age=31536000; includeSubDomains; preload",
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        (
             "Set-Cookie",
-            "sessionid=abc; Path=/; Secure; HttpOnly; SameSite=Lax"
-        ],
-        ["Set-Cookie", "csrftoken=def; Path=/; Secure; SameSite=Lax"],
-        ["Server", "nginx"]
-    ]);
+            "sessionid=abc; Path=/; Secure; HttpOnly; SameSite=Lax",
+        ),
+        ("Set-Cookie", "csrftoken=def; Path=/; Secure; SameSite=Lax"),
+        ("Server", "nginx"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect();
+    for (name, value) in changes {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if !value.is_empty() {
+            headers.push((name.to_string(), value.to_string()));
+        }
+    }
+    let headers = serde_json::json!(headers);
     serde_json::json!({
         "routes": {
             "/": {"status": 200, "body": "welcome", "headers": headers},
             "/health": {"status": 200, "body": "{\"ok\": true, \"secrets_configured\": 3}", "headers": headers},
         },
         "default": {"status": 404, "body": "<h1>Not Found</h1>", "headers": headers},
-        "http": {"status": 301, "headers": [["Location", "{https}/"]]},
+        "http": {"status": http_status, "headers": [["Location", "{https}/"]]},
     })
 }
 
@@ -597,4 +613,66 @@ fn an_intermediate_expiring_before_the_certificate_is_reported() {
     let http = format!("http://127.0.0.1:{}/", d.http);
     let out = run_probe(&p, &["probe".into(), "--http-url".into(), http], 1).stdout();
     assert!(out.contains("[probe.tls]"), "{out}");
+}
+
+#[test]
+fn hsts_without_include_subdomains_warns_and_without_preload_informs() {
+    let Some(d) = Deployment::start(careful_with(
+        &[("Strict-Transport-Security", "max-age=31536000")],
+        301,
+    )) else {
+        return;
+    };
+    let p = project_for(&d);
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+    let found = findings_of(&json, "probe.hsts");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "warning");
+    assert!(found[0].1.contains("no includeSubDomains"), "{found:?}");
+    assert_eq!(found[1].0, "info");
+    assert!(found[1].1.contains("no preload"), "{found:?}");
+    run_probe(&p, &probe_of(&d, &["--fail-on", "warning"]), 1);
+    drop(d);
+
+    // includeSubDomains, no preload: only the info.
+    let Some(d) = Deployment::start(careful_with(
+        &[(
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        )],
+        301,
+    )) else {
+        return;
+    };
+    let p = project_for(&d);
+    let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+    let found = findings_of(&json, "probe.hsts");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "info");
+    run_probe(&p, &probe_of(&d, &["--fail-on", "warning"]), 0);
+}
+
+#[test]
+fn a_temporary_redirect_to_https_is_info_and_a_permanent_one_passes() {
+    for (status, expected) in [(302, Some("info")), (307, Some("info")), (308, None)] {
+        let Some(d) = Deployment::start(careful_with(&[], status)) else {
+            return;
+        };
+        let p = project_for(&d);
+        let json = run_probe(&p, &probe_of(&d, &["--format", "json"]), 0).json();
+        let found = findings_of(&json, "probe.https-redirect");
+        match expected {
+            Some(severity) => {
+                assert_eq!(found.len(), 1, "{status}: {found:?}");
+                assert_eq!(found[0].0, severity, "{status}");
+                assert!(
+                    found[0]
+                        .1
+                        .contains(&format!("with status {status}, a temporary redirect")),
+                    "{found:?}"
+                );
+            }
+            None => assert!(found.is_empty(), "{status}: {found:?}"),
+        }
+    }
 }

@@ -469,14 +469,14 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "probe.https-redirect",
         severity: Severity::Error,
-        summary: "plain HTTP does not redirect to HTTPS",
+        summary: "plain HTTP does not redirect to HTTPS (info: a temporary 302/303/307 redirect instead of 301/308)",
         group: "transport",
         tags: &["probe"],
     },
     RuleInfo {
         id: "probe.hsts",
         severity: Severity::Warning,
-        summary: "no Strict-Transport-Security header, or a max-age under a year",
+        summary: "no Strict-Transport-Security header, a max-age under a year, or no includeSubDomains (info: no preload)",
         group: "headers",
         tags: &["probe"],
     },

@@ -578,6 +578,33 @@ fn headers(out: &mut Out, a: &Answer) {
                 .filter_map(|p| p.trim().split_once('='))
                 .find(|(k, _)| k.trim().eq_ignore_ascii_case("max-age"))
                 .and_then(|(_, v)| v.trim().trim_matches('"').parse::<u64>().ok());
+            let has = |directive: &str| {
+                value
+                    .split(';')
+                    .any(|p| p.trim().eq_ignore_ascii_case(directive))
+            };
+            // As `https.hsts` asks of SECURE_HSTS_INCLUDE_SUBDOMAINS and
+            // SECURE_HSTS_PRELOAD; not for a max-age of 0 (HSTS withdrawn,
+            // reported below).
+            if max_age != Some(0) {
+                if !has("includesubdomains") {
+                    out.add(
+                        "probe.hsts",
+                        &a.url,
+                        "Strict-Transport-Security has no includeSubDomains: subdomains can still be reached over plain HTTP, and a cookie set there for the whole domain read or planted".into(),
+                        "add `includeSubDomains` once every subdomain serves HTTPS (Django: SECURE_HSTS_INCLUDE_SUBDOMAINS=True)",
+                    );
+                }
+                if !has("preload") {
+                    out.add_as(
+                        "probe.hsts",
+                        Severity::Info,
+                        &a.url,
+                        "Strict-Transport-Security has no preload: a browser's first visit can still go over plain HTTP".into(),
+                        "add `preload` (with includeSubDomains and a max-age of a year) and submit the domain to the browsers' HSTS preload list (Django: SECURE_HSTS_PRELOAD=True)",
+                    );
+                }
+            }
             match max_age {
                 Some(s) if s >= HSTS_MIN_SECONDS => {}
                 Some(s) => out.add(
@@ -636,6 +663,17 @@ fn redirect(out: &mut Out, a: &Answer) {
                     a.status
                 ),
                 "redirect every plain-HTTP request to the same path over https:// (Django: SECURE_SSL_REDIRECT=True behind a proxy that sets X-Forwarded-Proto)",
+            );
+        } else if !matches!(a.status, 301 | 308) {
+            out.add_as(
+                "probe.https-redirect",
+                Severity::Info,
+                &a.url,
+                format!(
+                    "plain HTTP redirects to HTTPS with status {}, a temporary redirect: browsers and crawlers keep asking over plain HTTP first",
+                    a.status
+                ),
+                "answer plain HTTP with a permanent redirect, 301 or 308 (nginx: `return 301 https://$host$request_uri;`)",
             );
         }
     } else {
