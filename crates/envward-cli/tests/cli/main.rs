@@ -20,6 +20,7 @@ mod gate;
 mod generate;
 mod get_list_explain;
 mod hardening;
+mod headers_csp;
 mod history;
 mod hostile;
 mod html;

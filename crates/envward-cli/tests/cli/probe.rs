@@ -266,6 +266,11 @@ fn careful_with(changes: &[(&str, &str)], http_status: u16) -> serde_json::Value
         ),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
+        ("Content-Type", "text/html; charset=utf-8"),
+        (
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; frame-ancestors 'none'",
+        ),
         (
             "Set-Cookie",
             "sessionid=abc; Path=/; Secure; HttpOnly; SameSite=Lax",
@@ -319,6 +324,7 @@ fn a_careless_deployment_fails_with_every_finding_and_no_secret() {
         "probe.hsts",
         "probe.nosniff",
         "probe.framing",
+        "probe.csp",
         "probe.cookie-secure",
         "probe.cookie-httponly",
         "probe.server-version",
@@ -673,6 +679,75 @@ fn a_temporary_redirect_to_https_is_info_and_a_permanent_one_passes() {
                 );
             }
             None => assert!(found.is_empty(), "{status}: {found:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_pages_content_security_policy_must_hold_scripts_back() {
+    let page = |headers: serde_json::Value| serde_json::json!({"status": 200, "body": "<html></html>", "headers": headers});
+    let config = serde_json::json!({
+        "routes": {
+            "/none": page(serde_json::json!([["Content-Type", "text/html"]])),
+            "/report-only": page(serde_json::json!([
+                ["Content-Security-Policy-Report-Only", "default-src 'self'"]])),
+            "/weak": page(serde_json::json!([
+                ["Content-Type", "text/html"],
+                ["Content-Security-Policy", "default-src * 'unsafe-inline' 'unsafe-eval'"]])),
+            "/frames-only": page(serde_json::json!([
+                ["Content-Security-Policy", "frame-ancestors 'none'"]])),
+            "/nonce": page(serde_json::json!([
+                ["Content-Security-Policy", "script-src 'nonce-r4nd0m' 'strict-dynamic' 'unsafe-inline' https:; object-src 'none'"]])),
+            "/two": page(serde_json::json!([
+                ["Content-Security-Policy", "default-src *"],
+                ["Content-Security-Policy", "script-src 'self'"]])),
+            "/api": page(serde_json::json!([["Content-Type", "application/json"]])),
+        },
+        "default": {"status": 404, "body": "not found"},
+        "http": {"status": 301, "headers": [["Location", "{https}/"]]},
+    });
+    let Some(d) = Deployment::start(config) else {
+        return;
+    };
+    let p = Project::with(&[(".env", "DEBUG=false\n")]);
+    for (path, expected) in [
+        (
+            "none",
+            Some("no Content-Security-Policy: an injected script runs"),
+        ),
+        (
+            "report-only",
+            Some(
+                "only Content-Security-Policy-Report-Only: violations are reported, nothing is blocked",
+            ),
+        ),
+        (
+            "weak",
+            Some(
+                "the Content-Security-Policy lets scripts run from 'unsafe-inline', 'unsafe-eval', * (default-src)",
+            ),
+        ),
+        (
+            "frames-only",
+            Some("the Content-Security-Policy has neither script-src nor default-src"),
+        ),
+        ("nonce", None),
+        ("two", None),
+        ("api", None),
+    ] {
+        let url = format!("https://127.0.0.1:{}/{path}", d.https);
+        let mut args = vec!["probe".to_string(), url];
+        args.extend(d.args());
+        args.extend(["--format".to_string(), "json".to_string()]);
+        let json = run_probe(&p, &args, 0).json();
+        let found = findings_of(&json, "probe.csp");
+        match expected {
+            Some(message) => {
+                assert_eq!(found.len(), 1, "{path}: {found:?}");
+                assert_eq!(found[0].0, "warning", "{path}");
+                assert!(found[0].1.starts_with(message), "{path}: {found:?}");
+            }
+            None => assert!(found.is_empty(), "{path}: {found:?}"),
         }
     }
 }

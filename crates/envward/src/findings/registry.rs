@@ -334,6 +334,13 @@ pub static RULES: &[RuleInfo] = &[
         ],
     },
     RuleInfo {
+        id: "headers.csp",
+        severity: Severity::Warning,
+        summary: "CSP_DEFAULT_SRC, CSP_SCRIPT_SRC (django-csp), CONTENT_SECURITY_POLICY or CSP_POLICY lets scripts run from 'unsafe-inline', 'unsafe-eval', *, http: or data:, CSP_STYLE_SRC from * or http:, or CSP_REPORT_ONLY is on",
+        group: "headers",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "https.proxy-header",
         severity: Severity::Warning,
         summary: "SECURE_PROXY_SSL_HEADER is not the expected X-Forwarded-Proto header while behind a proxy (USE_X_FORWARDED_HOST or BEHIND_PROXY on)",
@@ -534,6 +541,13 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         summary: "the deployment's certificate, or an intermediate sent with it, expires soon: a warning under warn_days (30), an error under error_days (7)",
         group: "transport",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.csp",
+        severity: Severity::Warning,
+        summary: "the page has no enforced Content-Security-Policy (Report-Only alone counts as none), or its script-src/default-src allows 'unsafe-inline', 'unsafe-eval', *, http: or data:",
+        group: "headers",
         tags: &["probe"],
     },
 ];

@@ -447,6 +447,7 @@ pub fn probe(
             );
         } else {
             headers(&mut out, &answer);
+            csp(&mut out, &answer);
             expiry(&mut out, options, &main, CertExpiry::of(rules));
         }
         answers.push(answer);
@@ -642,6 +643,42 @@ fn headers(out: &mut Out, a: &Answer) {
             &a.url,
             "neither X-Frame-Options nor a Content-Security-Policy frame-ancestors: other sites can frame the pages (clickjacking)".into(),
             "send `X-Frame-Options: DENY` or `Content-Security-Policy: frame-ancestors 'none'`",
+        );
+    }
+}
+
+/// The page's Content-Security-Policy must hold scripts back. Judged on
+/// an HTML answer (or one that does not say what it is, which browsers
+/// sniff), not on an API's JSON. With several policies, a script must pass
+/// each, so one that holds scripts back is enough.
+fn csp(out: &mut Out, a: &Answer) {
+    if a.header("content-type")
+        .is_some_and(|t| !t.to_ascii_lowercase().contains("html"))
+    {
+        return;
+    }
+    let policies: Vec<&str> = a.headers_named("content-security-policy").collect();
+    const HELP: &str = "send a Content-Security-Policy whose script-src (or default-src) names only your own origins, nonces or hashes, e.g. `default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'` (Django: django-csp, CSP_DEFAULT_SRC / CSP_SCRIPT_SRC)";
+    if policies.is_empty() {
+        let message = if a.header("content-security-policy-report-only").is_some() {
+            "only Content-Security-Policy-Report-Only: violations are reported, nothing is blocked, so injected scripts run"
+        } else {
+            "no Content-Security-Policy: an injected script runs with the page's rights"
+        };
+        out.add("probe.csp", &a.url, message.into(), HELP);
+        return;
+    }
+    let weak: Vec<String> = policies
+        .iter()
+        .map(|p| crate::csp::script_weakness(p))
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    if let Some(first) = weak.first() {
+        out.add(
+            "probe.csp",
+            &a.url,
+            format!("the Content-Security-Policy {first}"),
+            HELP,
         );
     }
 }
