@@ -448,7 +448,10 @@ pub fn probe(
         } else {
             headers(&mut out, &answer);
             csp(&mut out, &answer);
-            expiry(&mut out, options, &main, CertExpiry::of(rules));
+            // Switched off: no handshake made for it.
+            if rules.get("probe.cert-expiry").and_then(|s| s.enabled) != Some(false) {
+                expiry(&mut out, options, &main, CertExpiry::of(rules));
+            }
         }
         answers.push(answer);
     }
