@@ -27,11 +27,11 @@ W="$(mktemp -d "${TMPDIR:-/tmp}/envward-probe.XXXXXX")"
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
     -addext basicConstraints=critical,CA:FALSE \
     -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1
-H='[["Strict-Transport-Security","max-age=31536000"],["X-Content-Type-Options","nosniff"],["X-Frame-Options","DENY"]]'
+H='[["Strict-Transport-Security","max-age=31536000; includeSubDomains; preload"],["Content-Type","text/html"],["Content-Security-Policy","default-src '"'"'self'"'"'"],["X-Content-Type-Options","nosniff"],["X-Frame-Options","DENY"]]'
 cat > "$W/config.json" <<EOF
 {"routes": {"/": {"status": 200, "body": "welcome", "headers": $H},
             "/health": {"status": 200, "body": "{\"ok\": true}", "headers": $H}},

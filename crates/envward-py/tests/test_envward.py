@@ -267,7 +267,7 @@ def deployment(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-nodes", "-days", "365", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
          "-addext", "basicConstraints=critical,CA:FALSE", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )
@@ -275,7 +275,7 @@ def deployment(tmp_path):
     config.write_text(json.dumps({
         "routes": {
             "/": {"status": 200, "body": "welcome", "headers": [
-                ["Strict-Transport-Security", "max-age=31536000"],
+                ["Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload"],
                 ["X-Content-Type-Options", "nosniff"], ["X-Frame-Options", "DENY"]]},
             "/health": {"status": 200, "body": f"{{\"db\": \"postgres://app:{SENTINEL}@db/app\"}}"},
         },

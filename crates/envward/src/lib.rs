@@ -16,6 +16,7 @@ pub use secret::Secret;
 pub mod check;
 pub mod config;
 pub mod crypto;
+mod csp;
 mod de;
 pub mod diff;
 pub mod doctor;

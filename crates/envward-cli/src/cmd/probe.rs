@@ -53,6 +53,9 @@ pub fn run(g: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let probed = envward::probe::probe_project(&project, g.load_options(), options).map_err(
         |e| match e {
             ProbeError::Load(e) => Exit::from(e).into(),
+            ProbeError::Rules { message, help } => {
+                Exit::input(Diagnostic::error(message).with_help(help))
+            }
             e => {
                 let d = Diagnostic::error(e.to_string());
                 Exit::input(match e {

@@ -22,6 +22,7 @@ mod gate_env;
 mod generate;
 mod get_list_explain;
 mod hardening;
+mod headers_csp;
 mod history;
 mod hostile;
 mod html;

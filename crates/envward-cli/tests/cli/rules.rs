@@ -327,6 +327,21 @@ fn every_rule_fires_and_stays_quiet() {
             "SESSION_COOKIE_SAMESITE=Lax".into(),
         ),
         (
+            "headers.csp",
+            "CSP_SCRIPT_SRC=\"'self','unsafe-inline'\"".into(),
+            "CSP_SCRIPT_SRC=\"'self'\"".into(),
+        ),
+        (
+            "headers.csp",
+            "CONTENT_SECURITY_POLICY=\"default-src * 'unsafe-eval'\"".into(),
+            "CONTENT_SECURITY_POLICY=\"default-src 'self'\"".into(),
+        ),
+        (
+            "headers.csp",
+            "CSP_REPORT_ONLY=True".into(),
+            "CSP_REPORT_ONLY=False".into(),
+        ),
+        (
             "https.proxy-header",
             "USE_X_FORWARDED_HOST=True".into(),
             "USE_X_FORWARDED_HOST=True\nSECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https"

@@ -383,6 +383,13 @@ pub static RULES: &[RuleInfo] = &[
         ],
     },
     RuleInfo {
+        id: "headers.csp",
+        severity: Severity::Warning,
+        summary: "CSP_DEFAULT_SRC, CSP_SCRIPT_SRC (django-csp), CONTENT_SECURITY_POLICY or CSP_POLICY lets scripts run from 'unsafe-inline', 'unsafe-eval', *, http: or data:, CSP_STYLE_SRC from * or http:, or CSP_REPORT_ONLY is on",
+        group: "headers",
+        tags: &["security"],
+    },
+    RuleInfo {
         id: "https.proxy-header",
         severity: Severity::Warning,
         summary: "SECURE_PROXY_SSL_HEADER is not the expected X-Forwarded-Proto header while behind a proxy (USE_X_FORWARDED_HOST or BEHIND_PROXY on)",
@@ -539,14 +546,14 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "probe.https-redirect",
         severity: Severity::Error,
-        summary: "plain HTTP does not redirect to HTTPS",
+        summary: "plain HTTP does not redirect to HTTPS (info: a temporary 302/303/307 redirect instead of 301/308)",
         group: "transport",
         tags: &["probe"],
     },
     RuleInfo {
         id: "probe.hsts",
         severity: Severity::Warning,
-        summary: "no Strict-Transport-Security header, or a max-age under a year",
+        summary: "no Strict-Transport-Security header, a max-age under a year, or no includeSubDomains (info: no preload)",
         group: "headers",
         tags: &["probe"],
     },
@@ -597,6 +604,20 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         summary: "an answer (a health endpoint, an error page, a header) contains a secret value of the environment",
         group: "exposure",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.cert-expiry",
+        severity: Severity::Error,
+        summary: "the deployment's certificate, or an intermediate sent with it, expires soon: a warning under warn_days (30), an error under error_days (7)",
+        group: "transport",
+        tags: &["probe"],
+    },
+    RuleInfo {
+        id: "probe.csp",
+        severity: Severity::Warning,
+        summary: "the page has no enforced Content-Security-Policy (Report-Only alone counts as none), or its script-src/default-src allows 'unsafe-inline', 'unsafe-eval', *, http: or data:",
+        group: "headers",
         tags: &["probe"],
     },
 ];

@@ -10,8 +10,12 @@
 //! (with their encoded forms: [`crate::known`]). Findings go into the one
 //! [`Report`]; rules are registered with the `probe` tag.
 
+mod cert;
+
 use std::path::PathBuf;
 use std::time::Duration;
+
+pub use cert::Thresholds as CertExpiry;
 
 use crate::findings::{Finding, Location, Report, Section, Severity, Tool, registry};
 use crate::known::KnownValues;
@@ -36,6 +40,15 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("headers", "security headers and cookies"),
     ("exposure", "what responses show"),
 ];
+
+/// The parameters probe rule `id` takes in `[rules."ID"]`, with their
+/// defaults (none for most).
+pub fn params(id: &str) -> &'static [(&'static str, &'static str)] {
+    match id {
+        "probe.cert-expiry" => cert::PARAMS,
+        _ => &[],
+    }
+}
 
 /// What to probe.
 #[derive(Clone, Debug)]
@@ -86,6 +99,14 @@ pub enum ProbeError {
         /// The environment looked in, when there is a project.
         environment: Option<String>,
     },
+    /// `[rules."probe.*"]` of envward.toml names an unknown parameter.
+    #[error("{message}")]
+    Rules {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        help: String,
+    },
     /// The deployment did not answer at all.
     #[error("{url} did not answer: {why}")]
     Unreachable {
@@ -100,7 +121,9 @@ impl ProbeError {
     /// The kind of error, for exit codes.
     pub fn kind(&self) -> crate::ErrorKind {
         match self {
-            ProbeError::BadUrl { .. } | ProbeError::NoUrl { .. } => crate::ErrorKind::Usage,
+            ProbeError::BadUrl { .. } | ProbeError::NoUrl { .. } | ProbeError::Rules { .. } => {
+                crate::ErrorKind::Usage
+            }
             ProbeError::Load(e) => e.kind(),
             ProbeError::CaFile { .. } | ProbeError::Unreachable { .. } => crate::ErrorKind::Io,
         }
@@ -138,6 +161,8 @@ struct Target {
     /// `host` or `host:port` as written.
     authority: String,
     host: String,
+    /// The port, given or the scheme's.
+    port: u16,
 }
 
 impl Target {
@@ -173,10 +198,12 @@ fn target(url: &str) -> Result<Target, ProbeError> {
         Some(p) => format!("{host}:{p}"),
         None => host.clone(),
     };
+    let port = parsed.port_or_known_default().unwrap_or(443);
     Ok(Target {
         https,
         authority,
         host,
+        port,
     })
 }
 
@@ -268,6 +295,19 @@ struct Out {
 impl Out {
     fn add(&mut self, rule: &'static str, url: &str, message: String, help: &str) {
         let severity = registry::find(rule).map_or(Severity::Warning, |r| r.severity);
+        self.add_as(rule, severity, url, message, help);
+    }
+
+    /// A finding of a rule at a severity below its registered one (the
+    /// rules that grade: `probe.cert-expiry`, `probe.hsts`, …).
+    fn add_as(
+        &mut self,
+        rule: &'static str,
+        severity: Severity,
+        url: &str,
+        message: String,
+        help: &str,
+    ) {
         let mut f = Finding::new(rule, severity, message);
         f.environment = self.environment.clone();
         f.help = Some(help.to_string());
@@ -294,6 +334,21 @@ pub fn probe_project(
     load: crate::LoadOptions,
     mut options: ProbeOptions,
 ) -> Result<Probed, ProbeError> {
+    // A misspelt parameter of a probe rule would silently leave its
+    // default in force: refused, as `check` reports it.
+    let probe_rules: indexmap::IndexMap<_, _> = project
+        .file
+        .rules
+        .iter()
+        .filter(|(id, _)| id.starts_with("probe."))
+        .map(|(id, s)| (id.clone(), s.clone()))
+        .collect();
+    if let Some((message, help)) = crate::check::rules::validate_settings(&probe_rules, &[])
+        .into_iter()
+        .next()
+    {
+        return Err(ProbeError::Rules { message, help });
+    }
     let cfg = if project.has_configuration() {
         Some(crate::Config::load_in(project, load)?)
     } else {
@@ -318,7 +373,7 @@ pub fn probe_project(
     let known = cfg
         .as_ref()
         .map(|cfg| KnownValues::of(cfg, project.file.redact.min_length()));
-    let mut report = probe(&options, known.as_ref())?;
+    let mut report = probe(&options, known.as_ref(), &project.file.rules)?;
     crate::findings::apply_settings(&mut report, &project.file.rules, cfg.as_slice());
     Ok(Probed {
         report,
@@ -327,8 +382,14 @@ pub fn probe_project(
 }
 
 /// Probes the deployment at `options.url`; `known` are the environment's
-/// secret values, searched for in every answer.
-pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Report, ProbeError> {
+/// secret values, searched for in every answer; `rules` give the probe
+/// rules' parameters (`[rules."probe.cert-expiry"]`; the findings are not
+/// filtered by them here: see [`probe_project`]).
+pub fn probe(
+    options: &ProbeOptions,
+    known: Option<&KnownValues>,
+    rules: &indexmap::IndexMap<String, crate::config::rules::RuleSettings>,
+) -> Result<Report, ProbeError> {
     let main = target(&options.url)?;
     let agent = agent(options)?;
     let mut out = Out {
@@ -386,6 +447,11 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
             );
         } else {
             headers(&mut out, &answer);
+            csp(&mut out, &answer);
+            // Switched off: no handshake made for it.
+            if rules.get("probe.cert-expiry").and_then(|s| s.enabled) != Some(false) {
+                expiry(&mut out, options, &main, CertExpiry::of(rules));
+            }
         }
         answers.push(answer);
     }
@@ -472,6 +538,35 @@ pub fn probe(options: &ProbeOptions, known: Option<&KnownValues>) -> Result<Repo
     Ok(report)
 }
 
+/// How long the certificates the deployment presents remain valid. The
+/// chain is read in a handshake of its own, verified as the requests are;
+/// when that handshake fails (the server went away since), there is
+/// nothing to judge and the request's own failure was reported.
+fn expiry(out: &mut Out, options: &ProbeOptions, main: &Target, thresholds: CertExpiry) {
+    let Ok(chain) = crate::tls::peer_chain(
+        &main.host,
+        main.port,
+        options.ca_file.as_deref(),
+        options.timeout,
+    ) else {
+        return;
+    };
+    for (severity, message) in cert::judge(
+        &chain,
+        &main.authority,
+        jiff::Timestamp::now().as_second(),
+        thresholds,
+    ) {
+        out.add_as(
+            "probe.cert-expiry",
+            severity,
+            &options.url,
+            message,
+            "renew the certificate and check that its renewal runs by itself (certbot's or acme.sh's timer, the load balancer's managed certificate); run `envward probe --fail-on warning` from cron to hear of it a month ahead",
+        );
+    }
+}
+
 /// Strict-Transport-Security, X-Content-Type-Options, framing.
 fn headers(out: &mut Out, a: &Answer) {
     match a.header("strict-transport-security") {
@@ -487,6 +582,33 @@ fn headers(out: &mut Out, a: &Answer) {
                 .filter_map(|p| p.trim().split_once('='))
                 .find(|(k, _)| k.trim().eq_ignore_ascii_case("max-age"))
                 .and_then(|(_, v)| v.trim().trim_matches('"').parse::<u64>().ok());
+            let has = |directive: &str| {
+                value
+                    .split(';')
+                    .any(|p| p.trim().eq_ignore_ascii_case(directive))
+            };
+            // As `https.hsts` asks of SECURE_HSTS_INCLUDE_SUBDOMAINS and
+            // SECURE_HSTS_PRELOAD; not for a max-age of 0 (HSTS withdrawn,
+            // reported below).
+            if max_age != Some(0) {
+                if !has("includesubdomains") {
+                    out.add(
+                        "probe.hsts",
+                        &a.url,
+                        "Strict-Transport-Security has no includeSubDomains: subdomains can still be reached over plain HTTP, and a cookie set there for the whole domain read or planted".into(),
+                        "add `includeSubDomains` once every subdomain serves HTTPS (Django: SECURE_HSTS_INCLUDE_SUBDOMAINS=True)",
+                    );
+                }
+                if !has("preload") {
+                    out.add_as(
+                        "probe.hsts",
+                        Severity::Info,
+                        &a.url,
+                        "Strict-Transport-Security has no preload: a browser's first visit can still go over plain HTTP".into(),
+                        "add `preload` (with includeSubDomains and a max-age of a year) and submit the domain to the browsers' HSTS preload list (Django: SECURE_HSTS_PRELOAD=True)",
+                    );
+                }
+            }
             match max_age {
                 Some(s) if s >= HSTS_MIN_SECONDS => {}
                 Some(s) => out.add(
@@ -528,6 +650,42 @@ fn headers(out: &mut Out, a: &Answer) {
     }
 }
 
+/// The page's Content-Security-Policy must hold scripts back. Judged on
+/// an HTML answer (or one that does not say what it is, which browsers
+/// sniff), not on an API's JSON. With several policies, a script must pass
+/// each, so one that holds scripts back is enough.
+fn csp(out: &mut Out, a: &Answer) {
+    if a.header("content-type")
+        .is_some_and(|t| !t.to_ascii_lowercase().contains("html"))
+    {
+        return;
+    }
+    let policies: Vec<&str> = a.headers_named("content-security-policy").collect();
+    const HELP: &str = "send a Content-Security-Policy whose script-src (or default-src) names only your own origins, nonces or hashes, e.g. `default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'` (Django: django-csp, CSP_DEFAULT_SRC / CSP_SCRIPT_SRC)";
+    if policies.is_empty() {
+        let message = if a.header("content-security-policy-report-only").is_some() {
+            "only Content-Security-Policy-Report-Only: violations are reported, nothing is blocked, so injected scripts run"
+        } else {
+            "no Content-Security-Policy: an injected script runs with the page's rights"
+        };
+        out.add("probe.csp", &a.url, message.into(), HELP);
+        return;
+    }
+    let weak: Vec<String> = policies
+        .iter()
+        .map(|p| crate::csp::script_weakness(p))
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    if let Some(first) = weak.first() {
+        out.add(
+            "probe.csp",
+            &a.url,
+            format!("the Content-Security-Policy {first}"),
+            HELP,
+        );
+    }
+}
+
 /// The plain-HTTP answer must redirect to HTTPS.
 fn redirect(out: &mut Out, a: &Answer) {
     if (300..400).contains(&a.status) {
@@ -545,6 +703,17 @@ fn redirect(out: &mut Out, a: &Answer) {
                     a.status
                 ),
                 "redirect every plain-HTTP request to the same path over https:// (Django: SECURE_SSL_REDIRECT=True behind a proxy that sets X-Forwarded-Proto)",
+            );
+        } else if !matches!(a.status, 301 | 308) {
+            out.add_as(
+                "probe.https-redirect",
+                Severity::Info,
+                &a.url,
+                format!(
+                    "plain HTTP redirects to HTTPS with status {}, a temporary redirect: browsers and crawlers keep asking over plain HTTP first",
+                    a.status
+                ),
+                "answer plain HTTP with a permanent redirect, 301 or 308 (nginx: `return 301 https://$host$request_uri;`)",
             );
         }
     } else {

@@ -295,6 +295,14 @@ pub static RULES: &[Rule] = &[
         run: headers,
     },
     Rule {
+        id: "headers.csp",
+        applies: Applies::Strict,
+        why: "A Content-Security-Policy that allows inline or evaluated script, or script from any host, does not stop an injected script (XSS); a report-only policy blocks nothing.",
+        fix: "list only your own origins, nonces or hashes: CSP_DEFAULT_SRC='self', CSP_SCRIPT_SRC='self' (django-csp), or CONTENT_SECURITY_POLICY=\"default-src 'self'; script-src 'self'; object-src 'none'\"; CSP_REPORT_ONLY=False once the reports are clean",
+        params: &[],
+        run: csp,
+    },
+    Rule {
         id: "https.proxy-header",
         applies: Applies::Strict,
         why: "Behind a TLS-terminating proxy the application cannot tell HTTPS requests apart without it, and loops on redirects or marks cookies insecure.",
@@ -1609,6 +1617,56 @@ fn headers(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
                 out.var(v, format!("`{}`{} is not Lax or Strict", v.key, shown(v)));
             }
         }
+    }
+}
+
+/// django-csp 3.x's lists (CSP_DEFAULT_SRC is script-src's fallback, and
+/// everything else's), a whole policy in one setting, report-only mode.
+fn csp(ctx: &Ctx<'_>, out: &mut Emit<'_>) {
+    use crate::csp::{Kind, script_weakness, setting_sources, weak_sources};
+    for (key, kind) in [
+        ("CSP_DEFAULT_SRC", Kind::Scripts),
+        ("CSP_SCRIPT_SRC", Kind::Scripts),
+        ("CSP_STYLE_SRC", Kind::Styles),
+    ] {
+        for v in ctx.each(key) {
+            let weak = weak_sources(&setting_sources(v.value.expose()), kind);
+            if !weak.is_empty() {
+                let what = match kind {
+                    Kind::Scripts => "scripts run",
+                    Kind::Styles => "stylesheets load",
+                };
+                out.var(
+                    v,
+                    format!("`{}` lets {what} from {}", v.key, weak.join(", ")),
+                );
+            }
+        }
+    }
+    for key in ["CONTENT_SECURITY_POLICY", "CSP_POLICY"] {
+        for v in ctx.each(key) {
+            let policy = v.value.expose().trim();
+            // django-csp 4 keeps its policy as a dict in settings.py, not
+            // here; a JSON object is not a header value.
+            if policy.is_empty() || policy.starts_with('{') {
+                continue;
+            }
+            if let Some(why) = script_weakness(policy) {
+                out.var(v, format!("the policy in `{}` {why}", v.key));
+            }
+        }
+    }
+    for v in ctx
+        .each("CSP_REPORT_ONLY")
+        .filter(|v| is_true(v.value.expose()))
+    {
+        out.var(
+            v,
+            format!(
+                "`{}` is on: the policy is only reported, nothing is blocked",
+                v.key
+            ),
+        );
     }
 }
 

@@ -647,7 +647,7 @@ pub(crate) fn validate_settings(
             None if configurable.clone().any(|r| r.id == id)
                 || custom.iter().any(|c| c.id == *id) =>
             {
-                &[]
+                crate::probe::params(id)
             }
             None => {
                 let help = match crate::suggest::closest(id, configurable.map(|r| r.id)) {
