@@ -120,11 +120,7 @@ pub fn audit(env: &ProcessEnv, load: &LoadOptions) -> Result<Report, DoctorError
             skipped: skipped.clone().filter(|_| *id == "overrides"),
         })
         .collect();
-    report.rules = registry::RULES
-        .iter()
-        .filter(|r| r.has_tag("process"))
-        .map(|r| (r.id.into(), r.severity, r.summary.into()))
-        .collect();
+    report.rules = registry::entries_tagged("process");
     report.checks = report.rules.len();
     report.findings = findings;
     report.process = Some(Process {

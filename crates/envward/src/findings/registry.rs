@@ -40,6 +40,16 @@ impl RuleInfo {
     }
 }
 
+/// The rules of one producer (`process`, `probe`, `log`) as a report
+/// lists them: id, severity, summary.
+pub fn entries_tagged(tag: &str) -> Vec<super::RuleEntry> {
+    RULES
+        .iter()
+        .filter(|r| r.has_tag(tag))
+        .map(|r| (r.id.into(), r.severity, r.summary.into()))
+        .collect()
+}
+
 /// The rule with `id`, when it is a built-in one (custom rules are not
 /// here: they are declared in envward.toml).
 pub fn find(id: &str) -> Option<&'static RuleInfo> {

@@ -525,11 +525,7 @@ pub fn probe(
                 .map(|(_, why)| why.to_string()),
         })
         .collect();
-    report.rules = registry::RULES
-        .iter()
-        .filter(|r| r.has_tag("probe"))
-        .map(|r| (r.id.into(), r.severity, r.summary.into()))
-        .collect();
+    report.rules = registry::entries_tagged("probe");
     report.checks = out.requests;
     if let Some(env) = &options.environment {
         report.environments = vec![env.clone()];

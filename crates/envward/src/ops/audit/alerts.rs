@@ -152,11 +152,7 @@ pub fn alerts(entries: &[Entry], project: &ProjectFile, root: &Path) -> Report {
             .then(|| "no environment lists its `readers` in envward.toml".to_string()),
         })
         .collect();
-    report.rules = registry::RULES
-        .iter()
-        .filter(|r| r.has_tag("log"))
-        .map(|r| (r.id.into(), r.severity, r.summary.into()))
-        .collect();
+    report.rules = registry::entries_tagged("log");
     report.checks = entries.len();
     report.findings = findings;
     crate::findings::apply_settings(&mut report, &project.rules, &[]);
