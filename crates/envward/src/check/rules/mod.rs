@@ -6,8 +6,8 @@
 
 mod catalogue;
 mod deploy;
-mod jwt;
 mod isolation;
+mod jwt;
 mod origins;
 pub mod strength;
 
