@@ -433,6 +433,8 @@ fn load(
     check: bool,
 ) -> PyResult<Config> {
     let options = options(project_dir, environment, namespace, identities);
+    // The gate looks keys other environments set up again with them.
+    let gate_options = options.clone();
     let loaded = py.detach(move || -> Result<_, envward::LoadError> {
         let project = Project::open(options.project_dir.as_deref())?;
         let cfg = EnvConfig::load_in(&project, options)?;
@@ -457,8 +459,8 @@ fn load(
             kind_name(kind),
         ));
     }
-    let gate =
-        (check && cfg.strict()).then(|| py.detach(|| envward::check::gate_in(&project, &mut cfg)));
+    let gate = (check && cfg.strict())
+        .then(|| py.detach(|| envward::check::gate_with(&project, &mut cfg, &gate_options)));
     if let Some(mut report) = gate
         && report.fails(Severity::Error)
     {

@@ -133,13 +133,18 @@ def test_apply_sets_os_environ_without_overriding(project, monkeypatch):
     # Set after loading (set before, the process environment would win in
     # the configuration itself, as for the binary).
     monkeypatch.setenv("DEBUG", "kept")
-    set_keys = cfg.apply()
-    assert "DEBUG" not in set_keys and os.environ["DEBUG"] == "kept"
-    assert os.environ["GREETING"] == "hello 8080"
-    cfg.apply(override=True)
-    assert os.environ["DEBUG"] == "false"
-    for key in cfg:
-        monkeypatch.delenv(key, raising=False)
+    before = set(os.environ)
+    try:
+        set_keys = cfg.apply()
+        assert "DEBUG" not in set_keys and os.environ["DEBUG"] == "kept"
+        assert os.environ["GREETING"] == "hello 8080"
+        cfg.apply(override=True)
+        assert os.environ["DEBUG"] == "false"
+    finally:
+        # What apply() added must not reach the tests that follow.
+        for key in cfg:
+            if key not in before:
+                os.environ.pop(key, None)
 
 
 def test_parse_errors_raise_with_location_and_without_the_secret(tmp_path):
@@ -184,6 +189,19 @@ def test_a_strict_environment_passes_the_deploy_gate_first(tmp_path):
     assert WEAK not in str(err.value)
     cfg = envward.load("production", project_dir=root, check=False)
     assert cfg.strict and cfg["DEBUG"] == "true"
+
+
+def test_the_gate_compares_with_the_other_environments_like_run(tmp_path):
+    # staging (strict) sets a secret production lacks: run refuses, so does load.
+    root = tmp_path / "app"
+    write(root, "envward.toml", "[environments.production]\n[environments.staging]\n")
+    write(root, ".env.staging", f"DEBUG=False\nAPI_TOKEN={WEAK}-staging-Qw8Er3Ty6Ui1\n")
+    write(root, ".env.production", "DEBUG=False\n")
+    with pytest.raises(envward.GateError) as err:
+        envward.load("production", project_dir=root)
+    rules = {f.rule for f in err.value.report.findings}
+    assert "config.missing-in-strict" in rules
+    assert WEAK not in str(err.value)
 
 
 def test_check_fills_the_one_findings_model(tmp_path):
