@@ -25,6 +25,23 @@ pub struct RuleSettings {
     pub params: BTreeMap<String, toml::Value>,
 }
 
+impl RuleSettings {
+    /// The integer parameter `name` (`min_length = 40`), when set as one.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.params.get(name).and_then(toml::Value::as_integer)
+    }
+}
+
+/// The integer parameter `name` of rule `rule` in `[rules]`, when set as
+/// one.
+pub fn int_param(
+    rules: &indexmap::IndexMap<String, RuleSettings>,
+    rule: &str,
+    name: &str,
+) -> Option<i64> {
+    rules.get(rule).and_then(|s| s.int(name))
+}
+
 /// A severity as written in envward.toml.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]

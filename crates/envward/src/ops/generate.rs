@@ -120,11 +120,7 @@ pub fn recipe(
     // The least the rules accept for this key.
     let rule_min = {
         let param = |name: &str, default: usize| {
-            project
-                .rules
-                .get("secret.min-length")
-                .and_then(|r| r.params.get(name))
-                .and_then(toml::Value::as_integer)
+            crate::config::rules::int_param(&project.rules, "secret.min-length", name)
                 .and_then(|i| usize::try_from(i).ok())
                 .unwrap_or(default)
         };

@@ -35,10 +35,7 @@ impl Thresholds {
     pub fn of(rules: &indexmap::IndexMap<String, crate::config::rules::RuleSettings>) -> Self {
         let d = Thresholds::default();
         let param = |name: &str, default: u64| {
-            rules
-                .get("probe.cert-expiry")
-                .and_then(|s| s.params.get(name))
-                .and_then(toml::Value::as_integer)
+            crate::config::rules::int_param(rules, "probe.cert-expiry", name)
                 .and_then(|i| u64::try_from(i).ok())
                 .unwrap_or(default)
         };

@@ -331,8 +331,7 @@ impl Ctx<'_> {
     /// A numeric parameter, or its default.
     pub fn param_usize(&self, name: &str, default: usize) -> usize {
         self.settings
-            .and_then(|s| s.params.get(name))
-            .and_then(toml::Value::as_integer)
+            .and_then(|s| s.int(name))
             .and_then(|i| usize::try_from(i).ok())
             .unwrap_or(default)
     }

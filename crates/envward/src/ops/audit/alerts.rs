@@ -26,11 +26,7 @@ fn severity(rule: &str) -> crate::findings::Severity {
 }
 
 fn param(project: &ProjectFile, rule: &str, name: &str, default: i64) -> i64 {
-    project
-        .rules
-        .get(rule)
-        .and_then(|s| s.params.get(name))
-        .and_then(toml::Value::as_integer)
+    crate::config::rules::int_param(&project.rules, rule, name)
         .filter(|v| *v > 0)
         .unwrap_or(default)
 }
